@@ -1,0 +1,126 @@
+"""Figure captions with their credits and image URLs."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin
+
+from lxml.html import HtmlElement
+
+from archiver.items import Caption
+from archiver.extract.text import clean
+
+# A caption element: <figcaption>, WordPress wp-caption-text, CMS caption classes.
+_CAPTION_CLASS = re.compile(r"(?:^|[\s_-])(?:wp-caption-text|caption|figcaption|image-caption|photo-caption|"
+                            r"media-caption|img-caption|cutline)(?:$|[\s_-])", re.IGNORECASE)
+_CREDIT_CLASS = re.compile(r"credit|copyright|byline|source|attribution", re.IGNORECASE)
+# Credits at the end of a caption, most explicit first.
+_CREDIT_PATTERNS = [
+    re.compile(r"\s*\((?:photo|foto|image|imagen|picture|bild|credit|crédito)?:?\s*(?P<c>[^()]{2,60})\)\s*\.?$",
+               re.IGNORECASE),
+    re.compile(r"\s*[\-\u2013\u2014|/]?\s*\b(?:photo(?:graph)?|foto(?:grafía)?|image|imagen|picture|bild|"
+               r"credit|crédito|source|fuente|quelle|illustration|video)s?\s*(?:by|de|von)?\s*:\s*(?P<c>.{2,80}?)\s*\.?$",
+               re.IGNORECASE),
+    re.compile(r"\s*[\-\u2013\u2014|]?\s*(?:©|\(c\)|copyright)\s*(?P<c>.{2,80}?)\s*\.?$", re.IGNORECASE),
+]
+
+
+def split_credit(text: str) -> tuple[str, str | None]:
+    """Split "Caption text. (EFE)" into ("Caption text.", "EFE")."""
+    text = clean(text)
+    for pattern in _CREDIT_PATTERNS:
+        match = pattern.search(text)
+        if match and match.start() > 0:
+            credit = match.group("c").strip(" .;,")
+            caption = text[: match.start()].strip()
+            if credit and caption:
+                return caption, credit
+    return text, None
+
+
+def image_url(img: HtmlElement | None, base_url: str) -> str | None:
+    """The real image URL: lazy-loading attributes and the largest ``srcset`` candidate first."""
+    if img is None:
+        return None
+    for attribute in ("data-src", "data-lazy-src", "data-original", "data-url", "data-srcset", "srcset", "src"):
+        value = (img.get(attribute) or "").strip()
+        if not value or value.startswith("data:"):
+            continue
+        if "srcset" in attribute:
+            value = _largest_srcset(value)
+            if not value:
+                continue
+        return urljoin(base_url, value)
+    return None
+
+
+def _largest_srcset(srcset: str) -> str | None:
+    best, best_size = None, -1.0
+    for candidate in srcset.split(","):
+        parts = candidate.strip().split()
+        if not parts:
+            continue
+        size = 0.0
+        if len(parts) > 1 and parts[1][:-1].replace(".", "", 1).isdigit():
+            size = float(parts[1][:-1])
+        if size > best_size:
+            best, best_size = parts[0], size
+    return best
+
+
+def _is_caption(element: HtmlElement) -> bool:
+    if element.tag == "figcaption":
+        return True
+    return bool(_CAPTION_CLASS.search(element.get("class") or "")) and element.tag not in ("figure", "img", "html", "body")
+
+
+def _container(caption: HtmlElement) -> HtmlElement:
+    """The figure-like element holding the caption and its image."""
+    node = caption.getparent()
+    for _ in range(3):
+        if node is None:
+            break
+        if node.tag == "figure" or node.find(".//img") is not None:
+            return node
+        node = node.getparent()
+    return caption.getparent() if caption.getparent() is not None else caption
+
+
+def caption_elements(scope: HtmlElement) -> list[HtmlElement]:
+    """Caption elements in document order, outermost only."""
+    found: list[HtmlElement] = []
+    for element in scope.iter():
+        if not isinstance(element.tag, str) or not _is_caption(element):
+            continue
+        if any(parent in found for parent in element.iterancestors()):
+            continue
+        found.append(element)
+    return found
+
+
+def extract_captions(scope: HtmlElement, base_url: str) -> list[Caption]:
+    """Every figure caption in ``scope``, in order, credit split off."""
+    captions: list[Caption] = []
+    for element in caption_elements(scope):
+        credit_node = next((e for e in element.iter() if e is not element and isinstance(e.tag, str)
+                            and _CREDIT_CLASS.search(e.get("class") or "")), None)
+        container = _container(element)
+        if credit_node is None:
+            credit_node = next((e for e in container.iter() if isinstance(e.tag, str) and e is not element
+                                and _CREDIT_CLASS.search(e.get("class") or "")
+                                and element not in e.iterancestors()), None)
+        credit = clean(credit_node.text_content()) if credit_node is not None else None
+        text = clean(element.text_content())
+        if credit and credit_node is not None and element in credit_node.iterancestors():
+            text = clean(text.replace(credit, ""))
+        if credit:
+            credit = split_credit("x " + credit)[1] or re.sub(
+                r"^(?:photo|foto|credit|image|©)\s*:?\s*", "", credit, flags=re.IGNORECASE)
+        else:
+            text, credit = split_credit(text)
+        if not text:
+            continue
+        img = container.find(".//img")
+        captions.append(Caption(text=text, credit=credit or None, image_url=image_url(img, base_url),
+                                alt=clean(img.get("alt")) or None if img is not None else None))
+    return captions

@@ -1,0 +1,98 @@
+"""Publish and modify dates: structured data, meta tags, ``<time>``, bylines, the URL."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from lxml.html import HtmlElement
+
+from archiver.extract.text import clean
+
+# Most specific first.
+PUBLISHED_META = (
+    "article:published_time", "og:article:published_time", "datepublished", "publishdate",
+    "pubdate", "publish-date", "parsely-pub-date", "sailthru.date", "dc.date.issued",
+    "dcterms.created", "dc.date", "date", "article.published", "cxenseparse:recs:publishtime",
+)
+MODIFIED_META = (
+    "article:modified_time", "og:updated_time", "datemodified", "lastmod", "last-modified",
+    "dcterms.modified", "article.updated",
+)
+_URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](0[1-9]|1[0-2])[/-](0[1-9]|[12]\d|3[01])(?:/|$|[^\d])")
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("jan", "january", "enero", "janvier", "januar"),
+            ("feb", "february", "febrero", "février", "februar"),
+            ("mar", "march", "marzo", "mars", "märz"),
+            ("apr", "april", "abril", "avril"),
+            ("may", "mayo", "mai"),
+            ("jun", "june", "junio", "juin", "juni"),
+            ("jul", "july", "julio", "juillet", "juli"),
+            ("aug", "august", "agosto", "août"),
+            ("sep", "sept", "september", "septiembre", "septembre"),
+            ("oct", "october", "octubre", "octobre", "oktober"),
+            ("nov", "november", "noviembre", "novembre"),
+            ("dec", "december", "diciembre", "décembre", "dezember"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+_TEXT_DATE = re.compile(
+    r"\b(?:(?P<m1>[A-Za-zéûä]{3,10})\.?\s+(?P<d1>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y1>(?:19|20)\d{2})"
+    r"|(?P<d2>\d{1,2})\.?\s+(?:de\s+)?(?P<m2>[A-Za-zéûä]{3,10})\.?,?\s+(?:de\s+)?(?P<y2>(?:19|20)\d{2}))\b"
+)
+_ISO_DATE = re.compile(r"\b((?:19|20)\d{2})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])\b")
+
+
+def normalize_date(value: str | None) -> str | None:
+    """ISO 8601 as the source gives it (offset kept); ``None`` if it is not a date."""
+    value = clean(value)
+    if not value:
+        return None
+    candidate = value.replace(" ", "T", 1) if re.match(r"^\d{4}-\d\d-\d\d \d", value) else value
+    candidate = re.sub(r"Z$", "+00:00", candidate)
+    try:
+        parsed = datetime.fromisoformat(candidate)
+    except ValueError:
+        return date_from_text(value)
+    if len(candidate) <= 10:
+        return parsed.date().isoformat()
+    return parsed.isoformat()
+
+
+def date_from_text(text: str) -> str | None:
+    """A calendar date written in words ("March 3, 2024", "6 de septiembre de 2021")."""
+    iso = _ISO_DATE.search(text)
+    if iso:
+        return "-".join(iso.groups())
+    for match in _TEXT_DATE.finditer(text):
+        month_name = (match.group("m1") or match.group("m2") or "").lower()
+        month = _MONTHS.get(month_name)
+        day = int(match.group("d1") or match.group("d2"))
+        year = int(match.group("y1") or match.group("y2"))
+        if month and 1 <= day <= 31:
+            return f"{year:04d}-{month:02d}-{day:02d}"
+    return None
+
+
+def date_from_url(url: str) -> str | None:
+    match = _URL_DATE.search(url)
+    return "-".join(match.groups()) if match else None
+
+
+def time_element_date(tree: HtmlElement, modified: bool = False) -> str | None:
+    """``<time datetime>``; the one marked published/updated when the page says which."""
+    times = [t for t in tree.iter("time") if t.get("datetime")]
+    marker = ("updated", "modified") if modified else ("published", "pubdate", "datepublished")
+    for element in times:
+        labels = " ".join(filter(None, [element.get("class"), element.get("itemprop"),
+                                        "pubdate" if element.get("pubdate") is not None else None])).lower()
+        if any(word in labels for word in marker):
+            return normalize_date(element.get("datetime"))
+    if not modified and times:
+        return normalize_date(times[0].get("datetime"))
+    return None

@@ -1,0 +1,70 @@
+"""Canonical URL, translations and images: the page's links to itself and its other versions."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin
+
+from lxml.html import HtmlElement
+
+from archiver.items import Translation
+from archiver.extract.text import clean
+
+# Language names as sites write them on "read this in ..." links.
+LANGUAGE_NAMES = {
+    "english": "en", "inglés": "en", "ingles": "en", "anglais": "en", "englisch": "en",
+    "español": "es", "espanol": "es", "spanish": "es", "espagnol": "es", "spanisch": "es",
+    "français": "fr", "francais": "fr", "french": "fr", "francés": "fr",
+    "deutsch": "de", "german": "de", "alemán": "de", "allemand": "de",
+    "português": "pt", "portugues": "pt", "portuguese": "pt",
+    "italiano": "it", "italian": "it", "中文": "zh", "chinese": "zh", "日本語": "ja", "japanese": "ja",
+    "русский": "ru", "russian": "ru", "العربية": "ar", "arabic": "ar", "한국어": "ko", "korean": "ko",
+}
+_READ_IN = re.compile(
+    r"^\[?\s*(?:read\s+(?:this\s+)?(?:story\s+|article\s+)?in|leer\s+(?:en|este artículo en)|lire\s+en|"
+    r"auf|lesen\s+sie\s+auf|ler\s+em|leggi\s+in|versión\s+en|version\s+en|en)?\s*"
+    r"(?P<lang>[^\s\]\[]+)\s*(?:lesen|version|versión)?\s*\]?$",
+    re.IGNORECASE,
+)
+
+
+def primary_language(tag: str | None) -> str | None:
+    """ "en-US" / "en_US" / "EN" -> "en"; None for junk."""
+    if not tag:
+        return None
+    primary = re.split(r"[-_]", tag.strip().lower())[0]
+    return primary if re.fullmatch(r"[a-z]{2,3}", primary) else None
+
+
+def translations(tree: HtmlElement, base_url: str, own_language: str | None, own_url: str) -> list[Translation]:
+    """hreflang alternates and in-page "read in <language>" links, one per language and URL."""
+    found: list[Translation] = []
+    seen: set[tuple[str, str]] = set()
+
+    def add(language: str | None, href: str | None) -> None:
+        if not language or not href or language == own_language:
+            return
+        url = urljoin(base_url, href.strip())
+        if url.rstrip("/") == own_url.rstrip("/") or (language, url) in seen:
+            return
+        seen.add((language, url))
+        found.append(Translation(language=language, url=url))
+
+    for link in tree.iter("link"):
+        if "alternate" in (link.get("rel") or "").lower().split() and link.get("hreflang"):
+            if link.get("hreflang", "").lower() != "x-default":
+                add(primary_language(link.get("hreflang")), link.get("href"))
+    for anchor in tree.iter("a"):
+        href = anchor.get("href")
+        if not href or href.startswith(("#", "javascript:", "mailto:")):
+            continue
+        if anchor.get("hreflang"):
+            add(primary_language(anchor.get("hreflang")), href)
+            continue
+        text = clean(anchor.text_content())
+        if not text or len(text) > 40:
+            continue
+        match = _READ_IN.match(text)
+        if match:
+            add(LANGUAGE_NAMES.get(match.group("lang").lower()), href)
+    return found

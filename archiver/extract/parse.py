@@ -1,0 +1,84 @@
+"""Decode and parse untrusted HTML into an lxml tree, defensively."""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+import lxml.html
+from lxml import etree
+
+# Bound the work a hostile page can cause: lxml's own limits stay on (no huge_tree).
+MAX_HTML_CHARS = 8 * 1024 * 1024
+
+_BOMS = [
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+]
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE
+)
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+_PARSER = lxml.html.HTMLParser(
+    recover=True, no_network=True, remove_pis=True, remove_comments=True, default_doctype=False
+)
+
+
+def _codec(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        codec = codecs.lookup(name.strip().strip("\"'")).name
+    except LookupError:
+        return None
+    # Browsers read pages labelled latin-1/ascii as windows-1252 (WHATWG Encoding).
+    return "cp1252" if codec in ("latin-1", "iso8859-1", "ascii") else codec
+
+
+def sniff_encoding(data: bytes, declared: str | None = None) -> tuple[str, str]:
+    """Return (codec, source): BOM, then the HTTP header, then <meta charset>, then UTF-8."""
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return name, "bom"
+    codec = _codec(declared)
+    if codec:
+        return codec, "http"
+    match = _META_CHARSET.search(data[:4096])
+    codec = _codec(match.group(1).decode("ascii", "ignore")) if match else None
+    # A page that says utf-16 in a <meta> it could be read in ASCII is not utf-16.
+    if codec and not codec.startswith("utf-16") and not codec.startswith("utf-32"):
+        return codec, "meta"
+    try:
+        data.decode("utf-8")
+        return "utf-8", "detected"
+    except UnicodeDecodeError as error:
+        # Cut off mid-character at the end (a truncated download) is still UTF-8.
+        if error.start >= len(data) - 4 and error.reason == "unexpected end of data":
+            return "utf-8", "detected"
+    return "cp1252", "detected"
+
+
+def decode_html(data: bytes | str, declared: str | None = None) -> str:
+    """Decode page bytes to text; undecodable bytes become U+FFFD, never an error."""
+    if isinstance(data, str):
+        return data
+    codec, _ = sniff_encoding(data, declared)
+    text = data.decode(codec, errors="replace")
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def parse_html(data: bytes | str, declared_encoding: str | None = None) -> lxml.html.HtmlElement:
+    """Parse a page; always returns an ``<html>`` root, empty for unparseable input."""
+    text = decode_html(data, declared_encoding)[:MAX_HTML_CHARS]
+    text = _XML_DECLARATION.sub("", text.replace("\x00", ""), count=1)
+    if text.strip():
+        try:
+            root = lxml.html.document_fromstring(text, parser=_PARSER)
+            if root is not None and isinstance(root.tag, str):
+                return root
+        except (etree.ParserError, ValueError):
+            pass
+    return lxml.html.document_fromstring("<html><head></head><body></body></html>")

@@ -1,0 +1,78 @@
+"""Run the news spider in this process and report what it did."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from archiver.warc.writer import WARC_SUFFIX
+
+
+def project_settings(overrides: dict[str, Any] | None = None) -> Settings:
+    """archiver.settings, then ``overrides`` at command-line priority."""
+    settings = Settings()
+    settings.setmodule("archiver.settings", priority="project")
+    if overrides:
+        settings.setdict(overrides, priority="cmdline")
+    return settings
+
+
+@dataclass
+class CrawlReport:
+    """Figures of one finished crawl, from the crawler's stats."""
+
+    archive: Path
+    stats: dict[str, Any]
+    seconds: float
+    warc_files: list[Path] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        return int(self.stats.get("downloader/response_count", 0))
+
+    @property
+    def articles(self) -> int:
+        return int(self.stats.get("jsonl/records", self.stats.get("item_scraped_count", 0)))
+
+    @property
+    def errors(self) -> int:
+        return int(self.stats.get("log_count/ERROR", 0))
+
+    @property
+    def warc_bytes(self) -> int:
+        return sum(path.stat().st_size for path in self.warc_files if path.exists())
+
+    def summary(self) -> str:
+        rate = self.pages / self.seconds if self.seconds else 0.0
+        lines = [
+            f"pages fetched   {self.pages} ({rate:.1f}/s)",
+            f"articles        {self.articles}",
+            f"WARC files      {len(self.warc_files)} ({self.warc_bytes / 1024:.1f} KiB) in {self.archive / 'warc'}",
+            f"records         {self.stats.get('jsonl/path', '-')}",
+            f"errors          {self.errors}",
+            f"time            {self.seconds:.1f} s",
+            f"finish reason   {self.stats.get('finish_reason', '-')}",
+        ]
+        return "\n".join(lines)
+
+
+def run_crawl(spider_kwargs: dict[str, Any], settings: Settings) -> CrawlReport:
+    """Crawl with the news spider until done (blocks; one call per process: Twisted's reactor)."""
+    from spiders.news import NewsSpider
+
+    archive = Path(settings.get("ARCHIVE_DIR"))
+    before = set(archive.glob(f"warc/*{WARC_SUFFIX}"))
+    process = CrawlerProcess(settings, install_root_handler=True)
+    crawler = process.create_crawler(NewsSpider)
+    started = time.monotonic()
+    process.crawl(crawler, **spider_kwargs)
+    process.start()
+    seconds = time.monotonic() - started
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    warc_files = sorted(set(archive.glob(f"warc/*{WARC_SUFFIX}")) - before)
+    return CrawlReport(archive=archive, stats=stats, seconds=seconds, warc_files=warc_files)

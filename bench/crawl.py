@@ -1,0 +1,82 @@
+"""Crawl benchmark: the demo site scaled up, full pipeline against a bare spider, one run.
+
+    python bench/crawl.py --pages 2000
+
+Each crawl runs in its own child process (Twisted's reactor starts once per process);
+peak memory is that child's maximum resident set size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+MODES = {
+    # Everything on: WARC capture, extraction, JSON Lines.
+    "full": {},
+    # The same spider with WARC writing and extraction (and so JSON output) off.
+    "bare": {"WARC_ENABLED": False, "ITEM_PIPELINES": {}, "JSONL_ENABLED": False},
+}
+LOCAL = {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS": 32,
+         "CONCURRENT_REQUESTS_PER_DOMAIN": 32, "LOG_LEVEL": "ERROR"}
+
+
+def child(mode: str, url: str, archive: str) -> None:
+    from archiver.runner import project_settings, run_crawl
+
+    report = run_crawl({"urls": [url]}, project_settings({"ARCHIVE_DIR": archive, **LOCAL, **MODES[mode]}))
+    print(json.dumps({"pages": report.pages, "articles": report.articles, "seconds": report.seconds,
+                      "warc_bytes": report.warc_bytes, "errors": report.errors}))
+
+
+def run_child(mode: str, url: str, archive: str) -> dict:
+    started = time.monotonic()
+    process = subprocess.Popen([sys.executable, __file__, "--child", mode, "--url", url, "--archive", archive],
+                               stdout=subprocess.PIPE, text=True)
+    out = process.stdout.read() if process.stdout else ""
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        raise SystemExit(f"{mode} crawl failed with exit code {process.returncode}")
+    result = json.loads(out.strip().splitlines()[-1])
+    result["wall"] = time.monotonic() - started
+    result["peak_mib"] = usage.ru_maxrss / 1024  # Linux: KiB
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=2000, help="generated articles on the demo site")
+    parser.add_argument("--child", choices=sorted(MODES), help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--archive", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.url, args.archive)
+        return
+
+    from archiver.demo import DemoServer
+
+    results = {}
+    with DemoServer(scale=args.pages) as server, tempfile.TemporaryDirectory() as tmp:
+        for mode in ("bare", "full"):
+            results[mode] = run_child(mode, server.url + "/", str(Path(tmp) / mode))
+    print(f"demo site scaled to {args.pages} generated articles, served on 127.0.0.1 by a separate process")
+    print(f"{'mode':<6} {'pages':>6} {'articles':>8} {'seconds':>8} {'pages/s':>8} {'ms/page':>8} {'peak MiB':>9} {'WARC MiB':>9}")
+    for mode, r in results.items():
+        rate = r["pages"] / r["seconds"]
+        print(f"{mode:<6} {r['pages']:>6} {r['articles']:>8} {r['seconds']:>8.1f} {rate:>8.1f} "
+              f"{1000 / rate:>8.2f} {r['peak_mib']:>9.1f} {r['warc_bytes'] / 2**20:>9.1f}")
+    full, bare = results["full"], results["bare"]
+    ratio = (full["pages"] / full["seconds"]) / (bare["pages"] / bare["seconds"])
+    print(f"full/bare throughput ratio: {ratio:.2f}  (peak memory ratio {full['peak_mib'] / bare['peak_mib']:.2f})")
+
+
+if __name__ == "__main__":
+    main()
