@@ -67,7 +67,7 @@ def run_crawl(spider_kwargs: dict[str, Any], settings: Settings) -> CrawlReport:
 
     archive = Path(settings.get("ARCHIVE_DIR"))
     before = set(archive.glob(f"warc/*{WARC_SUFFIX}"))
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
     started = time.monotonic()
     process.crawl(crawler, **spider_kwargs)

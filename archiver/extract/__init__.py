@@ -9,7 +9,7 @@ from lxml.html import HtmlElement
 
 from archiver.extract import authors as _authors
 from archiver.extract import dates as _dates
-from archiver.extract.body import extract_dom_body, prune
+from archiver.extract.body import drop_promo_boxes, extract_dom_body, prune
 from archiver.extract.captions import extract_captions, image_url
 from archiver.extract.headline import choose_headline, h1_text
 from archiver.extract.jsonld import JsonLd
@@ -27,6 +27,8 @@ EXTRACTOR_VERSION = "0.1.0"
 # A page is an article if it says so and has this much body, or has a date and more body.
 MIN_DECLARED_ARTICLE_CHARS = 150
 MIN_UNDECLARED_ARTICLE_CHARS = 500
+# An undeclared page with this many teasers (linked headings, <article> cards) is a listing.
+MIN_LISTING_TEASERS = 4
 
 
 @dataclass
@@ -90,9 +92,9 @@ def _analyze_tree(tree: HtmlElement, url: str) -> PageAnalysis:
     if people:
         put("authors", people, "jsonld")
     else:
-        put("authors", [n for n in (_authors.clean_author(m) for m in meta.all("author", "article:author",
-                                                                              "parsely-author", "sailthru.author"))
-                        if n and not n.startswith("http")], "meta")
+        meta_authors = meta.all("author", "article:author", "parsely-author", "sailthru.author", "dc.creator")
+        put("authors", _dedupe([name for value in meta_authors if not value.startswith("http")
+                                for name in _authors.split_authors(value)]), "meta")
         if not article.authors:
             put("authors", _authors.authors_from_dom(tree), "dom")
     if organisations and not article.publisher:
@@ -102,12 +104,15 @@ def _analyze_tree(tree: HtmlElement, url: str) -> PageAnalysis:
     if not article.published:
         put("published", _dates.normalize_date(meta.first(*_dates.PUBLISHED_META)), "meta")
     if not article.published:
-        put("published", _dates.time_element_date(tree), "dom")
+        put("published", _dates.time_element_date(tree) or _dates.byline_date(tree), "dom")
+    if not article.published:
+        put("published", _dates.date_from_url(url), "url")
     put("modified", _dates.normalize_date(jsonld.text("dateModified")), "jsonld")
     if not article.modified:
         put("modified", _dates.normalize_date(meta.first(*_dates.MODIFIED_META)), "meta")
     if not article.modified:
-        put("modified", _dates.time_element_date(tree, modified=True), "dom")
+        put("modified", _dates.time_element_date(tree, modified=True) or _dates.byline_date(tree, modified=True),
+            "dom")
 
     # -- language, section, tags, description
     html_lang = primary_language(tree.get("lang") or tree.get("xml:lang"))
@@ -126,7 +131,8 @@ def _analyze_tree(tree: HtmlElement, url: str) -> PageAnalysis:
     put("description", meta.first("og:description", "description", "twitter:description"), "meta")
     if not article.description:
         put("description", jsonld.text("description"), "jsonld")
-    put("translations", translations(tree, url, article.language, article.canonical_url or url), "dom")
+    found_translations, translation_anchors = translations(tree, url, article.language, article.canonical_url or url)
+    put("translations", found_translations, "dom")
 
     # -- images and captions (captions before pruning removes figures)
     lead = meta.first("og:image", "twitter:image")
@@ -138,7 +144,9 @@ def _analyze_tree(tree: HtmlElement, url: str) -> PageAnalysis:
     put("captions", extract_captions(body_root, url), "dom")
 
     # -- body
+    teasers = _count_teasers(body_root)
     access = jsonld.is_accessible_for_free()
+    drop_promo_boxes(translation_anchors)
     prune(body_root)
     dom_body, scope = extract_dom_body(body_root, article.headline)
     structured_body = clean_structured_body(jsonld.text("articleBody"))
@@ -159,14 +167,22 @@ def _analyze_tree(tree: HtmlElement, url: str) -> PageAnalysis:
     if structured_body and len(article.body) < 0.6 * len(structured_body):
         article.truncated = True
 
-    return PageAnalysis(kind=_page_kind(article, jsonld, meta), article=article)
+    return PageAnalysis(kind=_page_kind(article, jsonld, meta, teasers), article=article)
 
 
-def _page_kind(article: Article, jsonld: JsonLd, meta: MetaTags) -> str:
+def _count_teasers(root: HtmlElement) -> int:
+    """Linked headings and ``<article>`` cards: many of them make a listing page."""
+    linked_headings = sum(1 for h in root.iter("h2", "h3", "h4") if h.find(".//a[@href]") is not None)
+    return max(linked_headings, sum(1 for _ in root.iter("article")))
+
+
+def _page_kind(article: Article, jsonld: JsonLd, meta: MetaTags, teasers: int) -> str:
     declared = jsonld.is_article or (meta.first("og:type") or "").lower() == "article"
     paragraphs = article.body.count("\n\n") + 1 if article.body else 0
     if declared and len(article.body) >= MIN_DECLARED_ARTICLE_CHARS:
         return "article"
+    if teasers >= MIN_LISTING_TEASERS:
+        return "listing"
     if article.published and len(article.body) >= MIN_UNDECLARED_ARTICLE_CHARS and paragraphs >= 3:
         return "article"
     return "listing" if paragraphs and not declared else "other"

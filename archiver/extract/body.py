@@ -32,6 +32,9 @@ FURNITURE_PREFIXES = (
     "nav-", "navigation", "menu-", "footer", "masthead", "site-header", "post-navigation", "tag-",
     "tags-", "wp-block-buttons", "addtoany", "a2a", "yarpp", "crp_related", "inline-related",
 )
+# ... and substrings anywhere in a token ("inline-promo", "article-newsletter-signup").
+FURNITURE_SUBSTRINGS = ("promo", "newsletter", "related", "sharing", "share-", "advert", "sponsor", "subscri",
+                        "cookie", "paywall", "outbrain", "taboola", "recirc", "interstitial")
 POSITIVE = re.compile(r"article|body|content|entry|main|post|story|text|prose|rich-text|paragraph", re.I)
 NEGATIVE = re.compile(r"comment|meta|footer|footnote|sidebar|widget|share|social|related|promo|"
                       r"sponsor|shopping|tags|teaser|card|list|nav|menu|header", re.I)
@@ -63,7 +66,8 @@ def is_furniture(element: HtmlElement) -> bool:
         return True
     if (element.get("role") or "").lower() in ("navigation", "complementary", "banner", "contentinfo", "dialog"):
         return True
-    return any(t in FURNITURE_TOKENS or t.startswith(FURNITURE_PREFIXES) for t in _tokens(element))
+    return any(t in FURNITURE_TOKENS or t.startswith(FURNITURE_PREFIXES)
+               or any(part in t for part in FURNITURE_SUBSTRINGS) for t in _tokens(element))
 
 
 def _paragraph_chars(element: HtmlElement) -> int:
@@ -81,6 +85,20 @@ def prune(root: HtmlElement) -> None:
         if element.tag not in DROP_TAGS and _paragraph_chars(element) > 0.4 * total:
             continue  # e.g. <div class="post-meta-wrapper entry-content">: too much text to be furniture
         element.drop_tree()
+
+
+def drop_promo_boxes(anchors: list[HtmlElement], max_chars: int = 250) -> None:
+    """Remove the small box around each link (e.g. "Leer en Español" with the Spanish title)."""
+    for anchor in anchors:
+        if anchor.getparent() is None:
+            continue
+        box = anchor
+        for ancestor in anchor.iterancestors():
+            if ancestor.tag in ("body", "html", "article", "main") or len(clean(ancestor.text_content())) > max_chars:
+                break
+            box = ancestor
+        if box.getparent() is not None:
+            box.drop_tree()
 
 
 def _link_density(element: HtmlElement, text_length: int) -> float:
@@ -190,9 +208,8 @@ def keep_block(text: str, element: HtmlElement) -> bool:
     if _FURNITURE_TEXT.match(text):
         return False
     link_text = sum(len(clean(a.text_content())) for a in element.iter("a"))
-    if link_text and link_text >= 0.9 * len(text) and len(text) < 100:
-        return False  # a lone link: "Read in Spanish", a related-story teaser
-    if len(text) < 100 and _link_density(element, len(text)) > 0.5 and element.tag == "li":
+    # Mostly a link: "Read more: <headline>", "[Read in Spanish]", a related-story teaser.
+    if link_text and link_text >= 0.6 * len(text) and len(text) < 200:
         return False
     return True
 

@@ -25,6 +25,10 @@ _CREDIT_PATTERNS = [
 ]
 
 
+_COURTESY = re.compile(r"^(?:courtesy(?:\s+of)?|cortes[ií]a(?:\s+de)?|avec l'aimable autorisation de|"
+                       r"mit freundlicher genehmigung (?:von|der|des))\s+", re.IGNORECASE)
+
+
 def split_credit(text: str) -> tuple[str, str | None]:
     """Split "Caption text. (EFE)" into ("Caption text.", "EFE")."""
     text = clean(text)
@@ -71,7 +75,10 @@ def _largest_srcset(srcset: str) -> str | None:
 def _is_caption(element: HtmlElement) -> bool:
     if element.tag == "figcaption":
         return True
-    return bool(_CAPTION_CLASS.search(element.get("class") or "")) and element.tag not in ("figure", "img", "html", "body")
+    if element.tag in ("figure", "img", "html", "body") or not _CAPTION_CLASS.search(element.get("class") or ""):
+        return False
+    # "wp-caption" and friends wrap the image too: the caption is the text inside.
+    return next(element.iter("img", "picture", "figure", "video"), None) is None
 
 
 def _container(caption: HtmlElement) -> HtmlElement:
@@ -118,6 +125,8 @@ def extract_captions(scope: HtmlElement, base_url: str) -> list[Caption]:
                 r"^(?:photo|foto|credit|image|©)\s*:?\s*", "", credit, flags=re.IGNORECASE)
         else:
             text, credit = split_credit(text)
+        if credit:
+            credit = _COURTESY.sub("", credit).strip() or credit
         if not text:
             continue
         img = container.find(".//img")

@@ -48,20 +48,22 @@ _TEXT_DATE = re.compile(
 _ISO_DATE = re.compile(r"\b((?:19|20)\d{2})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])\b")
 
 
+_ISO_8601 = re.compile(r"^\d{4}-\d\d-\d\d(?:T\d\d:\d\d(?::\d\d(?:\.\d{1,9})?)?(?:Z|[+-]\d\d:?\d\d)?)?$")
+
+
 def normalize_date(value: str | None) -> str | None:
-    """ISO 8601 as the source gives it (offset kept); ``None`` if it is not a date."""
+    """ISO 8601, as the source wrote it when it already is (offset kept); ``None`` if no date."""
     value = clean(value)
     if not value:
         return None
     candidate = value.replace(" ", "T", 1) if re.match(r"^\d{4}-\d\d-\d\d \d", value) else value
-    candidate = re.sub(r"Z$", "+00:00", candidate)
     try:
-        parsed = datetime.fromisoformat(candidate)
+        parsed = datetime.fromisoformat(re.sub(r"Z$", "+00:00", candidate))
     except ValueError:
         return date_from_text(value)
-    if len(candidate) <= 10:
-        return parsed.date().isoformat()
-    return parsed.isoformat()
+    if _ISO_8601.match(candidate):
+        return candidate
+    return parsed.date().isoformat() if len(candidate) <= 10 else parsed.isoformat()
 
 
 def date_from_text(text: str) -> str | None:
@@ -82,6 +84,29 @@ def date_from_text(text: str) -> str | None:
 def date_from_url(url: str) -> str | None:
     match = _URL_DATE.search(url)
     return "-".join(match.groups()) if match else None
+
+
+DATE_CONTAINER = re.compile(r"date|time|byline|dateline|posted|published|updated|meta", re.IGNORECASE)
+
+
+def byline_date(tree: HtmlElement, modified: bool = False) -> str | None:
+    """A date written out in a byline or date element ("June 18, 2024", "Updated April 23, 2024")."""
+    for element in tree.iter():
+        if not isinstance(element.tag, str) or element.tag in ("script", "style", "html", "body", "head"):
+            continue
+        if not DATE_CONTAINER.search(f"{element.get('class') or ''} {element.get('id') or ''}"):
+            continue
+        text = clean(element.text_content())
+        if not text or len(text) > 200:
+            continue
+        updated = re.search(r"\b(?:updated|modified|actualizado|aktualisiert|mis à jour)\b", text, re.IGNORECASE)
+        if modified and updated:
+            return date_from_text(text[updated.end():])
+        if not modified:
+            found = date_from_text(text[: updated.start()] if updated else text)
+            if found:
+                return found
+    return None
 
 
 def time_element_date(tree: HtmlElement, modified: bool = False) -> str | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
 
@@ -36,16 +36,33 @@ def primary_language(tag: str | None) -> str | None:
     return primary if re.fullmatch(r"[a-z]{2,3}", primary) else None
 
 
-def translations(tree: HtmlElement, base_url: str, own_language: str | None, own_url: str) -> list[Translation]:
-    """hreflang alternates and in-page "read in <language>" links, one per language and URL."""
+def _is_section_root(url: str) -> bool:
+    """``/es/`` or ``/de``: a language switcher's target, not a translated article."""
+    return len([part for part in urlsplit(url).path.split("/") if part]) <= 1
+
+
+def translations(
+    tree: HtmlElement, base_url: str, own_language: str | None, own_url: str
+) -> tuple[list[Translation], list[HtmlElement]]:
+    """hreflang alternates and in-page "read in <language>" links, one per language and URL.
+
+    Also returns the in-page anchors, so the body can leave out the promo boxes around them.
+    """
     found: list[Translation] = []
+    anchors: list[HtmlElement] = []
     seen: set[tuple[str, str]] = set()
 
-    def add(language: str | None, href: str | None) -> None:
+    def add(language: str | None, href: str | None, anchor: HtmlElement | None = None) -> None:
         if not language or not href or language == own_language:
             return
         url = urljoin(base_url, href.strip())
-        if url.rstrip("/") == own_url.rstrip("/") or (language, url) in seen:
+        if url.rstrip("/") == own_url.rstrip("/"):
+            return
+        if anchor is not None:
+            if _is_section_root(url):
+                return
+            anchors.append(anchor)
+        if (language, url) in seen:
             return
         seen.add((language, url))
         found.append(Translation(language=language, url=url))
@@ -59,12 +76,12 @@ def translations(tree: HtmlElement, base_url: str, own_language: str | None, own
         if not href or href.startswith(("#", "javascript:", "mailto:")):
             continue
         if anchor.get("hreflang"):
-            add(primary_language(anchor.get("hreflang")), href)
+            add(primary_language(anchor.get("hreflang")), href, anchor)
             continue
         text = clean(anchor.text_content())
         if not text or len(text) > 40:
             continue
         match = _READ_IN.match(text)
         if match:
-            add(LANGUAGE_NAMES.get(match.group("lang").lower()), href)
-    return found
+            add(LANGUAGE_NAMES.get(match.group("lang").lower()), href, anchor)
+    return found, anchors
