@@ -105,7 +105,7 @@ def test_recovery_cuts_a_killed_file_back_to_its_last_whole_record(tmp_path, cut
     writer = RotatingWarcWriter(tmp_path)
     for n in range(3):
         writer.write_exchange(make_exchange(n))
-    writer._raw.flush()  # simulate kill -9: the file is never closed
+    writer._raw.close()  # simulate kill -9: never renamed; the lock goes with the process
     [path] = list(tmp_path.glob("*.open"))
     data = path.read_bytes()
     ends = list(iter_member_ends(io.BytesIO(data)))
@@ -117,3 +117,13 @@ def test_recovery_cuts_a_killed_file_back_to_its_last_whole_record(tmp_path, cut
         types = [r.rec_type for r in ArchiveIterator(fh, check_digests=True)]
     assert types == ["warcinfo", "response", "request", "response", "request", "response"]
     assert recovered.stat().st_size == ends[-2]
+
+
+def test_recovery_leaves_a_file_another_crawl_is_writing_alone(tmp_path):
+    writer = RotatingWarcWriter(tmp_path)
+    writer.write_exchange(make_exchange(1))
+    assert recover_open_files(tmp_path) == []
+    [still_open] = list(tmp_path.glob("*.open"))
+    writer.write_exchange(make_exchange(2))
+    writer.close()
+    assert not still_open.exists() and len(writer.files_written) == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import logging
 import os
 import re
@@ -165,6 +167,8 @@ class RotatingWarcWriter:
         self._path = self.directory / (name + OPEN_SUFFIX)
         # "xb": a name clash must fail loudly, never overwrite another file.
         self._raw = open(self._path, "xb")
+        # Held while the file is written: recovery in another process leaves a locked file alone.
+        fcntl.flock(self._raw.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         self._stream = GzipMemberStream(self._raw, self.gzip_level)
         self._warc = WARCWriter(self._stream, gzip=False, warc_version=self.warc_version)
         info = self._warc.create_warcinfo_record(name, self.warcinfo)
@@ -201,11 +205,34 @@ def iter_member_ends(fh: BinaryIO, chunk_size: int = 1 << 16) -> Iterator[int]:
             pos += len(data)
 
 
+def _locked_by_a_live_writer(fh: BinaryIO) -> bool:
+    try:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as error:
+        if error.errno in (errno.EAGAIN, errno.EACCES):
+            return True
+        raise
+    return False
+
+
 def recover_open_files(directory: Path) -> list[Path]:
-    """Close WARC files a killed crawl left ``*.open``: cut them to their last whole record."""
+    """Close WARC files a killed crawl left ``*.open``: cut them to their last whole record.
+
+    A file still locked by its writer (another crawl running into the same
+    archive) is left alone. Returns the recovered files under their final names.
+    """
     recovered = []
     for path in sorted(Path(directory).glob(f"*{WARC_SUFFIX}{OPEN_SUFFIX}")):
-        with open(path, "r+b") as fh:
+        try:
+            fh = open(path, "r+b")
+        except FileNotFoundError:
+            continue  # another process recovered it first
+        with fh:
+            if _locked_by_a_live_writer(fh):
+                logger.info("Leaving %s alone: another crawl is writing it", path)
+                continue
+            if not path.exists():
+                continue  # recovered by another process while we waited for the lock
             last_end = 0
             for last_end in iter_member_ends(fh):
                 pass
@@ -215,10 +242,12 @@ def recover_open_files(directory: Path) -> list[Path]:
                 fh.truncate(last_end)
             fh.flush()
             os.fsync(fh.fileno())
-        final = path.with_name(path.name[: -len(OPEN_SUFFIX)])
+            final = path.with_name(path.name[: -len(OPEN_SUFFIX)])
+            # Renamed while still locked, so no other recovery races us for it.
+            if last_end:
+                os.replace(path, final)
         if last_end == 0:
-            path.unlink()  # nothing whole in it, not even the warcinfo record
+            path.unlink(missing_ok=True)  # nothing whole in it, not even the warcinfo record
             continue
-        os.replace(path, final)
         recovered.append(final)
     return recovered
