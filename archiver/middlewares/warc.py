@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
+# Content encodings pywb and ReplayWeb.page cannot decode (we never offer them; see settings).
+UNREPLAYABLE_ENCODINGS = {"zstd"}
 # Request headers that carry credentials: kept out of the archive unless asked for.
 CREDENTIAL_HEADERS = {b"cookie", b"authorization", b"proxy-authorization"}
 RECONSTRUCTION_NOTE = (
@@ -249,10 +251,19 @@ class WarcCaptureMiddleware:
         if "cached" in response.flags or self.store is None:
             return response
         exchange = exchange_from_scrapy(request, response, store_credentials=self.config.store_credentials)
+        self._warn_if_unreplayable(exchange)
         stored = await self._write(self.store.store, exchange, response)
         if stored is not None:
             self._annotate(request, exchange, stored)
         return response
+
+    def _warn_if_unreplayable(self, exchange: Exchange) -> None:
+        """Archived as received all the same; replay tools will not be able to decode it."""
+        encoding = (exchange.header("Content-Encoding") or "").strip().lower()
+        if encoding in UNREPLAYABLE_ENCODINGS:
+            logger.warning("%s came with unreplayable content encoding %s (not offered in Accept-Encoding); "
+                           "archived as received", exchange.url, encoding)
+            self.crawler.stats.inc_value(f"warc/unreplayable_encoding/{encoding}")  # type: ignore[union-attr]
 
     async def _write(self, write: Callable[[Exchange], StoredFetch], exchange: Exchange,
                      response: Response) -> StoredFetch | None:
