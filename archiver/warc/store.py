@@ -71,7 +71,8 @@ class WarcStore:
             first, request = build_revisit_records(builder, exchange, digest, original)
         else:
             first, request = build_exchange_records(builder, exchange, digest)
-        records = [first, request, *self._certificate_records(exchange, first)]
+        # The request closes the fetch's group: recovery keeps a group only when it is there.
+        records = [first, *self._certificate_records(exchange, first), request]
         pointers = self.writer.write_records(records)
         if original is not None:
             self.revisits += 1
