@@ -20,6 +20,22 @@ WARC_MAX_SIZE = 1024**3
 WARC_GZIP_LEVEL = 6
 # Cookie/Authorization request headers are credentials: keep them out unless asked.
 WARC_STORE_CREDENTIALS = False
+# Deduplication: a payload already in the archive (this crawl or an earlier one) is
+# written as a `revisit` record pointing at the first copy, found in a persistent
+# digest index in the archive folder (<archive>/digests.sqlite3).
+WARC_DEDUP_ENABLED = True
+# Payloads smaller than this are always stored in full (empty ones are never shared).
+WARC_DEDUP_MIN_SIZE = 1
+# The digest index class (see archiver.warc.digests.DigestIndex); SQLite needs no server.
+WARC_DEDUP_INDEX = "archiver.warc.digests.SqliteDigestIndex"
+# A body past this many bytes is cut here and archived with `WARC-Truncated: length`
+# instead of being dropped whole, as DOWNLOAD_MAXSIZE does (0: no limit). Per request:
+# meta["warc_max_payload_size"]. Keep it below DOWNLOAD_MAXSIZE to take effect.
+WARC_MAX_PAYLOAD_SIZE = 32 * 1024**2
+# Merge this crawl's WARC files into the CDXJ index <archive>/warc/index.cdxj at the end.
+WARC_INDEX_ENABLED = True
+# The job named in each file's warcinfo record (isPartOf); default: spider name and start URLs.
+WARC_JOB = ""
 
 # -- Article records (pipelines.jsonlines) ------------------------------------
 JSONL_ENABLED = True
