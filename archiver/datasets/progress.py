@@ -36,15 +36,17 @@ class Progress:
         return bool(getattr(stream, "isatty", lambda: False)())
 
     def stage(self, label: str) -> None:
+        """Start a new line for the next stage (the last one stays on screen)."""
+        self.close()
         self.label = label
         self._started = time.monotonic()
         self._last = 0.0
 
-    def update(self, done_bytes: int, items: int, noun: str = "records") -> None:
+    def update(self, done_bytes: int, items: int, noun: str = "records", *, force: bool = False) -> None:
         if not self.enabled:
             return
         now = time.monotonic()
-        if now - self._last < self.interval and done_bytes < self.total:
+        if not force and now - self._last < self.interval and done_bytes < self.total:
             return
         self._last = now
         fraction = min(done_bytes / self.total, 1.0)

@@ -175,9 +175,8 @@ class Reextractor:
                         self.index.add_revisit(head, number)
                     self.progress.update(done + tell[0], self.report.written, "articles")
             except READ_ERRORS as error:
-                message = f"{path}: unreadable after byte {tell[0]}: {error}"
-                logger.warning("%s", message)
-                self.report.file_errors.append(message)
+                # Records before the bad member are kept; the report names the file.
+                self.report.file_errors.append(f"{path}: {error}")
             done += path.stat().st_size
         self.index.db.commit()
 

@@ -237,6 +237,7 @@ class Selection:
             if self.filters.match(record):
                 index.add(record, line.file, line.number)
             progress.update(self.files.bytes_read, self.records_read)
+        progress.update(progress.total, self.records_read, force=True)
         self.matched = index.count
         progress.stage("exporting")
         chosen = index.best("id" if self.all_versions else "key")
@@ -252,4 +253,4 @@ class Selection:
                 self.selected += 1
                 progress.update(self.files.bytes_read, self.selected)
                 yield record
-        progress.update(progress.total, self.selected)
+        progress.update(progress.total, self.selected, force=True)

@@ -13,6 +13,7 @@ from typing import Any, BinaryIO
 logger = logging.getLogger(__name__)
 
 RECORD_SUFFIXES = (".jsonl", ".jsonl.gz")
+SHOWN_BAD_LINES = 10
 
 
 class SourceError(Exception):
@@ -81,7 +82,10 @@ class RecordFiles:
         if isinstance(record, dict):
             return record
         self.unreadable += 1
-        logger.warning("%s line %d: not a JSON record, skipped", self.paths[line.file], line.number + 1)
+        if self.unreadable <= SHOWN_BAD_LINES:
+            logger.warning("%s line %d: not a JSON record, skipped", self.paths[line.file], line.number + 1)
+        elif self.unreadable == SHOWN_BAD_LINES + 1:
+            logger.warning("more lines that are not JSON records: counted, not shown")
         return None
 
     def records(self) -> Iterator[tuple[Line, dict[str, Any]]]:

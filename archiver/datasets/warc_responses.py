@@ -90,11 +90,15 @@ def to_response(record: ArcWarcRecord, pointer: WarcPointer, body: bytes,
     status = _status(record) or _status(source)
     if http is None or status is None:
         return None
+    headers = [(name, value) for name, value in http.headers if name.lower() != "transfer-encoding"]
+    if payload_record is not None and payload_record.http_headers is not None:
+        # The body is the original's, so is how it is encoded (a revisit may not repeat the header).
+        headers = [(n, v) for n, v in headers if n.lower() != "content-encoding"] + \
+                  [(n, v) for n, v in payload_record.http_headers.headers if n.lower() == "content-encoding"]
     return ArchivedResponse(
         url=record.rec_headers.get_header("WARC-Target-URI") or "",
         status=status,
-        headers=[(name, value) for name, value in http.headers
-                 if name.lower() != "transfer-encoding"],
+        headers=headers,
         body=body,
         protocol=(http.protocol or "HTTP/1.1"),
         warc_date=record.rec_headers.get_header("WARC-Date") or "",
@@ -119,6 +123,9 @@ def scan(path: Path, filename: str, wants_body, tell: list[int] | None = None
                               headers=list(http.headers) if http is not None else None)
             body = _http_body(record) if record.rec_type == "response" and wants_body(head) else None
             head.offset, head.length = iterator.get_record_offset(), iterator.get_record_length()
+            decompressor = iterator.reader.decompressor  # warcio keeps the member's zlib object here
+            if decompressor is not None and not decompressor.eof:
+                raise ArchiveLoadFailed(f"gzip member at byte {head.offset} is cut short")
             if tell is not None:
                 tell[0] = fh.tell()
             response = None

@@ -54,7 +54,7 @@ class _TextFileWriter:
             self.stream: IO[str] = sys.stdout
             return
         self._raw = open(_partial(path), "wb")
-        binary: IO[bytes] = gzip.GzipFile(fileobj=self._raw, mode="wb", mtime=0) if compress else self._raw
+        binary: IO[bytes] = gzip.GzipFile(path.name, "wb", fileobj=self._raw, mtime=0) if compress else self._raw
         self.stream = io.TextIOWrapper(binary, encoding="utf-8", newline="")
 
     def close(self) -> list[Path]:
