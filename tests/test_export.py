@@ -290,3 +290,18 @@ def test_bad_input_gets_one_clear_line(versioned_archive, tmp_path, args, messag
     assert done.stderr.startswith("archiver export: ") and message in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_a_record_that_does_not_fit_its_parquet_types_is_skipped_and_named(versioned_archive, tmp_path):
+    bad = dict(versioned_archive.crawl_records[0], status="two hundred", id="<urn:uuid:bad>",
+               url="http://127.0.0.1/bad/", canonical_url=None)
+    extra = tmp_path / "bad.jsonl"
+    extra.write_text(json.dumps(bad) + "\n", encoding="utf-8")
+    out = tmp_path / "out.parquet"
+    done = run_archiver("export", "--records", str(versioned_archive.archive / "articles"), "--records", str(extra),
+                        "--format", "parquet", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "skipped         1 records that do not fit the schema's types" in done.stdout
+    assert "<urn:uuid:bad>" in done.stderr
+    assert len(read_back("parquet", out)) == 14
+

@@ -169,11 +169,11 @@ def html_exchange(url, body, date, **changes):
     return Exchange(**fields)
 
 
-def revisit_of(index, url, date, profile="identical-payload-digest", refers_to=None):
+def revisit_of(index, url, date, profile="identical-payload-digest", refers_to=None, status="200 OK"):
     def make(builder, pointers):
         from warcio.statusandheaders import StatusAndHeaders
 
-        http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+        http = StatusAndHeaders(status, [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
         record = builder.create_revisit_record(url, "sha1:AAAA", url, "2024-01-01T00:00:00Z", http_headers=http)
         record.rec_headers.replace_header("WARC-Date", date)
         record.rec_headers.replace_header("WARC-Profile", f"http://netpreserve.org/warc/1.1/revisit/{profile}")
@@ -204,10 +204,12 @@ def test_revisits_truncation_and_a_cut_file(tmp_path):
     ], revisits=[
         revisit_of(0, base + path_a, date2),
         revisit_of(0, base + path_a, date3, refers_to="<urn:uuid:not-in-any-file>"),
+        revisit_of(0, base + path_a, date3, profile="server-not-modified", status="304 Not Modified"),
     ])
     done, records = reextract(warc, "--out", tmp_path / "out")
     assert done.returncode == 0, done.stderr
     assert "revisits 1 resolved, 1 unresolved" in done.stdout
+    assert "not articles    not-html 1, revisit-unresolved 1, status 2" in done.stdout  # the 404 and the 304
     by_id = {r["id"]: r for r in records}
     assert set(by_id) == {pointers[0]["record_id"], pointers[1]["record_id"], pointers[4]["record_id"]}
     assert by_id[pointers[0]["record_id"]] == pipeline_record(base + path_a, body_a, pointers[0], date1)

@@ -66,7 +66,7 @@ class ExportReport:
     matched: int
     unreadable: int
     seconds: float
-    summary: Summary
+    summary: Summary | None  # for hf exports (the card's figures)
     dropped_fields: Counter[str] = field(default_factory=Counter)
     bad_rows: int = 0
 
@@ -118,26 +118,30 @@ def export(options: ExportOptions) -> ExportReport:
     started = time.monotonic()
     progress = Progress(files.total_bytes, enabled=options.progress)
     writer = _writer(options, columns)
-    summary = Summary()
+    summary = Summary() if options.fmt == "hf" else None  # only the dataset card needs one
     dropped: Counter[str] = Counter()
+    rows = 0
     try:
         with Selection(files, options.filters, options.all_versions, progress) as selection:
             for record in selection:
                 row, extra = normalize(record, columns)
-                dropped.update(extra)
+                if extra:
+                    dropped.update(extra)
                 writer.write(row)  # type: ignore[attr-defined]
-                summary.add(row)
+                rows += 1
+                if summary is not None:
+                    summary.add(row)
     except BaseException:
         writer.abort()  # type: ignore[attr-defined]
         raise
     paths = writer.close()  # type: ignore[attr-defined]
     bad_rows = getattr(writer, "bad_rows", 0)
-    if bad_rows:
-        summary = _recount(paths)
-    if options.fmt == "hf":
-        assert options.out is not None
+    rows -= bad_rows
+    if summary is not None:
+        if bad_rows:
+            summary = _recount(paths)
         paths.append(_write_card(options, summary, columns, paths, writer.arrow_bytes))  # type: ignore[attr-defined]
-    return ExportReport(rows=summary.records, files=paths, records_read=selection.records_read,
+    return ExportReport(rows=rows, files=paths, records_read=selection.records_read,
                         matched=selection.matched, unreadable=files.unreadable,
                         seconds=time.monotonic() - started, summary=summary, dropped_fields=dropped,
                         bad_rows=bad_rows)

@@ -92,20 +92,20 @@ class ResponseIndex:
         self.db = sqlite3.connect(directory / "responses.sqlite")
         self.db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
                               "CREATE TABLE responses (id TEXT PRIMARY KEY, file INT, offset INT);"
-                              "CREATE TABLE revisits (file INT, offset INT, length INT, id TEXT, url TEXT)")
+                              "CREATE TABLE revisits (file INT, offset INT, length INT, id TEXT, url TEXT, status INT)")
 
     def add_response(self, head: RecordHead, file: int) -> None:
         self.db.execute("INSERT OR IGNORE INTO responses VALUES (?, ?, ?)", (head.record_id, file, head.offset))
 
     def add_revisit(self, head: RecordHead, file: int) -> None:
-        self.db.execute("INSERT INTO revisits VALUES (?, ?, ?, ?, ?)",
-                        (file, head.offset, head.length, head.record_id, head.url))
+        self.db.execute("INSERT INTO revisits VALUES (?, ?, ?, ?, ?, ?)",
+                        (file, head.offset, head.length, head.record_id, head.url, head.status))
 
     def find(self, record_id: str) -> tuple[int, int] | None:
         return self.db.execute("SELECT file, offset FROM responses WHERE id = ?", (record_id,)).fetchone()
 
-    def revisits(self) -> list[tuple[int, int, int, str, str]]:
-        return self.db.execute("SELECT file, offset, length, id, url FROM revisits ORDER BY file, offset").fetchall()
+    def revisits(self) -> list[tuple[int, int, int, str, str, int | None]]:
+        return self.db.execute("SELECT * FROM revisits ORDER BY file, offset").fetchall()
 
 
 @dataclass
@@ -224,8 +224,11 @@ class Reextractor:
             self.existing.mark(head.record_id, DROPPED)
 
     def _resolve_revisits(self) -> None:
-        for file, offset, length, record_id, url in self.index.revisits():
-            head = RecordHead("revisit", record_id, url, offset=offset, length=length)
+        for file, offset, length, record_id, url, status in self.index.revisits():
+            head = RecordHead("revisit", record_id, url, offset=offset, length=length, status=status)
+            if status is not None and status != ARTICLE_STATUS:
+                self._skip(head, "status")  # e.g. a server-not-modified revisit of a 304
+                continue
             try:
                 response = resolve_revisit(self.warc_files[file], self.names[file], head, self._find_original)
             except READ_ERRORS as error:
