@@ -84,7 +84,8 @@ def run(args: argparse.Namespace) -> int:
             name=args.name,
             overwrite=args.overwrite,
             progress=Progress.wanted(args.progress),
-            command=shlex.join(["archiver", "export", *sys.argv[2:]]) if len(sys.argv) > 1 else "",
+            # For the dataset card: the command as typed, when this process is that command.
+            command=shlex.join(["archiver", *sys.argv[1:]]) if sys.argv[1:2] == ["export"] else "",
         )
         report = export(options)
     except (ExportError, SourceError, ValueError) as error:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import sqlite3
 import tempfile
 import time
 from collections import Counter
@@ -25,6 +24,7 @@ from typing import Any
 from packaging.version import InvalidVersion, Version
 
 from archiver.datasets.progress import Progress
+from archiver.datasets.scratch import scratch_db
 from archiver.datasets.rebuild import NotAPage, may_be_html, rebuild_response
 from archiver.datasets.source import RecordFiles
 from archiver.datasets.warc_responses import READ_ERRORS, RecordHead, pointer_name, resolve_revisit, scan
@@ -48,9 +48,8 @@ class ExistingRecords:
     """The records already made, by id, on disk: carried fields, and whole lines for records kept as they are."""
 
     def __init__(self, directory: Path, files: RecordFiles | None, keep_from: Version | None) -> None:
-        self.db = sqlite3.connect(directory / "existing.sqlite")
-        self.db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
-                              "CREATE TABLE existing (id TEXT PRIMARY KEY, carried TEXT, kept TEXT, stage INT)")
+        self.db = scratch_db(directory / "existing.sqlite",
+                             "CREATE TABLE existing (id TEXT PRIMARY KEY, carried TEXT, kept TEXT, stage INT)")
         self.count = 0
         if files is None:
             return
@@ -89,10 +88,9 @@ class ResponseIndex:
     """Where each response record is (to resolve revisits), and the revisits met, on disk."""
 
     def __init__(self, directory: Path) -> None:
-        self.db = sqlite3.connect(directory / "responses.sqlite")
-        self.db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
-                              "CREATE TABLE responses (id TEXT PRIMARY KEY, file INT, offset INT);"
-                              "CREATE TABLE revisits (file INT, offset INT, length INT, id TEXT, url TEXT, status INT)")
+        self.db = scratch_db(directory / "responses.sqlite",
+                             "CREATE TABLE responses (id TEXT PRIMARY KEY, file INT, offset INT);"
+                             "CREATE TABLE revisits (file INT, offset INT, length INT, id TEXT, url TEXT, status INT)")
 
     def add_response(self, head: RecordHead, file: int) -> None:
         self.db.execute("INSERT OR IGNORE INTO responses VALUES (?, ?, ?)", (head.record_id, file, head.offset))

@@ -15,7 +15,6 @@ files is exported once).
 from __future__ import annotations
 
 import re
-import sqlite3
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from archiver.datasets.progress import Progress
+from archiver.datasets.scratch import scratch_db
 from archiver.datasets.source import RecordFiles
 
 DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -82,14 +82,21 @@ class Bound:
             raise ValueError(f"not a date (YYYY-MM-DD) or ISO 8601 date-time: {text!r}")
         return cls(text, instant=moment)
 
-    def key(self, value: str) -> date | datetime | None:
-        """The record date in the same terms as this bound (None when it has none)."""
+    def allows(self, value: Any, *, after: bool) -> bool:
+        """Whether a record dated ``value`` is on the right side (``after`` for --since); undated never is."""
+        if not isinstance(value, str):
+            return False
         if self.day is not None:
             try:
-                return date.fromisoformat(value[:10])
-            except (TypeError, ValueError):
-                return None
-        return parse_moment(value)
+                mine: date | datetime | None = date.fromisoformat(value[:10])
+            except ValueError:
+                return False
+            limit: date | datetime = self.day
+        else:
+            mine, limit = parse_moment(value), self.instant  # type: ignore[assignment]
+        if mine is None:
+            return False
+        return mine >= limit if after else mine <= limit  # type: ignore[operator]
 
 
 @dataclass
@@ -103,6 +110,7 @@ class Filters:
     by: str = "published"  # or "fetched"
 
     def __post_init__(self) -> None:
+        self._names = {s.strip().lower() for s in self.sites if s.strip()}  # a site may be named by site_name
         self.sites = [normalize_site(s) for s in self.sites if s.strip()]
         self.languages = [lang.strip().lower() for lang in self.languages if lang.strip()]
 
@@ -128,21 +136,17 @@ class Filters:
         if self.languages and str(record.get("language") or "").lower() not in self.languages:
             return False
         if self.since or self.until:
-            value = record.get("published") if self.by == "published" else None
-            value = value or record.get("fetched_at")
-            for bound, wanted in ((self.since, 1), (self.until, -1)):
-                if bound is None:
-                    continue
-                mine = bound.key(value) if isinstance(value, str) else None
-                limit = bound.day if bound.day is not None else bound.instant
-                if mine is None or (mine < limit if wanted > 0 else mine > limit):  # type: ignore[operator]
-                    return False
+            value = (record.get("published") if self.by == "published" else None) or record.get("fetched_at")
+            if self.since and not self.since.allows(value, after=True):
+                return False
+            if self.until and not self.until.allows(value, after=False):
+                return False
         return True
 
     def _site_matches(self, record: dict[str, Any]) -> bool:
         host = site_of(record.get("url"))
         name = str(record.get("site_name") or "").strip().lower()
-        return any(host == site or host.endswith("." + site) or name == site for site in self.sites)
+        return any(host == site or host.endswith("." + site) for site in self.sites) or name in self._names
 
 
 def record_key(record: dict[str, Any]) -> str:
@@ -159,11 +163,8 @@ class VersionIndex:
     """Pass one's on-disk table: one row per matching record, a few dozen bytes each."""
 
     def __init__(self, directory: Path) -> None:
-        self.db = sqlite3.connect(directory / "index.sqlite")
-        # A scratch file: no journal, no fsync; SQLite's page cache stays at its small default.
-        self.db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=FILE;"
-                              "CREATE TABLE recs (key TEXT, id TEXT, version INT, time TEXT, sha TEXT,"
-                              " file INT, line INT)")
+        self.db = scratch_db(directory / "index.sqlite", "CREATE TABLE recs (key TEXT, id TEXT, version INT,"
+                             " time TEXT, sha TEXT, file INT, line INT)")
         self._pending: list[tuple[Any, ...]] = []
         self.count = 0
 
