@@ -16,6 +16,7 @@ import os
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -102,8 +103,9 @@ class ResponseIndex:
     def find(self, record_id: str) -> tuple[int, int] | None:
         return self.db.execute("SELECT file, offset FROM responses WHERE id = ?", (record_id,)).fetchone()
 
-    def revisits(self) -> list[tuple[int, int, int, str, str, int | None]]:
-        return self.db.execute("SELECT * FROM revisits ORDER BY file, offset").fetchall()
+    def revisits(self) -> Iterator[tuple[int, int, int, str, str, int | None]]:
+        self.db.commit()
+        yield from self.db.execute("SELECT * FROM revisits ORDER BY file, offset")
 
 
 @dataclass
