@@ -72,6 +72,8 @@ class _TextFileWriter:
             return
         try:
             self.stream.close()
+            if self._raw is not None:
+                self._raw.close()
         finally:
             _partial(self.path).unlink(missing_ok=True)
 
