@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Iterator
-from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy import Request, Spider
-from scrapy.http import HtmlResponse, Response, TextResponse, XmlResponse
+from scrapy.http import Response, XmlResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
-from w3lib.encoding import http_content_type_encoding
 
 from archiver.feeds import feed_links
 from archiver.items import FetchedPage
+from archiver.records import fetched_page, is_feed_response, is_html_page
 
 # Documents are worth archiving (a linked PDF report is part of the story);
 # images, media and archives are left to a page-requisites pass.
@@ -67,10 +66,10 @@ class NewsSpider(Spider):
             yield Request(url, callback=self.parse, meta={"discovered_via": "start"})
 
     def parse(self, response: Response) -> Iterator[Request | FetchedPage]:
-        if isinstance(response, XmlResponse) or _is_feed(response):
+        if isinstance(response, XmlResponse) or is_feed_response(response):
             yield from self.parse_feed(response)
             return
-        if not isinstance(response, HtmlResponse):
+        if not is_html_page(response):
             return  # PDFs, images, ...: archived by the capture middleware, nothing to extract
         yield self.fetched_page(response)
         for href in response.xpath("//link[@rel='alternate'][@href]"):
@@ -84,30 +83,6 @@ class NewsSpider(Spider):
         for url in feed_links(response.body, response.url):
             yield Request(url, callback=self.parse, meta={"discovered_via": "feed"})
 
-    def fetched_page(self, response: HtmlResponse) -> FetchedPage:
-        meta = response.meta
-        content_type = response.headers.get("Content-Type", b"").decode("latin-1")
-        return FetchedPage(
-            url=response.url,
-            status=response.status,
-            body=response.body,
-            encoding=http_content_type_encoding(content_type),
-            fetched_at=_iso_from_warc_date(meta.get("warc_date")),
-            warc=meta.get("warc_pointer"),
-            discovered_via=meta.get("discovered_via"),
-            truncated="dataloss" in response.flags,
-        )
-
-
-def _is_feed(response: Response) -> bool:
-    if not isinstance(response, TextResponse):
-        return False
-    content_type = response.headers.get("Content-Type", b"").decode("latin-1").lower()
-    return any(kind in content_type for kind in ("rss", "atom", "/xml"))
-
-
-def _iso_from_warc_date(warc_date: str | None) -> str:
-    """The fetch time as ISO 8601 UTC: the WARC-Date of the response record when there is one."""
-    if warc_date:
-        return warc_date
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    def fetched_page(self, response: Response) -> FetchedPage:
+        # Shared with `archiver reextract` (archiver.records), so both make the same page.
+        return fetched_page(response)
