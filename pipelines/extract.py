@@ -40,7 +40,7 @@ class ArticleExtractionPipeline:
         assert stats is not None
         if item.status != 200:
             raise DropItem(f"status {item.status}: {item.url}")
-        page = analyze_page(item.body, item.url, encoding=item.encoding)
+        page = item.analysis or analyze_page(item.body, item.url, encoding=item.encoding)
         if page.kind != "article":
             stats.inc_value(f"extract/skipped/{page.kind}")
             raise DropItem(f"not an article ({page.kind}): {item.url}")

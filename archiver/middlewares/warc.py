@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import platform
 import sys
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,7 +20,8 @@ from twisted.internet.threads import deferToThreadPool
 from twisted.python.threadpool import ThreadPool
 
 import archiver
-from archiver.warc.records import Exchange
+from archiver.items import WarcPointer
+from archiver.warc.records import Exchange, build_revisit_records
 from archiver.warc.writer import RotatingWarcWriter, recover_open_files
 
 if TYPE_CHECKING:
@@ -64,6 +66,11 @@ def exchange_from_scrapy(request: Request, response: Response, *, store_credenti
         ip_address=str(response.ip_address) if response.ip_address else None,
         truncated="disconnect" if "dataloss" in response.flags else None,
     )
+
+
+def write_revisit(writer: RotatingWarcWriter, exchange: Exchange, refers_to: dict[str, str]) -> WarcPointer:
+    """Write a 304 as a server-not-modified revisit of the capture ``refers_to`` names; return its pointer."""
+    return writer.write_records(build_revisit_records(writer.builder, exchange, **refers_to))[0]
 
 
 class WarcCaptureMiddleware:
@@ -163,8 +170,12 @@ class WarcCaptureMiddleware:
         exchange = exchange_from_scrapy(request, response, store_credentials=self.store_credentials)
         stats = self.crawler.stats
         assert stats is not None
+        write = self.writer.write_exchange
+        refers_to = request.meta.get("warc_refers_to")
+        if response.status == 304 and refers_to:  # a revisit's 304 (archiver.middlewares.seen)
+            write = partial(write_revisit, self.writer, refers_to=refers_to)
         try:
-            deferred = deferToThreadPool(reactor, self.pool, self.writer.write_exchange, exchange)
+            deferred = deferToThreadPool(reactor, self.pool, write, exchange)
             pointer = await maybe_deferred_to_future(deferred)
         except Exception:
             # Unexpected I/O failure (disk full, permissions): say so loudly and stop,

@@ -115,3 +115,31 @@ def build_exchange_records(builder: RecordBuilder, exchange: Exchange) -> tuple[
         },
     )
     return response, request
+
+
+# A 304 to a conditional request: the server says the earlier capture is still current.
+SERVER_NOT_MODIFIED_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+
+
+def build_revisit_records(
+    builder: RecordBuilder, exchange: Exchange, refers_to_uri: str, refers_to_date: str,
+    refers_to: str | None = None,
+) -> tuple[ArcWarcRecord, ArcWarcRecord]:
+    """Return the (revisit, request) records of a 304 answer to a conditional request.
+
+    The revisit keeps the 304's HTTP headers (no payload) and names the earlier capture
+    by target URI and date, and by record id when it is known.
+    """
+    revisit_exchange = Exchange(**{**exchange.__dict__, "response_body": b""})
+    response, request = build_exchange_records(builder, revisit_exchange)
+    headers = response.rec_headers
+    headers.replace_header("WARC-Type", "revisit")
+    headers.replace_header("Content-Type", "application/http; msgtype=response")
+    headers.remove_header("WARC-Payload-Digest")
+    headers.replace_header("WARC-Profile", SERVER_NOT_MODIFIED_PROFILE)
+    headers.replace_header("WARC-Refers-To-Target-URI", refers_to_uri)
+    headers.replace_header("WARC-Refers-To-Date", refers_to_date)
+    if refers_to:
+        headers.replace_header("WARC-Refers-To", refers_to)
+    response.rec_type = "revisit"
+    return response, request
