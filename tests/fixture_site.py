@@ -64,6 +64,7 @@ class FixtureSite:
         for i in range(old):  # a month old: outside any sensible max_age_days
             self.publish(published=now - timedelta(days=30 + i), title=f"Old story {i}")
         self.hits: list[tuple[str, str, int]] = []  # (method, path with query, status)
+        self.user_agents: set[str] = set()
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self.url = ""
@@ -140,6 +141,7 @@ class FixtureSite:
                 status, body = 304, b""
         with self._lock:
             self.hits.append((handler.command, handler.path, status))
+            self.user_agents.add(handler.headers.get("User-Agent", ""))
         handler.send_response(status)
         for name, value in headers.items():
             if status != 304 or name in ("ETag", "Last-Modified"):
