@@ -128,7 +128,7 @@ class NewsSpider(Spider):
     def robots_parsed(self, robotparser: Any, request: Request) -> None:
         """Queue the Sitemap: URLs of a robots.txt RobotsTxtMiddleware has just read."""
         site = self.site_for(request)
-        if site is None or not site.robots_sitemaps or self.crawler.engine is None:
+        if site is None or not site.robots_sitemaps:
             return
         host_url = f"{urlsplit(request.url).scheme}://{urlsplit(request.url).netloc}/robots.txt"
         for url in _robots_sitemaps(robotparser, host_url):

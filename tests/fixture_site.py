@@ -65,6 +65,9 @@ class FixtureSite:
             self.publish(published=now - timedelta(days=30 + i), title=f"Old story {i}")
         self.hits: list[tuple[str, str, int]] = []  # (method, path with query, status)
         self.user_agents: set[str] = set()
+        self.times: list[tuple[float, str]] = []  # (monotonic time a request arrived, path)
+        self.throttled: dict[str, str] = {}  # path -> Retry-After value of a 429 answered once
+        self.in_flight = self.max_in_flight = 0
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self.url = ""
@@ -131,7 +134,20 @@ class FixtureSite:
         self.close()
 
     def _respond(self, handler: BaseHTTPRequestHandler) -> None:
-        status, content_type, body, modified = self.resource(handler.path.split("#")[0])
+        with self._lock:
+            self.times.append((time.monotonic(), handler.path))
+            retry_after = self.throttled.pop(handler.path, None)
+        if retry_after is not None:
+            self._send(handler, 429, {"Retry-After": retry_after, "Content-Type": "text/plain"}, b"slow down")
+            return
+        with self._lock:  # counted until the response is ready, not sent: a client can't overlap that
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            status, content_type, body, modified = self.resource(handler.path.split("#")[0])
+        finally:
+            with self._lock:
+                self.in_flight -= 1
         headers = {"Content-Type": content_type}
         if status == 200:
             headers["ETag"] = '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
@@ -139,13 +155,17 @@ class FixtureSite:
                                                        usegmt=True)
             if not_modified(handler.headers, headers["ETag"], modified):
                 status, body = 304, b""
+        if status == 304:
+            headers = {name: headers[name] for name in ("ETag", "Last-Modified")}
+        self._send(handler, status, headers, body)
+
+    def _send(self, handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: bytes) -> None:
         with self._lock:
             self.hits.append((handler.command, handler.path, status))
             self.user_agents.add(handler.headers.get("User-Agent", ""))
         handler.send_response(status)
         for name, value in headers.items():
-            if status != 304 or name in ("ETag", "Last-Modified"):
-                handler.send_header(name, value)
+            handler.send_header(name, value)
         handler.send_header("Content-Length", str(len(body)))
         handler.end_headers()
         handler.wfile.write(body)

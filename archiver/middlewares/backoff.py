@@ -7,6 +7,7 @@ import time
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
+from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
 from scrapy.utils.misc import load_object
@@ -33,7 +34,7 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
 
 
 class BackoffMiddleware:
-    """Pauses a site's download slot when it says it is overloaded, before RetryMiddleware retries.
+    """Pauses a site's download slot when it says it is overloaded, before its next request goes out.
 
     On a ``BACKOFF_HTTP_CODES`` response the slot waits ``Retry-After`` seconds when the
     server sends it, else ``BACKOFF_BASE_DELAY * 2**retries`` (also after a download
@@ -57,17 +58,19 @@ class BackoffMiddleware:
             raise NotConfigured
         exceptions = tuple(load_object(path) if isinstance(path, str) else path
                            for path in settings.getlist("RETRY_EXCEPTIONS"))
-        return cls(crawler, {int(c) for c in settings.getlist("BACKOFF_HTTP_CODES")},
-                   settings.getfloat("BACKOFF_BASE_DELAY"), settings.getfloat("BACKOFF_MAX_DELAY"), exceptions)
+        middleware = cls(crawler, {int(c) for c in settings.getlist("BACKOFF_HTTP_CODES")},
+                         settings.getfloat("BACKOFF_BASE_DELAY"), settings.getfloat("BACKOFF_MAX_DELAY"), exceptions)
+        crawler.signals.connect(middleware.response_downloaded, signal=signals.response_downloaded)
+        return middleware
 
-    def process_response(self, request: Request, response: Response) -> Response:
+    def response_downloaded(self, response: Response, request: Request) -> None:
+        # The signal comes before the slot hands out its next request; process_response would be too late.
         if response.status in self.codes:
             header = response.headers.get("Retry-After")
             wait = retry_after_seconds(header.decode("latin-1") if header else None)
             self.pause(request, wait if wait is not None else self.backoff(request), f"HTTP {response.status}")
         elif 200 <= response.status < 400:
             self.recover(request)
-        return response
 
     def process_exception(self, request: Request, exception: Exception) -> None:
         # Only the network failures RetryMiddleware retries (IgnoreRequest and the like come here too).
@@ -101,8 +104,6 @@ class BackoffMiddleware:
         del self.normal_delay[slot_key]
 
     def _slot(self, request: Request) -> tuple[str, Any]:
-        engine = self.crawler.engine
-        if engine is None:
-            return "", None
-        key = engine.downloader.get_slot_key(request)
-        return key, engine.downloader.slots.get(key)
+        downloader = self.crawler.engine.downloader
+        key = downloader.get_slot_key(request)
+        return key, downloader.slots.get(key)

@@ -103,7 +103,7 @@ class ResumeMiddleware:
         """Replay the captures nothing asked for again (pages reached through a path that changed)."""
         captures = self._load()
         left = [c for c in captures.values() if c.status == 200]
-        if self.drained or not left or self.crawler.engine is None:
+        if self.drained or not left:
             return
         self.drained = True
         spider = self.crawler.spider
