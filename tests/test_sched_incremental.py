@@ -84,3 +84,24 @@ def test_articles_older_than_the_age_limit_are_never_fetched(layout, tmp_path):
         fresh = sorted(s.path for s in site.stories if not s.title.startswith("Old"))
         assert sorted(site.article_fetches()) == fresh
     assert sorted(path_of(r["url"]) for r in read_records(tmp_path / "archive")) == fresh
+
+
+def test_scrapy_crawl_with_a_sites_file_is_incremental_too(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    archive = tmp_path / "archive"
+    with FixtureSite("sitemap", articles=3) as site:
+        sites = write_sites_file(tmp_path / "sites.toml", site)
+        command = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"sites={sites}",
+                   "-s", f"ARCHIVE_DIR={archive}", "-s", "AUTOTHROTTLE_ENABLED=False"]
+        first = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
+        assert first.returncode == 0, first.stderr[-3000:]
+        site.clear_log()
+        second = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
+        assert second.returncode == 0, second.stderr[-3000:]
+        assert site.article_fetches() == []
+        assert "'seen/skipped/article': 3" in second.stderr
+    assert len(read_records(archive)) == 3
