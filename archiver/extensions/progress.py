@@ -23,7 +23,10 @@ def progress_line(stats: dict, seconds: float, last_pages: int, interval: float)
     pages = int(stats.get("downloader/response_count", 0))
     articles = int(stats.get("jsonl/records", stats.get("item_scraped_count", 0)))
     skipped = sum(int(v) for k, v in stats.items() if k.startswith("seen/skipped/"))
-    errors = int(stats.get("log_count/ERROR", 0)) + int(stats.get("downloader/exception_count", 0))
+    # Logged errors and failed downloads; IgnoreRequest (robots.txt, already archived) is no failure.
+    errors = int(stats.get("log_count/ERROR", 0)) + sum(
+        int(v) for k, v in stats.items()
+        if k.startswith("downloader/exception_type_count/") and not k.endswith(".IgnoreRequest"))
     now_rate = (pages - last_pages) / interval if interval else 0.0
     overall = pages / seconds if seconds else 0.0
     return (f"progress: {pages:,} pages ({now_rate:.1f}/s now, {overall:.1f}/s overall), "

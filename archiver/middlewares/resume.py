@@ -51,9 +51,14 @@ class ResumeMiddleware:
         # Here and not in spider_opened: the scheduler opens JOBDIR before any signal is sent,
         # and stale Scrapy state must be gone by then.
         middleware = cls(crawler, journal, journal.begin(os.getpid()))
+        # engine_started: after spider_opened (WARC files closed) and before the first request.
+        crawler.signals.connect(middleware.engine_started, signal=signals.engine_started)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(middleware.spider_idle, signal=signals.spider_idle)
         return middleware
+
+    def engine_started(self) -> None:
+        self._load()
 
     def spider_closed(self, reason: str) -> None:
         self.journal.finish(reason)
