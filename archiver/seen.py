@@ -64,6 +64,16 @@ class FeedState:
     interval: float  # seconds until it is due again
 
 
+def next_feed_state(previous: FeedState | None, url: str, signature: str, now: float, interval: float,
+                    max_backoff: float) -> FeedState:
+    """A feed read now: due again after ``interval`` if it changed, else after twice its last wait
+    (at most ``max_backoff`` times ``interval``)."""
+    if previous is None or previous.signature != signature:
+        return FeedState(url, signature, checked_at=now, changed_at=now, interval=interval)
+    return FeedState(url, signature, checked_at=now, changed_at=previous.changed_at,
+                     interval=min(previous.interval * 2, interval * max_backoff))
+
+
 class SeenStore(ABC):
     """What the crawl asks of a seen-store; keys are ``url_key()`` of the URLs given."""
 
@@ -107,10 +117,10 @@ class SqliteSeenStore(SeenStore):
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, isolation_level=None)
+        # timeout: another crawl of the same archive (archiver schedule --jobs) may hold the lock.
+        self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")  # durable across a killed process
-        self._db.execute("PRAGMA busy_timeout=10000")  # another crawl of the same archive may be writing
         self._db.executescript(self.SCHEMA)
 
     @classmethod

@@ -50,7 +50,7 @@ DOWNLOADER_MIDDLEWARES = {
     "archiver.middlewares.seen.SeenFilterMiddleware": 50,
     # Then: a killed job's captures answer requests instead of the site.
     "archiver.middlewares.resume.ResumeMiddleware": 60,
-    # Before RetryMiddleware (550) sees a 429/503: slow the site down first.
+    # Pauses a site on 429/503 (when they arrive) and on network errors (before RetryMiddleware, 550).
     "archiver.middlewares.backoff.BackoffMiddleware": 560,
     # Next to the download handler: sees wire bytes (still compressed), redirects
     # and retried responses before RedirectMiddleware/RetryMiddleware act on them.

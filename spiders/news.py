@@ -10,7 +10,7 @@ import zlib
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request, Spider, signals
 from scrapy.http import HtmlResponse, Response, TextResponse, XmlResponse
@@ -24,7 +24,7 @@ from archiver.discovery.urls import clean_url
 from archiver.discovery.xml import XmlTooLarge, xml_body
 from archiver.extract import analyze_page
 from archiver.items import FetchedPage
-from archiver.seen import FeedState, seen_store
+from archiver.seen import next_feed_state, seen_store
 from archiver.sites import Site, load_sites, site_from_urls
 
 if TYPE_CHECKING:
@@ -158,7 +158,8 @@ class NewsSpider(Spider):
         site = self.site_for(response.request)
         page = self.fetched_page(response)
         canonical = page.analysis.article.canonical_url
-        if AMP_HTML.search(response.body[:4096]) and canonical and canonicalize_url(canonical) != canonicalize_url(response.url):
+        is_amp = AMP_HTML.search(response.body[:4096]) is not None
+        if is_amp and canonical and canonicalize_url(canonical) != canonicalize_url(response.url):
             # An AMP page: archive the canonical article instead of extracting this rendering.
             self.crawler.stats.inc_value("discovery/amp_to_canonical")
             yield Request(clean_url(canonical), callback=self.parse, meta={
@@ -268,17 +269,10 @@ class NewsSpider(Spider):
         if not self.settings.getbool("DISCOVERY_ADAPTIVE"):
             return
         store = seen_store(self.crawler)
-        now = time.time()
         signature = hashlib.sha1("\n".join(sorted(entry_urls)).encode()).hexdigest()
-        base = site.interval.total_seconds()
-        state = store.feed_state(url)
-        if state is None or state.signature != signature:
-            state = FeedState(url, signature, checked_at=now, changed_at=now, interval=base)
-        else:  # unchanged: back off, up to DISCOVERY_MAX_BACKOFF times the site's interval
-            ceiling = base * self.settings.getfloat("DISCOVERY_MAX_BACKOFF")
-            state = FeedState(url, signature, checked_at=now, changed_at=state.changed_at,
-                              interval=min(state.interval * 2, ceiling))
-        store.save_feed_state(state)
+        store.save_feed_state(next_feed_state(store.feed_state(url), url, signature, time.time(),
+                                              site.interval.total_seconds(),
+                                              self.settings.getfloat("DISCOVERY_MAX_BACKOFF")))
 
     # -- helpers
 
@@ -296,10 +290,12 @@ def _robots_sitemaps(robotparser: Any, robots_url: str) -> list[str]:
     """Sitemap: URLs from a parser of ROBOTSTXT_PARSER (Protego, by default, keeps them)."""
     parser = getattr(robotparser, "rp", None)
     if parser is not None and hasattr(parser, "sitemaps"):  # Protego
-        return list(dict.fromkeys(parser.sitemaps))
-    if parser is not None and hasattr(parser, "site_maps"):  # urllib.robotparser
-        return list(parser.site_maps() or [])
-    return []
+        found = list(parser.sitemaps)
+    elif parser is not None and hasattr(parser, "site_maps"):  # urllib.robotparser
+        found = list(parser.site_maps() or [])
+    else:
+        found = []
+    return list(dict.fromkeys(urljoin(robots_url, url) for url in found))
 
 
 def _is_feed(response: Response) -> bool:

@@ -89,3 +89,21 @@ def test_a_crawl_stopped_gracefully_resumes_without_fetching_anything_twice(tmp_
         fetches = collections.Counter(site.article_fetches())
     assert sorted(fetches) == sorted(s.path for s in site.stories) and set(fetches.values()) == {1}
     assert sorted(path_of(r["url"]) for r in read_records(archive)) == sorted(s.path for s in site.stories)
+
+
+def test_recovery_leaves_alone_the_open_file_of_a_crawl_still_running(tmp_path):
+    from archiver.warc.writer import RotatingWarcWriter, recover_open_files
+
+    running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        for pid in (running.pid, 999_999_999):
+            writer = RotatingWarcWriter(tmp_path, prefix=f"P{pid}")
+            writer.pid = pid
+            writer.write_records([writer.builder.create_warcinfo_record("x", {"a": "b"})])
+            writer._raw.flush()  # left open, as a running (or killed) crawl leaves it
+        recovered = recover_open_files(tmp_path)
+        assert [p.name.split("-")[0] for p in recovered] == ["P999999999"]
+        assert [p.name.split("-")[0] for p in tmp_path.glob("*.open")] == [f"P{running.pid}"]
+    finally:
+        running.kill()
+        running.wait()

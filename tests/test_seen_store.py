@@ -43,3 +43,16 @@ def test_touch_and_feed_state(tmp_path):
     assert store.feed_state("https://a/feed") is None
     store.save_feed_state(FeedState("https://a/feed", "sig", 1.0, 1.0, 3600.0))
     assert store.feed_state("https://a/feed").interval == 3600.0
+
+
+def test_an_unchanged_feed_backs_off_up_to_the_ceiling_and_resets_on_change():
+    from archiver.seen import next_feed_state
+
+    state = next_feed_state(None, "f", "a", now=0, interval=60, max_backoff=4)
+    waits = []
+    for now in (60, 180, 420, 900):
+        state = next_feed_state(state, "f", "a", now=now, interval=60, max_backoff=4)
+        waits.append(state.interval)
+    assert waits == [120, 240, 240, 240] and state.changed_at == 0
+    changed = next_feed_state(state, "f", "b", now=1000, interval=60, max_backoff=4)
+    assert (changed.interval, changed.changed_at) == (60, 1000)

@@ -201,10 +201,27 @@ def iter_member_ends(fh: BinaryIO, chunk_size: int = 1 << 16) -> Iterator[int]:
             pos += len(data)
 
 
+def _writer_alive(path: Path) -> bool:
+    """True when the process named in ``...-<pid>~<host>.warc.gz.open`` is running on this host."""
+    head, _, host = path.name[: -len(WARC_SUFFIX + OPEN_SUFFIX)].partition("~")
+    pid = head.rsplit("-", 1)[-1]
+    if host != _safe_token(socket.gethostname()) or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, run by another user
+    return True
+
+
 def recover_open_files(directory: Path) -> list[Path]:
     """Close WARC files a killed crawl left ``*.open``: cut them to their last whole record."""
     recovered = []
     for path in sorted(Path(directory).glob(f"*{WARC_SUFFIX}{OPEN_SUFFIX}")):
+        if _writer_alive(path):
+            continue  # another crawl into the same archive is writing it
         with open(path, "r+b") as fh:
             last_end = 0
             for last_end in iter_member_ends(fh):
