@@ -91,6 +91,7 @@ class Scheduler:
         self.jobs = max(1, jobs)
         self.state = ScheduleState(archive)
         self.running: dict[str, SiteCrawl] = {}
+        self.locked: set[str] = set()  # sites another scheduler was crawling when last tried
 
     def start_due(self, sites: list[Site], now: float | None = None) -> list[str]:
         """Start every due site there is room for; return their names."""
@@ -110,8 +111,10 @@ class Scheduler:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             lock.close()
+            self.locked.add(site.name)
             logger.info("%s: another scheduler is crawling it; skipped", site.name)
             return False
+        self.locked.discard(site.name)
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         log_path = self.archive / "logs" / site.name / f"{stamp}.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)

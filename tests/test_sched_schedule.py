@@ -104,3 +104,19 @@ def test_a_bad_sites_file_is_refused_with_every_problem_listed(tmp_path):
     for expected in ("unknown key 'colour'", "'name' must be", "not an http(s) URL: 'ftp://a'",
                      "'interval' must be a duration"):
         assert expected in done.stderr, done.stderr
+
+
+def test_a_site_another_scheduler_is_crawling_is_skipped(tmp_path):
+    import fcntl
+
+    archive = tmp_path / "archive"
+    with FixtureSite("sections", articles=1) as site:
+        sites = tmp_path / "sites.toml"
+        sites.write_text(f'[[site]]\nname = "s"\nstart = ["{site.url}/"]\n', encoding="utf-8")
+        (archive / "state").mkdir(parents=True)
+        with open(archive / "state" / "s.lock", "wb") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            done = schedule("--sites", str(sites), "--archive", str(archive), "--once")
+        assert done.returncode == 0
+        assert done.stdout.count("s: another scheduler is crawling it; skipped") == 1
+        assert site.hits == []

@@ -61,13 +61,13 @@ def run(args: argparse.Namespace) -> int:
     if args.once:
         failed, crawled = 0, set()
         while True:
-            pending = [s for s in sites if s.name not in crawled]
+            pending = [s for s in sites if s.name not in crawled | scheduler.locked]
             crawled.update(scheduler.start_due(pending))
             failed += sum(1 for _, code in scheduler.reap() if code)
             if not scheduler.running:
                 break
             time.sleep(0.2)
-        if not crawled:
+        if not crawled and not scheduler.locked:
             log.info("no site is due")
         return 1 if failed else 0
 
