@@ -1,6 +1,6 @@
 """Incremental re-runs measured: what each run of a crawl fetches from the fixture news sites.
 
-    python bench/incremental.py --articles 200
+    python bench/rerun.py --articles 200
 
 For each layout (sitemap, feed, news-sitemap, sections): a first crawl into a fresh
 archive, a second over the unchanged site, a third after one article is published.
