@@ -56,7 +56,9 @@ def fetched_page(response: Response) -> FetchedPage:
         fetched_at=iso_from_warc_date(meta.get("warc_date")),
         warc=meta.get("warc_pointer"),
         discovered_via=meta.get("discovered_via"),
-        truncated="dataloss" in response.flags,
+        news_sitemap=meta.get("news_sitemap"),
+        # Cut off by the server (data loss) or by WARC_MAX_PAYLOAD_SIZE.
+        truncated="dataloss" in response.flags or bool(meta.get("warc_truncated")),
     )
 
 
@@ -79,7 +81,8 @@ def decide(page: FetchedPage) -> Decision:
     """The crawl's decision for one page: an article record, or the reason there is none."""
     if page.status != ARTICLE_STATUS:
         return Decision("status")
-    analysis = analyze_page(page.body, page.url, encoding=page.encoding)
+    # The spider may have analysed the page already (to decide which links to follow).
+    analysis = page.analysis or analyze_page(page.body, page.url, encoding=page.encoding)
     if analysis.kind != "article":
         return Decision(analysis.kind)
     return Decision("article", fill_capture_fields(analysis.article, page))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import platform
+from functools import partial
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -252,7 +253,11 @@ class WarcCaptureMiddleware:
             return response
         exchange = exchange_from_scrapy(request, response, store_credentials=self.config.store_credentials)
         self._warn_if_unreplayable(exchange)
-        stored = await self._write(self.store.store, exchange, response)
+        write: Callable[[Exchange], StoredFetch] = self.store.store
+        refers_to = request.meta.get("warc_refers_to")
+        if response.status == 304 and refers_to:  # a conditional refetch (archiver.middlewares.seen)
+            write = partial(self.store.store_not_modified, refers_to=refers_to)
+        stored = await self._write(write, exchange, response)
         if stored is not None:
             self._annotate(request, exchange, stored)
         return response

@@ -190,3 +190,32 @@ def build_certificate_record(builder: RecordBuilder, exchange: Exchange, refers_
         warc_content_type=CERTIFICATE_CONTENT_TYPE,
         warc_headers_dict={"WARC-Date": exchange.warc_date, "WARC-Refers-To": refers_to},
     )
+
+
+# A 304 to a conditional request: the server says the earlier capture is still current.
+SERVER_NOT_MODIFIED_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+
+
+def build_not_modified_records(
+    builder: RecordBuilder, exchange: Exchange, refers_to_uri: str, refers_to_date: str,
+    refers_to: str | None = None,
+) -> tuple[ArcWarcRecord, ArcWarcRecord]:
+    """Return the (revisit, request) records of a 304 answer to a conditional request.
+
+    WARC/1.1 server-not-modified profile: the 304's HTTP headers are kept (it has no
+    payload), and the earlier capture is named by target URI and date, and by record id
+    when it is known.
+    """
+    protocol = http_protocol(exchange.protocol)
+    warc_headers = _response_warc_headers(exchange, protocol)
+    if refers_to:
+        warc_headers["WARC-Refers-To"] = refers_to
+    warc_headers["WARC-Refers-To-Target-URI"] = refers_to_uri
+    warc_headers["WARC-Refers-To-Date"] = refers_to_date
+    warc_headers["WARC-Profile"] = SERVER_NOT_MODIFIED_PROFILE
+    revisit = builder.create_warc_record(
+        exchange.url, "revisit", http_headers=_response_http_headers(exchange, protocol),
+        warc_headers_dict=warc_headers,
+    )
+    request = _request_record(builder, exchange, protocol, revisit.rec_headers.get_header("WARC-Record-ID"))
+    return revisit, request

@@ -14,6 +14,7 @@ from archiver.warc.records import (
     Original,
     build_certificate_record,
     build_exchange_records,
+    build_not_modified_records,
     build_revisit_records,
     payload_digest,
 )
@@ -82,6 +83,13 @@ class WarcStore:
             # Only after the record is written and flushed: an entry never points at a record a kill could lose.
             self.digests.add(digest, self._as_original(first, pointers[0]))
         return StoredFetch(pointers[0], None, len(records), digest)
+
+    def store_not_modified(self, exchange: Exchange, refers_to: dict[str, str]) -> StoredFetch:
+        """A 304 to a conditional request: a server-not-modified revisit of the capture ``refers_to`` names."""
+        records = list(build_not_modified_records(self.writer.builder, exchange, **refers_to))
+        pointers = self.writer.write_records(records)
+        self.revisits += 1
+        return StoredFetch(pointers[0], pointers[0], len(records), "")
 
     def close(self) -> None:
         self.writer.close()
