@@ -77,6 +77,8 @@ class NewsSpider(Spider):
         if start_urls:
             self.sites.append(site_from_urls(start_urls, split_urls(allowed_domains)))
         self.allowed_domains = sorted({d for s in self.sites for d in s.allowed_domains})
+        # Scrapy's usual attribute (start() below does the work); the warcinfo record names them.
+        self.start_urls = [url for s in self.sites for url in s.start]
         self._by_name = {s.name: s for s in self.sites}
         # Scope is OffsiteMiddleware's job (it compares host names; LinkExtractor's
         # allow_domains compares host:port and would drop every link of a site on a port).

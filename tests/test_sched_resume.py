@@ -94,16 +94,20 @@ def test_a_crawl_stopped_gracefully_resumes_without_fetching_anything_twice(tmp_
 def test_recovery_leaves_alone_the_open_file_of_a_crawl_still_running(tmp_path):
     from archiver.warc.writer import RotatingWarcWriter, recover_open_files
 
-    running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    # A crawl still running into the same archive (archiver schedule --jobs 2) holds its file.
+    running = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from pathlib import Path; from archiver.warc.writer import RotatingWarcWriter\n"
+        f"w = RotatingWarcWriter(Path({str(tmp_path)!r}), prefix='LIVE')\n"
+        "w.write_records([w.builder.create_warcinfo_record('x', {'a': 'b'})]); w._raw.flush()\n"
+        "print('ready', flush=True); time.sleep(60)")], stdout=subprocess.PIPE, text=True)
     try:
-        for pid in (running.pid, 999_999_999):
-            writer = RotatingWarcWriter(tmp_path, prefix=f"P{pid}")
-            writer.pid = pid
-            writer.write_records([writer.builder.create_warcinfo_record("x", {"a": "b"})])
-            writer._raw.flush()  # left open, as a running (or killed) crawl leaves it
+        assert running.stdout.readline().strip() == "ready"
+        killed = RotatingWarcWriter(tmp_path, prefix="DEAD")  # as a killed crawl leaves it
+        killed.write_records([killed.builder.create_warcinfo_record("x", {"a": "b"})])
+        killed._raw.close()
         recovered = recover_open_files(tmp_path)
-        assert [p.name.split("-")[0] for p in recovered] == ["P999999999"]
-        assert [p.name.split("-")[0] for p in tmp_path.glob("*.open")] == [f"P{running.pid}"]
+        assert [p.name.split("-")[0] for p in recovered] == ["DEAD"]
+        assert [p.name.split("-")[0] for p in tmp_path.glob("*.open")] == ["LIVE"]
     finally:
         running.kill()
         running.wait()

@@ -7,10 +7,11 @@ import json
 import os
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from warcio.archiveiterator import ArchiveIterator
 
@@ -114,20 +115,47 @@ def files_holding(archive: Path, wanted: dict[str, str], have: set[Path]) -> lis
     return sorted(found - have)
 
 
+def _records(articles: Path) -> Iterator[dict[str, Any]]:
+    for line in articles.read_text(encoding="utf-8").splitlines():
+        try:
+            yield json.loads(line)
+        except ValueError:
+            continue  # an incomplete last line of a killed crawl
+
+
+def _page(url: str, ts: str, title: str | None) -> dict[str, str]:
+    page = {"url": url, "ts": ts}
+    if title:
+        page["title"] = title
+    return page
+
+
 def page_lines(articles: Path | None) -> list[dict[str, str]]:
     """pages.jsonl entries (url, ts, title) from a crawl's article records."""
     if articles is None:
         return []
+    return [_page(record["url"], record.get("fetched_at") or "", record.get("headline"))
+            for record in _records(articles)]
+
+
+def recaptured_pages(archive: Path, crawl: Crawl, listed: set[str]) -> list[dict[str, str]]:
+    """Articles this crawl fetched again without a new record (unchanged: a revisit), as pages.
+
+    An incremental re-crawl writes a record only for new or changed articles; the pages
+    of its WACZ still list every article it captured, titled from the earlier record.
+    """
+    headlines: dict[str, str] = {}
+    for articles in sorted((archive / "articles").glob("*.jsonl")):
+        for record in _records(articles):
+            headlines.setdefault(record["url"], record.get("headline") or "")
     pages = []
-    for line in articles.read_text(encoding="utf-8").splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue  # an incomplete last line of a killed crawl
-        page = {"url": record["url"], "ts": record.get("fetched_at") or ""}
-        if record.get("headline"):
-            page["title"] = record["headline"]
-        pages.append(page)
+    for warc in crawl.warcs:
+        with open(warc, "rb") as fh:
+            for record in ArchiveIterator(fh):
+                url = record.rec_headers.get_header("WARC-Target-URI")
+                if record.rec_type in ("response", "revisit") and url in headlines and url not in listed:
+                    listed.add(url)
+                    pages.append(_page(url, record.rec_headers.get_header("WARC-Date"), headlines[url]))
     return pages
 
 
@@ -158,6 +186,7 @@ def write_wacz(archive: Path, crawl: Crawl, output: Path) -> WaczResult:
     warcs = sorted(set(crawl.warcs) | set(extra))
     index = "".join(sorted(line for warc in warcs for line in index_lines(warc))).encode("utf-8")
     pages = page_lines(crawl.articles)
+    pages += recaptured_pages(archive, crawl, {page["url"] for page in pages})
     pages_bytes = "".join(json.dumps(page, ensure_ascii=False) + "\n"
                           for page in [PAGES_HEADER, *pages]).encode("utf-8")
     members: list[tuple[str, bytes | Path]] = [(f"archive/{warc.name}", warc) for warc in warcs]
