@@ -120,10 +120,13 @@ class LeaseAckMiddleware:
             tracker.output_done(lease_id)
 
     def item_done(self, item: Any, response: Response | None = None, **kwargs: Any) -> None:
+        from twisted.internet import reactor
+
         lease_id = getattr(response, "meta", {}).get("lease_id") if response is not None else None
         tracker = _tracker(self.crawler)
         if lease_id and tracker is not None:
-            tracker.item_done(lease_id)
+            # After the other item_scraped handlers: the seen-store marks the article first.
+            reactor.callLater(0, tracker.item_done, lease_id)
 
     def request_scheduled(self, request: Request, **kwargs: Any) -> None:
         # The engine enqueues right after this signal, synchronously, or drops the request

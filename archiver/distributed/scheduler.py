@@ -24,6 +24,12 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+def default_frontier_key(spider: Spider) -> str:
+    """Workers started with the same sites (or start URLs) share one frontier without being told."""
+    names = sorted(getattr(site, "name", "") for site in getattr(spider, "sites", []))
+    return f"archiver:frontier:{spider.name}:{'+'.join(names) or 'default'}"
+
+
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
@@ -38,10 +44,9 @@ class LeasedRedisScheduler(RedisScheduler):  # type: ignore[misc]
       the crawl's frontier and request fingerprints so the next run starts afresh.
     """
 
-    def __init__(self, crawler: Crawler, server, *, key: str, lease_seconds: float, max_attempts: int,
+    def __init__(self, crawler: Crawler, server, *, key: str | None, lease_seconds: float, max_attempts: int,
                  poll_interval: float = 0.25) -> None:
-        super().__init__(server, persist=True, queue_key=f"{key}:requests", dupefilter_key=f"{key}:fingerprints",
-                         idle_before_close=0)
+        super().__init__(server, persist=True, idle_before_close=0)
         self.crawler = crawler
         self.stats = crawler.stats
         self.frontier_key = key
@@ -60,14 +65,17 @@ class LeasedRedisScheduler(RedisScheduler):  # type: ignore[misc]
         settings = crawler.settings
         server = redis_from_settings(settings)
         server.ping()  # fail at start, not mid-crawl, when Redis is unreachable
-        key = settings.get("REDIS_FRONTIER_KEY") or f"archiver:{settings.get('BOT_NAME')}"
-        scheduler = cls(crawler, server, key=key, lease_seconds=settings.getfloat("REDIS_LEASE_SECONDS"),
+        scheduler = cls(crawler, server, key=settings.get("REDIS_FRONTIER_KEY"), lease_seconds=settings.getfloat("REDIS_LEASE_SECONDS"),
                         max_attempts=settings.getint("REDIS_MAX_ATTEMPTS"),
                         poll_interval=settings.getfloat("REDIS_POLL_INTERVAL"))
         return scheduler
 
     def open(self, spider: Spider) -> None:
         self.spider = spider
+        if not self.frontier_key:
+            self.frontier_key = default_frontier_key(spider)
+        self.queue_key = f"{self.frontier_key}:requests"
+        self.dupefilter_key = f"{self.frontier_key}:fingerprints"
         self.queue = LeasedQueue(self.server, spider, self.queue_key, worker_id=self.worker_id,
                                  lease_seconds=self.lease_seconds, max_attempts=self.max_attempts)
         self.df = RFPDupeFilter(self.server, key=self.dupefilter_key,
