@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from conftest import IN_CI, REPO, run_archiver, shared_tool
+from conftest import REPO, run_archiver, shared_tool
 
 pytest.importorskip("scrapy_redis", reason="pip install '.[distributed]'")
 
@@ -24,17 +24,6 @@ WORKER_SETTINGS = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUEST
                    "-s", "REDIS_LEASE_SECONDS=4", "--log-level", "INFO"]
 
 
-@pytest.fixture(scope="module")
-def redis_url():
-    from redis_server import redis_server
-
-    try:
-        with redis_server() as url:
-            yield url
-    except FileNotFoundError:
-        if IN_CI:
-            pytest.fail("redis-server is missing: .ci/run installs it from the Debian packages")
-        pytest.skip("redis-server not found (apt install redis-server, or set ARCHIVER_TEST_REDIS_URL)")
 
 
 def worker(url: str, archive: Path, redis_url: str, key: str, log: Path) -> subprocess.Popen:

@@ -8,22 +8,10 @@ import uuid
 import pytest
 from scrapy import Request, Spider
 
-from conftest import IN_CI
 
 redis = pytest.importorskip("redis", reason="pip install '.[distributed]'")
 
 
-@pytest.fixture(scope="module")
-def redis_url():
-    from redis_server import redis_server
-
-    try:
-        with redis_server() as url:
-            yield url
-    except FileNotFoundError:
-        if IN_CI:
-            pytest.fail("redis-server is missing: .ci/run installs it from the Debian packages")
-        pytest.skip("redis-server not found (apt install redis-server, or set ARCHIVER_TEST_REDIS_URL)")
 
 
 class Pages(Spider):

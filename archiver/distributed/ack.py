@@ -79,8 +79,8 @@ def _tracker(crawler: Crawler) -> LeaseTracker | None:
     return getattr(scheduler, "tracker", None)
 
 
-class LeaseAckMiddleware:
-    """Spider middleware: reports a leased response's output to the scheduler's LeaseTracker."""
+class _DistributedComponent:
+    """Built only in distributed mode (``REDIS_URL`` set)."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -89,7 +89,15 @@ class LeaseAckMiddleware:
     def from_crawler(cls, crawler: Crawler) -> Self:
         if not crawler.settings.get("REDIS_URL"):
             raise NotConfigured
-        middleware = cls(crawler)
+        return cls(crawler)
+
+
+class LeaseAckMiddleware(_DistributedComponent):
+    """Spider middleware: reports a leased response's output to the scheduler's LeaseTracker."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        middleware = super().from_crawler(crawler)
         for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
             crawler.signals.connect(middleware.item_done, signal=signal)
         crawler.signals.connect(middleware.request_scheduled, signal=signals.request_scheduled)
@@ -140,17 +148,8 @@ class LeaseAckMiddleware:
             reactor.callLater(0, tracker.request_done, parent)
 
 
-class LeaseAckDownloaderMiddleware:
+class LeaseAckDownloaderMiddleware(_DistributedComponent):
     """Downloader middleware (outermost): a request that failed for good has nothing to write."""
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        if not crawler.settings.get("REDIS_URL"):
-            raise NotConfigured
-        return cls(crawler)
 
     def process_exception(self, request: Request, exception: Exception) -> None:
         # With an errback the failure still yields output, which the spider middleware reports.

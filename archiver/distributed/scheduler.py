@@ -145,12 +145,14 @@ class LeasedRedisScheduler(RedisScheduler):  # type: ignore[misc]
 
     def _wake_engine_if_ready(self) -> None:
         try:
-            ready = len(self.queue)
+            # Work to take, or the crawl is over (nothing ready, nothing leased): either way
+            # the engine should look now rather than at its next 5-second heartbeat.
+            wake = len(self.queue) > 0 or self.queue.leased_count() == 0
         except Exception:
             logger.warning("Could not poll the shared frontier", exc_info=True)
             return
         slot = getattr(self.crawler.engine, "_slot", None)  # Scrapy has no public "look again" call
-        if ready and slot is not None:
+        if wake and slot is not None:
             slot.nextcall.schedule()
 
     def renew_leases(self) -> None:
