@@ -47,7 +47,7 @@ class SeenEntry:
         """Days since publication (or, without a date, since the first capture)."""
         now = time.time() if now is None else now
         for value in (self.published, self.fetched_at):
-            stamp = _timestamp(value)
+            stamp = timestamp_of(value)
             if stamp is not None:
                 return (now - stamp) / 86400
         return float("inf")
@@ -129,12 +129,12 @@ class SqliteSeenStore(SeenStore):
 
     def get(self, url: str) -> SeenEntry | None:
         row = self._db.execute("SELECT entry FROM seen WHERE key = ?", (url_key(url),)).fetchone()
-        return _entry(row[0]) if row else None
+        return entry_from_json(row[0]) if row else None
 
     def mark(self, entry: SeenEntry, aliases: Iterable[str] = ()) -> None:
         key = url_key(entry.url)
         data = json.dumps(asdict(entry), separators=(",", ":"))
-        published = _timestamp(entry.published) or _timestamp(entry.fetched_at)
+        published = timestamp_of(entry.published) or timestamp_of(entry.fetched_at)
         rows = [(key, None, data, entry.site, published)]
         rows += [(alias, key, data, entry.site, published) for alias in {url_key(a) for a in aliases} - {key}]
         with self._db:  # one transaction
@@ -156,7 +156,7 @@ class SqliteSeenStore(SeenStore):
         if site is not None:
             query += " AND site = ?"
             params += (site,)
-        entries = [_entry(row[0]) for row in self._db.execute(query + " ORDER BY published_at DESC", params)]
+        entries = [entry_from_json(row[0]) for row in self._db.execute(query + " ORDER BY published_at DESC", params)]
         return [e for e in entries if e.kind == "article"]
 
     def feed_state(self, url: str) -> FeedState | None:
@@ -194,12 +194,12 @@ def seen_store(crawler: Crawler) -> SeenStore:
     return store
 
 
-def _entry(data: str) -> SeenEntry:
+def entry_from_json(data: str) -> SeenEntry:
     known = {f.name for f in fields(SeenEntry)}
     return SeenEntry(**{k: v for k, v in json.loads(data).items() if k in known})
 
 
-def _timestamp(value: str | None) -> float | None:
+def timestamp_of(value: str | None) -> float | None:
     if not value:
         return None
     try:

@@ -92,6 +92,8 @@ LOGSTATS_INTERVAL = 0
 ADDONS = {
     # Puts ARCHIVER_CONTACT into the User-Agent, for scrapy crawl and Scrapyd as for archiver crawl.
     "archiver.addons.ContactAddon": 0,
+    # With REDIS_URL set: the shared, leased frontier of distributed mode (archiver.distributed).
+    "archiver.distributed.DistributedAddon": 0,
 }
 
 # -- Politeness ----------------------------------------------------------------
@@ -136,3 +138,17 @@ LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
 # Pages that are not articles are dropped on purpose; that is not a warning.
 DEFAULT_DROPITEM_LOG_LEVEL = "DEBUG"
+
+# -- Distributed mode (archiver.distributed; pip install '.[distributed]') -----
+# Set REDIS_URL (or pass --redis URL) and N workers share one frontier in Redis.
+REDIS_URL = None
+# Key prefix of the shared frontier; workers of one crawl must agree on it.
+REDIS_FRONTIER_KEY = None  # default: "archiver:<BOT_NAME>"
+# Key prefix of the archive's shared state (seen-store, digest index); one per archive.
+REDIS_STATE_KEY = None  # default: "archiver:state"
+# A leased request returns to the queue this long after its worker stops renewing it.
+REDIS_LEASE_SECONDS = 60
+# A request leased this many times without being finished is set aside (":failed").
+REDIS_MAX_ATTEMPTS = 5
+# How often an idle worker looks for requests other workers queued.
+REDIS_POLL_INTERVAL = 0.25

@@ -74,3 +74,17 @@ def site_page(path: str, base: str = "http://127.0.0.1:8000") -> bytes:
     from archiver.demo import SITE_DIR
 
     return (SITE_DIR / path.strip("/") / "index.html").read_bytes().replace(b"__SITE__", base.encode())
+
+
+@pytest.fixture(scope="module")
+def redis_url():
+    """A real Redis on 127.0.0.1: required in CI (.ci/run starts one), skipped with the reason elsewhere."""
+    from redis_server import redis_server
+
+    try:
+        with redis_server() as url:
+            yield url
+    except FileNotFoundError:
+        if IN_CI:
+            pytest.fail("redis-server is missing: .ci/run installs it from the Debian packages")
+        pytest.skip("redis-server not found (apt install redis-server, or set ARCHIVER_TEST_REDIS_URL)")

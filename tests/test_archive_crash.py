@@ -49,15 +49,23 @@ def killed_and_restarted(tmp_path_factory):
     folder = tmp_path_factory.mktemp("crash")
     archive = folder / "archive"
     seed = int.from_bytes(os.urandom(4), "big")
-    moments = [round(random.Random(seed + n).uniform(0.3, 3.5), 2) for n in range(KILLS)]
+    # Seconds after the crawl opens its WARC file (its start-up time varies with the machine's load).
+    moments = [round(random.Random(seed + n).uniform(0.05, 1.5), 2) for n in range(KILLS)]
     crawled: list[tuple[int, str]] = []  # (round, url) of every fetch a killed crawl logged as done
     after_kill: list[dict] = []
     with DemoServer(scale=250) as server:
         for number, moment in enumerate(moments):
             log = folder / f"crawl-{number}.log"
             with open(log, "wb") as stderr:
+                # --refetch: every round crawls the whole site again (an incremental one would skip
+                # what earlier rounds archived and end before the kill).
                 crawl = subprocess.Popen([sys.executable, "-m", "archiver", "crawl", f"{server.url}/", "--archive",
-                                          str(archive), *CRAWL], cwd=REPO, stdout=subprocess.DEVNULL, stderr=stderr)
+                                          str(archive), "--refetch", *CRAWL], cwd=REPO, stdout=subprocess.DEVNULL,
+                                         stderr=stderr)
+                deadline = time.monotonic() + 60
+                while (not list((archive / "warc").glob(f"*-{crawl.pid}~*.open")) and crawl.poll() is None
+                       and time.monotonic() < deadline):
+                    time.sleep(0.01)
                 time.sleep(moment)
                 finished_first = crawl.poll() is not None
                 crawl.send_signal(signal.SIGKILL)

@@ -33,6 +33,8 @@ def add_crawl_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--contact", help="e-mail or URL for site owners, added to the User-Agent")
     parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                         help="override a Scrapy setting (repeatable)")
+    parser.add_argument("--redis", metavar="URL", help="share the frontier with other workers through this Redis "
+                        "(distributed mode; pip install '.[distributed]')")
     parser.add_argument("--log-level", default="INFO", help="Scrapy log level (default: INFO)")
 
 
@@ -42,6 +44,8 @@ def settings_from_args(args: argparse.Namespace, extra: dict[str, Any] | None = 
         overrides["DEPTH_LIMIT"] = args.depth
     if args.max_pages:
         overrides["CLOSESPIDER_PAGECOUNT"] = args.max_pages
+    if args.redis:
+        overrides["REDIS_URL"] = args.redis
     if args.contact:
         overrides["ARCHIVER_CONTACT"] = args.contact
     if getattr(args, "jobdir", None):

@@ -29,6 +29,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--max-pages", type=int, default=0, help="stop each crawl after this many responses")
     parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                         help="override a Scrapy setting of every crawl (repeatable)")
+    parser.add_argument("--redis", metavar="URL", help="run each crawl as a worker of a crawl shared through this "
+                        "Redis (start the same schedule on every machine; pip install '.[distributed]')")
     parser.add_argument("--log-level", default="INFO", help="log level of the crawls (default: INFO)")
     parser.set_defaults(func=run)
 
@@ -39,6 +41,8 @@ def crawl_arguments(args: argparse.Namespace) -> list[str]:
         out += ["--contact", args.contact]
     if args.max_pages:
         out += ["--max-pages", str(args.max_pages)]
+    if args.redis:
+        out += ["--redis", args.redis]
     for item in args.set:
         out += ["-s", item]
     return out

@@ -201,7 +201,7 @@ class WarcCaptureMiddleware:
         recovered = recover_open_files(config.directory)
         for path in recovered:
             logger.warning("Recovered WARC file left open by an earlier crawl: %s", path)
-        digests = load_object(config.digest_index).from_archive(config.archive_root) if config.dedup else None
+        digests = load_object(config.digest_index).from_archive(config.archive_root, self.crawler.settings) if config.dedup else None
         if digests is not None and recovered:
             forget_lost_payloads(digests, config.archive_root, recovered)
         writer = RotatingWarcWriter(

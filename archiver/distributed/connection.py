@@ -1,0 +1,16 @@
+"""The Redis client for distributed mode, from settings."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from scrapy_redis.connection import get_redis_from_settings
+
+if TYPE_CHECKING:
+    from redis import Redis
+    from scrapy.settings import BaseSettings
+
+
+def redis_from_settings(settings: BaseSettings) -> Redis:
+    """A client for ``REDIS_URL`` (bytes responses: payloads are binary-safe)."""
+    return get_redis_from_settings(settings)

@@ -1,0 +1,153 @@
+"""A Redis request queue whose pops are leases: a dead worker's requests come back."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from scrapy.utils.request import request_from_dict
+from scrapy_redis.queue import Base
+
+from archiver.distributed import serializer as json_serializer
+
+if TYPE_CHECKING:
+    from redis import Redis
+    from scrapy import Request, Spider
+
+logger = logging.getLogger(__name__)
+
+# Keys (all below the queue's own key, e.g. "archiver:news:requests"):
+#   :ready     ZSET  id -> score (priority, then FIFO order)      requests waiting
+#   :leased    ZSET  id -> lease expiry (Redis server time, s)     requests being fetched
+#   :owner     HASH  id -> worker id
+#   :payload   HASH  id -> serialized request
+#   :score     HASH  id -> score (to requeue an expired lease where it was)
+#   :attempts  HASH  id -> times leased
+#   :failed    HASH  id -> serialized request, leased too often (it kills workers?)
+#   :seq       counter for FIFO order within a priority
+
+_LEASE = """
+local ready, leased, owner, payload, score, attempts, failed = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+-- Expired leases first: their workers died (or stalled past the lease).
+local expired = redis.call('ZRANGEBYSCORE', leased, '-inf', now)
+for _, id in ipairs(expired) do
+  redis.call('ZREM', leased, id)
+  redis.call('HDEL', owner, id)
+  if tonumber(redis.call('HGET', attempts, id) or '0') >= tonumber(ARGV[3]) then
+    redis.call('HSET', failed, id, redis.call('HGET', payload, id) or '')
+    redis.call('HDEL', payload, id)
+    redis.call('HDEL', score, id)
+    redis.call('HDEL', attempts, id)
+  else
+    redis.call('ZADD', ready, tonumber(redis.call('HGET', score, id) or '0'), id)
+  end
+end
+local item = redis.call('ZPOPMIN', ready)
+if #item == 0 then return {#expired} end
+local id = item[1]
+redis.call('ZADD', leased, now + tonumber(ARGV[1]), id)
+redis.call('HSET', owner, id, ARGV[2])
+redis.call('HINCRBY', attempts, id, 1)
+return {#expired, id, redis.call('HGET', payload, id)}
+"""
+
+_RENEW = """
+local t = redis.call('TIME')
+local expiry = tonumber(t[1]) + tonumber(t[2]) / 1000000 + tonumber(ARGV[1])
+local renewed = 0
+for i = 3, #ARGV do
+  if redis.call('HGET', KEYS[2], ARGV[i]) == ARGV[2] then
+    redis.call('ZADD', KEYS[1], 'XX', expiry, ARGV[i])
+    renewed = renewed + 1
+  end
+end
+return renewed
+"""
+
+
+class LeasedQueue(Base):  # type: ignore[misc]
+    """Priority FIFO queue in Redis where ``pop`` leases a request until ``ack``.
+
+    A lease lasts ``lease_seconds``; the worker renews the leases it holds while it is
+    alive. When a worker dies, its leases expire and the next ``pop`` by any worker puts
+    them back in line. A request leased ``max_attempts`` times without an ack is set
+    aside in ``:failed`` rather than handed out forever.
+    """
+
+    def __init__(self, server: Redis, spider: Spider, key: str, serializer: Any = None, *,
+                 worker_id: str | None = None, lease_seconds: float = 60.0, max_attempts: int = 5) -> None:
+        super().__init__(server, spider, key, serializer or json_serializer)
+        self.worker_id = worker_id or uuid.uuid4().hex
+        self.lease_seconds = lease_seconds
+        self.max_attempts = max_attempts
+        self.keys = {name: f"{self.key}:{name}" for name in
+                     ("ready", "leased", "owner", "payload", "score", "attempts", "failed", "seq")}
+        self._lease = server.register_script(_LEASE)
+        self._renew = server.register_script(_RENEW)
+        self.requeued = 0  # expired leases this worker put back in line
+
+    # -- scrapy_redis.queue.Base interface
+
+    def _decode_request(self, encoded_request: bytes) -> Request:
+        # Base passes spider= positionally in some versions; be explicit here.
+        return request_from_dict(self.serializer.loads(encoded_request), spider=self.spider)
+
+    def __len__(self) -> int:
+        return int(self.server.zcard(self.keys["ready"]))
+
+    def push(self, request: Request) -> None:
+        request_id = uuid.uuid4().hex
+        data = self._encode_request(request)
+        seq = int(self.server.incr(self.keys["seq"]))
+        score = -request.priority * 1e10 + seq
+        pipe = self.server.pipeline()
+        pipe.hset(self.keys["payload"], request_id, data)
+        pipe.hset(self.keys["score"], request_id, repr(score))
+        pipe.zadd(self.keys["ready"], {request_id: score})
+        pipe.execute()
+
+    def pop(self, timeout: float = 0) -> Request | None:
+        request_id, data = self.lease()
+        if request_id is None:
+            return None
+        request = self._decode_request(data)
+        request.meta["lease_id"] = request_id
+        return request
+
+    def clear(self) -> None:
+        self.server.delete(*self.keys.values())
+
+    # -- leases
+
+    def lease(self) -> tuple[str | None, bytes | None]:
+        keys = [self.keys[name] for name in ("ready", "leased", "owner", "payload", "score", "attempts", "failed")]
+        result = self._lease(keys=keys, args=[self.lease_seconds, self.worker_id, self.max_attempts])
+        self.requeued += int(result[0])
+        if len(result) < 3:
+            return None, None
+        request_id = result[1].decode() if isinstance(result[1], bytes) else result[1]
+        return request_id, result[2]
+
+    def ack(self, request_id: str) -> None:
+        """The request's records are written: forget it for good."""
+        pipe = self.server.pipeline()
+        pipe.zrem(self.keys["leased"], request_id)
+        for name in ("owner", "payload", "score", "attempts"):
+            pipe.hdel(self.keys[name], request_id)
+        pipe.execute()
+
+    def renew(self, request_ids: list[str]) -> int:
+        """Extend this worker's leases on ``request_ids``; returns how many it still held."""
+        if not request_ids:
+            return 0
+        return int(self._renew(keys=[self.keys["leased"], self.keys["owner"]],
+                               args=[self.lease_seconds, self.worker_id, *request_ids]))
+
+    def leased_count(self) -> int:
+        return int(self.server.zcard(self.keys["leased"]))
+
+    def failed_count(self) -> int:
+        return int(self.server.hlen(self.keys["failed"]))

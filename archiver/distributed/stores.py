@@ -1,0 +1,147 @@
+"""The seen-store and the payload digest index in Redis, shared by every worker of a crawl."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from archiver.discovery.urls import url_key
+from archiver.distributed.connection import redis_from_settings
+from archiver.seen import FeedState, SeenEntry, SeenStore, entry_from_json, timestamp_of
+from archiver.warc.records import Original
+
+if TYPE_CHECKING:
+    from redis import Redis
+    from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
+
+
+def state_prefix(settings: BaseSettings) -> str:
+    """Key prefix of an archive's shared state; every worker writing into one archive must use the same."""
+    return settings.get("REDIS_STATE_KEY") or "archiver:state"
+
+
+def _text(value: bytes | str | None) -> str | None:
+    return value.decode("utf-8") if isinstance(value, bytes) else value
+
+
+class RedisSeenStore(SeenStore):
+    """``SeenStore`` in Redis: the SQLite store's layout, as hashes and a sorted set.
+
+    ``:seen`` maps every key (a URL and its aliases) to the entry; ``:aliases:<key>``
+    lists the aliases so ``touch`` updates them all; ``:published`` orders articles by
+    date for revisits; ``:feeds`` holds the adaptive feed states. ``mark`` is one
+    MULTI/EXEC: durable (as Redis is configured) and all-or-nothing on return.
+    """
+
+    def __init__(self, server: Redis, prefix: str) -> None:
+        self.server = server
+        self.prefix = prefix
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RedisSeenStore:
+        return cls(redis_from_settings(crawler.settings), state_prefix(crawler.settings))
+
+    def _key(self, name: str) -> str:
+        return f"{self.prefix}:{name}"
+
+    def get(self, url: str) -> SeenEntry | None:
+        data = _text(self.server.hget(self._key("seen"), url_key(url)))
+        return entry_from_json(data) if data else None
+
+    def mark(self, entry: SeenEntry, aliases: Iterable[str] = ()) -> None:
+        key = url_key(entry.url)
+        data = json.dumps(asdict(entry), separators=(",", ":"))
+        keys = {key} | {url_key(alias) for alias in aliases}
+        published = timestamp_of(entry.published) or timestamp_of(entry.fetched_at) or time.time()
+        pipe = self.server.pipeline(transaction=True)
+        pipe.hset(self._key("seen"), mapping={k: data for k in keys})
+        pipe.sadd(self._key(f"aliases:{key}"), *keys)
+        if entry.kind == "article":
+            pipe.zadd(self._key("published"), {key: published})
+            if entry.site:
+                pipe.hset(self._key("site"), key, entry.site)
+        pipe.execute()
+
+    def touch(self, url: str, checked_at: float) -> None:
+        entry = self.get(url)
+        if entry is None:
+            return
+        entry.checked_at = checked_at
+        key = url_key(entry.url)
+        data = json.dumps(asdict(entry), separators=(",", ":"))
+        keys = [_text(k) for k in self.server.smembers(self._key(f"aliases:{key}"))] or [key]
+        self.server.hset(self._key("seen"), mapping={k: data for k in keys if k})
+
+    def recent(self, max_age_days: float, site: str | None = None) -> list[SeenEntry]:
+        since = time.time() - max_age_days * 86400
+        keys = [_text(k) for k in self.server.zrevrangebyscore(self._key("published"), "+inf", since)]
+        if not keys:
+            return []
+        entries = [entry_from_json(_text(d)) for d in self.server.hmget(self._key("seen"), keys) if d]
+        return [e for e in entries if e.kind == "article" and (site is None or e.site == site)]
+
+    def feed_state(self, url: str) -> FeedState | None:
+        data = _text(self.server.hget(self._key("feeds"), url))
+        return FeedState(**json.loads(data)) if data else None
+
+    def save_feed_state(self, state: FeedState) -> None:
+        self.server.hset(self._key("feeds"), state.url, json.dumps(asdict(state)))
+
+    def close(self) -> None:
+        self.server.close()
+
+
+class RedisDigestIndex:
+    """``DigestIndex`` in Redis: payload digest -> the record that first stored it, for every worker.
+
+    ``add`` is HSETNX, so of two workers archiving one payload at once the first wins and
+    the other's record simply stays a full response. ``:byfile:<filename>`` (a sorted set
+    by end offset) lets recovery drop the entries of a file it had to cut.
+    """
+
+    def __init__(self, server: Redis, prefix: str) -> None:
+        self.server = server
+        self.key = f"{prefix}:digests"
+
+    @classmethod
+    def from_archive(cls, archive_root: Path, settings: Any = None) -> RedisDigestIndex:
+        if settings is None or not settings.get("REDIS_URL"):
+            raise ValueError("RedisDigestIndex needs the crawl's settings with REDIS_URL")
+        return cls(redis_from_settings(settings), state_prefix(settings))
+
+    def get(self, digest: str) -> Original | None:
+        data = _text(self.server.hget(self.key, digest))
+        return Original(**json.loads(data)) if data else None
+
+    def add(self, digest: str, original: Original) -> None:
+        if self.server.hsetnx(self.key, digest, json.dumps(asdict(original), separators=(",", ":"))):
+            self.server.zadd(f"{self.key}:byfile:{original.filename}", {digest: original.offset + original.length})
+
+    def forget(self, digest: str) -> None:
+        original = self.get(digest)
+        self.server.hdel(self.key, digest)
+        if original is not None:
+            self.server.zrem(f"{self.key}:byfile:{original.filename}", digest)
+
+    def forget_beyond(self, filename: str, size: int) -> int:
+        byfile = f"{self.key}:byfile:{filename}"
+        forgotten = 0
+        for digest in [_text(d) for d in self.server.zrangebyscore(byfile, f"({size}", "+inf")]:
+            original = self.get(digest) if digest else None
+            if original is not None and original.filename == filename:
+                self.server.hdel(self.key, digest)
+                forgotten += 1
+            self.server.zrem(byfile, digest)
+        return forgotten
+
+    def items(self) -> Iterator[tuple[str, Original]]:
+        for digest, data in self.server.hscan_iter(self.key):
+            yield _text(digest) or "", Original(**json.loads(_text(data) or "{}"))
+
+    def close(self) -> None:
+        self.server.close()
