@@ -9,7 +9,7 @@ from lxml.html import HtmlElement
 
 from archiver.extract import authors as _authors
 from archiver.extract import dates as _dates
-from archiver.extract.body import drop_promo_boxes, extract_dom_body, prune
+from archiver.extract.body import drop_promo_boxes, extract_dom_body
 from archiver.extract.captions import extract_captions, image_url
 from archiver.extract.headline import choose_headline, h1_text
 from archiver.extract.jsonld import JsonLd
@@ -147,7 +147,6 @@ def _analyze_tree(tree: HtmlElement, url: str) -> PageAnalysis:
     teasers = _count_teasers(body_root)
     access = jsonld.is_accessible_for_free()
     drop_promo_boxes(translation_anchors)
-    prune(body_root)
     dom_body, scope = extract_dom_body(body_root, article.headline)
     structured_body = clean_structured_body(jsonld.text("articleBody"))
     if dom_body and (not structured_body or len(dom_body) >= 0.6 * len(structured_body)):

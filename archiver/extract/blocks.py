@@ -1,0 +1,172 @@
+"""One pass over the page: text blocks, their link text, and furniture, summed per element.
+
+A *block* is an element that is not inline (``<p>``, ``<div>``, ``<li>``, ...): it owns the text of
+its inline descendants. Each block's text is *good* (a paragraph: long enough, few links) or *bad*
+(navigation, link lists, labels). Sums per element let the body extractor pick the element that
+holds the article's paragraphs and little else, and let pruning keep furniture-named wrappers
+that actually hold the story.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lxml.html import HtmlElement
+
+from archiver.extract.furniture import JUNK_TAGS, is_comments, is_furniture
+
+INLINE_TAGS = frozenset({
+    "a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "font", "i", "kbd", "mark", "q",
+    "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var", "wbr", "del", "ins", "strike",
+    "tt", "big", "nobr", "img", "br", "acronym", "ruby", "rt", "rp",
+})
+HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+# A block is a paragraph (good text) from this many characters, with at most this share of link text.
+MIN_PARAGRAPH_CHARS = 40
+MAX_PARAGRAPH_LINK_SHARE = 0.35
+# Furniture that holds this share of the page's good text is not furniture (a <form> around the page).
+PROTECTED_SHARE = 0.4
+_COMMAS = (",", "\uff0c", "\u3001", "\u060c")
+
+
+@dataclass
+class PageBlocks:
+    """Per-element figures of one page, indexed by document (pre-)order."""
+
+    elements: list[HtmlElement] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    parents: list[int] = field(default_factory=list)
+    chars: list[int] = field(default_factory=list)  # own text (blocks only)
+    links: list[int] = field(default_factory=list)  # own link text (blocks only)
+    commas: list[int] = field(default_factory=list)
+    size: list[int] = field(default_factory=list)  # elements in the subtree
+    total: list[int] = field(default_factory=list)  # subtree text
+    total_links: list[int] = field(default_factory=list)
+    good: list[int] = field(default_factory=list)  # subtree paragraph text
+    bad: list[int] = field(default_factory=list)  # subtree link and short-block text
+    junk: list[HtmlElement] = field(default_factory=list)
+    furniture: list[int] = field(default_factory=list)
+    removed: bytearray = field(default_factory=bytearray)
+
+    def is_paragraph(self, i: int) -> bool:
+        chars = self.chars[i]
+        return (chars >= MIN_PARAGRAPH_CHARS and self.links[i] <= MAX_PARAGRAPH_LINK_SHARE * chars
+                and self.tags[i] not in HEADING_TAGS)
+
+    def ancestors(self, i: int):
+        i = self.parents[i]
+        while i >= 0:
+            yield i
+            i = self.parents[i]
+
+
+def _count(text: str) -> tuple[int, int]:
+    stripped = text.strip()
+    if not stripped:
+        return 0, 0
+    return len(stripped), sum(stripped.count(c) for c in _COMMAS)
+
+
+def scan(root: HtmlElement) -> PageBlocks:
+    """Walk the tree once; sum text, link text and commas per block, then per subtree."""
+    page = PageBlocks()
+    elements, tags, parents = page.elements, page.tags, page.parents
+    chars, links, commas = page.chars, page.links, page.commas
+    stack: list[tuple[HtmlElement, int, int, bool]] = [(root, -1, -1, False)]
+    while stack:
+        element, parent, owner, linked = stack.pop()
+        tag = element.tag
+        if tag in JUNK_TAGS:
+            page.junk.append(element)
+            continue
+        index = len(elements)
+        elements.append(element)
+        tags.append(tag)
+        parents.append(parent)
+        chars.append(0)
+        links.append(0)
+        commas.append(0)
+        if tag not in INLINE_TAGS:
+            owner = index
+            if is_furniture(element, tag):
+                page.furniture.append(index)
+        elif tag == "a":
+            linked = True
+        text = element.text
+        if text:
+            n, c = _count(text)
+            chars[owner] += n
+            commas[owner] += c
+            if linked:
+                links[owner] += n
+        children = []
+        for child in element:
+            if isinstance(child.tag, str):
+                children.append(child)
+            tail = child.tail
+            if tail:
+                n, c = _count(tail)
+                chars[owner] += n
+                commas[owner] += c
+                if linked:
+                    links[owner] += n
+        for child in reversed(children):
+            stack.append((child, index, owner, linked))
+    _sum_subtrees(page)
+    return page
+
+
+def _sum_subtrees(page: PageBlocks) -> None:
+    count = len(page.elements)
+    size = [1] * count
+    total = list(page.chars)
+    total_links = list(page.links)
+    good = [0] * count
+    bad = [0] * count
+    for i in range(count):
+        chars = page.chars[i]
+        if not chars:
+            continue
+        if page.tags[i] in HEADING_TAGS:
+            if page.links[i] > 0.5 * chars:
+                bad[i] = chars  # a teaser's linked headline
+        elif page.is_paragraph(i):
+            good[i] = chars - page.links[i]
+            bad[i] = page.links[i]
+        else:
+            bad[i] = chars
+    parents = page.parents
+    for i in range(count - 1, 0, -1):
+        p = parents[i]
+        size[p] += size[i]
+        total[p] += total[i]
+        total_links[p] += total_links[i]
+        good[p] += good[i]
+        bad[p] += bad[i]
+    page.size, page.total, page.total_links, page.good, page.bad = size, total, total_links, good, bad
+    page.removed = bytearray(count)
+
+
+def remove_furniture(page: PageBlocks) -> list[HtmlElement]:
+    """Mark furniture as removed (outermost first) unless it holds much of the page's good text.
+
+    Returns the removed elements; the caller detaches them once it is done reading the tree.
+    """
+    if not page.elements:
+        return []
+    page_good = page.good[0] or 1
+    removed: list[HtmlElement] = []
+    for i in page.furniture:
+        if page.removed[i]:
+            continue
+        if page.good[i] > PROTECTED_SHARE * page_good and not is_comments(page.elements[i]):
+            continue
+        end = i + page.size[i]
+        page.removed[i:end] = b"\x01" * (end - i)
+        for a in page.ancestors(i):
+            page.total[a] -= page.total[i]
+            page.total_links[a] -= page.total_links[i]
+            page.good[a] -= page.good[i]
+            page.bad[a] -= page.bad[i]
+        removed.append(page.elements[i])
+    return removed

@@ -1,0 +1,111 @@
+"""What is never article text: script-like elements, and page furniture named by tag, role or class."""
+
+from __future__ import annotations
+
+import re
+
+from lxml.html import HtmlElement
+
+# Never text a reader sees as the article: removed outright, wherever they are.
+JUNK_TAGS = frozenset({
+    "script", "style", "noscript", "template", "svg", "canvas", "iframe", "object", "embed", "button",
+    "select", "textarea", "input", "audio", "video", "map", "picture", "source", "head", "title", "meta",
+    "link", "base", "option", "datalist", "math",
+})
+# Furniture by tag: dropped unless it holds most of the page's text (some sites wrap the whole
+# page in a <form>, or the story in a <header>).
+FURNITURE_TAGS = frozenset({"nav", "footer", "aside", "header", "form", "menu", "dialog", "figure", "figcaption",
+                            "label", "fieldset", "address"})
+FURNITURE_ROLES = frozenset({"navigation", "complementary", "banner", "contentinfo", "dialog", "search", "menu",
+                             "menubar", "toolbar", "alert", "alertdialog", "tablist"})
+
+# Class/id tokens of furniture, as one regex over the lower-cased "class id" string:
+# whole tokens ...
+_TOKENS = (
+    "ad", "ads", "advert", "advertisement", "banner", "bio", "breadcrumb", "breadcrumbs", "byline",
+    "caption", "comments", "comment-list", "cookie", "credit", "credits", "dateline", "disclaimer", "footer",
+    "menu", "meta", "modal", "nav", "navbar", "newsletter", "pagination", "popup", "print", "promo",
+    "related", "share", "sharing", "sidebar", "skip-link", "social", "sponsored", "subscribe",
+    "tags", "toolbar", "widget", "wp-caption", "wp-caption-text", "screen-reader-text", "sr-only",
+    "visually-hidden", "visuallyhidden", "entry-meta", "post-meta", "article-meta", "author", "author-info",
+    "timestamp", "read-more", "more-stories", "most-popular", "trending", "paywall", "signup", "hidden",
+    "hide", "toc", "rating", "login", "masthead", "topbar", "top-bar", "header", "jump-link",
+    "video", "embed-video", "gallery", "slideshow", "carousel", "image", "photo", "media", "tooltip",
+    "recirculation", "outbrain", "taboola", "byline-wrapper", "kicker", "eyebrow", "overline",
+)
+# ... token prefixes ...
+_PREFIXES = (
+    "share", "social", "related", "newsletter", "advert", "ad-", "ads-", "ad_", "promo", "sponsor",
+    "cookie", "consent", "subscribe", "subscription", "sharedaddy", "jp-relatedposts", "breadcrumb",
+    "author-", "sidebar", "widget", "recommend", "most-read", "mostread", "popular", "nav-", "navigation",
+    "menu-", "footer", "masthead", "site-header", "post-navigation", "tags-", "wp-block-buttons",
+    "addtoany", "a2a", "yarpp", "crp_related", "inline-related", "byline", "dateline", "caption",
+    "photo-credit", "image-credit", "toolbar", "signup", "sign-up", "skip", "breaking-news-bar", "ticker",
+    "read-next", "readmore", "read-more", "more-from", "more-on", "also-read", "see-also",
+    "visually-hidden", "sr-", "screenreader", "tooltip", "modal", "overlay", "popup", "pop-up",
+    "tag-list", "taglist", "tags_", "article-tags", "post-tags", "entry-tags", "keywords",
+    "video-player", "vjs-", "jw-", "embed-", "gallery-", "slideshow", "lightbox", "pagination",
+    "print-", "rating", "author_", "about-author", "post-author", "entry-author", "article-author",
+    "article-meta", "post-meta", "entry-meta", "entry-footer", "post-footer", "article-footer",
+    "story-footer", "article-header", "post-header", "entry-header", "page-header", "story-header",
+)
+# ... and substrings anywhere in a token ("inline-promo", "article-newsletter-signup").
+_SUBSTRINGS = (
+    "promo", "newsletter", "related", "sharing", "share-", "-share", "advert", "sponsor", "subscri",
+    "cookie", "paywall", "outbrain", "taboola", "recirc", "interstitial", "social",
+    "breadcrumb", "byline", "signup", "widget", "disclaimer", "recommend", "trending", "banner",
+)
+_FURNITURE_CLASS = re.compile(
+    r"(?:^|\s)(?:" + "|".join(map(re.escape, _TOKENS)) + r")(?=\s|$)"
+    r"|(?:^|\s)(?:" + "|".join(map(re.escape, _PREFIXES)) + r")"
+    r"|" + "|".join(map(re.escape, _SUBSTRINGS))
+    + r"|comment(?!ary)"  # comments, not commentary
+)
+# Names of the article's own container: never furniture, whatever else the class says
+# (WordPress writes "tag-<slug>" and "category-<slug>" on every <article>).
+CONTENT_CLASS = re.compile(
+    r"(?:^|[\s_-])(?:article|story|entry|post|blog|news|main|page|td-post|field-name)[_-]{1,2}"
+    r"(?:body|content|text|main|entry|inner|copy)(?:$|[\s_-])|(?:^|\s)(?:articlebody|storybody|postbody|"
+    r"entry-content|post-content|article-content|rich-text|richtext|prose|body-copy|story-content)(?=\s|$)"
+)
+_COMMENTS = re.compile(r"comment(?!ary)|disqus|respond|replies|forum")
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden")
+
+
+def class_string(element: HtmlElement) -> str:
+    return f"{element.get('class') or ''} {element.get('id') or ''}".lower()
+
+
+def is_content_container(element: HtmlElement, names: str | None = None) -> bool:
+    """An element that names itself the article body (``itemprop=articleBody``, ``entry-content``)."""
+    if (element.get("itemprop") or "").lower() == "articlebody":
+        return True
+    return bool(CONTENT_CLASS.search(names if names is not None else class_string(element)))
+
+
+def is_furniture(element: HtmlElement, tag: str) -> bool:
+    """Page furniture by tag, ARIA role, hiding, or class/id tokens."""
+    if tag in FURNITURE_TAGS:
+        return True
+    attrib = element.attrib
+    if not attrib:
+        return False
+    if "hidden" in attrib or attrib.get("aria-hidden") == "true":
+        return True
+    role = attrib.get("role")
+    if role and role.lower() in FURNITURE_ROLES:
+        return True
+    style = attrib.get("style")
+    if style and _HIDDEN_STYLE.search(style.lower()):
+        return True
+    if "class" not in attrib and "id" not in attrib:
+        return False
+    names = class_string(element)
+    if tag in ("article", "main", "body", "html") or is_content_container(element, names):
+        return False
+    return bool(_FURNITURE_CLASS.search(names))
+
+
+def is_comments(element: HtmlElement) -> bool:
+    """A reader comments section: removed even when it holds more text than the story."""
+    return bool(_COMMENTS.search(class_string(element)))
