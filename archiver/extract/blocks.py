@@ -44,6 +44,7 @@ class PageBlocks:
     total_links: list[int] = field(default_factory=list)
     good: list[int] = field(default_factory=list)  # subtree paragraph text
     bad: list[int] = field(default_factory=list)  # subtree link and short-block text
+    articles: list[int] = field(default_factory=list)  # <article> elements in the subtree
     junk: list[HtmlElement] = field(default_factory=list)
     furniture: list[int] = field(default_factory=list)
     removed: bytearray = field(default_factory=bytearray)
@@ -78,6 +79,9 @@ def scan(root: HtmlElement) -> PageBlocks:
         tag = element.tag
         if tag in JUNK_TAGS:
             page.junk.append(element)
+            continue
+        if tag in INLINE_TAGS and element.attrib and tag != "br" and is_furniture(element, tag):
+            page.junk.append(element)  # an inline pop-up, icon or label: its text is not the story's
             continue
         index = len(elements)
         elements.append(element)
@@ -123,6 +127,7 @@ def _sum_subtrees(page: PageBlocks) -> None:
     total_links = list(page.links)
     good = [0] * count
     bad = [0] * count
+    articles = [1 if tag == "article" else 0 for tag in page.tags]
     for i in range(count):
         chars = page.chars[i]
         if not chars:
@@ -143,6 +148,8 @@ def _sum_subtrees(page: PageBlocks) -> None:
         total_links[p] += total_links[i]
         good[p] += good[i]
         bad[p] += bad[i]
+        articles[p] += articles[i]
+    page.articles = articles
     page.size, page.total, page.total_links, page.good, page.bad = size, total, total_links, good, bad
     page.removed = bytearray(count)
 

@@ -84,80 +84,82 @@ def grow(page: PageBlocks, index: int) -> int:
     for ancestor in page.ancestors(index):
         if page.tags[ancestor] in ("body", "html"):
             break
+        if page.articles[current] and page.articles[ancestor] > page.articles[current]:
+            break  # the parent of a list of <article> cards
         added_good = page.good[ancestor] - page.good[current]
         added_bad = page.bad[ancestor] - page.bad[current]
-        if added_good <= 0:
-            if added_bad > 0:
-                break
-            continue
-        if added_good < GROW_RATIO * added_bad:
+        if added_good > 0 and added_good < GROW_RATIO * added_bad or added_good <= 0 < added_bad:
             break
-        current = ancestor
+        if added_good > 0:
+            current = ancestor
+        if page.tags[ancestor] in ("article", "main"):
+            break  # the page's own word for where the story ends
     return current
 
 
-def _emit(element: HtmlElement, out: list[tuple[str, HtmlElement]]) -> None:
-    """Append (text, element) for each text block under ``element``, in reading order."""
+def _emit(element: HtmlElement, out: list[tuple[str, int]]) -> None:
+    """Append (text, link characters) for each text block under ``element``, in reading order."""
     tag = element.tag
     if tag in LEAF_BLOCKS or (tag in ("li", "blockquote", "td", "th", "dd")
                               and not any(isinstance(c.tag, str) and c.tag not in INLINE_TAGS
                                           for c in element.iterdescendants())):
-        text = _text_with_breaks(element)
-        if text:
-            out.append((text, element))
+        if tag == "tr":
+            cells = [clean(cell.text_content()) for cell in element if cell.tag in ("td", "th")]
+            out.append((" | ".join(cell for cell in cells if cell), 0))
+        else:
+            links: list[int] = [0]
+            _flush([_inline_text(element, links)], links, out)
         return
     buffer = [element.text or ""]
+    links = [0]
     for child in element:
         child_tag = child.tag
         if not isinstance(child_tag, str):
             buffer.append(child.tail or "")
             continue
         if child_tag not in INLINE_TAGS:
-            _flush(buffer, element, out)
-            buffer = []
+            _flush(buffer, links, out)
+            buffer, links = [], [0]
             _emit(child, out)
-        elif child_tag == "br" and buffer and buffer[-1].endswith("\n"):
-            _flush(buffer, element, out)
-            buffer = []
+        elif child_tag == "br" and buffer and (buffer[-1].endswith("\n") or not buffer[-1].strip()
+                                               and len(buffer) > 1 and buffer[-2].endswith("\n")):
+            _flush(buffer, links, out)  # <br><br>: a paragraph break
+            buffer, links = [], [0]
         else:
-            buffer.append("\n" if child_tag == "br" else _inline_text(child))
+            buffer.append("\n" if child_tag == "br" else _inline_text(child, links))
         buffer.append(child.tail or "")
-    _flush(buffer, element, out)
+    _flush(buffer, links, out)
 
 
-def _flush(buffer: list[str], element: HtmlElement, out: list[tuple[str, HtmlElement]]) -> None:
+def _flush(buffer: list[str], links: list[int], out: list[tuple[str, int]]) -> None:
     text = "\n".join(line for line in map(clean, "".join(buffer).split("\n")) if line)
     if text:
-        out.append((text, element))
+        out.append((text, links[0]))
 
 
-def _inline_text(element: HtmlElement) -> str:
-    """Text of an element in order, ``<br>`` as a line break."""
+def _inline_text(element: HtmlElement, links: list[int], in_link: bool = False) -> str:
+    """Text of an inline element in order, ``<br>`` as a line break; link text counted in ``links``."""
+    counts = element.tag == "a" and not in_link
     parts = [element.text or ""]
     for child in element:
         if child.tag == "br":
             parts.append("\n")
         elif isinstance(child.tag, str):
-            parts.append(_inline_text(child))
+            parts.append(_inline_text(child, links, in_link or counts))
         parts.append(child.tail or "")
-    return "".join(parts)
+    text = "".join(parts)
+    if counts:
+        links[0] += len(text.strip())
+    return text
 
 
-def _text_with_breaks(element: HtmlElement) -> str:
-    if element.tag == "tr":
-        cells = [clean(cell.text_content()) for cell in element if cell.tag in ("td", "th")]
-        return " | ".join(cell for cell in cells if cell)
-    return "\n".join(line for line in map(clean, _inline_text(element).split("\n")) if line)
-
-
-def keep_block(text: str, element: HtmlElement) -> bool:
+def keep_block(text: str, link_chars: int) -> bool:
     if len(text) < 60 and _FURNITURE_TEXT.match(text):
         return False
     if _MARKUP.search(text) and len(_MARKUP.findall(text)) >= 2:
         return False  # escaped HTML shown as text
-    link_text = sum(len(clean(a.text_content())) for a in element.iter("a"))
     # Mostly a link: "Read more: <headline>", "[Read in Spanish]", a related-story teaser.
-    if link_text and link_text >= 0.6 * len(text) and len(text) < 200:
+    if link_chars and link_chars >= 0.6 * len(text) and len(text) < 200:
         return False
     return True
 
@@ -173,14 +175,14 @@ def extract_dom_body(root: HtmlElement, headline: str | None = None) -> tuple[st
             element.drop_tree()
     if scope is None:
         return "", None
-    blocks: list[tuple[str, HtmlElement]] = []
+    blocks: list[tuple[str, int]] = []
     _emit(scope, blocks)
     headline_key = clean(headline).lower() if headline else None
     paragraphs: list[str] = []
-    for text, element in blocks:
+    for text, link_chars in blocks:
         if headline_key and text.lower() == headline_key:
             continue
-        if not keep_block(text, element):
+        if not keep_block(text, link_chars):
             continue
         if paragraphs and paragraphs[-1] == text:
             continue

@@ -30,8 +30,8 @@ _TOKENS = (
     "visually-hidden", "visuallyhidden", "entry-meta", "post-meta", "article-meta", "author", "author-info",
     "timestamp", "read-more", "more-stories", "most-popular", "trending", "paywall", "signup", "hidden",
     "hide", "toc", "rating", "login", "masthead", "topbar", "top-bar", "header", "jump-link",
-    "video", "embed-video", "gallery", "slideshow", "carousel", "image", "photo", "media", "tooltip",
-    "recirculation", "outbrain", "taboola", "byline-wrapper", "kicker", "eyebrow", "overline",
+    "video", "gallery", "slideshow", "carousel", "image", "photo", "media", "tooltip",
+    "recirculation", "outbrain", "taboola", "rollover", "hovercard", "popover", "byline-wrapper", "kicker", "eyebrow", "overline",
 )
 # ... token prefixes ...
 _PREFIXES = (
@@ -42,9 +42,9 @@ _PREFIXES = (
     "addtoany", "a2a", "yarpp", "crp_related", "inline-related", "byline", "dateline", "caption",
     "photo-credit", "image-credit", "toolbar", "signup", "sign-up", "skip", "breaking-news-bar", "ticker",
     "read-next", "readmore", "read-more", "more-from", "more-on", "also-read", "see-also",
-    "visually-hidden", "sr-", "screenreader", "tooltip", "modal", "overlay", "popup", "pop-up",
+    "visually-hidden", "sr-", "screenreader", "tooltip", "rollover", "hovercard", "popover", "modal", "overlay", "popup", "pop-up",
     "tag-list", "taglist", "tags_", "article-tags", "post-tags", "entry-tags", "keywords",
-    "video-player", "vjs-", "jw-", "embed-", "gallery-", "slideshow", "lightbox", "pagination",
+    "video-player", "vjs-", "jw-", "gallery-", "slideshow", "lightbox", "pagination",
     "print-", "rating", "author_", "about-author", "post-author", "entry-author", "article-author",
     "article-meta", "post-meta", "entry-meta", "entry-footer", "post-footer", "article-footer",
     "story-footer", "article-header", "post-header", "entry-header", "page-header", "story-header",
@@ -69,6 +69,7 @@ CONTENT_CLASS = re.compile(
     r"entry-content|post-content|article-content|rich-text|richtext|prose|body-copy|story-content)(?=\s|$)"
 )
 _COMMENTS = re.compile(r"comment(?!ary)|disqus|respond|replies|forum")
+INLINE_FURNITURE_TAGS = frozenset({"a", "span", "i", "img"})
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden")
 
 
@@ -101,8 +102,10 @@ def is_furniture(element: HtmlElement, tag: str) -> bool:
     if "class" not in attrib and "id" not in attrib:
         return False
     names = class_string(element)
-    if tag in ("article", "main", "body", "html") or is_content_container(element, names):
+    if tag in ("article", "main", "body", "html", "blockquote") or is_content_container(element, names):
         return False
+    if "embed" in names and tag not in INLINE_FURNITURE_TAGS:
+        return False  # an embedded post (tweet, Instagram) quoted by the story
     return bool(_FURNITURE_CLASS.search(names))
 
 
