@@ -12,6 +12,7 @@ import re
 
 from lxml.html import HtmlElement
 
+from archiver.extract.boilerplate import is_boilerplate
 from archiver.extract.blocks import HEADING_TAGS, INLINE_TAGS, PageBlocks, remove_furniture, scan
 from archiver.extract.furniture import class_string, is_content_container
 from archiver.extract.text import clean
@@ -21,16 +22,11 @@ NEGATIVE = re.compile(r"comment|meta|footer|footnote|sidebar|widget|share|social
                       r"sponsor|shopping|tags|card|list|nav|menu|header|hidden|combx|rail", re.I)
 # Growing to an ancestor must add this many paragraph characters per character of link/short text.
 GROW_RATIO = 3.0
+MIN_GROWTH = 200  # characters: a smaller addition is a dateline or a copyright line, not half a story
+
+
 PARAGRAPH_TAGS = frozenset({"p", "li", "pre", "blockquote", "td", "th", "dd", "dt"})
 LEAF_BLOCKS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "dt", "dd", "tr"})
-_FURNITURE_TEXT = re.compile(
-    r"^(?:advertisement|advertising|anuncio|publicidad|anzeige|werbung|read more|read next|see also|related|"
-    r"share|share this|share on \w+|tweet|email|print|comments?|leave a (?:reply|comment)|sign up|subscribe|"
-    r"follow us|click here|continue reading|more:|skip to content|back to top|loading|\d+ comments?|"
-    r"publicité|pubblicità|scroll to continue|story continues below)\b.{0,40}$",
-    re.IGNORECASE,
-)
-_MARKUP = re.compile(r"</?(?:div|span|img|iframe|p|a|h\d|script|em|strong|br)\b[^>]*>", re.IGNORECASE)
 
 
 def _class_weight(element: HtmlElement) -> int:
@@ -90,7 +86,7 @@ def grow(page: PageBlocks, index: int) -> int:
         added_bad = page.bad[ancestor] - page.bad[current]
         if added_good > 0 and added_good < GROW_RATIO * added_bad or added_good <= 0 < added_bad:
             break
-        if added_good > 0:
+        if added_good >= MIN_GROWTH:
             current = ancestor
         if page.tags[ancestor] in ("article", "main"):
             break  # the page's own word for where the story ends
@@ -153,17 +149,6 @@ def _inline_text(element: HtmlElement, links: list[int], in_link: bool = False) 
     return text
 
 
-def keep_block(text: str, link_chars: int) -> bool:
-    if len(text) < 60 and _FURNITURE_TEXT.match(text):
-        return False
-    if _MARKUP.search(text) and len(_MARKUP.findall(text)) >= 2:
-        return False  # escaped HTML shown as text
-    # Mostly a link: "Read more: <headline>", "[Read in Spanish]", a related-story teaser.
-    if link_chars and link_chars >= 0.6 * len(text) and len(text) < 200:
-        return False
-    return True
-
-
 def extract_dom_body(root: HtmlElement, headline: str | None = None) -> tuple[str, HtmlElement | None]:
     """Body text of a page (furniture is removed from the tree); paragraphs joined by blank lines."""
     page = scan(root)
@@ -182,7 +167,7 @@ def extract_dom_body(root: HtmlElement, headline: str | None = None) -> tuple[st
     for text, link_chars in blocks:
         if headline_key and text.lower() == headline_key:
             continue
-        if not keep_block(text, link_chars):
+        if is_boilerplate(text, link_chars):
             continue
         if paragraphs and paragraphs[-1] == text:
             continue

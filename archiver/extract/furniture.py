@@ -53,7 +53,8 @@ _PREFIXES = (
 _SUBSTRINGS = (
     "promo", "newsletter", "related", "sharing", "share-", "-share", "advert", "sponsor", "subscri",
     "cookie", "paywall", "outbrain", "taboola", "recirc", "interstitial", "social",
-    "breadcrumb", "byline", "signup", "widget", "disclaimer", "recommend", "trending", "banner",
+    "breadcrumb", "byline", "signup", "widget", "disclaimer", "recommend", "trending", "banner", "caption",
+    "imagecredit", "photocredit",
 )
 _FURNITURE_CLASS = re.compile(
     r"(?:^|\s)(?:" + "|".join(map(re.escape, _TOKENS)) + r")(?=\s|$)"
