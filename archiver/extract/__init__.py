@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
-from lxml.html import HtmlElement
+from archiver.extract.text import Element, clean
 
 from archiver.extract import authors as _authors
 from archiver.extract import dates as _dates
+from archiver.extract.blocks import scan
 from archiver.extract.body import drop_promo_boxes, extract_dom_body
 from archiver.extract.captions import extract_captions, image_url
 from archiver.extract.headline import choose_headline, h1_text
@@ -16,7 +17,6 @@ from archiver.extract.jsonld import JsonLd
 from archiver.extract.links import primary_language, translations
 from archiver.extract.meta import MetaTags, link_href
 from archiver.extract.parse import parse_html
-from archiver.extract.text import clean
 from archiver.items import Article
 
 __all__ = ["EXTRACTOR_VERSION", "PageAnalysis", "analyze_page", "article_body", "extract_article"]
@@ -54,7 +54,7 @@ def analyze_page(html: bytes | str, url: str, encoding: str | None = None) -> Pa
     return _analyze_tree(tree, url)
 
 
-def _analyze_tree(tree: HtmlElement, url: str) -> PageAnalysis:
+def _analyze_tree(tree: Element, url: str) -> PageAnalysis:
     jsonld = JsonLd.from_tree(tree)
     meta = MetaTags(tree)
     article = Article(url=url)
@@ -141,13 +141,14 @@ def _analyze_tree(tree: HtmlElement, url: str) -> PageAnalysis:
         put("lead_image", _absolute(url, _jsonld_image(jsonld.get("image"))), "jsonld")
     body_root = tree.find("body")
     body_root = body_root if body_root is not None else tree
-    put("captions", extract_captions(body_root, url), "dom")
+    teasers = _count_teasers(body_root)
+    drop_promo_boxes(translation_anchors)
+    page = scan(body_root)
+    put("captions", extract_captions(page.captions, url), "dom")
 
     # -- body
-    teasers = _count_teasers(body_root)
     access = jsonld.is_accessible_for_free()
-    drop_promo_boxes(translation_anchors)
-    dom_body, scope = extract_dom_body(body_root, article.headline)
+    dom_body, scope = extract_dom_body(page, article.headline)
     structured_body = clean_structured_body(jsonld.text("articleBody"))
     if dom_body and (not structured_body or len(dom_body) >= 0.6 * len(structured_body)):
         put("body", dom_body, "dom")
@@ -169,7 +170,7 @@ def _analyze_tree(tree: HtmlElement, url: str) -> PageAnalysis:
     return PageAnalysis(kind=_page_kind(article, jsonld, meta, teasers), article=article)
 
 
-def _count_teasers(root: HtmlElement) -> int:
+def _count_teasers(root: Element) -> int:
     """Linked headings and ``<article>`` cards: many of them make a listing page."""
     linked_headings = sum(1 for h in root.iter("h2", "h3", "h4") if h.find(".//a[@href]") is not None)
     return max(linked_headings, sum(1 for _ in root.iter("article")))

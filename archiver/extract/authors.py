@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 
 from lxml import etree
-from lxml.html import HtmlElement
+from archiver.extract.text import Element, clean, node_text, text_content
 
-from archiver.extract.text import clean
 
 _BY_PREFIX = re.compile(r"^\s*(?:written\s+by|posted\s+by|reported\s+by|story\s+by|words\s+by|by|por|von|par|di|door)\b[:\s]*",
                         re.IGNORECASE)
@@ -72,14 +71,14 @@ def authors_from_jsonld(pairs: list[tuple[str, str]]) -> tuple[list[str], list[s
     return people, organisations
 
 
-def authors_from_dom(tree: HtmlElement) -> list[str]:
+def authors_from_dom(tree: Element) -> list[str]:
     """Names in byline elements and ``rel=author`` links, in page order."""
     names: list[str] = []
     for element in BYLINE_XPATH(tree)[:12]:
         if element.tag in ("meta", "link", "script", "style"):
             continue
-        anchors = [a for a in element.iter("a") if clean(a.text_content())]
-        texts = [a.text_content() for a in anchors] if anchors else [element.text_content()]
+        anchors = [a for a in element.iter("a") if node_text(a)]
+        texts = [text_content(a) for a in anchors] if anchors else [text_content(element)]
         for text in texts:
             if len(clean(text)) > 120:
                 continue

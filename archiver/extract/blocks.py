@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lxml.html import HtmlElement
+from lxml import etree
+from archiver.extract.text import Element
 
-from archiver.extract.furniture import JUNK_TAGS, is_comments, is_furniture
+from archiver.extract.furniture import CAPTION, FURNITURE, JUNK_TAGS, element_flags, is_comments
 
 INLINE_TAGS = frozenset({
     "a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "font", "i", "kbd", "mark", "q",
@@ -33,7 +34,7 @@ _COMMAS = (",", "\uff0c", "\u3001", "\u060c")
 class PageBlocks:
     """Per-element figures of one page, indexed by document (pre-)order."""
 
-    elements: list[HtmlElement] = field(default_factory=list)
+    elements: list[Element] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     parents: list[int] = field(default_factory=list)
     chars: list[int] = field(default_factory=list)  # own text (blocks only)
@@ -45,7 +46,8 @@ class PageBlocks:
     good: list[int] = field(default_factory=list)  # subtree paragraph text
     bad: list[int] = field(default_factory=list)  # subtree link and short-block text
     articles: list[int] = field(default_factory=list)  # <article> elements in the subtree
-    junk: list[HtmlElement] = field(default_factory=list)
+    captions: list[Element] = field(default_factory=list)  # caption candidates, document order
+    junk: list[Element] = field(default_factory=list)
     furniture: list[int] = field(default_factory=list)
     removed: bytearray = field(default_factory=bytearray)
 
@@ -65,37 +67,58 @@ def _count(text: str) -> tuple[int, int]:
     stripped = text.strip()
     if not stripped:
         return 0, 0
+    if stripped.isascii():
+        return len(stripped), stripped.count(",")
     return len(stripped), sum(stripped.count(c) for c in _COMMAS)
 
 
-def scan(root: HtmlElement) -> PageBlocks:
+def scan(root: Element) -> PageBlocks:
     """Walk the tree once; sum text, link text and commas per block, then per subtree."""
     page = PageBlocks()
     elements, tags, parents = page.elements, page.tags, page.parents
     chars, links, commas = page.chars, page.links, page.commas
-    stack: list[tuple[HtmlElement, int, int, bool]] = [(root, -1, -1, False)]
-    while stack:
-        element, parent, owner, linked = stack.pop()
-        tag = element.tag
-        if tag in JUNK_TAGS:
-            page.junk.append(element)
+    junk, furniture, captions = page.junk, page.furniture, page.captions
+    # One frame per open element: (its index or -1 if not kept, owner block, inside a link).
+    frames: list[tuple[int, int, bool]] = []
+    owner, linked = -1, False
+    walker = etree.iterwalk(root, events=("start", "end"))
+    for event, element in walker:
+        if event == "end":
+            frames.pop()
+            owner, linked = frames[-1][1:] if frames else (-1, False)
+            tail = element.tail
+            if tail and owner >= 0:
+                n, c = _count(tail)
+                chars[owner] += n
+                commas[owner] += c
+                if linked:
+                    links[owner] += n
             continue
-        if tag in INLINE_TAGS and element.attrib and tag != "br" and is_furniture(element, tag):
-            page.junk.append(element)  # an inline pop-up, icon or label: its text is not the story's
+        tag = element.tag
+        flags = element_flags(element, tag) if isinstance(tag, str) and tag not in JUNK_TAGS else FURNITURE
+        if flags & CAPTION:
+            captions.append(element)
+        if not isinstance(tag, str) or tag in JUNK_TAGS or (flags & FURNITURE and tag in INLINE_TAGS):
+            # Comments, scripts, and inline pop-ups, icons and labels: not the story's text.
+            if isinstance(tag, str):
+                junk.append(element)
+            walker.skip_subtree()
+            frames.append((-1, owner, linked))
             continue
         index = len(elements)
         elements.append(element)
         tags.append(tag)
-        parents.append(parent)
+        parents.append(frames[-1][0] if frames else -1)
         chars.append(0)
         links.append(0)
         commas.append(0)
         if tag not in INLINE_TAGS:
             owner = index
-            if is_furniture(element, tag):
-                page.furniture.append(index)
+            if flags & FURNITURE:
+                furniture.append(index)
         elif tag == "a":
             linked = True
+        frames.append((index, owner, linked))
         text = element.text
         if text:
             n, c = _count(text)
@@ -103,19 +126,6 @@ def scan(root: HtmlElement) -> PageBlocks:
             commas[owner] += c
             if linked:
                 links[owner] += n
-        children = []
-        for child in element:
-            if isinstance(child.tag, str):
-                children.append(child)
-            tail = child.tail
-            if tail:
-                n, c = _count(tail)
-                chars[owner] += n
-                commas[owner] += c
-                if linked:
-                    links[owner] += n
-        for child in reversed(children):
-            stack.append((child, index, owner, linked))
     _sum_subtrees(page)
     return page
 
@@ -154,7 +164,7 @@ def _sum_subtrees(page: PageBlocks) -> None:
     page.removed = bytearray(count)
 
 
-def remove_furniture(page: PageBlocks) -> list[HtmlElement]:
+def remove_furniture(page: PageBlocks) -> list[Element]:
     """Mark furniture as removed (outermost first) unless it holds much of the page's good text.
 
     Returns the removed elements; the caller detaches them once it is done reading the tree.
@@ -162,7 +172,7 @@ def remove_furniture(page: PageBlocks) -> list[HtmlElement]:
     if not page.elements:
         return []
     page_good = page.good[0] or 1
-    removed: list[HtmlElement] = []
+    removed: list[Element] = []
     for i in page.furniture:
         if page.removed[i]:
             continue

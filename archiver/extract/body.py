@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import re
 
-from lxml.html import HtmlElement
+from archiver.extract.text import Element, clean, drop_tree, node_text
 
 from archiver.extract.boilerplate import is_boilerplate
-from archiver.extract.blocks import HEADING_TAGS, INLINE_TAGS, PageBlocks, remove_furniture, scan
+from archiver.extract.blocks import HEADING_TAGS, INLINE_TAGS, PageBlocks, remove_furniture
 from archiver.extract.furniture import class_string, is_content_container
-from archiver.extract.text import clean
 
 POSITIVE = re.compile(r"article|body|content|entry|main|post|story|text|prose|rich-text|paragraph", re.I)
 NEGATIVE = re.compile(r"comment|meta|footer|footnote|sidebar|widget|share|social|related|promo|teaser|"
@@ -29,7 +28,7 @@ PARAGRAPH_TAGS = frozenset({"p", "li", "pre", "blockquote", "td", "th", "dd", "d
 LEAF_BLOCKS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "dt", "dd", "tr"})
 
 
-def _class_weight(element: HtmlElement) -> int:
+def _class_weight(element: Element) -> int:
     names = class_string(element)
     weight = 0
     if is_content_container(element, names):
@@ -93,14 +92,14 @@ def grow(page: PageBlocks, index: int) -> int:
     return current
 
 
-def _emit(element: HtmlElement, out: list[tuple[str, int]]) -> None:
+def _emit(element: Element, out: list[tuple[str, int]]) -> None:
     """Append (text, link characters) for each text block under ``element``, in reading order."""
     tag = element.tag
     if tag in LEAF_BLOCKS or (tag in ("li", "blockquote", "td", "th", "dd")
                               and not any(isinstance(c.tag, str) and c.tag not in INLINE_TAGS
                                           for c in element.iterdescendants())):
         if tag == "tr":
-            cells = [clean(cell.text_content()) for cell in element if cell.tag in ("td", "th")]
+            cells = [node_text(cell) for cell in element if cell.tag in ("td", "th")]
             out.append((" | ".join(cell for cell in cells if cell), 0))
         else:
             links: list[int] = [0]
@@ -133,7 +132,7 @@ def _flush(buffer: list[str], links: list[int], out: list[tuple[str, int]]) -> N
         out.append((text, links[0]))
 
 
-def _inline_text(element: HtmlElement, links: list[int], in_link: bool = False) -> str:
+def _inline_text(element: Element, links: list[int], in_link: bool = False) -> str:
     """Text of an inline element in order, ``<br>`` as a line break; link text counted in ``links``."""
     counts = element.tag == "a" and not in_link
     parts = [element.text or ""]
@@ -149,15 +148,14 @@ def _inline_text(element: HtmlElement, links: list[int], in_link: bool = False) 
     return text
 
 
-def extract_dom_body(root: HtmlElement, headline: str | None = None) -> tuple[str, HtmlElement | None]:
-    """Body text of a page (furniture is removed from the tree); paragraphs joined by blank lines."""
-    page = scan(root)
+def extract_dom_body(page: PageBlocks, headline: str | None = None) -> tuple[str, Element | None]:
+    """Body text of a scanned page (furniture is removed from the tree); paragraphs joined by blank lines."""
     removed = remove_furniture(page)
     best = best_container(page)
     scope = page.elements[grow(page, best)] if best is not None else None
     for element in page.junk + removed:
         if element.getparent() is not None:
-            element.drop_tree()
+            drop_tree(element)
     if scope is None:
         return "", None
     blocks: list[tuple[str, int]] = []
@@ -175,15 +173,15 @@ def extract_dom_body(root: HtmlElement, headline: str | None = None) -> tuple[st
     return "\n\n".join(paragraphs), scope
 
 
-def drop_promo_boxes(anchors: list[HtmlElement], max_chars: int = 250) -> None:
+def drop_promo_boxes(anchors: list[Element], max_chars: int = 250) -> None:
     """Remove the small box around each link (e.g. "Leer en Español" with the Spanish title)."""
     for anchor in anchors:
         if anchor.getparent() is None:
             continue
         box = anchor
         for ancestor in anchor.iterancestors():
-            if ancestor.tag in ("body", "html", "article", "main") or len(clean(ancestor.text_content())) > max_chars:
+            if ancestor.tag in ("body", "html", "article", "main") or len(node_text(ancestor)) > max_chars:
                 break
             box = ancestor
         if box.getparent() is not None:
-            box.drop_tree()
+            drop_tree(box)

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from urllib.parse import urljoin
 
-from lxml.html import HtmlElement
+from archiver.extract.text import Element, clean, node_text
 
 from archiver.items import Caption
-from archiver.extract.text import clean
 
 # A caption element: <figcaption>, WordPress wp-caption-text, CMS caption classes.
-_CAPTION_CLASS = re.compile(r"(?:^|[\s_-])(?:wp-caption-text|caption|figcaption|image-caption|photo-caption|"
-                            r"media-caption|img-caption|cutline)(?:$|[\s_-])", re.IGNORECASE)
+_CAPTION_CLASS = re.compile(r"caption|cutline", re.IGNORECASE)
 _CREDIT_CLASS = re.compile(r"credit|copyright|byline|source|attribution", re.IGNORECASE)
 # Credits at the end of a caption, most explicit first.
 _CREDIT_PATTERNS = [
@@ -42,7 +41,7 @@ def split_credit(text: str) -> tuple[str, str | None]:
     return text, None
 
 
-def image_url(img: HtmlElement | None, base_url: str) -> str | None:
+def image_url(img: Element | None, base_url: str) -> str | None:
     """The real image URL: lazy-loading attributes and the largest ``srcset`` candidate first."""
     if img is None:
         return None
@@ -72,7 +71,7 @@ def _largest_srcset(srcset: str) -> str | None:
     return best
 
 
-def _is_caption(element: HtmlElement) -> bool:
+def _is_caption(element: Element) -> bool:
     if element.tag == "figcaption":
         return True
     if element.tag in ("figure", "img", "html", "body") or not _CAPTION_CLASS.search(element.get("class") or ""):
@@ -81,7 +80,7 @@ def _is_caption(element: HtmlElement) -> bool:
     return next(element.iter("img", "picture", "figure", "video"), None) is None
 
 
-def _container(caption: HtmlElement) -> HtmlElement:
+def _container(caption: Element) -> Element:
     """The figure-like element holding the caption and its image."""
     node = caption.getparent()
     for _ in range(3):
@@ -93,22 +92,22 @@ def _container(caption: HtmlElement) -> HtmlElement:
     return caption.getparent() if caption.getparent() is not None else caption
 
 
-def caption_elements(scope: HtmlElement) -> list[HtmlElement]:
-    """Caption elements in document order, outermost only."""
-    found: list[HtmlElement] = []
-    for element in scope.iter():
-        if not isinstance(element.tag, str) or not _is_caption(element):
+def caption_elements(candidates: Iterable[Element]) -> list[Element]:
+    """Caption elements among candidates (document order), outermost only."""
+    found: list[Element] = []
+    for element in candidates:
+        if not _is_caption(element):
             continue
-        if any(parent in found for parent in element.iterancestors()):
+        if found and any(parent in found for parent in element.iterancestors()):
             continue
         found.append(element)
     return found
 
 
-def extract_captions(scope: HtmlElement, base_url: str) -> list[Caption]:
-    """Every figure caption in ``scope``, in order, credit split off."""
+def extract_captions(candidates: Iterable[Element], base_url: str) -> list[Caption]:
+    """Every figure caption among ``candidates`` (``<figcaption>``, caption classes), in order, credit split off."""
     captions: list[Caption] = []
-    for element in caption_elements(scope):
+    for element in caption_elements(candidates):
         credit_node = next((e for e in element.iter() if e is not element and isinstance(e.tag, str)
                             and _CREDIT_CLASS.search(e.get("class") or "")), None)
         container = _container(element)
@@ -116,8 +115,8 @@ def extract_captions(scope: HtmlElement, base_url: str) -> list[Caption]:
             credit_node = next((e for e in container.iter() if isinstance(e.tag, str) and e is not element
                                 and _CREDIT_CLASS.search(e.get("class") or "")
                                 and element not in e.iterancestors()), None)
-        credit = clean(credit_node.text_content()) if credit_node is not None else None
-        text = clean(element.text_content())
+        credit = node_text(credit_node) if credit_node is not None else None
+        text = node_text(element)
         if credit and credit_node is not None and element in credit_node.iterancestors():
             text = clean(text.replace(credit, ""))
         if credit:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from lxml.html import HtmlElement
+from archiver.extract.text import Element, clean, node_text
 
-from archiver.extract.text import clean
 
 # Most specific first.
 PUBLISHED_META = (
@@ -89,14 +88,14 @@ def date_from_url(url: str) -> str | None:
 DATE_CONTAINER = re.compile(r"date|time|byline|dateline|posted|published|updated|meta", re.IGNORECASE)
 
 
-def byline_date(tree: HtmlElement, modified: bool = False) -> str | None:
+def byline_date(tree: Element, modified: bool = False) -> str | None:
     """A date written out in a byline or date element ("June 18, 2024", "Updated April 23, 2024")."""
     for element in tree.iter():
         if not isinstance(element.tag, str) or element.tag in ("script", "style", "html", "body", "head"):
             continue
         if not DATE_CONTAINER.search(f"{element.get('class') or ''} {element.get('id') or ''}"):
             continue
-        text = clean(element.text_content())
+        text = node_text(element)
         if not text or len(text) > 200:
             continue
         updated = re.search(r"\b(?:updated|modified|actualizado|aktualisiert|mis à jour)\b", text, re.IGNORECASE)
@@ -109,7 +108,7 @@ def byline_date(tree: HtmlElement, modified: bool = False) -> str | None:
     return None
 
 
-def time_element_date(tree: HtmlElement, modified: bool = False) -> str | None:
+def time_element_date(tree: Element, modified: bool = False) -> str | None:
     """``<time datetime>``; the one marked published/updated when the page says which."""
     times = [t for t in tree.iter("time") if t.get("datetime")]
     marker = ("updated", "modified") if modified else ("published", "pubdate", "datepublished")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from lxml.html import HtmlElement
+from archiver.extract.text import Element
 
 # Never text a reader sees as the article: removed outright, wherever they are.
 JUNK_TAGS = frozenset({
@@ -74,42 +74,64 @@ INLINE_FURNITURE_TAGS = frozenset({"a", "span", "i", "img"})
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden")
 
 
-def class_string(element: HtmlElement) -> str:
+def class_string(element: Element) -> str:
     return f"{element.get('class') or ''} {element.get('id') or ''}".lower()
 
 
-def is_content_container(element: HtmlElement, names: str | None = None) -> bool:
+# Flags of an element, from its class/id string (cached: pages repeat the same few strings).
+CONTENT, FURNITURE, CAPTION = 1, 2, 4
+_CAPTION_NAMES = re.compile(r"caption|cutline")
+_CLASS_CACHE: dict[str, int] = {}
+_CLASS_CACHE_SIZE = 50_000
+
+
+def classify_names(names: str) -> int:
+    flags = _CLASS_CACHE.get(names)
+    if flags is None:
+        if len(_CLASS_CACHE) >= _CLASS_CACHE_SIZE:
+            _CLASS_CACHE.clear()
+        flags = CONTENT if CONTENT_CLASS.search(names) else FURNITURE if _FURNITURE_CLASS.search(names) else 0
+        if _CAPTION_NAMES.search(names):
+            flags |= CAPTION
+        _CLASS_CACHE[names] = flags
+    return flags
+
+
+def is_content_container(element: Element, names: str | None = None) -> bool:
     """An element that names itself the article body (``itemprop=articleBody``, ``entry-content``)."""
     if (element.get("itemprop") or "").lower() == "articlebody":
         return True
-    return bool(CONTENT_CLASS.search(names if names is not None else class_string(element)))
+    return bool(classify_names(names if names is not None else class_string(element)) & CONTENT)
 
 
-def is_furniture(element: HtmlElement, tag: str) -> bool:
-    """Page furniture by tag, ARIA role, hiding, or class/id tokens."""
+def element_flags(element: Element, tag: str) -> int:
+    """FURNITURE (by tag, ARIA role, hiding, or class/id tokens) and CAPTION bits of an element."""
+    caption = CAPTION if tag == "figcaption" else 0
     if tag in FURNITURE_TAGS:
-        return True
-    attrib = element.attrib
-    if not attrib:
-        return False
-    if "hidden" in attrib or attrib.get("aria-hidden") == "true":
-        return True
-    role = attrib.get("role")
-    if role and role.lower() in FURNITURE_ROLES:
-        return True
-    style = attrib.get("style")
-    if style and _HIDDEN_STYLE.search(style.lower()):
-        return True
-    if "class" not in attrib and "id" not in attrib:
-        return False
+        return FURNITURE | caption
+    keys = element.keys()
+    if not keys:
+        return caption
+    if "hidden" in keys or "aria-hidden" in keys and element.get("aria-hidden") == "true":
+        return FURNITURE | caption
+    if "role" in keys and (element.get("role") or "").lower() in FURNITURE_ROLES:
+        return FURNITURE | caption
+    if "style" in keys and _HIDDEN_STYLE.search(element.get("style", "").lower()):
+        return FURNITURE | caption
+    if "class" not in keys and "id" not in keys:
+        return caption
     names = class_string(element)
-    if tag in ("article", "main", "body", "html", "blockquote") or is_content_container(element, names):
-        return False
+    flags = classify_names(names)
+    caption |= flags & CAPTION
+    if (not flags & FURNITURE or tag in ("article", "main", "body", "html", "blockquote")
+            or (element.get("itemprop") or "").lower() == "articlebody"):
+        return caption
+    # An embedded post (tweet, Instagram) quoted by the story is content, unlike an icon or a link.
     if "embed" in names and tag not in INLINE_FURNITURE_TAGS:
-        return False  # an embedded post (tweet, Instagram) quoted by the story
-    return bool(_FURNITURE_CLASS.search(names))
+        return caption
+    return FURNITURE | caption
 
 
-def is_comments(element: HtmlElement) -> bool:
+def is_comments(element: Element) -> bool:
     """A reader comments section: removed even when it holds more text than the story."""
     return bool(_COMMENTS.search(class_string(element)))

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
-from lxml.html import HtmlElement
+from archiver.extract.text import Element, clean, node_text
 
-from archiver.extract.text import clean, node_text
 
 _SEPARATORS = re.compile(r"\s+[|\u2013\u2014\-:·•»]\s+")
 
@@ -29,7 +28,7 @@ def strip_site_name(title: str, site_names: list[str]) -> str:
     return title
 
 
-def h1_text(tree: HtmlElement) -> str | None:
+def h1_text(tree: Element) -> str | None:
     for h1 in tree.iter("h1"):
         text = node_text(h1)
         if text:

@@ -7,7 +7,7 @@ import logging
 import re
 from typing import Any
 
-from lxml.html import HtmlElement
+from archiver.extract.text import Element
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ def _walk(value: Any, out: list[JsonObject], depth: int = 0) -> None:
                 _walk(child, out, depth + 1)
 
 
-def jsonld_nodes(tree: HtmlElement) -> list[JsonObject]:
+def jsonld_nodes(tree: Element) -> list[JsonObject]:
     """Every JSON-LD object on the page; a block that does not parse is skipped alone."""
     nodes: list[JsonObject] = []
     for script in tree.iter("script"):
@@ -73,7 +73,7 @@ class JsonLd:
         self.article: JsonObject | None = articles[0] if articles else None
 
     @classmethod
-    def from_tree(cls, tree: HtmlElement) -> JsonLd:
+    def from_tree(cls, tree: Element) -> JsonLd:
         return cls(jsonld_nodes(tree))
 
     def resolve(self, value: Any) -> Any:

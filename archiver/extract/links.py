@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin, urlsplit
 
-from lxml.html import HtmlElement
+from lxml import etree
+
+from archiver.extract.text import Element, node_text
 
 from archiver.items import Translation
-from archiver.extract.text import clean
 
 # Language names as sites write them on "read this in ..." links.
 LANGUAGE_NAMES = {
@@ -28,6 +29,11 @@ _READ_IN = re.compile(
 )
 
 
+_HREFLANG_ANCHORS = etree.XPath("//a[@href and @hreflang]")
+_PLAIN_ANCHORS = etree.XPath("//a[@href and not(@hreflang)]")
+_ANCHOR_TEXTS = etree.XPath("//a//text()", smart_strings=False)
+
+
 def primary_language(tag: str | None) -> str | None:
     """ "en-US" / "en_US" / "EN" -> "en"; None for junk."""
     if not tag:
@@ -42,17 +48,17 @@ def _is_section_root(url: str) -> bool:
 
 
 def translations(
-    tree: HtmlElement, base_url: str, own_language: str | None, own_url: str
-) -> tuple[list[Translation], list[HtmlElement]]:
+    tree: Element, base_url: str, own_language: str | None, own_url: str
+) -> tuple[list[Translation], list[Element]]:
     """hreflang alternates and in-page "read in <language>" links, one per language and URL.
 
     Also returns the in-page anchors, so the body can leave out the promo boxes around them.
     """
     found: list[Translation] = []
-    anchors: list[HtmlElement] = []
+    anchors: list[Element] = []
     seen: set[tuple[str, str]] = set()
 
-    def add(language: str | None, href: str | None, anchor: HtmlElement | None = None) -> None:
+    def add(language: str | None, href: str | None, anchor: Element | None = None) -> None:
         if not language or not href or language == own_language:
             return
         url = urljoin(base_url, href.strip())
@@ -71,14 +77,17 @@ def translations(
         if "alternate" in (link.get("rel") or "").lower().split() and link.get("hreflang"):
             if link.get("hreflang", "").lower() != "x-default":
                 add(primary_language(link.get("hreflang")), link.get("href"))
-    for anchor in tree.iter("a"):
+    for anchor in _HREFLANG_ANCHORS(tree):
+        add(primary_language(anchor.get("hreflang")), anchor.get("href"), anchor)
+    # Most pages name no language in any link: one search over all link text skips the loop.
+    link_text = " ".join(_ANCHOR_TEXTS(tree)).lower()
+    if not any(name in link_text for name in LANGUAGE_NAMES):
+        return found, anchors
+    for anchor in _PLAIN_ANCHORS(tree):
         href = anchor.get("href")
         if not href or href.startswith(("#", "javascript:", "mailto:")):
             continue
-        if anchor.get("hreflang"):
-            add(primary_language(anchor.get("hreflang")), href, anchor)
-            continue
-        text = clean(anchor.text_content())
+        text = node_text(anchor)
         if not text or len(text) > 40:
             continue
         match = _READ_IN.match(text)
