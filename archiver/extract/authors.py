@@ -22,12 +22,14 @@ _PLACEHOLDERS = {"staff", "admin", "administrator", "editor", "editorial", "reda
                  "news desk", "web desk", "newsroom", "guest", "anonymous", "unknown"}
 _ORG_TYPES = {"organization", "newsmediaorganization", "corporation", "organisation"}
 
-BYLINE_XPATH = etree.XPath(
-    "//*[@itemprop='author' or @rel='author' or contains(concat(' ', normalize-space(@class), ' '), ' byline ')"
-    " or contains(@class, 'byline') or contains(@class, 'author-name') or contains(@class, 'article-author')"
-    " or contains(@class, 'c-byline') or (contains(@class, 'author') and not(contains(@class, 'author-bio'))"
-    " and not(contains(@class, 'author-box')) and not(contains(@class, 'authors-list')))]"
-)
+# Byline elements, most explicit first: microdata/rel, then byline and author class names.
+BYLINE_XPATHS = [
+    etree.XPath("//*[@itemprop='author' or @rel='author']"),
+    etree.XPath("//*[@class][contains(@class, 'byline') or contains(@class, 'author')"
+                " or contains(@class, 'Byline') or contains(@class, 'Author')]"),
+]
+_NOT_BYLINE = re.compile(r"author-(?:bio|box|info|avatar|description|title|about)|authors-list|about-author|"
+                         r"comment", re.IGNORECASE)
 
 
 def clean_author(name: str) -> str | None:
@@ -74,8 +76,11 @@ def authors_from_jsonld(pairs: list[tuple[str, str]]) -> tuple[list[str], list[s
 def authors_from_dom(tree: Element) -> list[str]:
     """Names in byline elements and ``rel=author`` links, in page order."""
     names: list[str] = []
-    for element in BYLINE_XPATH(tree)[:12]:
-        if element.tag in ("meta", "link", "script", "style"):
+    candidates = [e for xpath in BYLINE_XPATHS for e in xpath(tree)]
+    for element in candidates[:24]:
+        if element.tag in ("meta", "link", "script", "style", "body", "html", "article", "main"):
+            continue
+        if _NOT_BYLINE.search(element.get("class") or ""):
             continue
         anchors = [a for a in element.iter("a") if node_text(a)]
         texts = [text_content(a) for a in anchors] if anchors else [text_content(element)]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 from archiver.extract.text import Element
 
-from archiver.extract.furniture import CAPTION, FURNITURE, JUNK_TAGS, element_flags, is_comments
+from archiver.extract.furniture import CAPTION, FURNITURE, JUNK_TAGS, PAYWALL, element_flags, is_comments
 
 INLINE_TAGS = frozenset({
     "a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "font", "i", "kbd", "mark", "q",
@@ -47,6 +47,8 @@ class PageBlocks:
     bad: list[int] = field(default_factory=list)  # subtree link and short-block text
     articles: list[int] = field(default_factory=list)  # <article> elements in the subtree
     captions: list[Element] = field(default_factory=list)  # caption candidates, document order
+    paywall_marked: bool = False  # an element named like a paywall or a subscriber-only box
+    teasers: int = 0  # linked headings or <article> cards, whichever is more
     junk: list[Element] = field(default_factory=list)
     furniture: list[int] = field(default_factory=list)
     removed: bytearray = field(default_factory=bytearray)
@@ -96,8 +98,11 @@ def scan(root: Element) -> PageBlocks:
             continue
         tag = element.tag
         flags = element_flags(element, tag) if isinstance(tag, str) and tag not in JUNK_TAGS else FURNITURE
-        if flags & CAPTION:
-            captions.append(element)
+        if flags & (CAPTION | PAYWALL):
+            if flags & CAPTION:
+                captions.append(element)
+            if flags & PAYWALL:
+                page.paywall_marked = True
         if not isinstance(tag, str) or tag in JUNK_TAGS or (flags & FURNITURE and tag in INLINE_TAGS):
             # Comments, scripts, and inline pop-ups, icons and labels: not the story's text.
             if isinstance(tag, str):
@@ -127,7 +132,24 @@ def scan(root: Element) -> PageBlocks:
             if linked:
                 links[owner] += n
     _sum_subtrees(page)
+    page.teasers = max(_linked_headings(page), page.articles[0] if page.articles else 0)
     return page
+
+
+def _linked_headings(page: PageBlocks) -> int:
+    headings = set()
+    tags, parents = page.tags, page.parents
+    for i, tag in enumerate(tags):
+        if tag == "a":
+            j = parents[i]
+            for _ in range(3):
+                if j < 0:
+                    break
+                if tags[j] in ("h2", "h3", "h4"):
+                    headings.add(j)
+                    break
+                j = parents[j]
+    return len(headings)
 
 
 def _sum_subtrees(page: PageBlocks) -> None:

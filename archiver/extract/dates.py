@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from lxml import etree
+
 from archiver.extract.text import Element, clean, node_text
 
 
@@ -86,14 +88,19 @@ def date_from_url(url: str) -> str | None:
 
 
 DATE_CONTAINER = re.compile(r"date|time|byline|dateline|posted|published|updated|meta", re.IGNORECASE)
+# Elements whose class or id names a date (found in C; DATE_CONTAINER then checks case-insensitively).
+_DATE_CANDIDATES = etree.XPath(
+    "//body//*[@class or @id][" + " or ".join(
+        f"contains(@class, '{word}') or contains(@id, '{word}')"
+        for word in ("date", "Date", "time", "Time", "byline", "Byline", "posted", "published", "updated", "meta")
+    ) + "]"
+)
 
 
 def byline_date(tree: Element, modified: bool = False) -> str | None:
     """A date written out in a byline or date element ("June 18, 2024", "Updated April 23, 2024")."""
-    for element in tree.iter():
-        if not isinstance(element.tag, str) or element.tag in ("script", "style", "html", "body", "head"):
-            continue
-        if not DATE_CONTAINER.search(f"{element.get('class') or ''} {element.get('id') or ''}"):
+    for element in _DATE_CANDIDATES(tree):
+        if element.tag in ("script", "style"):
             continue
         text = node_text(element)
         if not text or len(text) > 200:

@@ -56,7 +56,7 @@ _SUBSTRINGS = (
     "breadcrumb", "byline", "signup", "widget", "disclaimer", "recommend", "trending", "banner", "caption",
     "imagecredit", "photocredit",
 )
-_FURNITURE_CLASS = re.compile(
+_FURNITURE_NAMES = (
     r"(?:^|\s)(?:" + "|".join(map(re.escape, _TOKENS)) + r")(?=\s|$)"
     r"|(?:^|\s)(?:" + "|".join(map(re.escape, _PREFIXES)) + r")"
     r"|" + "|".join(map(re.escape, _SUBSTRINGS))
@@ -64,7 +64,7 @@ _FURNITURE_CLASS = re.compile(
 )
 # Names of the article's own container: never furniture, whatever else the class says
 # (WordPress writes "tag-<slug>" and "category-<slug>" on every <article>).
-CONTENT_CLASS = re.compile(
+_CONTENT_NAMES = (
     r"(?:^|[\s_-])(?:article|story|entry|post|blog|news|main|page|td-post|field-name)[_-]{1,2}"
     r"(?:body|content|text|main|entry|inner|copy)(?:$|[\s_-])|(?:^|\s)(?:articlebody|storybody|postbody|"
     r"entry-content|post-content|article-content|rich-text|richtext|prose|body-copy|story-content)(?=\s|$)"
@@ -79,8 +79,12 @@ def class_string(element: Element) -> str:
 
 
 # Flags of an element, from its class/id string (cached: pages repeat the same few strings).
-CONTENT, FURNITURE, CAPTION = 1, 2, 4
-_CAPTION_NAMES = re.compile(r"caption|cutline")
+CONTENT, FURNITURE, CAPTION, PAYWALL = 1, 2, 4, 8
+# One scan of a class/id string finds content and furniture names; the group says which.
+_NAMES = re.compile(rf"(?P<content>{_CONTENT_NAMES})|(?P<furniture>{_FURNITURE_NAMES})")
+_GROUP_FLAGS = {"content": CONTENT, "furniture": FURNITURE}
+_CAPTION_WORDS = ("caption", "cutline")
+_PAYWALL_WORDS = ("paywall", "regwall", "subscriber-only", "subscribers-only", "premium-content", "metered-content")
 _CLASS_CACHE: dict[str, int] = {}
 _CLASS_CACHE_SIZE = 50_000
 
@@ -90,9 +94,15 @@ def classify_names(names: str) -> int:
     if flags is None:
         if len(_CLASS_CACHE) >= _CLASS_CACHE_SIZE:
             _CLASS_CACHE.clear()
-        flags = CONTENT if CONTENT_CLASS.search(names) else FURNITURE if _FURNITURE_CLASS.search(names) else 0
-        if _CAPTION_NAMES.search(names):
-            flags |= CAPTION
+        flags = 0
+        for match in _NAMES.finditer(names):
+            flags |= _GROUP_FLAGS[match.lastgroup]
+        if any(word in names for word in _CAPTION_WORDS):
+            flags |= CAPTION | FURNITURE
+        if any(word in names for word in _PAYWALL_WORDS):
+            flags |= PAYWALL | FURNITURE
+        if flags & CONTENT:
+            flags &= ~FURNITURE  # "entry-content" wins over "tag-share" on the same element
         _CLASS_CACHE[names] = flags
     return flags
 
@@ -105,7 +115,7 @@ def is_content_container(element: Element, names: str | None = None) -> bool:
 
 
 def element_flags(element: Element, tag: str) -> int:
-    """FURNITURE (by tag, ARIA role, hiding, or class/id tokens) and CAPTION bits of an element."""
+    """FURNITURE (by tag, ARIA role, hiding, or class/id tokens), CAPTION and PAYWALL bits of an element."""
     caption = CAPTION if tag == "figcaption" else 0
     if tag in FURNITURE_TAGS:
         return FURNITURE | caption
@@ -122,7 +132,7 @@ def element_flags(element: Element, tag: str) -> int:
         return caption
     names = class_string(element)
     flags = classify_names(names)
-    caption |= flags & CAPTION
+    caption |= flags & (CAPTION | PAYWALL)
     if (not flags & FURNITURE or tag in ("article", "main", "body", "html", "blockquote")
             or (element.get("itemprop") or "").lower() == "articlebody"):
         return caption
