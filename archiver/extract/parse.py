@@ -11,6 +11,8 @@ from archiver.extract.text import Element
 
 # Bound the work a hostile page can cause: lxml's own limits stay on (no huge_tree).
 MAX_HTML_CHARS = 8 * 1024 * 1024
+# Charset detection reads no more than this.
+DETECT_BYTES = 64 * 1024
 
 _BOMS = [
     (codecs.BOM_UTF8, "utf-8"),
@@ -60,7 +62,27 @@ def sniff_encoding(data: bytes, declared: str | None = None) -> tuple[str, str]:
         # Cut off mid-character at the end (a truncated download) is still UTF-8.
         if error.start >= len(data) - 4 and error.reason == "unexpected end of data":
             return "utf-8", "detected"
-    return "cp1252", "detected"
+    return _detect(data), "detected"
+
+
+_LATIN_CODECS = {"cp1250", "cp1252", "cp1254", "cp1257", "cp850", "cp437", "latin_1", "hp_roman8"}
+_OTHER_SCRIPTS = {"iso8859_5", "iso8859_6", "iso8859_7", "iso8859_8", "iso8859_11", "mac_cyrillic", "mac_greek"}
+
+
+def _detect(data: bytes) -> str:
+    """Statistical detection (charset-normalizer) on the start of the page; windows-1252 if unsure."""
+    from charset_normalizer import from_bytes
+
+    try:
+        best = from_bytes(data[:DETECT_BYTES]).best()
+    except (LookupError, ValueError, RuntimeError):
+        best = None
+    codec = _codec(best.encoding) if best is not None else None
+    # Latin-script single-byte guesses (cp1257 for French...) are unreliable on short text:
+    # browsers fall back to windows-1252 there, and so do we. Other scripts are trusted.
+    if not codec or codec in _LATIN_CODECS or codec.startswith(("iso8859_", "mac_")) and codec not in _OTHER_SCRIPTS:
+        return "cp1252"
+    return codec
 
 
 def decode_html(data: bytes | str, declared: str | None = None) -> str:
