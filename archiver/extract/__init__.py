@@ -121,5 +121,6 @@ def _analyze_tree(tree: Element, url: str) -> PageAnalysis:
     if len(article.body) < MIN_DOM_SHARE * len(raw_structured) or paywalled and article.provenance.get("body") != "jsonld":
         article.truncated = True
 
-    kind = page_kind(article.body, article.published, src.jsonld, src.meta, page.teasers, url)
+    kind = page_kind(article.body, article.published, src.jsonld, src.meta, page.teasers, url,
+                     has_byline=bool(article.authors))
     return PageAnalysis(kind=kind, article=article)

@@ -10,24 +10,37 @@ from archiver.extract.text import Element, clean, node_text, text_content
 
 _BY_PREFIX = re.compile(r"^\s*(?:written\s+by|posted\s+by|reported\s+by|story\s+by|words\s+by|by|por|von|par|di|door)\b[:\s]*",
                         re.IGNORECASE)
-_SPLIT = re.compile(r"\s*(?:,|;|\band\b|\by\b|\bund\b|\bet\b|\be\b|&|\|)\s*", re.IGNORECASE)
+_SPLIT = re.compile(r"\s*(?:,|;|、|\band\b|\by\b|\bund\b|\bet\b|\be\b|&|\||/)\s*", re.IGNORECASE)
 _EMAIL = re.compile(r"\S+@\S+")
 _ROLE_WORDS = re.compile(
     r"\b(?:staff|writer|reporter|correspondent|editor|contributor|columnist|senior|chief|"
     r"bureau|desk|team|newsroom|agency|agencies|redacción|redaccion|staff writer|photographer|"
-    r"updated|published|min read|hours? ago|follow)\b",
+    r"updated|published|min read|hours? ago|follow|redakteur(?:in)?|korrespondent(?:in)?|corresponsal|"
+    r"enviad[oa] especial|redactor[a]?|periodista|journaliste|rédaction|redaktion|autor(?:in)?)\b",
     re.IGNORECASE,
 )
+# News agencies credited in bylines are organisations, not authors.
+AGENCIES = {"ap", "associated press", "the associated press", "reuters", "afp", "agence france-presse", "efe",
+            "dpa", "epa", "ansa", "kyodo", "共同", "共同通信", "europa press", "bloomberg", "upi", "pa", "pa media",
+            "cnn", "bbc", "xinhua", "tass", "apa", "sda", "kna", "epd", "afp-jiji", "jiji", "時事", "時事通信"}
+_ROLE_SUFFIX = re.compile(r"\s*(?:記者|特派員|撮影|編集委員|論説委員)$")
 _PLACEHOLDERS = {"staff", "admin", "administrator", "editor", "editorial", "redacción", "redaccion",
                  "news desk", "web desk", "newsroom", "guest", "anonymous", "unknown"}
 _ORG_TYPES = {"organization", "newsmediaorganization", "corporation", "organisation"}
 
-# Byline elements, most explicit first: microdata/rel, then byline and author class names.
-BYLINE_XPATHS = [
-    etree.XPath("//*[@itemprop='author' or @rel='author']"),
-    etree.XPath("//*[@class][contains(@class, 'byline') or contains(@class, 'author')"
-                " or contains(@class, 'Byline') or contains(@class, 'Author')]"),
-]
+# Byline elements, most explicit first: microdata and rel, then byline class names (several
+# languages), then a short text that starts "By"/"Por"/"Von"/"Par".
+_EXPLICIT = etree.XPath("//body//*[@itemprop='author' or @rel='author']")
+_BYLINE_CLASS = etree.XPath(
+    "//body//*[@class][" + " or ".join(f"contains(@class, '{w}')" for w in (
+        "byline", "Byline", "author", "Author", "firma", "autor", "auteur", "signature", "verfasser", "writer",
+        "reporter")) + "]"
+)
+_BY_LINE = etree.XPath(
+    "//body//*[self::p or self::div or self::span or self::address][" + " or ".join(
+        f"starts-with(normalize-space(text()), '{w} ')" for w in ("By", "BY", "Por", "POR", "Von", "Par", "Door")) + "]"
+)
+_NOT_BYLINE_TAGS = {"meta", "link", "script", "style", "body", "html", "article", "main", "section"}
 _NOT_BYLINE = re.compile(r"author-(?:bio|box|info|avatar|description|title|about)|authors-list|about-author|"
                          r"comment", re.IGNORECASE)
 
@@ -36,9 +49,9 @@ def clean_author(name: str) -> str | None:
     """One person's name, without "By", roles, e-mails or dates; ``None`` if nothing is left."""
     name = _EMAIL.sub("", clean(name))
     name = _BY_PREFIX.sub("", name)
-    name = re.split(r"\s[|\u2013\u2014-]\s|\s\(|\d", name)[0]
-    name = name.strip(" ,.;:|·-\u2013\u2014")
-    if not name or name.lower() in _PLACEHOLDERS or _ROLE_WORDS.search(name):
+    name = re.split(r"\s[|\u2013\u2014·•-]\s|\s\(|\d", name)[0]
+    name = _ROLE_SUFFIX.sub("", name.strip(" ,.;:|·-\u2013\u2014"))
+    if not name or name.lower() in _PLACEHOLDERS or name.lower() in AGENCIES or _ROLE_WORDS.search(name):
         return None
     words = name.split()
     if not 1 <= len(words) <= 5 or len(name) > 60:
@@ -51,7 +64,7 @@ def clean_author(name: str) -> str | None:
 def split_authors(text: str) -> list[str]:
     """ "By A, B and C" -> [A, B, C]; roles after a comma ("A, Staff Writer") are dropped."""
     text = _BY_PREFIX.sub("", clean(text))
-    text = re.split(r"\s\|\s|\s[\u2013\u2014]\s", text)[0]
+    text = re.split(r"\s[|·•]\s|\s[\u2013\u2014]\s", text)[0]
     names = []
     for part in _SPLIT.split(text):
         name = clean_author(part)
@@ -73,23 +86,29 @@ def authors_from_jsonld(pairs: list[tuple[str, str]]) -> tuple[list[str], list[s
     return people, organisations
 
 
-def authors_from_dom(tree: Element) -> list[str]:
-    """Names in byline elements and ``rel=author`` links, in page order."""
+def _names_in(element: Element) -> list[str]:
+    anchors = [a for a in element.iter("a") if node_text(a)]
+    texts = [text_content(a) for a in anchors] if anchors else [text_content(element)]
     names: list[str] = []
-    candidates = [e for xpath in BYLINE_XPATHS for e in xpath(tree)]
-    for element in candidates[:24]:
-        if element.tag in ("meta", "link", "script", "style", "body", "html", "article", "main"):
-            continue
-        if _NOT_BYLINE.search(element.get("class") or ""):
-            continue
-        anchors = [a for a in element.iter("a") if node_text(a)]
-        texts = [text_content(a) for a in anchors] if anchors else [text_content(element)]
-        for text in texts:
-            if len(clean(text)) > 120:
-                continue
-            for name in split_authors(text):
-                if name not in names:
-                    names.append(name)
-        if names:
-            break
+    for text in texts:
+        if len(clean(text)) <= 120:
+            names += [n for n in split_authors(text) if n not in names]
     return names
+
+
+def authors_from_dom(tree: Element) -> list[str]:
+    """Names from ``rel=author``/``itemprop=author``, else the first byline element, else a "By ..." line."""
+    names: list[str] = []
+    for element in _EXPLICIT(tree)[:12]:  # every explicit author mark counts: "A and B" are two links
+        if element.tag not in ("meta", "link") and not _NOT_BYLINE.search(element.get("class") or ""):
+            names += [n for n in _names_in(element) if n not in names]
+    if names:
+        return names
+    for xpath in (_BYLINE_CLASS, _BY_LINE):
+        for element in xpath(tree)[:24]:
+            if element.tag in _NOT_BYLINE_TAGS or _NOT_BYLINE.search(element.get("class") or ""):
+                continue
+            names = _names_in(element)
+            if names:
+                return names
+    return []

@@ -6,17 +6,19 @@ import re
 from collections.abc import Iterable
 from urllib.parse import urljoin
 
+from archiver.extract.furniture import CAPTION_NAMES
 from archiver.extract.text import Element, clean, node_text
 
 from archiver.items import Caption
 
 # A caption element: <figcaption>, WordPress wp-caption-text, CMS caption classes.
-_CAPTION_CLASS = re.compile(r"caption|cutline", re.IGNORECASE)
+_CAPTION_CLASS = re.compile(CAPTION_NAMES, re.IGNORECASE)
+_IMAGE_TAGS = ("img", "amp-img")
 _CREDIT_CLASS = re.compile(r"credit|copyright|byline|source|attribution", re.IGNORECASE)
 # Credits at the end of a caption, most explicit first.
 _CREDIT_PATTERNS = [
-    re.compile(r"\s*\((?:photo|foto|image|imagen|picture|bild|credit|crédito)?:?\s*(?P<c>[^()]{2,60})\)\s*\.?$",
-               re.IGNORECASE),
+    re.compile(r"\s*[(（](?:photo|foto|image|imagen|picture|bild|credit|crédito|撮影)?[:：・]?\s*(?P<c>[^()（）]{1,60})[)）]"
+               r"\s*\.?$", re.IGNORECASE),
     re.compile(r"\s*[\-\u2013\u2014|/]?\s*\b(?:photo(?:graph)?|foto(?:grafía)?|image|imagen|picture|bild|"
                r"credit|crédito|source|fuente|quelle|illustration|video)s?\s*(?:by|de|von)?\s*:\s*(?P<c>.{2,80}?)\s*\.?$",
                re.IGNORECASE),
@@ -77,7 +79,7 @@ def _is_caption(element: Element) -> bool:
     if element.tag in ("figure", "img", "html", "body") or not _CAPTION_CLASS.search(element.get("class") or ""):
         return False
     # "wp-caption" and friends wrap the image too: the caption is the text inside.
-    return next(element.iter("img", "picture", "figure", "video"), None) is None
+    return next(element.iter("img", "amp-img", "picture", "figure", "video"), None) is None
 
 
 def _container(caption: Element) -> Element:
@@ -86,7 +88,7 @@ def _container(caption: Element) -> Element:
     for _ in range(3):
         if node is None:
             break
-        if node.tag == "figure" or node.find(".//img") is not None:
+        if node.tag == "figure" or next(node.iter(*_IMAGE_TAGS), None) is not None:
             return node
         node = node.getparent()
     return caption.getparent() if caption.getparent() is not None else caption
@@ -116,19 +118,22 @@ def extract_captions(candidates: Iterable[Element], base_url: str) -> list[Capti
                                 and _CREDIT_CLASS.search(e.get("class") or "")
                                 and element not in e.iterancestors()), None)
         credit = node_text(credit_node) if credit_node is not None else None
-        text = node_text(element)
+        inner = next((e for e in element.iterdescendants() if isinstance(e.tag, str)
+                      and _CAPTION_CLASS.search(e.get("class") or "") and not _CREDIT_CLASS.search(e.get("class") or "")),
+                     None)
+        text = node_text(inner if inner is not None else element)
         if credit and credit_node is not None and element in credit_node.iterancestors():
             text = clean(text.replace(credit, ""))
         if credit:
             credit = split_credit("x " + credit)[1] or re.sub(
-                r"^(?:photo|foto|credit|image|©)\s*:?\s*", "", credit, flags=re.IGNORECASE)
+                r"^(?:photo|foto|credit|image|©|撮影)\s*[:：・]?\s*", "", credit, flags=re.IGNORECASE)
         else:
             text, credit = split_credit(text)
         if credit:
             credit = _COURTESY.sub("", credit).strip() or credit
         if not text:
             continue
-        img = container.find(".//img")
+        img = next(container.iter(*_IMAGE_TAGS), None)
         captions.append(Caption(text=text, credit=credit or None, image_url=image_url(img, base_url),
                                 alt=clean(img.get("alt")) or None if img is not None else None))
     return captions

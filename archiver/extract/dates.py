@@ -47,6 +47,9 @@ _TEXT_DATE = re.compile(
     r"|(?P<d2>\d{1,2})\.?\s+(?:de\s+)?(?P<m2>[A-Za-zéûä]{3,10})\.?,?\s+(?:de\s+)?(?P<y2>(?:19|20)\d{2}))\b"
 )
 _ISO_DATE = re.compile(r"\b((?:19|20)\d{2})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])\b")
+# "10.01.2024" (German), "10/01/2024" read day first; "2024年9月1日" (Japanese, Chinese).
+_DOTTED_DATE = re.compile(r"\b(0?[1-9]|[12]\d|3[01])\.\s?(0?[1-9]|1[0-2])\.\s?((?:19|20)\d{2})\b")
+_CJK_DATE = re.compile(r"((?:19|20)\d{2})\s*年\s*(1[0-2]|0?[1-9])\s*月\s*(3[01]|[12]\d|0?[1-9])\s*日")
 
 
 _ISO_8601 = re.compile(r"^\d{4}-\d\d-\d\d(?:T\d\d:\d\d(?::\d\d(?:\.\d{1,9})?)?(?:Z|[+-]\d\d:?\d\d)?)?$")
@@ -72,6 +75,12 @@ def date_from_text(text: str) -> str | None:
     iso = _ISO_DATE.search(text)
     if iso:
         return "-".join(iso.groups())
+    cjk = _CJK_DATE.search(text)
+    if cjk:
+        return "{}-{:02d}-{:02d}".format(cjk.group(1), int(cjk.group(2)), int(cjk.group(3)))
+    dotted = _DOTTED_DATE.search(text)
+    if dotted:
+        return "{}-{:02d}-{:02d}".format(dotted.group(3), int(dotted.group(2)), int(dotted.group(1)))
     for match in _TEXT_DATE.finditer(text):
         month_name = (match.group("m1") or match.group("m2") or "").lower()
         month = _MONTHS.get(month_name)
@@ -92,7 +101,8 @@ DATE_CONTAINER = re.compile(r"date|time|byline|dateline|posted|published|updated
 _DATE_CANDIDATES = etree.XPath(
     "//body//*[@class or @id][" + " or ".join(
         f"contains(@class, '{word}') or contains(@id, '{word}')"
-        for word in ("date", "Date", "time", "Time", "byline", "Byline", "posted", "published", "updated", "meta")
+        for word in ("date", "Date", "time", "Time", "byline", "Byline", "posted", "published", "updated", "meta",
+                     "fecha", "datum", "data", "hora", "zeit", "dateline")
     ) + "]"
 )
 

@@ -54,6 +54,7 @@ _SUBSTRINGS = (
     "promo", "newsletter", "related", "sharing", "share-", "-share", "advert", "sponsor", "subscri",
     "cookie", "paywall", "outbrain", "taboola", "recirc", "interstitial", "social",
     "breadcrumb", "byline", "signup", "widget", "disclaimer", "recommend", "trending", "banner", "caption",
+    "-tags", "_tags", "badge",
     "imagecredit", "photocredit",
 )
 _FURNITURE_NAMES = (
@@ -83,7 +84,10 @@ CONTENT, FURNITURE, CAPTION, PAYWALL = 1, 2, 4, 8
 # One scan of a class/id string finds content and furniture names; the group says which.
 _NAMES = re.compile(rf"(?P<content>{_CONTENT_NAMES})|(?P<furniture>{_FURNITURE_NAMES})")
 _GROUP_FLAGS = {"content": CONTENT, "furniture": FURNITURE}
-_CAPTION_WORDS = ("caption", "cutline")
+# Caption class words: English, and the Spanish/German/French/Italian ones sites use.
+_CAPTION_WORDS = ("caption", "cutline", "pie-foto", "pie_foto", "piefoto", "pie-de-foto", "bildunterschrift",
+                  "bildtext", "legende", "légende", "didascalia", "leyenda")
+CAPTION_NAMES = "|".join(_CAPTION_WORDS)
 _PAYWALL_WORDS = ("paywall", "regwall", "subscriber-only", "subscribers-only", "premium-content", "metered-content")
 _CLASS_CACHE: dict[str, int] = {}
 _CLASS_CACHE_SIZE = 50_000

@@ -17,11 +17,13 @@ MIN_LISTING_TEASERS = 4
 LISTING_TYPES = {"collectionpage", "itemlist", "searchresultspage", "profilepage", "website", "blog"}
 # Paths of section, tag, author, search and archive pages.
 _LISTING_PATH = re.compile(
-    r"^/(?:[\w-]+/)*(?:tags?|category|categories|topics?|authors?|autor|section|sections|search|archives?|"
-    r"page|seccion|secciones|etiqueta|etiquetas|thema|themen|schlagwort|kategorie)(?:/[\w%.+-]*)?/?$"
+    r"^/(?:[\w-]+/)*(?:tags?|category|categories|topics?|authors?|autor|autores|search|buscar|suche|"
+    r"seccion|secciones|etiqueta|etiquetas|thema|themen|schlagwort|kategorie)(?:/[\w%.+-]*)?/?$"
     r"|/page/\d+/?$",
     re.IGNORECASE,
 )
+# CJK scripts say in one character what alphabets say in about three.
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _LOCKED_TIERS = {"locked", "premium", "subscriber", "subscribers"}
 
 
@@ -33,17 +35,43 @@ def is_listing_url(url: str) -> bool:
     return path == "/" or bool(_LISTING_PATH.search(path))
 
 
-def page_kind(body: str, published: str | None, jsonld: JsonLd, meta: MetaTags, teasers: int, url: str) -> str:
-    """``article``, ``listing`` (section, tag, author, home pages) or ``other``."""
+_SLUG = re.compile(r"[\w%]+(?:[-_][\w%]+){2,}|\d{4,}|\.s?html?$|\.php$|\.aspx?$")
+
+
+def is_article_url(url: str) -> bool:
+    """A path that ends in a slug ("floods-cut-rail-link"), an id or a page file, unlike "/culture/"."""
+    try:
+        parts = [p for p in urlsplit(url).path.split("/") if p]
+    except ValueError:
+        return False
+    return bool(parts) and bool(_SLUG.search(parts[-1]))
+
+
+def text_weight(text: str) -> int:
+    """Length in Latin-script characters: CJK characters count three."""
+    return len(text) + 2 * len(_CJK.findall(text)) if text else 0
+
+
+def page_kind(body: str, published: str | None, jsonld: JsonLd, meta: MetaTags, teasers: int, url: str,
+              has_byline: bool = False) -> str:
+    """``article``, ``listing`` (section, tag, author, home pages) or ``other``.
+
+    Declared articles need a little body; undeclared ones a date and either a byline or a longer,
+    several-paragraph body; many teasers, a listing type or a tag/section/author URL make a listing.
+    """
     og_type = (meta.first("og:type") or "").lower()
     declared = jsonld.is_article or og_type == "article"
     declared_listing = bool(jsonld.page_types & LISTING_TYPES) and not jsonld.is_article
+    weight = text_weight(body)
     paragraphs = body.count("\n\n") + 1 if body else 0
-    if declared and not is_listing_url(url) and len(body) >= MIN_DECLARED_ARTICLE_CHARS:
-        return "article"
-    if declared_listing or is_listing_url(url) or teasers >= MIN_LISTING_TEASERS:
+    if declared_listing or is_listing_url(url):
         return "listing"
-    if published and len(body) >= MIN_UNDECLARED_ARTICLE_CHARS and paragraphs >= 3:
+    if declared and weight >= MIN_DECLARED_ARTICLE_CHARS:
+        return "article"
+    if teasers >= MIN_LISTING_TEASERS:
+        return "listing"
+    if published and (weight >= MIN_UNDECLARED_ARTICLE_CHARS and paragraphs >= 3
+                      or has_byline and weight >= MIN_DECLARED_ARTICLE_CHARS and is_article_url(url)):
         return "article"
     return "listing" if paragraphs and not declared else "other"
 

@@ -9,7 +9,8 @@ from lxml.etree import _Element as Element
 
 __all__ = ["Element", "clean", "drop_tree", "first", "node_text", "text_content"]
 
-_SPACE = re.compile(r"\s+")
+# White space to collapse: everything \s matches but U+3000, the ideographic space CJK text uses on purpose.
+_SPACE = re.compile(r"[^\S\u3000]+")
 _STRING = etree.XPath("string()", smart_strings=False)
 
 
