@@ -64,7 +64,7 @@ def analyze_page(html: bytes | str, url: str, encoding: str | None = None) -> Pa
 
 
 def _analyze_tree(tree: Element, url: str) -> PageAnalysis:
-    src = _fields.Sources(tree=tree, url=url, jsonld=JsonLd.from_tree(tree), meta=MetaTags(tree))
+    jsonld, meta = JsonLd.from_tree(tree), MetaTags(tree)
     article = Article(url=url)
 
     def put(field: str, found: tuple) -> None:
@@ -73,35 +73,39 @@ def _analyze_tree(tree: Element, url: str) -> PageAnalysis:
             setattr(article, field, value)
             article.provenance[field] = source
 
-    # -- identity, site, headline, people, dates (before the body: bylines live in page furniture)
+    # -- translations first: the small "read in Spanish" boxes around their links are not the story
+    body_root = tree.find("body")
+    body_root = body_root if body_root is not None else tree
+    probe = _fields.Sources(tree=tree, url=url, jsonld=jsonld, meta=meta, page=None)
+    put("canonical_url", _fields.canonical_url(probe))
+    put("language", _fields.declared_language(probe))
+    found_translations, translation_anchors = translations(tree, url, article.language, article.canonical_url or url)
+    put("translations", (found_translations, "dom"))
+    drop_promo_boxes(translation_anchors)
+
+    # -- one scan of the <body>; then site, headline, people, dates (bylines live in page furniture)
+    page = scan(body_root)
+    src = _fields.Sources(tree=tree, url=url, jsonld=jsonld, meta=meta, page=page)
     h1 = h1_text(tree)
-    put("canonical_url", _fields.canonical_url(src))
     put("publisher", _fields.publisher(src))
     put("site_name", _fields.site_name(src, article.publisher, h1))
     put("headline", _fields.headline(src, [article.site_name or "", article.publisher or ""], h1))
     put("authors", _fields.authors(src))
     put("published", _fields.published(src))
     put("modified", _fields.modified(src))
-    put("language", _fields.declared_language(src))
     put("section", _fields.section(src))
     put("tags", _fields.tags(src))
     put("description", _fields.description(src))
     put("lead_image", _fields.lead_image(src))
-    found_translations, translation_anchors = translations(tree, url, article.language, article.canonical_url or url)
-    put("translations", (found_translations, "dom"))
-
-    # -- captions and body from one scan of the <body>
-    body_root = tree.find("body")
-    body_root = body_root if body_root is not None else tree
-    drop_promo_boxes(translation_anchors)
-    page = scan(body_root)
     put("captions", (extract_captions(page.captions, url), "dom"))
-    paywalled, paywall_source = paywall(page.paywall_marked, src.jsonld, src.meta)
+
+    # -- body: the DOM's, unless a complete JSON-LD articleBody shows the DOM missed part of it
+    paywalled, paywall_source = paywall(page.paywall_marked, jsonld, meta)
     dom_body, scope = extract_dom_body(page, article.headline)
     captions_text = {c["text"] for c in article.captions}
     if captions_text and dom_body:
         dom_body = "\n\n".join(p for p in dom_body.split("\n\n") if p not in captions_text)
-    structured = complete_structured_body(src.jsonld.text("articleBody"), dom_body)
+    structured = complete_structured_body(jsonld.text("articleBody"), dom_body)
     if structured and len(dom_body) < MIN_DOM_SHARE * len(structured):
         put("body", (structured, "jsonld"))
     else:
@@ -110,17 +114,17 @@ def _analyze_tree(tree: Element, url: str) -> PageAnalysis:
     # -- images, language when undeclared, paywall
     images = [c["image_url"] for c in article.captions if c["image_url"]]
     if scope is not None:
-        images += [u for u in (image_url(img, url) for img in scope.iter("img")) if u]
+        images += [u for u in (image_url(img, url) for img in scope.iter("img", "amp-img")) if u]
     put("images", (_fields.dedupe(([article.lead_image] if article.lead_image else []) + images), "dom"))
     if not article.language:
         put("language", (detect_language(article.body or article.headline or ""), "detected"))
     if paywalled:
         article.paywalled = True
         article.provenance["paywalled"] = paywall_source
-    raw_structured = src.jsonld.text("articleBody") or ""
+    raw_structured = jsonld.text("articleBody") or ""
     if len(article.body) < MIN_DOM_SHARE * len(raw_structured) or paywalled and article.provenance.get("body") != "jsonld":
         article.truncated = True
 
-    kind = page_kind(article.body, article.published, src.jsonld, src.meta, page.teasers, url,
+    kind = page_kind(article.body, article.published, jsonld, meta, page.teasers, url,
                      has_byline=bool(article.authors))
     return PageAnalysis(kind=kind, article=article)

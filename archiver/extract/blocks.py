@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from lxml import etree
 from archiver.extract.text import Element
 
-from archiver.extract.furniture import CAPTION, FURNITURE, JUNK_TAGS, PAYWALL, element_flags, is_comments
+from archiver.extract.furniture import (BYLINE, CAPTION, DATED, FURNITURE, JUNK_TAGS, PAYWALL, element_flags,
+                                        is_comments)
 
 INLINE_TAGS = frozenset({
     "a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "font", "i", "kbd", "mark", "q",
@@ -47,6 +48,8 @@ class PageBlocks:
     bad: list[int] = field(default_factory=list)  # subtree link and short-block text
     articles: list[int] = field(default_factory=list)  # <article> elements in the subtree
     captions: list[Element] = field(default_factory=list)  # caption candidates, document order
+    dated: list[Element] = field(default_factory=list)  # elements named like a date or byline box
+    bylines: list[Element] = field(default_factory=list)  # elements named like a byline or author
     paywall_marked: bool = False  # an element named like a paywall or a subscriber-only box
     teasers: int = 0  # linked headings or <article> cards, whichever is more
     junk: list[Element] = field(default_factory=list)
@@ -98,9 +101,13 @@ def scan(root: Element) -> PageBlocks:
             continue
         tag = element.tag
         flags = element_flags(element, tag) if isinstance(tag, str) and tag not in JUNK_TAGS else FURNITURE
-        if flags & (CAPTION | PAYWALL):
+        if flags & (CAPTION | PAYWALL | DATED | BYLINE):
             if flags & CAPTION:
                 captions.append(element)
+            if flags & (DATED | BYLINE):
+                page.dated.append(element)
+            if flags & BYLINE:
+                page.bylines.append(element)
             if flags & PAYWALL:
                 page.paywall_marked = True
         if not isinstance(tag, str) or tag in JUNK_TAGS or (flags & FURNITURE and tag in INLINE_TAGS):

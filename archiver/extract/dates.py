@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from lxml import etree
-
 from archiver.extract.text import Element, clean, node_text
 
 
@@ -96,22 +94,12 @@ def date_from_url(url: str) -> str | None:
     return "-".join(match.groups()) if match else None
 
 
-DATE_CONTAINER = re.compile(r"date|time|byline|dateline|posted|published|updated|meta", re.IGNORECASE)
-# Elements whose class or id names a date (found in C; DATE_CONTAINER then checks case-insensitively).
-_DATE_CANDIDATES = etree.XPath(
-    "//body//*[@class or @id][" + " or ".join(
-        f"contains(@class, '{word}') or contains(@id, '{word}')"
-        for word in ("date", "Date", "time", "Time", "byline", "Byline", "posted", "published", "updated", "meta",
-                     "fecha", "datum", "data", "hora", "zeit", "dateline")
-    ) + "]"
-)
+def byline_date(candidates: list[Element], modified: bool = False) -> str | None:
+    """A date written out in a byline or date element ("June 18, 2024", "Updated April 23, 2024").
 
-
-def byline_date(tree: Element, modified: bool = False) -> str | None:
-    """A date written out in a byline or date element ("June 18, 2024", "Updated April 23, 2024")."""
-    for element in _DATE_CANDIDATES(tree):
-        if element.tag in ("script", "style"):
-            continue
+    ``candidates`` are elements whose class or id names a date, time or byline (from the scan).
+    """
+    for element in candidates:
         text = node_text(element)
         if not text or len(text) > 200:
             continue

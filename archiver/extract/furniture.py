@@ -80,7 +80,8 @@ def class_string(element: Element) -> str:
 
 
 # Flags of an element, from its class/id string (cached: pages repeat the same few strings).
-CONTENT, FURNITURE, CAPTION, PAYWALL = 1, 2, 4, 8
+# DATED and BYLINE mark where dates and author names are written out, for the metadata fallbacks.
+CONTENT, FURNITURE, CAPTION, PAYWALL, DATED, BYLINE = 1, 2, 4, 8, 16, 32
 # One scan of a class/id string finds content and furniture names; the group says which.
 _NAMES = re.compile(rf"(?P<content>{_CONTENT_NAMES})|(?P<furniture>{_FURNITURE_NAMES})")
 _GROUP_FLAGS = {"content": CONTENT, "furniture": FURNITURE}
@@ -89,6 +90,11 @@ _CAPTION_WORDS = ("caption", "cutline", "pie-foto", "pie_foto", "piefoto", "pie-
                   "bildtext", "legende", "légende", "didascalia", "leyenda")
 CAPTION_NAMES = "|".join(_CAPTION_WORDS)
 _PAYWALL_WORDS = ("paywall", "regwall", "subscriber-only", "subscribers-only", "premium-content", "metered-content")
+_DATE_WORDS = ("date", "time", "posted", "published", "updated", "meta", "fecha", "datum", "dateline", "zeit", "hora")
+_BYLINE_WORDS = ("byline", "author", "firma", "autor", "auteur", "signature", "verfasser", "writer", "reporter")
+_WORD_FLAGS = ((_CAPTION_WORDS, CAPTION | FURNITURE), (_PAYWALL_WORDS, PAYWALL | FURNITURE), (_DATE_WORDS, DATED),
+               (_BYLINE_WORDS, BYLINE))
+_MARKS = CAPTION | PAYWALL | DATED | BYLINE
 _CLASS_CACHE: dict[str, int] = {}
 _CLASS_CACHE_SIZE = 50_000
 
@@ -101,10 +107,9 @@ def classify_names(names: str) -> int:
         flags = 0
         for match in _NAMES.finditer(names):
             flags |= _GROUP_FLAGS[match.lastgroup]
-        if any(word in names for word in _CAPTION_WORDS):
-            flags |= CAPTION | FURNITURE
-        if any(word in names for word in _PAYWALL_WORDS):
-            flags |= PAYWALL | FURNITURE
+        for words, word_flags in _WORD_FLAGS:
+            if any(word in names for word in words):
+                flags |= word_flags
         if flags & CONTENT:
             flags &= ~FURNITURE  # "entry-content" wins over "tag-share" on the same element
         _CLASS_CACHE[names] = flags
@@ -119,31 +124,32 @@ def is_content_container(element: Element, names: str | None = None) -> bool:
 
 
 def element_flags(element: Element, tag: str) -> int:
-    """FURNITURE (by tag, ARIA role, hiding, or class/id tokens), CAPTION and PAYWALL bits of an element."""
-    caption = CAPTION if tag == "figcaption" else 0
-    if tag in FURNITURE_TAGS:
-        return FURNITURE | caption
+    """FURNITURE (by tag, ARIA role, hiding, or class/id tokens) and the CAPTION, PAYWALL, DATED, BYLINE marks."""
     keys = element.keys()
+    marks = CAPTION if tag == "figcaption" else 0
+    names = ""
+    flags = 0
+    if "class" in keys or "id" in keys:
+        names = class_string(element)
+        flags = classify_names(names)
+        marks |= flags & _MARKS
+    if tag in FURNITURE_TAGS:
+        return FURNITURE | marks
     if not keys:
-        return caption
+        return marks
     if "hidden" in keys or "aria-hidden" in keys and element.get("aria-hidden") == "true":
-        return FURNITURE | caption
+        return FURNITURE | marks
     if "role" in keys and (element.get("role") or "").lower() in FURNITURE_ROLES:
-        return FURNITURE | caption
+        return FURNITURE | marks
     if "style" in keys and _HIDDEN_STYLE.search(element.get("style", "").lower()):
-        return FURNITURE | caption
-    if "class" not in keys and "id" not in keys:
-        return caption
-    names = class_string(element)
-    flags = classify_names(names)
-    caption |= flags & (CAPTION | PAYWALL)
+        return FURNITURE | marks
     if (not flags & FURNITURE or tag in ("article", "main", "body", "html", "blockquote")
             or (element.get("itemprop") or "").lower() == "articlebody"):
-        return caption
+        return marks
     # An embedded post (tweet, Instagram) quoted by the story is content, unlike an icon or a link.
     if "embed" in names and tag not in INLINE_FURNITURE_TAGS:
-        return caption
-    return FURNITURE | caption
+        return marks
+    return FURNITURE | marks
 
 
 def is_comments(element: Element) -> bool:

@@ -14,6 +14,7 @@ from lxml import etree
 
 from archiver.extract import authors as _authors
 from archiver.extract import dates as _dates
+from archiver.extract.blocks import PageBlocks
 from archiver.extract.headline import choose_headline
 from archiver.extract.jsonld import JsonLd
 from archiver.extract.language import primary_language
@@ -37,6 +38,7 @@ class Sources:
     url: str
     jsonld: JsonLd
     meta: MetaTags
+    page: PageBlocks | None  # the scan of <body>: date, byline and caption candidates
 
 
 def absolute(base: str, href: object) -> str | None:
@@ -104,7 +106,7 @@ def authors(src: Sources) -> Sourced:
                 found.append(name)
     if found:
         return found, "meta"
-    found = _authors.authors_from_dom(src.tree)
+    found = _authors.authors_from_dom(src.tree, src.page.bylines)
     return (found, "dom") if found else ([], "")
 
 
@@ -115,7 +117,7 @@ def published(src: Sources) -> Sourced:
     value = _dates.normalize_date(src.meta.first(*_dates.PUBLISHED_META))
     if value:
         return value, "meta"
-    value = _dates.time_element_date(src.tree) or _dates.byline_date(src.tree)
+    value = _dates.time_element_date(src.tree) or _dates.byline_date(src.page.dated)
     if value:
         return value, "dom"
     value = _dates.date_from_url(src.url)
@@ -129,7 +131,7 @@ def modified(src: Sources) -> Sourced:
     value = _dates.normalize_date(src.meta.first(*_dates.MODIFIED_META))
     if value:
         return value, "meta"
-    value = _dates.time_element_date(src.tree, modified=True) or _dates.byline_date(src.tree, modified=True)
+    value = _dates.time_element_date(src.tree, modified=True) or _dates.byline_date(src.page.dated, modified=True)
     return (value, "dom") if value else (None, "")
 
 
