@@ -28,6 +28,9 @@ MIN_PARAGRAPH_CHARS = 40
 MAX_PARAGRAPH_LINK_SHARE = 0.35
 # Furniture that holds this share of the page's good text is not furniture (a <form> around the page).
 PROTECTED_SHARE = 0.4
+# The scan reads no more elements than this (a typical story page has 1,000-5,000): the rest of a
+# huge page is ignored, so time and memory stay bounded whatever comes in.
+MAX_ELEMENTS = 50_000
 _COMMAS = (",", "\uff0c", "\u3001", "\u060c")
 
 
@@ -118,6 +121,8 @@ def scan(root: Element) -> PageBlocks:
             frames.append((-1, owner, linked))
             continue
         index = len(elements)
+        if index >= MAX_ELEMENTS:
+            break
         elements.append(element)
         tags.append(tag)
         parents.append(frames[-1][0] if frames else -1)

@@ -10,7 +10,7 @@ from lxml import etree
 from archiver.extract.text import Element
 
 # Bound the work a hostile page can cause: lxml's own limits stay on (no huge_tree).
-MAX_HTML_CHARS = 8 * 1024 * 1024
+MAX_HTML_CHARS = 5 * 1024 * 1024
 # Charset detection reads no more than this.
 DETECT_BYTES = 64 * 1024
 
@@ -32,12 +32,15 @@ _PARSER = etree.HTMLParser(
 
 
 def _codec(name: str | None) -> str | None:
-    if not name:
+    if not name or not isinstance(name, str):
         return None
     try:
-        codec = codecs.lookup(name.strip().strip("\"'")).name
-    except LookupError:
+        info = codecs.lookup(name.strip().strip("\"'"))
+    except (LookupError, ValueError):  # unknown name, or one with a NUL in it
         return None
+    if not getattr(info, "_is_text_encoding", True):  # "hex", "base64", "zlib": not page charsets
+        return None
+    codec = info.name
     # Browsers read pages labelled latin-1/ascii as windows-1252 (WHATWG Encoding).
     return "cp1252" if codec in ("latin-1", "iso8859-1", "ascii") else codec
 
@@ -88,9 +91,15 @@ def _detect(data: bytes) -> str:
 def decode_html(data: bytes | str, declared: str | None = None) -> str:
     """Decode page bytes to text; undecodable bytes become U+FFFD, never an error."""
     if isinstance(data, str):
-        return data
+        return data[:MAX_HTML_CHARS]
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        return ""
+    data = bytes(data[: 4 * MAX_HTML_CHARS])  # no more bytes than the characters kept can take
     codec, _ = sniff_encoding(data, declared)
-    text = data.decode(codec, errors="replace")
+    try:
+        text = data.decode(codec, errors="replace")
+    except (LookupError, UnicodeError):  # a codec Python knows by name but cannot decode with ("undefined")
+        text = data.decode("utf-8", errors="replace")
     return text[1:] if text.startswith("\ufeff") else text
 
 
