@@ -23,6 +23,15 @@ _ROLE_WORDS = re.compile(
 AGENCIES = {"ap", "associated press", "the associated press", "reuters", "afp", "agence france-presse", "efe",
             "dpa", "epa", "ansa", "kyodo", "共同", "共同通信", "europa press", "bloomberg", "upi", "pa", "pa media",
             "cnn", "bbc", "xinhua", "tass", "apa", "sda", "kna", "epd", "afp-jiji", "jiji", "時事", "時事通信"}
+# Words that are never part of a person's name in a byline: a bio, a dateline or a role crept in.
+_NOT_NAME_WORDS = {
+    "the", "for", "is", "a", "an", "of", "in", "on", "at", "to", "with", "since", "from", "about", "has", "was",
+    "who", "covers", "covering", "writes", "based", "more", "view", "all", "posts", "articles", "read", "min",
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "january", "february",
+    "march", "april", "june", "july", "august", "september", "october", "november", "december", "mon", "tue",
+    "wed", "thu", "fri", "sat", "sun", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+    "sunday", "am", "pm", "et", "gmt", "utc", "updated", "published",
+}
 _ROLE_SUFFIX = re.compile(r"\s*(?:記者|特派員|撮影|編集委員|論説委員)$")
 _PLACEHOLDERS = {"staff", "admin", "administrator", "editor", "editorial", "redacción", "redaccion",
                  "news desk", "web desk", "newsroom", "guest", "anonymous", "unknown"}
@@ -51,13 +60,26 @@ def clean_author(name: str) -> str | None:
     words = name.split()
     if not 1 <= len(words) <= 5 or len(name) > 60:
         return None
+    if any(word.lower().strip(".,") in _NOT_NAME_WORDS for word in words):
+        return None
     if name.isupper() or name.islower():
         name = name.title()
     return name
 
 
 def split_authors(text: str) -> list[str]:
-    """ "By A, B and C" -> [A, B, C]; roles after a comma ("A, Staff Writer") are dropped."""
+    """ "By A, B and C" -> [A, B, C]; roles after a comma ("A, Staff Writer") are dropped.
+
+    A byline on several lines (names, then "Updated ...") is read line by line: the first line
+    with names wins.
+    """
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) > 1:
+        for line in lines:
+            names = split_authors(line)
+            if names:
+                return names
+        return []
     text = _BY_PREFIX.sub("", clean(text))
     text = re.split(r"\s[|·•]\s|\s[\u2013\u2014]\s", text)[0]
     names = []

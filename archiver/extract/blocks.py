@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from lxml import etree
 from archiver.extract.text import Element
 
-from archiver.extract.furniture import (BYLINE, CAPTION, DATED, FURNITURE, JUNK_TAGS, PAYWALL, element_flags,
-                                        is_comments)
+from archiver.extract.furniture import (_MARKS, BYLINE, CAPTION, DATED, FURNITURE, JUNK_TAGS, PAYWALL,
+                                        FURNITURE_TAGS, SPECIAL_ATTRIBUTES, element_flags, is_comments)
 
 INLINE_TAGS = frozenset({
     "a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "font", "i", "kbd", "mark", "q",
@@ -71,21 +71,28 @@ class PageBlocks:
             i = self.parents[i]
 
 
-def _count(text: str) -> tuple[int, int]:
-    stripped = text.strip()
-    if not stripped:
-        return 0, 0
-    if stripped.isascii():
-        return len(stripped), stripped.count(",")
-    return len(stripped), sum(stripped.count(c) for c in _COMMAS)
+_COUNT = etree.XPath("count(descendant-or-self::*)")
+# Tags element_flags must see even without class or id.
+_FLAGGED_TAGS = FURNITURE_TAGS | {"figcaption"}
+
+
+def _commas(text: str) -> int:
+    if text.isascii():
+        return text.count(",")
+    return sum(text.count(c) for c in _COMMAS)
 
 
 def scan(root: Element) -> PageBlocks:
-    """Walk the tree once; sum text, link text and commas per block, then per subtree."""
+    """Walk the tree once; sum text, link text and commas per block, then per subtree.
+
+    Script-like elements (JUNK_TAGS) are stripped from the tree first (in C; their tails stay).
+    """
     page = PageBlocks()
     elements, tags, parents = page.elements, page.tags, page.parents
     chars, links, commas = page.chars, page.links, page.commas
     junk, furniture, captions = page.junk, page.furniture, page.captions
+    special = set(SPECIAL_ATTRIBUTES(root))
+    count = MAX_ELEMENTS
     # One frame per open element: (its index or -1 if not kept, owner block, inside a link).
     frames: list[tuple[int, int, bool]] = []
     owner, linked = -1, False
@@ -93,18 +100,31 @@ def scan(root: Element) -> PageBlocks:
     for event, element in walker:
         if event == "end":
             frames.pop()
-            owner, linked = frames[-1][1:] if frames else (-1, False)
-            tail = element.tail
-            if tail and owner >= 0:
-                n, c = _count(tail)
-                chars[owner] += n
-                commas[owner] += c
-                if linked:
-                    links[owner] += n
+            if frames:
+                _, owner, linked = frames[-1]
+                tail = element.tail
+                if tail:
+                    tail = tail.strip()
+                    if tail:
+                        n = len(tail)
+                        chars[owner] += n
+                        commas[owner] += _commas(tail)
+                        if linked:
+                            links[owner] += n
             continue
         tag = element.tag
-        flags = element_flags(element, tag) if isinstance(tag, str) and tag not in JUNK_TAGS else FURNITURE
-        if flags & (CAPTION | PAYWALL | DATED | BYLINE):
+        if not isinstance(tag, str) or tag in JUNK_TAGS:  # scripts; entities or PIs the parser kept
+            if isinstance(tag, str):
+                junk.append(element)
+            walker.skip_subtree()
+            frames.append((-1, owner, linked))
+            continue
+        if (element.get("class") is None and element.get("id") is None and tag not in _FLAGGED_TAGS
+                and element not in special):
+            flags = 0  # the common case, without a call
+        else:
+            flags = element_flags(element, tag, element in special)
+        if flags & _MARKS:
             if flags & CAPTION:
                 captions.append(element)
             if flags & (DATED | BYLINE):
@@ -113,10 +133,9 @@ def scan(root: Element) -> PageBlocks:
                 page.bylines.append(element)
             if flags & PAYWALL:
                 page.paywall_marked = True
-        if not isinstance(tag, str) or tag in JUNK_TAGS or (flags & FURNITURE and tag in INLINE_TAGS):
-            # Comments, scripts, and inline pop-ups, icons and labels: not the story's text.
-            if isinstance(tag, str):
-                junk.append(element)
+        if flags & FURNITURE and tag in INLINE_TAGS:
+            # Inline pop-ups, icons and labels: not the story's text (their tails are).
+            junk.append(element)
             walker.skip_subtree()
             frames.append((-1, owner, linked))
             continue
@@ -138,11 +157,13 @@ def scan(root: Element) -> PageBlocks:
         frames.append((index, owner, linked))
         text = element.text
         if text:
-            n, c = _count(text)
-            chars[owner] += n
-            commas[owner] += c
-            if linked:
-                links[owner] += n
+            text = text.strip()
+            if text:
+                n = len(text)
+                chars[owner] += n
+                commas[owner] += _commas(text)
+                if linked:
+                    links[owner] += n
     _sum_subtrees(page)
     page.teasers = max(_linked_headings(page), page.articles[0] if page.articles else 0)
     return page

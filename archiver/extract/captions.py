@@ -17,12 +17,14 @@ _IMAGE_TAGS = ("img", "amp-img")
 _CREDIT_CLASS = re.compile(r"credit|copyright|byline|source|attribution", re.IGNORECASE)
 # Credits at the end of a caption, most explicit first.
 _CREDIT_PATTERNS = [
-    re.compile(r"\s*[(（](?:photo|foto|image|imagen|picture|bild|credit|crédito|撮影)?[:：・]?\s*(?P<c>[^()（）]{1,60})[)）]"
-               r"\s*\.?$", re.IGNORECASE),
+    re.compile(r"\s*[(（](?:(?:photo|foto|image|imagen|picture|bild|credit|crédito|撮影)(?:\s+(?:by|de|von|por))?)?"
+               r"[:：・]?\s*(?P<c>[^()（）]{1,60})[)）]\s*\.?$", re.IGNORECASE),
     re.compile(r"\s*[\-\u2013\u2014|/]?\s*\b(?:photo(?:graph)?|foto(?:grafía)?|image|imagen|picture|bild|"
                r"credit|crédito|source|fuente|quelle|illustration|video)s?\s*(?:by|de|von)?\s*:\s*(?P<c>.{2,80}?)\s*\.?$",
                re.IGNORECASE),
     re.compile(r"\s*[\-\u2013\u2014|]?\s*(?:©|\(c\)|copyright)\s*(?P<c>.{2,80}?)\s*\.?$", re.IGNORECASE),
+    # "... border crossing. REUTERS/Jane Doe", "EFE/Juan Pérez": an agency, a slash, a name.
+    re.compile(r"(?<=[.!?”\"])\s+(?P<c>[A-Z][A-Za-z]+(?:\s[A-Z][A-Za-z]+)?\s?/\s?[A-Z][\w .'’-]{1,60}?)\s*\.?$"),
 ]
 
 

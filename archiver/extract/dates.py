@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from email.utils import parsedate_to_datetime
 
 from archiver.extract.text import Element, clean, node_text
 
@@ -45,7 +46,8 @@ _TEXT_DATE = re.compile(
     r"|(?P<d2>\d{1,2})\.?\s+(?:de\s+)?(?P<m2>[A-Za-zéûä]{3,10})\.?,?\s+(?:de\s+)?(?P<y2>(?:19|20)\d{2}))\b"
 )
 _ISO_DATE = re.compile(r"\b((?:19|20)\d{2})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])\b")
-# "10.01.2024" (German), "10/01/2024" read day first; "2024年9月1日" (Japanese, Chinese).
+_RFC2822 = re.compile(r"^(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d\d:\d\d")
+# "10.01.2024" (German, day first); "2024年9月1日" (Japanese, Chinese).
 _DOTTED_DATE = re.compile(r"\b(0?[1-9]|[12]\d|3[01])\.\s?(0?[1-9]|1[0-2])\.\s?((?:19|20)\d{2})\b")
 _CJK_DATE = re.compile(r"((?:19|20)\d{2})\s*年\s*(1[0-2]|0?[1-9])\s*月\s*(3[01]|[12]\d|0?[1-9])\s*日")
 
@@ -62,10 +64,20 @@ def normalize_date(value: str | None) -> str | None:
     try:
         parsed = datetime.fromisoformat(re.sub(r"Z$", "+00:00", candidate))
     except ValueError:
-        return date_from_text(value)
+        return _rfc2822(value) or date_from_text(value)
     if _ISO_8601.match(candidate):
         return candidate
     return parsed.date().isoformat() if len(candidate) <= 10 else parsed.isoformat()
+
+
+def _rfc2822(value: str) -> str | None:
+    """ "Tue, 18 Jun 2024 07:45:00 GMT" (HTTP and RSS dates) with its offset."""
+    if not _RFC2822.match(value):
+        return None
+    try:
+        return parsedate_to_datetime(value).isoformat()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
 
 
 def date_from_text(text: str) -> str | None:

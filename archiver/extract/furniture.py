@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from lxml import etree
+
 from archiver.extract.text import Element
 
 # Never text a reader sees as the article: removed outright, wherever they are.
@@ -57,18 +59,14 @@ _SUBSTRINGS = (
     "-tags", "_tags", "badge",
     "imagecredit", "photocredit",
 )
-_FURNITURE_NAMES = (
-    r"(?:^|\s)(?:" + "|".join(map(re.escape, _TOKENS)) + r")(?=\s|$)"
-    r"|(?:^|\s)(?:" + "|".join(map(re.escape, _PREFIXES)) + r")"
-    r"|" + "|".join(map(re.escape, _SUBSTRINGS))
-    + r"|comment(?!ary)"  # comments, not commentary
-)
+_TOKEN_SET = frozenset(_TOKENS)
+_SUBSTRING_NAMES = re.compile("|".join(map(re.escape, _SUBSTRINGS)) + r"|comment(?!ary)")  # not commentary
 # Names of the article's own container: never furniture, whatever else the class says
 # (WordPress writes "tag-<slug>" and "category-<slug>" on every <article>).
-_CONTENT_NAMES = (
-    r"(?:^|[\s_-])(?:article|story|entry|post|blog|news|main|page|td-post|field-name)[_-]{1,2}"
-    r"(?:body|content|text|main|entry|inner|copy)(?:$|[\s_-])|(?:^|\s)(?:articlebody|storybody|postbody|"
-    r"entry-content|post-content|article-content|rich-text|richtext|prose|body-copy|story-content)(?=\s|$)"
+_CONTENT_NAMES = re.compile(
+    r"(?:^|[_-])(?:article|story|entry|post|blog|news|main|page|td-post|field-name)[_-]{1,2}"
+    r"(?:body|content|text|main|entry|inner|copy)(?:$|[_-])|^(?:articlebody|storybody|postbody|"
+    r"entry-content|post-content|article-content|rich-text|richtext|prose|body-copy|story-content)$"
 )
 _COMMENTS = re.compile(r"comment(?!ary)|disqus|respond|replies|forum")
 INLINE_FURNITURE_TAGS = frozenset({"a", "span", "i", "img"})
@@ -82,9 +80,6 @@ def class_string(element: Element) -> str:
 # Flags of an element, from its class/id string (cached: pages repeat the same few strings).
 # DATED and BYLINE mark where dates and author names are written out, for the metadata fallbacks.
 CONTENT, FURNITURE, CAPTION, PAYWALL, DATED, BYLINE = 1, 2, 4, 8, 16, 32
-# One scan of a class/id string finds content and furniture names; the group says which.
-_NAMES = re.compile(rf"(?P<content>{_CONTENT_NAMES})|(?P<furniture>{_FURNITURE_NAMES})")
-_GROUP_FLAGS = {"content": CONTENT, "furniture": FURNITURE}
 # Caption class words: English, and the Spanish/German/French/Italian ones sites use.
 _CAPTION_WORDS = ("caption", "cutline", "pie-foto", "pie_foto", "piefoto", "pie-de-foto", "bildunterschrift",
                   "bildtext", "legende", "légende", "didascalia", "leyenda")
@@ -92,24 +87,41 @@ CAPTION_NAMES = "|".join(_CAPTION_WORDS)
 _PAYWALL_WORDS = ("paywall", "regwall", "subscriber-only", "subscribers-only", "premium-content", "metered-content")
 _DATE_WORDS = ("date", "time", "posted", "published", "updated", "meta", "fecha", "datum", "dateline", "zeit", "hora")
 _BYLINE_WORDS = ("byline", "author", "firma", "autor", "auteur", "signature", "verfasser", "writer", "reporter")
-_WORD_FLAGS = ((_CAPTION_WORDS, CAPTION | FURNITURE), (_PAYWALL_WORDS, PAYWALL | FURNITURE), (_DATE_WORDS, DATED),
-               (_BYLINE_WORDS, BYLINE))
+_WORD_FLAGS = tuple((re.compile("|".join(map(re.escape, words))), flags) for words, flags in (
+    (_CAPTION_WORDS, CAPTION | FURNITURE), (_PAYWALL_WORDS, PAYWALL | FURNITURE), (_DATE_WORDS, DATED),
+    (_BYLINE_WORDS, BYLINE)))
 _MARKS = CAPTION | PAYWALL | DATED | BYLINE
+# Caches: class/id strings repeat within a page, single tokens ("clearfix", "wp-caption") across sites.
 _CLASS_CACHE: dict[str, int] = {}
-_CLASS_CACHE_SIZE = 50_000
+_TOKEN_CACHE: dict[str, int] = {}
+_CACHE_SIZE = 50_000
+
+
+def token_flags(token: str) -> int:
+    """Flags of one lower-case class or id token."""
+    flags = _TOKEN_CACHE.get(token)
+    if flags is None:
+        if len(_TOKEN_CACHE) >= _CACHE_SIZE:
+            _TOKEN_CACHE.clear()
+        flags = CONTENT if _CONTENT_NAMES.search(token) else 0
+        if token in _TOKEN_SET or token.startswith(_PREFIXES) or _SUBSTRING_NAMES.search(token):
+            flags |= FURNITURE
+        for pattern, word_flags in _WORD_FLAGS:
+            if pattern.search(token):
+                flags |= word_flags
+        _TOKEN_CACHE[token] = flags
+    return flags
 
 
 def classify_names(names: str) -> int:
+    """Flags of a "class id" string: the union of its tokens', content winning over furniture."""
     flags = _CLASS_CACHE.get(names)
     if flags is None:
-        if len(_CLASS_CACHE) >= _CLASS_CACHE_SIZE:
+        if len(_CLASS_CACHE) >= _CACHE_SIZE:
             _CLASS_CACHE.clear()
         flags = 0
-        for match in _NAMES.finditer(names):
-            flags |= _GROUP_FLAGS[match.lastgroup]
-        for words, word_flags in _WORD_FLAGS:
-            if any(word in names for word in words):
-                flags |= word_flags
+        for token in names.lower().split():
+            flags |= token_flags(token)
         if flags & CONTENT:
             flags &= ~FURNITURE  # "entry-content" wins over "tag-share" on the same element
         _CLASS_CACHE[names] = flags
@@ -123,33 +135,41 @@ def is_content_container(element: Element, names: str | None = None) -> bool:
     return bool(classify_names(names if names is not None else class_string(element)) & CONTENT)
 
 
-def element_flags(element: Element, tag: str) -> int:
-    """FURNITURE (by tag, ARIA role, hiding, or class/id tokens) and the CAPTION, PAYWALL, DATED, BYLINE marks."""
-    keys = element.keys()
-    marks = CAPTION if tag == "figcaption" else 0
-    names = ""
-    flags = 0
-    if "class" in keys or "id" in keys:
-        names = class_string(element)
-        flags = classify_names(names)
-        marks |= flags & _MARKS
+def element_flags(element: Element, tag: str, special: bool) -> int:
+    """FURNITURE (by tag, ARIA role, hiding, or class/id tokens) and the CAPTION, PAYWALL, DATED, BYLINE marks.
+
+    ``special``: the element has one of ``hidden``, ``aria-hidden``, ``role``, ``style`` (see SPECIAL_ATTRIBUTES).
+    """
+    cls, ident = element.get("class"), element.get("id")
+    flags = marks = 0
+    if cls is not None or ident is not None:
+        flags = classify_names(f"{cls or ''} {ident or ''}")
+        marks = flags & _MARKS
+    if tag == "figcaption":
+        marks |= CAPTION
     if tag in FURNITURE_TAGS:
         return FURNITURE | marks
-    if not keys:
-        return marks
-    if "hidden" in keys or "aria-hidden" in keys and element.get("aria-hidden") == "true":
-        return FURNITURE | marks
-    if "role" in keys and (element.get("role") or "").lower() in FURNITURE_ROLES:
-        return FURNITURE | marks
-    if "style" in keys and _HIDDEN_STYLE.search(element.get("style", "").lower()):
+    if special and _hidden_or_landmark(element):
         return FURNITURE | marks
     if (not flags & FURNITURE or tag in ("article", "main", "body", "html", "blockquote")
             or (element.get("itemprop") or "").lower() == "articlebody"):
         return marks
     # An embedded post (tweet, Instagram) quoted by the story is content, unlike an icon or a link.
-    if "embed" in names and tag not in INLINE_FURNITURE_TAGS:
+    if tag not in INLINE_FURNITURE_TAGS and "embed" in f"{cls} {ident}".lower():
         return marks
     return FURNITURE | marks
+
+
+# Elements with one of these attributes get the slower checks of _hidden_or_landmark.
+SPECIAL_ATTRIBUTES = etree.XPath("descendant-or-self::*[@hidden or @aria-hidden or @role or @style]")
+
+
+def _hidden_or_landmark(element: Element) -> bool:
+    if element.get("hidden") is not None or element.get("aria-hidden") == "true":
+        return True
+    if (element.get("role") or "").lower() in FURNITURE_ROLES:
+        return True
+    return bool(_HIDDEN_STYLE.search((element.get("style") or "").lower()))
 
 
 def is_comments(element: Element) -> bool:
