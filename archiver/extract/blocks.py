@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lxml import etree
-from archiver.extract.text import Element
+from archiver.extract.text import Element, text_content
 
 from archiver.extract.furniture import (_MARKS, BYLINE, CAPTION, DATED, FURNITURE, JUNK_TAGS, PAYWALL,
                                         FURNITURE_TAGS, SPECIAL_ATTRIBUTES, element_flags, is_comments)
@@ -71,7 +71,10 @@ class PageBlocks:
             i = self.parents[i]
 
 
-_COUNT = etree.XPath("count(descendant-or-self::*)")
+# Block furniture holding less than this share of the page's text is dropped without a walk.
+SKIP_SHARE = 0.15
+# Furniture walked whatever its size: it holds captions, bylines and dates.
+_DESCEND_TAGS = frozenset({"figure", "figcaption", "header", "address"})
 # Tags element_flags must see even without class or id.
 _FLAGGED_TAGS = FURNITURE_TAGS | {"figcaption"}
 
@@ -91,8 +94,9 @@ def scan(root: Element) -> PageBlocks:
     elements, tags, parents = page.elements, page.tags, page.parents
     chars, links, commas = page.chars, page.links, page.commas
     junk, furniture, captions = page.junk, page.furniture, page.captions
+    etree.strip_elements(root, *JUNK_TAGS, with_tail=False)
     special = set(SPECIAL_ATTRIBUTES(root))
-    count = MAX_ELEMENTS
+    page_chars = 0  # the page's text length, measured (in C) when first needed
     # One frame per open element: (its index or -1 if not kept, owner block, inside a link).
     frames: list[tuple[int, int, bool]] = []
     owner, linked = -1, False
@@ -133,12 +137,19 @@ def scan(root: Element) -> PageBlocks:
                 page.bylines.append(element)
             if flags & PAYWALL:
                 page.paywall_marked = True
-        if flags & FURNITURE and tag in INLINE_TAGS:
-            # Inline pop-ups, icons and labels: not the story's text (their tails are).
-            junk.append(element)
-            walker.skip_subtree()
-            frames.append((-1, owner, linked))
-            continue
+        if flags & FURNITURE and (tag in INLINE_TAGS or not flags & _MARKS and tag not in _DESCEND_TAGS):
+            # Inline pop-ups, icons and labels are never the story's text (their tails are). Block
+            # furniture with little of the page's text (menus, footers, share bars, related links)
+            # is not walked at all; larger furniture is, so that it can be kept if it holds the story.
+            small = tag in INLINE_TAGS
+            if not small:
+                page_chars = page_chars or len(text_content(root)) or 1
+                small = len(text_content(element)) < SKIP_SHARE * page_chars
+            if small:
+                junk.append(element)
+                walker.skip_subtree()
+                frames.append((-1, owner, linked))
+                continue
         index = len(elements)
         if index >= MAX_ELEMENTS:
             break
@@ -150,7 +161,7 @@ def scan(root: Element) -> PageBlocks:
         commas.append(0)
         if tag not in INLINE_TAGS:
             owner = index
-            if flags & FURNITURE:
+            if flags & FURNITURE:  # walked furniture: removed later unless it holds the story
                 furniture.append(index)
         elif tag == "a":
             linked = True
