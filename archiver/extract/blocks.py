@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from lxml import etree
 from archiver.extract.text import Element, text_content
 
-from archiver.extract.furniture import (_MARKS, BYLINE, CAPTION, DATED, FURNITURE, JUNK_TAGS, PAYWALL,
-                                        FURNITURE_TAGS, SPECIAL_ATTRIBUTES, element_flags, is_comments)
+from archiver.extract.furniture import (BYLINE, CAPTION, DATED, FURNITURE, JUNK_TAGS, MARKS, PAYWALL,
+                                        FURNITURE_TAGS, SKIPPABLE, SPECIAL_ATTRIBUTES, element_flags,
+                                        is_comments)
 
 INLINE_TAGS = frozenset({
     "a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "font", "i", "kbd", "mark", "q",
@@ -73,8 +74,6 @@ class PageBlocks:
 
 # Block furniture holding less than this share of the page's text is dropped without a walk.
 SKIP_SHARE = 0.15
-# Furniture walked whatever its size: it holds captions, bylines and dates.
-_DESCEND_TAGS = frozenset({"figure", "figcaption", "header", "address"})
 # Tags element_flags must see even without class or id.
 _FLAGGED_TAGS = FURNITURE_TAGS | {"figcaption"}
 
@@ -128,7 +127,7 @@ def scan(root: Element) -> PageBlocks:
             flags = 0  # the common case, without a call
         else:
             flags = element_flags(element, tag, element in special)
-        if flags & _MARKS:
+        if flags & MARKS:
             if flags & CAPTION:
                 captions.append(element)
             if flags & (DATED | BYLINE):
@@ -137,10 +136,10 @@ def scan(root: Element) -> PageBlocks:
                 page.bylines.append(element)
             if flags & PAYWALL:
                 page.paywall_marked = True
-        if flags & FURNITURE and (tag in INLINE_TAGS or not flags & _MARKS and tag not in _DESCEND_TAGS):
-            # Inline pop-ups, icons and labels are never the story's text (their tails are). Block
-            # furniture with little of the page's text (menus, footers, share bars, related links)
-            # is not walked at all; larger furniture is, so that it can be kept if it holds the story.
+        if flags & FURNITURE and (tag in INLINE_TAGS or flags & SKIPPABLE and not flags & MARKS):
+            # Inline pop-ups, icons and labels are never the story's text (their tails are). Small
+            # navigation-like furniture (menus, footers, share bars, related links) is not walked at
+            # all; the rest is, for its captions and bylines and in case it holds the story.
             small = tag in INLINE_TAGS
             if not small:
                 page_chars = page_chars or len(text_content(root)) or 1

@@ -79,7 +79,7 @@ def class_string(element: Element) -> str:
 
 # Flags of an element, from its class/id string (cached: pages repeat the same few strings).
 # DATED and BYLINE mark where dates and author names are written out, for the metadata fallbacks.
-CONTENT, FURNITURE, CAPTION, PAYWALL, DATED, BYLINE = 1, 2, 4, 8, 16, 32
+CONTENT, FURNITURE, CAPTION, PAYWALL, DATED, BYLINE, SKIPPABLE = 1, 2, 4, 8, 16, 32, 64
 # Caption class words: English, and the Spanish/German/French/Italian ones sites use.
 _CAPTION_WORDS = ("caption", "cutline", "pie-foto", "pie_foto", "piefoto", "pie-de-foto", "bildunterschrift",
                   "bildtext", "legende", "légende", "didascalia", "leyenda")
@@ -87,10 +87,17 @@ CAPTION_NAMES = "|".join(_CAPTION_WORDS)
 _PAYWALL_WORDS = ("paywall", "regwall", "subscriber-only", "subscribers-only", "premium-content", "metered-content")
 _DATE_WORDS = ("date", "time", "posted", "published", "updated", "meta", "fecha", "datum", "dateline", "zeit", "hora")
 _BYLINE_WORDS = ("byline", "author", "firma", "autor", "auteur", "signature", "verfasser", "writer", "reporter")
+# Navigation-like furniture, never around a caption, byline or date of the story: when small, the
+# scan drops it without walking it (photo boxes, headers and meta lines are always walked).
+_SKIPPABLE_WORDS = ("nav", "menu", "footer", "sidebar", "related", "comment", "social", "share", "sharing",
+                    "newsletter", "advert", "promo", "widget", "breadcrumb", "cookie", "consent", "popup", "modal",
+                    "subscribe", "pagination", "outbrain", "taboola", "recommend", "trending", "most-read",
+                    "mostread", "popular", "sponsor", "banner", "signup", "toolbar", "skip")
+SKIPPABLE_TAGS = frozenset({"nav", "footer", "aside", "menu", "form", "dialog"})
 _WORD_FLAGS = tuple((re.compile("|".join(map(re.escape, words))), flags) for words, flags in (
     (_CAPTION_WORDS, CAPTION | FURNITURE), (_PAYWALL_WORDS, PAYWALL | FURNITURE), (_DATE_WORDS, DATED),
-    (_BYLINE_WORDS, BYLINE)))
-_MARKS = CAPTION | PAYWALL | DATED | BYLINE
+    (_BYLINE_WORDS, BYLINE), (_SKIPPABLE_WORDS, SKIPPABLE)))
+MARKS = CAPTION | PAYWALL | DATED | BYLINE
 # Caches: class/id strings repeat within a page, single tokens ("clearfix", "wp-caption") across sites.
 _CLASS_CACHE: dict[str, int] = {}
 _TOKEN_CACHE: dict[str, int] = {}
@@ -144,20 +151,20 @@ def element_flags(element: Element, tag: str, special: bool) -> int:
     flags = marks = 0
     if cls is not None or ident is not None:
         flags = classify_names(f"{cls or ''} {ident or ''}")
-        marks = flags & _MARKS
+        marks = flags & MARKS
     if tag == "figcaption":
         marks |= CAPTION
     if tag in FURNITURE_TAGS:
-        return FURNITURE | marks
+        return FURNITURE | marks | (SKIPPABLE if tag in SKIPPABLE_TAGS else flags & SKIPPABLE)
     if special and _hidden_or_landmark(element):
-        return FURNITURE | marks
+        return FURNITURE | marks | SKIPPABLE
     if (not flags & FURNITURE or tag in ("article", "main", "body", "html", "blockquote")
             or (element.get("itemprop") or "").lower() == "articlebody"):
         return marks
     # An embedded post (tweet, Instagram) quoted by the story is content, unlike an icon or a link.
     if tag not in INLINE_FURNITURE_TAGS and "embed" in f"{cls} {ident}".lower():
         return marks
-    return FURNITURE | marks
+    return FURNITURE | marks | flags & SKIPPABLE
 
 
 # Elements with one of these attributes get the slower checks of _hidden_or_landmark.
