@@ -7,7 +7,7 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
-from archiver.extract.text import Element, node_text
+from archiver.extract.text import Element, clean, text_content
 
 from archiver.items import Translation
 
@@ -32,6 +32,7 @@ _READ_IN = re.compile(
 _HREFLANG_ANCHORS = etree.XPath("//a[@href and @hreflang]")
 _PLAIN_ANCHORS = etree.XPath("//a[@href and not(@hreflang)]")
 _ANCHOR_TEXTS = etree.XPath("//a//text()", smart_strings=False)
+_HREFLANG_LINKS = etree.XPath("//link[@hreflang]")
 
 
 def primary_language(tag: str | None) -> str | None:
@@ -73,7 +74,7 @@ def translations(
         seen.add((language, url))
         found.append(Translation(language=language, url=url))
 
-    for link in tree.iter("link"):
+    for link in _HREFLANG_LINKS(tree):
         if "alternate" in (link.get("rel") or "").lower().split() and link.get("hreflang"):
             if link.get("hreflang", "").lower() != "x-default":
                 add(primary_language(link.get("hreflang")), link.get("href"))
@@ -87,7 +88,10 @@ def translations(
         href = anchor.get("href")
         if not href or href.startswith(("#", "javascript:", "mailto:")):
             continue
-        text = node_text(anchor)
+        raw = text_content(anchor)
+        if len(raw) > 200:
+            continue
+        text = clean(raw)
         if not text or len(text) > 40:
             continue
         match = _READ_IN.match(text)
