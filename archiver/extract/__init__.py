@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from archiver.extract import metadata as _fields
 from archiver.extract.blocks import scan
-from archiver.extract.body import drop_promo_boxes, extract_dom_body
+from archiver.extract.body import extract_dom_body, remove_promo_boxes
 from archiver.extract.captions import extract_captions, image_url
 from archiver.extract.headline import h1_text
 from archiver.extract.jsonld import JsonLd
@@ -73,19 +73,17 @@ def _analyze_tree(tree: Element, url: str) -> PageAnalysis:
             setattr(article, field, value)
             article.provenance[field] = source
 
-    # -- translations first: the small "read in Spanish" boxes around their links are not the story
+    # -- one scan of the <body>, then translations: the small "read in Spanish" boxes around their
+    # links are not the story; then site, headline, people, dates (bylines live in page furniture)
     body_root = tree.find("body")
-    body_root = body_root if body_root is not None else tree
-    probe = _fields.Sources(tree=tree, url=url, jsonld=jsonld, meta=meta, page=None)
-    put("canonical_url", _fields.canonical_url(probe))
-    put("language", _fields.declared_language(probe))
-    found_translations, translation_anchors = translations(tree, url, article.language, article.canonical_url or url)
-    put("translations", (found_translations, "dom"))
-    drop_promo_boxes(translation_anchors)
-
-    # -- one scan of the <body>; then site, headline, people, dates (bylines live in page furniture)
-    page = scan(body_root)
+    page = scan(body_root if body_root is not None else tree)
     src = _fields.Sources(tree=tree, url=url, jsonld=jsonld, meta=meta, page=page)
+    put("canonical_url", _fields.canonical_url(src))
+    put("language", _fields.declared_language(src))
+    found_translations, translation_anchors = translations(tree, page, url, article.language,
+                                                           article.canonical_url or url)
+    put("translations", (found_translations, "dom"))
+    remove_promo_boxes(page, translation_anchors)
     h1 = h1_text(tree)
     put("publisher", _fields.publisher(src))
     put("site_name", _fields.site_name(src, article.publisher, h1))

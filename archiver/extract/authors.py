@@ -39,7 +39,6 @@ _ORG_TYPES = {"organization", "newsmediaorganization", "corporation", "organisat
 
 # Byline elements, most explicit first: microdata and rel, then byline class names (several
 # languages), then a short text that starts "By"/"Por"/"Von"/"Par".
-_EXPLICIT = etree.XPath("//body//*[@itemprop='author' or @rel='author']")
 _BY_LINE = etree.XPath(
     "//body//*[self::p or self::div or self::span or self::address][" + " or ".join(
         f"starts-with(normalize-space(text()), '{w} ')" for w in ("By", "BY", "Por", "POR", "Von", "Par", "Door")) + "]"
@@ -113,13 +112,14 @@ def _names_in(element: Element) -> list[str]:
     return names
 
 
-def authors_from_dom(tree: Element, bylines: list[Element]) -> list[str]:
+def authors_from_dom(tree: Element, explicit: list[Element], bylines: list[Element]) -> list[str]:
     """Names from ``rel=author``/``itemprop=author``, else the first byline element, else a "By ..." line.
 
-    ``bylines`` are the elements whose class or id names a byline or author (from the scan).
+    ``explicit`` are the elements marked ``rel=author`` or ``itemprop=author``, ``bylines`` those whose
+    class or id names a byline or author (both from the scan).
     """
     names: list[str] = []
-    for element in _EXPLICIT(tree)[:12]:  # every explicit author mark counts: "A and B" are two links
+    for element in explicit[:12]:  # every explicit author mark counts: "A and B" are two links
         if element.tag not in ("meta", "link") and not _NOT_BYLINE.search(element.get("class") or ""):
             names += [n for n in _names_in(element) if n not in names]
     if names:

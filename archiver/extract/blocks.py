@@ -15,7 +15,7 @@ from lxml import etree
 from archiver.extract.text import Element, text_content
 
 from archiver.extract.furniture import (BYLINE, CAPTION, DATED, FURNITURE, JUNK_TAGS, MARKS, PAYWALL,
-                                        FURNITURE_TAGS, SKIPPABLE, SPECIAL_ATTRIBUTES, element_flags,
+                                        FURNITURE_TAGS, SKIPPABLE, element_flags,
                                         is_comments)
 
 INLINE_TAGS = frozenset({
@@ -54,6 +54,12 @@ class PageBlocks:
     captions: list[Element] = field(default_factory=list)  # caption candidates, document order
     dated: list[Element] = field(default_factory=list)  # elements named like a date or byline box
     bylines: list[Element] = field(default_factory=list)  # elements named like a byline or author
+    # Elements by the attributes the metadata fallbacks read: (element, value) in document order.
+    itemprops: list[tuple[Element, str]] = field(default_factory=list)
+    rels: list[tuple[Element, str]] = field(default_factory=list)
+    hreflangs: list[tuple[Element, str]] = field(default_factory=list)
+    anchors: list[Element] = field(default_factory=list)  # every <a href> walked
+    author_marks: list[Element] = field(default_factory=list)  # rel=author, itemprop=author
     paywall_marked: bool = False  # an element named like a paywall or a subscriber-only box
     teasers: int = 0  # linked headings or <article> cards, whichever is more
     junk: list[Element] = field(default_factory=list)
@@ -74,7 +80,8 @@ class PageBlocks:
 
 # Block furniture holding less than this share of the page's text is dropped without a walk.
 SKIP_SHARE = 0.15
-# Tags element_flags must see even without class or id.
+_READ_ATTRIBUTES = frozenset({"hidden", "aria-hidden", "role", "style", "itemprop", "rel", "hreflang"})
+# Tags element_flags must see even without attributes.
 _FLAGGED_TAGS = FURNITURE_TAGS | {"figcaption"}
 
 
@@ -94,7 +101,6 @@ def scan(root: Element) -> PageBlocks:
     chars, links, commas = page.chars, page.links, page.commas
     junk, furniture, captions = page.junk, page.furniture, page.captions
     etree.strip_elements(root, *JUNK_TAGS, with_tail=False)
-    special = set(SPECIAL_ATTRIBUTES(root))
     page_chars = 0  # the page's text length, measured (in C) when first needed
     # One frame per open element: (its index or -1 if not kept, owner block, inside a link).
     frames: list[tuple[int, int, bool]] = []
@@ -122,11 +128,31 @@ def scan(root: Element) -> PageBlocks:
             walker.skip_subtree()
             frames.append((-1, owner, linked))
             continue
-        if (element.get("class") is None and element.get("id") is None and tag not in _FLAGGED_TAGS
-                and element not in special):
-            flags = 0  # the common case, without a call
+        items = element.items()
+        if items:
+            cls = ident = attributes = None
+            for key, value in items:  # one C call for all attributes; usually one to three
+                if key == "class":
+                    cls = value
+                elif key == "id":
+                    ident = value
+                elif key in _READ_ATTRIBUTES:
+                    if attributes is None:
+                        attributes = {}
+                    attributes[key] = value
+                    if key == "itemprop":
+                        page.itemprops.append((element, value))
+                    elif key == "rel":
+                        page.rels.append((element, value))
+                    if key in ("itemprop", "rel") and "author" in value.lower().split():
+                        page.author_marks.append(element)
+                    elif key == "hreflang":
+                        page.hreflangs.append((element, value))
+                elif key == "href" and tag == "a":
+                    page.anchors.append(element)
+            flags = element_flags(tag, cls, ident, attributes)
         else:
-            flags = element_flags(element, tag, element in special)
+            flags = element_flags(tag, None, None, None) if tag in _FLAGGED_TAGS else 0
         if flags & MARKS:
             if flags & CAPTION:
                 captions.append(element)
@@ -229,6 +255,29 @@ def _sum_subtrees(page: PageBlocks) -> None:
     page.removed = bytearray(count)
 
 
+def remove_element(page: PageBlocks, element: Element) -> bool:
+    """Mark one walked element (and its subtree) removed, as if it were furniture; False if not walked."""
+    try:
+        index = page.elements.index(element)
+    except ValueError:
+        return False
+    if not page.removed[index]:
+        _remove(page, index)
+        page.junk.append(element)
+    return True
+
+
+def _remove(page: PageBlocks, i: int) -> None:
+    end = i + page.size[i]
+    page.removed[i:end] = b"\x01" * (end - i)
+    for a in page.ancestors(i):
+        page.total[a] -= page.total[i]
+        page.total_links[a] -= page.total_links[i]
+        page.good[a] -= page.good[i]
+        page.bad[a] -= page.bad[i]
+        page.articles[a] -= page.articles[i]
+
+
 def remove_furniture(page: PageBlocks) -> list[Element]:
     """Mark furniture as removed (outermost first) unless it holds much of the page's good text.
 
@@ -243,12 +292,6 @@ def remove_furniture(page: PageBlocks) -> list[Element]:
             continue
         if page.good[i] > PROTECTED_SHARE * page_good and not is_comments(page.elements[i]):
             continue
-        end = i + page.size[i]
-        page.removed[i:end] = b"\x01" * (end - i)
-        for a in page.ancestors(i):
-            page.total[a] -= page.total[i]
-            page.total_links[a] -= page.total_links[i]
-            page.good[a] -= page.good[i]
-            page.bad[a] -= page.bad[i]
+        _remove(page, i)
         removed.append(page.elements[i])
     return removed

@@ -13,7 +13,7 @@ import re
 from archiver.extract.text import Element, clean, drop_tree, node_text
 
 from archiver.extract.boilerplate import is_boilerplate
-from archiver.extract.blocks import HEADING_TAGS, INLINE_TAGS, PageBlocks, remove_furniture
+from archiver.extract.blocks import HEADING_TAGS, INLINE_TAGS, PageBlocks, remove_element, remove_furniture
 from archiver.extract.furniture import class_string, is_content_container
 
 POSITIVE = re.compile(r"article|body|content|entry|main|post|story|text|prose|rich-text|paragraph", re.I)
@@ -173,15 +173,12 @@ def extract_dom_body(page: PageBlocks, headline: str | None = None) -> tuple[str
     return "\n\n".join(paragraphs), scope
 
 
-def drop_promo_boxes(anchors: list[Element], max_chars: int = 250) -> None:
+def remove_promo_boxes(page: PageBlocks, anchors: list[Element], max_chars: int = 250) -> None:
     """Remove the small box around each link (e.g. "Leer en Español" with the Spanish title)."""
     for anchor in anchors:
-        if anchor.getparent() is None:
-            continue
         box = anchor
         for ancestor in anchor.iterancestors():
             if ancestor.tag in ("body", "html", "article", "main") or len(node_text(ancestor)) > max_chars:
                 break
             box = ancestor
-        if box.getparent() is not None:
-            drop_tree(box)
+        remove_element(page, box)

@@ -48,7 +48,7 @@ def is_boilerplate(text: str, link_chars: int = 0) -> bool:
         return True  # "20 Nov, 2019 05:47", "Updated 3:41 PM ET"
     if length < MAX_PROMO_CHARS and _PROMO.search(text):
         return True
-    if len(_MARKUP.findall(text)) >= 2:
+    if "<" in text and len(_MARKUP.findall(text)) >= 2:
         return True  # escaped HTML shown as text
     # Mostly a link: "Read more: <headline>", "[Read in Spanish]", a related-story teaser.
     return bool(link_chars) and link_chars >= 0.6 * length and length < 200

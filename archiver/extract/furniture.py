@@ -142,12 +142,11 @@ def is_content_container(element: Element, names: str | None = None) -> bool:
     return bool(classify_names(names if names is not None else class_string(element)) & CONTENT)
 
 
-def element_flags(element: Element, tag: str, special: bool) -> int:
+def element_flags(tag: str, cls: str | None, ident: str | None, attributes: dict[str, str] | None) -> int:
     """FURNITURE (by tag, ARIA role, hiding, or class/id tokens) and the CAPTION, PAYWALL, DATED, BYLINE marks.
 
-    ``special``: the element has one of ``hidden``, ``aria-hidden``, ``role``, ``style`` (see SPECIAL_ATTRIBUTES).
+    ``attributes``: the element's ``hidden``, ``aria-hidden``, ``role``, ``style`` and ``itemprop``, if any.
     """
-    cls, ident = element.get("class"), element.get("id")
     flags = marks = 0
     if cls is not None or ident is not None:
         flags = classify_names(f"{cls or ''} {ident or ''}")
@@ -156,10 +155,10 @@ def element_flags(element: Element, tag: str, special: bool) -> int:
         marks |= CAPTION
     if tag in FURNITURE_TAGS:
         return FURNITURE | marks | (SKIPPABLE if tag in SKIPPABLE_TAGS else flags & SKIPPABLE)
-    if special and _hidden_or_landmark(element):
+    if attributes and _hidden_or_landmark(attributes):
         return FURNITURE | marks | SKIPPABLE
     if (not flags & FURNITURE or tag in ("article", "main", "body", "html", "blockquote")
-            or (element.get("itemprop") or "").lower() == "articlebody"):
+            or attributes and (attributes.get("itemprop") or "").lower() == "articlebody"):
         return marks
     # An embedded post (tweet, Instagram) quoted by the story is content, unlike an icon or a link.
     if tag not in INLINE_FURNITURE_TAGS and "embed" in f"{cls} {ident}".lower():
@@ -167,16 +166,12 @@ def element_flags(element: Element, tag: str, special: bool) -> int:
     return FURNITURE | marks | flags & SKIPPABLE
 
 
-# Elements with one of these attributes get the slower checks of _hidden_or_landmark.
-SPECIAL_ATTRIBUTES = etree.XPath("descendant-or-self::*[@hidden or @aria-hidden or @role or @style]")
-
-
-def _hidden_or_landmark(element: Element) -> bool:
-    if element.get("hidden") is not None or element.get("aria-hidden") == "true":
+def _hidden_or_landmark(attributes: dict[str, str]) -> bool:
+    if "hidden" in attributes or attributes.get("aria-hidden") == "true":
         return True
-    if (element.get("role") or "").lower() in FURNITURE_ROLES:
+    if (attributes.get("role") or "").lower() in FURNITURE_ROLES:
         return True
-    return bool(_HIDDEN_STYLE.search((element.get("style") or "").lower()))
+    return bool(_HIDDEN_STYLE.search((attributes.get("style") or "").lower()))
 
 
 def is_comments(element: Element) -> bool:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin, urlsplit
 
-from lxml import etree
-
+from archiver.extract.blocks import PageBlocks
 from archiver.extract.text import Element, clean, text_content
 
 from archiver.items import Translation
@@ -29,10 +28,6 @@ _READ_IN = re.compile(
 )
 
 
-_HREFLANG_ANCHORS = etree.XPath("//a[@href and @hreflang]")
-_PLAIN_ANCHORS = etree.XPath("//a[@href and not(@hreflang)]")
-_ANCHOR_TEXTS = etree.XPath("//a//text()", smart_strings=False)
-_HREFLANG_LINKS = etree.XPath("//link[@hreflang]")
 
 
 def primary_language(tag: str | None) -> str | None:
@@ -49,11 +44,12 @@ def _is_section_root(url: str) -> bool:
 
 
 def translations(
-    tree: Element, base_url: str, own_language: str | None, own_url: str
+    tree: Element, page: PageBlocks, base_url: str, own_language: str | None, own_url: str
 ) -> tuple[list[Translation], list[Element]]:
     """hreflang alternates and in-page "read in <language>" links, one per language and URL.
 
-    Also returns the in-page anchors, so the body can leave out the promo boxes around them.
+    The in-page anchors come from the scan of the page; they are also returned, so the body can
+    leave out the promo boxes around them.
     """
     found: list[Translation] = []
     anchors: list[Element] = []
@@ -74,17 +70,21 @@ def translations(
         seen.add((language, url))
         found.append(Translation(language=language, url=url))
 
-    for link in _HREFLANG_LINKS(tree):
+    head = tree.find("head")
+    for link in head.iter("link") if head is not None else ():
         if "alternate" in (link.get("rel") or "").lower().split() and link.get("hreflang"):
             if link.get("hreflang", "").lower() != "x-default":
                 add(primary_language(link.get("hreflang")), link.get("href"))
-    for anchor in _HREFLANG_ANCHORS(tree):
-        add(primary_language(anchor.get("hreflang")), anchor.get("href"), anchor)
+    for anchor, hreflang in page.hreflangs:
+        if anchor.tag == "a":
+            add(primary_language(hreflang), anchor.get("href"), anchor)
     # Most pages name no language in any link: one search over all link text skips the loop.
-    link_text = " ".join(_ANCHOR_TEXTS(tree)).lower()
+    link_text = " ".join(text_content(a) for a in page.anchors).lower()
     if not any(name in link_text for name in LANGUAGE_NAMES):
         return found, anchors
-    for anchor in _PLAIN_ANCHORS(tree):
+    for anchor in page.anchors:
+        if anchor.get("hreflang"):
+            continue
         href = anchor.get("href")
         if not href or href.startswith(("#", "javascript:", "mailto:")):
             continue

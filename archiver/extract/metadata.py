@@ -10,8 +10,6 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
-from lxml import etree
-
 from archiver.extract import authors as _authors
 from archiver.extract import dates as _dates
 from archiver.extract.blocks import PageBlocks
@@ -26,8 +24,6 @@ AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", 
                "byl", "byline")
 _TITLE_SEPARATOR = re.compile(r"\s+[|\u2013\u2014\-:·•»]\s+")
 # rel="category tag" (WordPress) names the section; rel="tag" alone a tag.
-_REL_LINKS = etree.XPath("//a[@rel][@href]")
-_SECTION_DOM = etree.XPath("//*[@itemprop='articleSection']")
 
 
 @dataclass
@@ -106,7 +102,7 @@ def authors(src: Sources) -> Sourced:
                 found.append(name)
     if found:
         return found, "meta"
-    found = _authors.authors_from_dom(src.tree, src.page.bylines)
+    found = _authors.authors_from_dom(src.tree, src.page.author_marks, src.page.bylines)
     return (found, "dom") if found else ([], "")
 
 
@@ -154,12 +150,12 @@ def section(src: Sources) -> Sourced:
     value = src.meta.first("article:section", "section", "parsely-section", "category", "sailthru.section")
     if value:
         return value, "meta"
-    for element in _SECTION_DOM(src.tree):
+    for element in (e for e, v in src.page.itemprops if v.lower() == "articlesection"):
         text = node_text(element) or clean(element.get("content"))
         if text and len(text) <= 60:
             return text, "dom"
-    for anchor in _REL_LINKS(src.tree):
-        if "category" in anchor.get("rel", "").lower().split():
+    for anchor, rel in src.page.rels:
+        if anchor.tag == "a" and "category" in rel.lower().split():
             text = node_text(anchor)
             if text and len(text) <= 60:
                 return text, "dom"
@@ -174,9 +170,9 @@ def tags(src: Sources) -> Sourced:
     if value:
         return value, "meta"
     found = []
-    for anchor in _REL_LINKS(src.tree):
-        rels = anchor.get("rel", "").lower().split()
-        if "tag" in rels and "category" not in rels:
+    for anchor, rel in src.page.rels:
+        rels = rel.lower().split()
+        if anchor.tag == "a" and "tag" in rels and "category" not in rels:
             text = node_text(anchor)
             if text and len(text) <= 60:
                 found.append(text)
