@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from lxml import etree
 from archiver.extract.text import Element, clean, node_text, text_content
 
 
@@ -38,11 +37,8 @@ _PLACEHOLDERS = {"staff", "admin", "administrator", "editor", "editorial", "reda
 _ORG_TYPES = {"organization", "newsmediaorganization", "corporation", "organisation"}
 
 # Byline elements, most explicit first: microdata and rel, then byline class names (several
-# languages), then a short text that starts "By"/"Por"/"Von"/"Par".
-_BY_LINE = etree.XPath(
-    "//body//*[self::p or self::div or self::span or self::address][" + " or ".join(
-        f"starts-with(normalize-space(text()), '{w} ')" for w in ("By", "BY", "Por", "POR", "Von", "Par", "Door")) + "]"
-)
+# languages), then an element whose text starts "By"/"Por"/"Von"/"Par" (the scan collects those).
+BY_PREFIXES = ("By ", "BY ", "Por ", "POR ", "Von ", "Par ", "Door ")
 _NOT_BYLINE_TAGS = {"meta", "link", "script", "style", "body", "html", "article", "main", "section"}
 _NOT_BYLINE = re.compile(r"author-(?:bio|box|info|avatar|description|title|about)|authors-list|about-author|"
                          r"comment", re.IGNORECASE)
@@ -112,11 +108,11 @@ def _names_in(element: Element) -> list[str]:
     return names
 
 
-def authors_from_dom(tree: Element, explicit: list[Element], bylines: list[Element]) -> list[str]:
+def authors_from_dom(explicit: list[Element], bylines: list[Element], by_lines: list[Element]) -> list[str]:
     """Names from ``rel=author``/``itemprop=author``, else the first byline element, else a "By ..." line.
 
-    ``explicit`` are the elements marked ``rel=author`` or ``itemprop=author``, ``bylines`` those whose
-    class or id names a byline or author (both from the scan).
+    From the scan: ``explicit`` elements are marked ``rel=author`` or ``itemprop=author``, ``bylines``
+    have a class or id naming a byline or author, ``by_lines`` have text starting with BY_PREFIXES.
     """
     names: list[str] = []
     for element in explicit[:12]:  # every explicit author mark counts: "A and B" are two links
@@ -124,7 +120,7 @@ def authors_from_dom(tree: Element, explicit: list[Element], bylines: list[Eleme
             names += [n for n in _names_in(element) if n not in names]
     if names:
         return names
-    for candidates in (bylines, _BY_LINE(tree)):
+    for candidates in (bylines, by_lines):
         for element in candidates[:24]:
             if element.tag in _NOT_BYLINE_TAGS or _NOT_BYLINE.search(element.get("class") or ""):
                 continue

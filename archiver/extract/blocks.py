@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lxml import etree
+from archiver.extract.authors import BY_PREFIXES
 from archiver.extract.text import Element, text_content
 
 from archiver.extract.furniture import (BYLINE, CAPTION, DATED, FURNITURE, JUNK_TAGS, MARKS, PAYWALL,
@@ -60,6 +61,7 @@ class PageBlocks:
     hreflangs: list[tuple[Element, str]] = field(default_factory=list)
     anchors: list[Element] = field(default_factory=list)  # every <a href> walked
     author_marks: list[Element] = field(default_factory=list)  # rel=author, itemprop=author
+    by_lines: list[Element] = field(default_factory=list)  # text starting "By ", "Por ", "Von "...
     paywall_marked: bool = False  # an element named like a paywall or a subscriber-only box
     teasers: int = 0  # linked headings or <article> cards, whichever is more
     junk: list[Element] = field(default_factory=list)
@@ -80,6 +82,7 @@ class PageBlocks:
 
 # Block furniture holding less than this share of the page's text is dropped without a walk.
 SKIP_SHARE = 0.15
+_BY_LINE_TAGS = frozenset({"p", "div", "span", "address", "li"})
 _READ_ATTRIBUTES = frozenset({"hidden", "aria-hidden", "role", "style", "itemprop", "rel", "hreflang"})
 # Tags element_flags must see even without attributes.
 _FLAGGED_TAGS = FURNITURE_TAGS | {"figcaption"}
@@ -195,6 +198,8 @@ def scan(root: Element) -> PageBlocks:
         if text:
             text = text.strip()
             if text:
+                if tag in _BY_LINE_TAGS and (text.startswith(BY_PREFIXES) or text + " " in BY_PREFIXES):
+                    page.by_lines.append(element)
                 n = len(text)
                 chars[owner] += n
                 commas[owner] += _commas(text)

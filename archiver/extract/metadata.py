@@ -102,7 +102,7 @@ def authors(src: Sources) -> Sourced:
                 found.append(name)
     if found:
         return found, "meta"
-    found = _authors.authors_from_dom(src.tree, src.page.author_marks, src.page.bylines)
+    found = _authors.authors_from_dom(src.page.author_marks, src.page.bylines, src.page.by_lines)
     return (found, "dom") if found else ([], "")
 
 
