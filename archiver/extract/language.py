@@ -27,11 +27,16 @@ def primary_language(tag: str | None) -> str | None:
 
 
 @lru_cache(maxsize=1)
-def _identifier() -> Any:
-    """py3langid's model, loaded once per process on first use (about half a second)."""
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+def load_model() -> Any | None:
+    """py3langid's model, loaded once per process (about half a second): on the first extraction,
+    so that the cost falls on the first page of a run, not on whichever page first lacks a language."""
+    try:
+        from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+        return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    except Exception:  # noqa: BLE001 - no model means no detection, never a failed record
+        logger.warning("Language detection is off: py3langid's model could not be loaded", exc_info=True)
+        return None
 
 
 def detect_language(text: str) -> str | None:
@@ -39,8 +44,11 @@ def detect_language(text: str) -> str | None:
     sample = text[:MAX_DETECT_CHARS]
     if len(sample.strip()) < MIN_DETECT_CHARS:
         return None
+    model = load_model()
+    if model is None:
+        return None
     try:
-        language, probability = _identifier().classify(sample)
+        language, probability = model.classify(sample)
     except Exception:  # noqa: BLE001 - a detector failure must never fail the record
         logger.debug("language detection failed", exc_info=True)
         return None
