@@ -11,7 +11,9 @@ _LABEL = re.compile(
     r"leave a (?:reply|comment)|sign up|subscribe|follow us|click here|continue reading|more:|skip to content|"
     r"back to top|loading|\d+ comments?|scroll to continue|story continues below|this slideshow requires|"
     r"(?:image|photo|picture|slide) \d+ (?:of|/) \d+|like this story|recommended|most read|trending|"
-    r"lee también|lea también|leia também|lesen sie auch|mehr zum thema|weiterlesen|à lire aussi|lire aussi)\b"
+    r"lee también|lea también|leia também|lesen sie auch|mehr zum thema|weiterlesen|à lire aussi|lire aussi|"
+    r"explore further|don'?t miss|key points|more great .{1,30} stories|tell us what you think|you may also like|"
+    r"recommended for you|most popular|top stories|latest news|more from .{1,30}$)\b"
     r".{0,40}$",
     re.IGNORECASE,
 )
@@ -35,6 +37,15 @@ _MONTH_WORDS = (
 )
 _DATE_LINE = re.compile(rf"^(?:(?:{_MONTH_WORDS})\b\.?|\d+(?:st|nd|rd|th)\b|[\d\s,./:|\-–—()+]|[年月日時分])+$",
                         re.IGNORECASE)
+# A caption or credit line that sat in the text: ends in "© Agency", or is only names and an agency.
+_PHOTO_CREDIT = re.compile(
+    r"©\s*\w|(?:^|[|/]\s*)(?:getty images|afp|reuters|ap photo|associated press|bloomberg|epa|shutterstock|"
+    r"alamy|afp via getty images|efe|dpa|picture alliance)\s*$",
+    re.IGNORECASE,
+)
+MAX_CREDIT_LINE_CHARS = 300
+# A CMS shortcode printed as text: "[button link=...]Send us YOUR review[/button]".
+_SHORTCODE = re.compile(r"^\[\w+[^\]]*\].*\[/\w+\]$")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _MARKUP = re.compile(r"</?(?:div|span|img|iframe|p|a|h\d|script|em|strong|br)\b[^>]*>", re.IGNORECASE)
 
@@ -50,5 +61,9 @@ def is_boilerplate(text: str, link_chars: int = 0) -> bool:
         return True
     if "<" in text and len(_MARKUP.findall(text)) >= 2:
         return True  # escaped HTML shown as text
+    if length < MAX_CREDIT_LINE_CHARS and _PHOTO_CREDIT.search(text):
+        return True
+    if text.startswith("[") and _SHORTCODE.match(text):
+        return True
     # Mostly a link: "Read more: <headline>", "[Read in Spanish]", a related-story teaser.
     return bool(link_chars) and link_chars >= 0.6 * length and length < 200
