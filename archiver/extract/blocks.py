@@ -172,7 +172,7 @@ def scan(root: Element) -> PageBlocks:
             small = tag in INLINE_TAGS
             if not small:
                 page_chars = page_chars or len(text_content(root)) or 1
-                small = len(text_content(element)) < SKIP_SHARE * page_chars
+                small = len(text_content(element)) < SKIP_SHARE * page_chars and not holds_quote(element)
             if small:
                 junk.append(element)
                 walker.skip_subtree()
@@ -260,6 +260,11 @@ def _sum_subtrees(page: PageBlocks) -> None:
     page.removed = bytearray(count)
 
 
+def holds_quote(element: Element) -> bool:
+    """An embedded post or quotation (a tweet in a "widget" box) is the story's, whatever the box is called."""
+    return element.tag not in ("nav", "footer", "form") and element.find(".//blockquote") is not None
+
+
 def remove_element(page: PageBlocks, element: Element) -> bool:
     """Mark one walked element (and its subtree) removed, as if it were furniture; False if not walked."""
     try:
@@ -295,7 +300,8 @@ def remove_furniture(page: PageBlocks) -> list[Element]:
     for i in page.furniture:
         if page.removed[i]:
             continue
-        if page.good[i] > PROTECTED_SHARE * page_good and not is_comments(page.elements[i]):
+        element = page.elements[i]
+        if page.good[i] > PROTECTED_SHARE * page_good and not is_comments(element) or holds_quote(element):
             continue
         _remove(page, i)
         removed.append(page.elements[i])
