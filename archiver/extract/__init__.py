@@ -21,7 +21,7 @@ from archiver.extract.links import translations
 from archiver.extract.meta import MetaTags
 from archiver.extract.pagekind import page_kind, paywall
 from archiver.extract.parse import parse_html
-from archiver.extract.structured import complete_structured_body
+from archiver.extract.structured import complete_structured_body, structured_paragraphs
 from archiver.extract.text import Element
 from archiver.items import Article
 
@@ -120,9 +120,9 @@ def _analyze_tree(tree: Element, url: str) -> PageAnalysis:
     if paywalled:
         article.paywalled = True
         article.provenance["paywalled"] = paywall_source
-    raw_structured = jsonld.text("articleBody") or ""
-    if len(article.body) < MIN_DOM_SHARE * len(raw_structured) or paywalled and article.provenance.get("body") != "jsonld":
-        article.truncated = True
+    full_length = len(structured_paragraphs(jsonld.text("articleBody") or ""))
+    if len(article.body) < MIN_DOM_SHARE * full_length or paywalled and article.provenance.get("body") != "jsonld":
+        article.truncated = True  # shorter than the structured body says it is, or a paywalled teaser
 
     kind = page_kind(article.body, article.published, jsonld, meta, page.teasers, url,
                      has_byline=bool(article.authors))

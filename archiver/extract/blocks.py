@@ -12,12 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lxml import etree
-from archiver.extract.authors import BY_PREFIXES
-from archiver.extract.text import Element, text_content
 
-from archiver.extract.furniture import (BYLINE, CAPTION, DATED, FURNITURE, JUNK_TAGS, MARKS, PAYWALL,
-                                        FURNITURE_TAGS, SKIPPABLE, element_flags,
-                                        is_comments)
+from archiver.extract.authors import BY_PREFIXES
+from archiver.extract.furniture import (BYLINE, CAPTION, DATED, FURNITURE, FURNITURE_TAGS, JUNK_TAGS, MARKS,
+                                        PAYWALL, SKIPPABLE, element_flags, is_comments)
+from archiver.extract.text import Element, text_content
 
 INLINE_TAGS = frozenset({
     "a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "font", "i", "kbd", "mark", "q",
@@ -64,9 +63,9 @@ class PageBlocks:
     by_lines: list[Element] = field(default_factory=list)  # text starting "By ", "Por ", "Von "...
     paywall_marked: bool = False  # an element named like a paywall or a subscriber-only box
     teasers: int = 0  # linked headings or <article> cards, whichever is more
-    junk: list[Element] = field(default_factory=list)
-    furniture: list[int] = field(default_factory=list)
-    removed: bytearray = field(default_factory=bytearray)
+    junk: list[Element] = field(default_factory=list)  # not walked (inline pop-ups, small furniture): dropped
+    furniture: list[int] = field(default_factory=list)  # walked furniture, removed unless it holds the story
+    removed: bytearray = field(default_factory=bytearray)  # 1 for each element removed from the body
 
     def is_paragraph(self, i: int) -> bool:
         chars = self.chars[i]

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from lxml import etree
-
 from archiver.extract.text import Element
 
 # Never text a reader sees as the article: removed outright, wherever they are.

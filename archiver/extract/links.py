@@ -6,6 +6,7 @@ import re
 from urllib.parse import urljoin, urlsplit
 
 from archiver.extract.blocks import PageBlocks
+from archiver.extract.language import primary_language
 from archiver.extract.text import Element, clean, text_content
 
 from archiver.items import Translation
@@ -28,14 +29,6 @@ _READ_IN = re.compile(
 )
 
 
-
-
-def primary_language(tag: str | None) -> str | None:
-    """ "en-US" / "en_US" / "EN" -> "en"; None for junk."""
-    if not tag:
-        return None
-    primary = re.split(r"[-_]", tag.strip().lower())[0]
-    return primary if re.fullmatch(r"[a-z]{2,3}", primary) else None
 
 
 def _is_section_root(url: str) -> bool:
