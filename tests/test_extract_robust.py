@@ -21,7 +21,8 @@ from archiver.items import Article
 
 PAGES = sorted((Path(__file__).parent / "fixtures" / "extract" / "pages").glob("*.html"))
 URL = "https://news.example.com/2024/05/01/a-story-about-something/"
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# No example database: the tests write nothing into the checkout.
+FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
 
 
 @pytest.fixture(autouse=True)
