@@ -165,6 +165,20 @@ def test_page_kind(url, head, kind):
     assert analyze_page(page(head), url).kind == kind
 
 
+def test_site_wide_website_node_does_not_make_an_article_a_listing():
+    yoast = {"@context": "https://schema.org", "@graph": [{"@type": "WebSite", "name": "Island Post"},
+                                                          {"@type": "WebPage", "url": URL}]}
+    head = jsonld(yoast) + '<meta property="og:type" content="article">'
+    assert analyze_page(page(head), URL).kind == "article"
+
+
+def test_long_undated_story_at_a_story_url_is_an_article():
+    story = "".join(f"<p>Paragraph {i} of a long story that never says when it was written, with commas, "
+                    f"facts, quotes and enough words to read as prose rather than as a list of links.</p>"
+                    for i in range(14))
+    assert analyze_page(page(body=story), "https://news.example.com/news/view.html?id=8576").kind == "article"
+
+
 def test_teaser_grid_is_a_listing_and_a_form_page_is_other():
     cards = "".join(f'<article><h3><a href="/s/{i}">Story {i} headline here</a></h3><p>A teaser for story {i}, '
                     f"with enough words in it to look real.</p></article>" for i in range(8))

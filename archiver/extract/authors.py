@@ -29,7 +29,8 @@ _NOT_NAME_WORDS = {
     "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "january", "february",
     "march", "april", "june", "july", "august", "september", "october", "november", "december", "mon", "tue",
     "wed", "thu", "fri", "sat", "sun", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
-    "sunday", "am", "pm", "et", "gmt", "utc", "updated", "published",
+    "sunday", "am", "pm", "et", "gmt", "utc", "updated", "published", "print", "this", "article", "share",
+    "email", "comments", "comment", "subscribe", "follow",
 }
 _ROLE_SUFFIX = re.compile(r"\s*(?:記者|特派員|撮影|編集委員|論説委員)$")
 _PLACEHOLDERS = {"staff", "admin", "administrator", "editor", "editorial", "redacción", "redaccion",

@@ -14,7 +14,11 @@ MIN_DECLARED_ARTICLE_CHARS = 150
 MIN_UNDECLARED_ARTICLE_CHARS = 500
 # An undeclared page with this many teasers (linked headings, <article> cards) is a listing.
 MIN_LISTING_TEASERS = 4
-LISTING_TYPES = {"collectionpage", "itemlist", "searchresultspage", "profilepage", "website", "blog"}
+# The page node's own type: a "WebSite" node describes the site (Yoast puts one on every page), not the page.
+LISTING_TYPES = {"collectionpage", "searchresultspage", "profilepage"}
+# An undeclared, undated page is an article from this much body and paragraphs, at a story-like URL.
+MIN_UNDATED_ARTICLE_CHARS = 1500
+MIN_UNDATED_PARAGRAPHS = 4
 # Paths of section, tag, author, search and archive pages.
 _LISTING_PATH = re.compile(
     r"^/(?:[\w-]+/)*(?:tags?|category|categories|topics?|authors?|autor|autores|search|buscar|suche|"
@@ -72,6 +76,8 @@ def page_kind(body: str, published: str | None, jsonld: JsonLd, meta: MetaTags, 
         return "listing"
     if published and (weight >= MIN_UNDECLARED_ARTICLE_CHARS and paragraphs >= 3
                       or has_byline and weight >= MIN_DECLARED_ARTICLE_CHARS and is_article_url(url)):
+        return "article"
+    if weight >= MIN_UNDATED_ARTICLE_CHARS and paragraphs >= MIN_UNDATED_PARAGRAPHS and is_article_url(url):
         return "article"
     return "listing" if paragraphs and not declared else "other"
 
