@@ -9,7 +9,7 @@ import pytest
 
 from archiver.extract import analyze_page, extract_article
 from archiver.extract.authors import split_authors
-from archiver.extract.captions import split_credit
+from archiver.extract.captions import clean_credit, split_credit
 from archiver.extract.dates import normalize_date
 from archiver.extract.headline import choose_headline
 from archiver.extract.structured import complete_structured_body
@@ -41,6 +41,12 @@ def jsonld(data: dict) -> str:
     ("Jane Doe is a reporter covering city hall and transit for the paper since 2012.", []),
     ("Ludwig van Beethoven and Maria de la Cruz", ["Ludwig van Beethoven", "Maria de la Cruz"]),
     ("山田 太郎 記者、佐藤 花子", ["山田 太郎", "佐藤 花子"]),
+    ("Sarah E. Needleman and Bruce Y. Lee", ["Sarah E. Needleman", "Bruce Y. Lee"]),
+    ("Analysis by Chris Cillizza", ["Chris Cillizza"]),
+    ("Текст: Венера Ерофеева", ["Венера Ерофеева"]),
+    ("Finian Cunningham. Sputnik International", ["Finian Cunningham"]),
+    ("@BryanDeArdo", []),
+    ("By Madeline Fry\nPrint this article", ["Madeline Fry"]),
 ])
 def test_bylines_split_into_person_names(byline, names):
     assert split_authors(byline) == names
@@ -59,6 +65,24 @@ def test_bylines_split_into_person_names(byline, names):
 ])
 def test_caption_credits_are_split_off(caption, text, credit):
     assert split_credit(caption) == (text, credit)
+
+
+@pytest.mark.parametrize(("credit", "name"), [
+    ("(Image: GETTY )", "GETTY"), ("Photos by Richard Shotwell/Invision/AP", "Richard Shotwell/Invision/AP"),
+    ("Image credit: All About Space", "All About Space"), ("picture alliance", "picture alliance"),
+    ("Published Monday, Nov. 18, 2019", None), ("A whole sentence that a template put where the credit goes, "
+                                                 "long enough to be a description rather than a name.", None),
+])
+def test_credit_elements_are_cleaned_to_a_name(credit, name):
+    assert clean_credit(credit) == name
+
+
+def test_site_name_is_not_an_author_and_escaped_entities_are_read():
+    head = jsonld({"@type": "NewsArticle", "headline": "&#8216;The Medium&#8217; Returns",
+                   "author": [{"@type": "Person", "name": "Island Post"}, {"@type": "Person", "name": "Ana Ruiz"}],
+                   "publisher": {"@type": "Organization", "name": "Island Post"}})
+    article = extract_article(page(head), URL)
+    assert article.authors == ["Ana Ruiz"] and article.headline == "‘The Medium’ Returns"
 
 
 def test_captions_resolve_lazy_images_and_never_reach_the_body():

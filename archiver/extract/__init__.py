@@ -89,7 +89,7 @@ def _analyze_tree(tree: Element, url: str) -> PageAnalysis:
     put("publisher", _fields.publisher(src))
     put("site_name", _fields.site_name(src, article.publisher, h1))
     put("headline", _fields.headline(src, [article.site_name or "", article.publisher or ""], h1))
-    put("authors", _fields.authors(src))
+    put("authors", _fields.authors(src, [article.site_name or "", article.publisher or ""]))
     put("published", _fields.published(src))
     put("modified", _fields.modified(src))
     put("section", _fields.section(src))

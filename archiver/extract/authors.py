@@ -7,9 +7,11 @@ import re
 from archiver.extract.text import Element, clean, node_text, text_content
 
 
-_BY_PREFIX = re.compile(r"^\s*(?:written\s+by|posted\s+by|reported\s+by|story\s+by|words\s+by|by|por|von|par|di|door)\b[:\s]*",
+# "By", "Analysis by", "Words by", "Por", "Von"..., and a one-word label such as "Text:" / "Texto:".
+_BY_PREFIX = re.compile(r"^\s*(?:(?:[A-Za-z]+\s+)?by|por|von|par|(?-i:di)|door|[^\W\d_]{2,12}:)(?:\b|(?<=:))[:\s]*",
                         re.IGNORECASE)
-_SPLIT = re.compile(r"\s*(?:,|;|、|\band\b|\by\b|\bund\b|\bet\b|\be\b|&|\||/)\s*", re.IGNORECASE)
+# Name separators; the one-letter conjunctions ("y", "e") only in lower case, so "Bruce Y. Lee" stays whole.
+_SPLIT = re.compile(r"\s*(?:,|;|、|\band\b|(?-i:\by\b|\be\b)|\bund\b|\bet\b|&|\||/)\s*", re.IGNORECASE)
 _EMAIL = re.compile(r"\S+@\S+")
 _ROLE_WORDS = re.compile(
     r"\b(?:staff|writer|reporter|correspondent|editor|contributor|columnist|senior|chief|"
@@ -21,7 +23,8 @@ _ROLE_WORDS = re.compile(
 # News agencies credited in bylines are organisations, not authors.
 AGENCIES = {"ap", "associated press", "the associated press", "reuters", "afp", "agence france-presse", "efe",
             "dpa", "epa", "ansa", "kyodo", "共同", "共同通信", "europa press", "bloomberg", "upi", "pa", "pa media",
-            "cnn", "bbc", "xinhua", "tass", "apa", "sda", "kna", "epd", "afp-jiji", "jiji", "時事", "時事通信"}
+            "cnn", "bbc", "xinhua", "tass", "apa", "sda", "kna", "epd", "afp-jiji", "jiji", "時事", "時事通信",
+            "pti", "ians", "ani", "press trust of india", "yonhap", "anp", "belga", "tt", "ntb", "ritzau"}
 # Words that are never part of a person's name in a byline: a bio, a dateline or a role crept in.
 _NOT_NAME_WORDS = {
     "the", "for", "is", "a", "an", "of", "in", "on", "at", "to", "with", "since", "from", "about", "has", "was",
@@ -49,8 +52,10 @@ def clean_author(name: str) -> str | None:
     """One person's name, without "By", roles, e-mails or dates; ``None`` if nothing is left."""
     name = _EMAIL.sub("", clean(name))
     name = _BY_PREFIX.sub("", name)
-    name = re.split(r"\s[|\u2013\u2014·•-]\s|\s\(|\d", name)[0]
+    name = re.split(r"\s[|\u2013\u2014·•-]\s|\s\(|\d|(?<=[a-z]{2})\.\s", name)[0]  # "Jane Doe. Agency"
     name = _ROLE_SUFFIX.sub("", name.strip(" ,.;:|·-\u2013\u2014"))
+    if name.startswith("@"):
+        return None  # a social-media handle
     if not name or name.lower() in _PLACEHOLDERS or name.lower() in AGENCIES or _ROLE_WORDS.search(name):
         return None
     words = name.split()

@@ -17,8 +17,8 @@ _IMAGE_TAGS = ("img", "amp-img")
 _CREDIT_CLASS = re.compile(r"credit|copyright|byline|source|attribution", re.IGNORECASE)
 # Credits at the end of a caption, most explicit first.
 _CREDIT_PATTERNS = [
-    re.compile(r"\s*[(（](?:(?:photo|foto|image|imagen|picture|bild|credit|crédito|撮影)(?:\s+(?:by|de|von|por))?)?"
-               r"[:：・]?\s*(?P<c>[^()（）]{1,60})[)）]\s*\.?$", re.IGNORECASE),
+    re.compile(r"\s*[(（](?:(?:photo|foto|image|imagen|picture|bild|credit|crédito|撮影)s?(?:\s+credit)?"
+               r"(?:\s+(?:by|de|von|por))?)?[:：・]?\s*(?P<c>[^()（）]{1,60})[)）]\s*\.?$", re.IGNORECASE),
     re.compile(r"\s*[\-\u2013\u2014|/]?\s*\b(?:photo(?:graph)?|foto(?:grafía)?|image|imagen|picture|bild|"
                r"credit|crédito|source|fuente|quelle|illustration|video)s?\s*(?:by|de|von)?\s*:\s*(?P<c>.{2,80}?)\s*\.?$",
                re.IGNORECASE),
@@ -30,6 +30,23 @@ _CREDIT_PATTERNS = [
 
 _COURTESY = re.compile(r"^(?:courtesy(?:\s+of)?|cortes[ií]a(?:\s+de)?|avec l'aimable autorisation de|"
                        r"mit freundlicher genehmigung (?:von|der|des))\s+", re.IGNORECASE)
+
+
+# "Photo:", "Photos by", "Image credit:", "Photograph by", "撮影・" before the name.
+_CREDIT_LABEL = re.compile(
+    r"^(?:(?:photo(?:graph)?s?|fotos?|images?|imagen|pictures?|bild|video|illustration)\s*)?"
+    r"(?:credits?|crédito|source|fuente|quelle)?\s*(?:(?:by|de|von|por)\s+|[:：・]\s*)|^(?:©|撮影)\s*[:：・]?\s*",
+    re.IGNORECASE)
+_NOT_CREDIT = re.compile(r"^(?:published|updated|posted)\b|^\W*$", re.IGNORECASE)
+MAX_CREDIT_CHARS = 100
+
+
+def clean_credit(credit: str) -> str | None:
+    """The name part of a credit; None for a date or a sentence in a credit's place."""
+    credit = _COURTESY.sub("", _CREDIT_LABEL.sub("", clean(credit).strip(" ([（"))).strip(" .;,()[]（）")
+    if not credit or len(credit) > MAX_CREDIT_CHARS or _NOT_CREDIT.search(credit):
+        return None
+    return credit
 
 
 def split_credit(text: str) -> tuple[str, str | None]:
@@ -127,12 +144,11 @@ def extract_captions(candidates: Iterable[Element], base_url: str) -> list[Capti
         if credit and credit_node is not None and element in credit_node.iterancestors():
             text = clean(text.replace(credit, ""))
         if credit:
-            credit = split_credit("x " + credit)[1] or re.sub(
-                r"^(?:photo|foto|credit|image|©|撮影)\s*[:：・]?\s*", "", credit, flags=re.IGNORECASE)
+            credit = split_credit("x " + credit)[1] or _CREDIT_LABEL.sub("", credit)
         else:
             text, credit = split_credit(text)
         if credit:
-            credit = _COURTESY.sub("", credit).strip() or credit
+            credit = clean_credit(credit)
         if not text:
             continue
         img = next(container.iter(*_IMAGE_TAGS), None)

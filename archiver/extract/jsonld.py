@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from html import unescape
 from typing import Any
 
 from archiver.extract.text import Element
@@ -96,7 +97,7 @@ class JsonLd:
             value = value[0] if value else None
         if isinstance(value, dict):
             value = value.get("name") or value.get("@value")
-        return value.strip() if isinstance(value, str) and value.strip() else None
+        return unescape(value).strip() or None if isinstance(value, str) else None
 
     def names(self, key: str) -> list[tuple[str, str]]:
         """``(name, type)`` pairs of a person/organisation property, references resolved."""
@@ -106,13 +107,13 @@ class JsonLd:
         for item in values:
             item = self.resolve(item)
             if isinstance(item, str):
-                out.append((item, ""))
+                out.append((unescape(item), ""))
             elif isinstance(item, dict):
                 name = item.get("name")
                 if isinstance(name, list):
                     name = name[0] if name else None
                 if isinstance(name, str):
-                    out.append((name, ",".join(sorted(_types(item)))))
+                    out.append((unescape(name), ",".join(sorted(_types(item)))))
         return out
 
     def first_of_type(self, *kinds: str) -> JsonObject | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html import unescape
 from urllib.parse import urljoin
 
 from archiver.extract.text import Element, clean
@@ -15,7 +16,7 @@ class MetaTags:
         self.values: dict[str, list[str]] = {}
         for meta in tree.iter("meta"):
             key = meta.get("property") or meta.get("name") or meta.get("itemprop") or meta.get("http-equiv")
-            content = clean(meta.get("content"))
+            content = clean(unescape(meta.get("content") or ""))  # some CMSs escape twice: "&amp;#8217;"
             if key and content:
                 self.values.setdefault(key.strip().lower(), []).append(content)
 

@@ -90,7 +90,15 @@ def headline(src: Sources, site_names: list[str], h1: str | None) -> Sourced:
     )
 
 
-def authors(src: Sources) -> Sourced:
+def authors(src: Sources, organisations: list[str]) -> Sourced:
+    """People only: a name equal to one of ``organisations`` (site name, publisher) is the site's."""
+    found, source = _people(src)
+    known = {name.lower() for name in organisations if name}
+    found = [name for name in found if name.lower() not in known]
+    return (found, source) if found else ([], "")
+
+
+def _people(src: Sources) -> Sourced:
     people, _ = _authors.authors_from_jsonld(src.jsonld.names("author") or src.jsonld.names("creator"))
     if people:
         return people, "jsonld"
