@@ -47,6 +47,9 @@ def jsonld(data: dict) -> str:
     ("Finian Cunningham. Sputnik International", ["Finian Cunningham"]),
     ("@BryanDeArdo", []),
     ("By Madeline Fry\nPrint this article", ["Madeline Fry"]),
+    ("Ilana Muhlstein, MS, RDN", ["Ilana Muhlstein"]),
+    ("Troy L. Smith, Cleveland.com", ["Troy L. Smith"]),
+    ("Detroit News wire services", []),
 ])
 def test_bylines_split_into_person_names(byline, names):
     assert split_authors(byline) == names
@@ -85,6 +88,11 @@ def test_site_name_is_not_an_author_and_escaped_entities_are_read():
     assert article.authors == ["Ana Ruiz"] and article.headline == "‘The Medium’ Returns"
 
 
+def test_byline_text_nodes_are_read_as_a_name_then_a_date():
+    body = '<p class="byline-info"><span>Jeff Foust</span><span>Monday, November 18, 2019</span></p>' + STORY
+    assert extract_article(page(body=body), URL).authors == ["Jeff Foust"]
+
+
 def test_captions_resolve_lazy_images_and_never_reach_the_body():
     figure = ('<figure><img src="data:image/gif;base64,R0lGOD" data-srcset="/i/a-300.jpg 300w, /i/a-1200.jpg 1200w" '
               'alt="Ferry at the pier"><figcaption>The ferry leaves the pier on Wednesday. Photo: Island Post'
@@ -104,6 +112,7 @@ def test_captions_resolve_lazy_images_and_never_reach_the_body():
     ("18.06.2024, 07:45 Uhr", "2024-06-18"),
     ("2024年6月18日 7時45分", "2024-06-18"),
     ("not a date", None),
+    ("0001-01-01T00:00:00", None),
 ])
 def test_dates_normalise_to_iso_8601(raw, iso):
     assert normalize_date(raw) == iso

@@ -33,8 +33,10 @@ _NOT_NAME_WORDS = {
     "march", "april", "june", "july", "august", "september", "october", "november", "december", "mon", "tue",
     "wed", "thu", "fri", "sat", "sun", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
     "sunday", "am", "pm", "et", "gmt", "utc", "updated", "published", "print", "this", "article", "share",
-    "email", "comments", "comment", "subscribe", "follow",
+    "email", "comments", "comment", "subscribe", "follow", "news", "wire", "services", "sport", "sports", "weekly",
+    "daily", "online", "digital", "media", "press",
 }
+_DOMAIN = re.compile(r"\w\.(?:com|org|net|co|io|news|info|[a-z]{2})$", re.IGNORECASE)
 _ROLE_SUFFIX = re.compile(r"\s*(?:記者|特派員|撮影|編集委員|論説委員)$")
 _PLACEHOLDERS = {"staff", "admin", "administrator", "editor", "editorial", "redacción", "redaccion",
                  "news desk", "web desk", "newsroom", "guest", "anonymous", "unknown"}
@@ -61,6 +63,10 @@ def clean_author(name: str) -> str | None:
     words = name.split()
     if not 1 <= len(words) <= 5 or len(name) > 60:
         return None
+    if len(words) == 1 and (len(name) <= 3 and name.isascii() or name.isupper() and len(name) <= 4):
+        return None  # "As", "MS", "RDN": initials and credentials, not a name
+    if _DOMAIN.search(name):
+        return None  # "Cleveland.com"
     if any(word.lower().strip(".,") in _NOT_NAME_WORDS for word in words):
         return None
     if name.isupper() or name.islower():
@@ -106,9 +112,15 @@ def authors_from_jsonld(pairs: list[tuple[str, str]]) -> tuple[list[str], list[s
 
 def _names_in(element: Element) -> list[str]:
     anchors = [a for a in element.iter("a") if node_text(a)]
-    texts = [text_content(a) for a in anchors] if anchors else [text_content(element)]
+    if not anchors:
+        # Text nodes joined by spaces ("Jane <b>Doe</b>"), else one per line: "Jeff Foust<span>Monday
+        # </span>" is a name and then a date, not a three-word name.
+        parts = list(element.itertext())
+        if len(clean(" ".join(parts))) > 120:
+            return []
+        return split_authors(" ".join(parts)) or split_authors("\n".join(parts))
     names: list[str] = []
-    for text in texts:
+    for text in (text_content(a) for a in anchors):
         if len(clean(text)) <= 120:
             names += [n for n in split_authors(text) if n not in names]
     return names

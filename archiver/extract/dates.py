@@ -55,8 +55,17 @@ _CJK_DATE = re.compile(r"((?:19|20)\d{2})\s*年\s*(1[0-2]|0?[1-9])\s*月\s*(3[01
 _ISO_8601 = re.compile(r"^\d{4}-\d\d-\d\d(?:T\d\d:\d\d(?::\d\d(?:\.\d{1,9})?)?(?:Z|[+-]\d\d:?\d\d)?)?$")
 
 
+# Before this year a date is a CMS placeholder ("0001-01-01T00:00:00"), not a publication date.
+MIN_YEAR = 1900
+
+
 def normalize_date(value: str | None) -> str | None:
     """ISO 8601, as the source wrote it when it already is (offset kept); ``None`` if no date."""
+    found = _normalize(value)
+    return found if found and int(found[:4]) >= MIN_YEAR else None
+
+
+def _normalize(value: str | None) -> str | None:
     value = clean(value)
     if not value:
         return None
