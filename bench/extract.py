@@ -88,7 +88,7 @@ def main() -> None:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[-1]})
     results = run(args.dataset, load_scorer(args.scorer), args.limit)
-    print(f"{args.dataset}: {sum(1 for _ in (args.dataset / 'html').iterdir()) if not args.limit else args.limit} pages")
+    print(f"{args.dataset.name}: {sum(1 for _ in (args.dataset / 'html').iterdir()) if not args.limit else args.limit} pages")
     print(f"{'extractor':<12} {'F1':>6} {'prec':>6} {'recall':>6} {'empty':>5} {'med ms':>7} {'p95 ms':>7} {'pages/s':>8}")
     for name, r in results.items():
         print(f"{name:<12} {r['f1']:6.3f} {r['precision']:6.3f} {r['recall']:6.3f} {r['empty']:5d} "
