@@ -83,3 +83,5 @@ class FetchedPage:
     discovered_via: str | None = None
     news_sitemap: dict[str, Any] | None = None
     truncated: bool = False
+    # The spider's archiver.extract.PageAnalysis of the body, when it made one (saves a second parse).
+    analysis: Any = None

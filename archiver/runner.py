@@ -44,6 +44,19 @@ class CrawlReport:
         return int(self.stats.get("log_count/ERROR", 0))
 
     @property
+    def skipped(self) -> int:
+        """Requests for articles (and documents) the archive already held."""
+        return sum(int(v) for k, v in self.stats.items() if k.startswith("seen/skipped/"))
+
+    @property
+    def revisited(self) -> int:
+        return int(self.stats.get("seen/revisit/requests", 0))
+
+    @property
+    def unchanged(self) -> int:
+        return int(self.stats.get("seen/revisit/unchanged", 0))
+
+    @property
     def warc_bytes(self) -> int:
         return sum(path.stat().st_size for path in self.warc_files if path.exists())
 
@@ -54,6 +67,8 @@ class CrawlReport:
             f"articles        {self.articles}",
             f"WARC files      {len(self.warc_files)} ({self.warc_bytes / 1024:.1f} KiB) in {self.archive / 'warc'}",
             f"records         {self.stats.get('jsonl/path', '-')}",
+            f"already held    {self.skipped} articles not fetched again"
+            + (f", {self.revisited} revisited ({self.unchanged} unchanged)" if self.revisited else ""),
             f"errors          {self.errors}",
             f"time            {self.seconds:.1f} s",
             f"finish reason   {self.stats.get('finish_reason', '-')}",

@@ -1,6 +1,6 @@
 """Scrapy settings for archiver: every default the project's components read, with why."""
 
-from archiver import __version__
+from archiver.addons import DEFAULT_USER_AGENT
 
 BOT_NAME = "archiver"
 SPIDER_MODULES = ["spiders"]
@@ -20,12 +20,54 @@ WARC_MAX_SIZE = 1024**3
 WARC_GZIP_LEVEL = 6
 # Cookie/Authorization request headers are credentials: keep them out unless asked.
 WARC_STORE_CREDENTIALS = False
+# Deduplication: a payload already in the archive (this crawl or an earlier one) is
+# written as a `revisit` record pointing at the first copy, found in a persistent
+# digest index in the archive folder (<archive>/digests.sqlite3).
+WARC_DEDUP_ENABLED = True
+# Payloads smaller than this are always stored in full (empty ones are never shared).
+WARC_DEDUP_MIN_SIZE = 1
+# The digest index class (see archiver.warc.digests.DigestIndex); SQLite needs no server.
+WARC_DEDUP_INDEX = "archiver.warc.digests.SqliteDigestIndex"
+# A body past this many bytes is cut here and archived with `WARC-Truncated: length`
+# instead of being dropped whole, as DOWNLOAD_MAXSIZE does (0: no limit). Per request:
+# meta["warc_max_payload_size"]. Keep it below DOWNLOAD_MAXSIZE to take effect.
+WARC_MAX_PAYLOAD_SIZE = 32 * 1024**2
+# Merge this crawl's WARC files into the CDXJ index <archive>/warc/index.cdxj at the end.
+WARC_INDEX_ENABLED = True
+# The job named in each file's warcinfo record (isPartOf); default: spider name and start URLs.
+WARC_JOB = ""
 
 # -- Article records (pipelines.jsonlines) ------------------------------------
 JSONL_ENABLED = True
 JSONL_SUBDIR = "articles"
 
+# -- Incremental crawling (archiver.seen, archiver.middlewares.seen, pipelines.seen) --
+# The seen-store: every archived article by canonical URL, with content hash, dates and
+# validators. Every crawl into an archive skips the articles it already holds.
+SEEN_ENABLED = True
+SEEN_STORE = "archiver.seen.SqliteSeenStore"  # a class with from_crawler(); see archiver.seen.SeenStore
+SEEN_STORE_PATH = ""  # default: <ARCHIVE_DIR>/state/seen.sqlite3
+SEEN_REFETCH = False  # fetch archived articles again (archiver crawl --refetch)
+SEEN_REVISIT_DAYS = 0.0  # refetch articles younger than this with conditional requests (--revisit DAYS)
+
+# -- Resume (archiver.middlewares.resume): with JOBDIR set, a killed job resumes from its captures
+RESUME_ENABLED = True
+
+# -- Discovery (spiders/news.py, archiver.discovery) -------------------------------
+# Sitemaps and feeds are untrusted XML: no entities, and bounded even after gunzip.
+DISCOVERY_MAX_XML_SIZE = 50 * 1024**2  # bytes, after decompression (Google's sitemap limit)
+DISCOVERY_MAX_ENTRIES = 50_000  # URLs read from one sitemap or feed
+# Read a feed or sitemap only when due, backing off while it is unchanged (archiver schedule sets it).
+DISCOVERY_ADAPTIVE = False
+DISCOVERY_MAX_BACKOFF = 8.0  # an unchanged feed is read at least every 8 site intervals
+
 DOWNLOADER_MIDDLEWARES = {
+    # First: an archived article is dropped before robots.txt, slots or downloads.
+    "archiver.middlewares.seen.SeenFilterMiddleware": 50,
+    # Then: a killed job's captures answer requests instead of the site.
+    "archiver.middlewares.resume.ResumeMiddleware": 60,
+    # Pauses a site on 429/503 (when they arrive) and on network errors (before RetryMiddleware, 550).
+    "archiver.middlewares.backoff.BackoffMiddleware": 560,
     # Next to the download handler: sees wire bytes (still compressed), redirects
     # and retried responses before RedirectMiddleware/RetryMiddleware act on them.
     "archiver.middlewares.warc.WarcCaptureMiddleware": 950,
@@ -33,12 +75,31 @@ DOWNLOADER_MIDDLEWARES = {
 
 ITEM_PIPELINES = {
     "pipelines.extract.ArticleExtractionPipeline": 100,
+    # Versions before the record is written; marks the seen-store after it is.
+    "pipelines.seen.SeenStorePipeline": 500,
     "pipelines.jsonlines.JsonLinesPipeline": 800,
 }
 
+EXTENSIONS = {
+    "archiver.extensions.progress.ProgressExtension": 500,
+}
+# A progress line every PROGRESS_INTERVAL seconds: pages, articles, errors, rate.
+PROGRESS_ENABLED = True
+PROGRESS_INTERVAL = 30.0
+# Scrapy's own "Crawled N pages" line says less; the progress line replaces it.
+LOGSTATS_INTERVAL = 0
+
+ADDONS = {
+    # Puts ARCHIVER_CONTACT into the User-Agent, for scrapy crawl and Scrapyd as for archiver crawl.
+    "archiver.addons.ContactAddon": 0,
+}
+
 # -- Politeness ----------------------------------------------------------------
-ARCHIVER_CONTACT = ""  # e.g. "mailto:archive@example.org"; added to the User-Agent
-USER_AGENT = f"archiver/{__version__} (+https://github.com/archiver-news/archiver)"
+# Who runs the crawl, e.g. "mailto:archive@example.org": added to the User-Agent (and the
+# warcinfo record) so site owners can reach you instead of blocking you.
+ARCHIVER_CONTACT = ""
+# With a contact: "archiver/<version> (+https://github.com/archiver-news/archiver; mailto:...)".
+USER_AGENT = DEFAULT_USER_AGENT
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
@@ -50,6 +111,12 @@ DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 64 * 1024**2
 DOWNLOAD_WARNSIZE = 16 * 1024**2
 RETRY_TIMES = 2
+# 429 and 503 slow the site down (archiver.middlewares.backoff): Retry-After when the
+# server sends one, else BACKOFF_BASE_DELAY * 2**retries; never more than BACKOFF_MAX_DELAY.
+BACKOFF_ENABLED = True
+BACKOFF_HTTP_CODES = [429, 503]
+BACKOFF_BASE_DELAY = 5.0
+BACKOFF_MAX_DELAY = 600.0
 
 # A cut-off body is archived (marked WARC-Truncated) instead of being lost.
 DOWNLOAD_FAIL_ON_DATALOSS = False

@@ -101,19 +101,48 @@ def test_non_ascii_header_bytes_are_kept_exactly(tmp_path):
 
 
 @pytest.mark.parametrize("cut", [1, 17, 200])
-def test_recovery_cuts_a_killed_file_back_to_its_last_whole_record(tmp_path, cut):
+def test_recovery_cuts_a_killed_file_back_to_its_last_whole_fetch(tmp_path, cut):
     writer = RotatingWarcWriter(tmp_path)
     for n in range(3):
         writer.write_exchange(make_exchange(n))
-    writer._raw.flush()  # simulate kill -9: the file is never closed
+    writer._raw.close()  # simulate kill -9: never renamed; the lock goes with the process
     [path] = list(tmp_path.glob("*.open"))
     data = path.read_bytes()
     ends = list(iter_member_ends(io.BytesIO(data)))
     assert ends[-1] == len(data) and len(ends) == 7
-    path.write_bytes(data[: len(data) - cut])  # a half-written last record
+    path.write_bytes(data[: len(data) - cut])  # a half-written request record
     [recovered] = recover_open_files(tmp_path)
     assert not list(tmp_path.glob("*.open"))
     with open(recovered, "rb") as fh:
         types = [r.rec_type for r in ArchiveIterator(fh, check_digests=True)]
-    assert types == ["warcinfo", "response", "request", "response", "request", "response"]
-    assert recovered.stat().st_size == ends[-2]
+    # The third response lost its request: its fetch never finished, so it goes too.
+    assert types == ["warcinfo", "response", "request", "response", "request"]
+    assert recovered.stat().st_size == ends[-3]
+
+
+def test_recovery_keeps_a_file_that_ends_with_a_whole_fetch(tmp_path):
+    writer = RotatingWarcWriter(tmp_path)
+    for n in range(2):
+        writer.write_exchange(make_exchange(n))
+    writer._raw.close()
+    size = next(tmp_path.glob("*.open")).stat().st_size
+    [recovered] = recover_open_files(tmp_path)
+    assert recovered.stat().st_size == size
+
+
+def test_recovery_leaves_a_file_another_crawl_is_writing_alone(tmp_path):
+    writer = RotatingWarcWriter(tmp_path)
+    writer.write_exchange(make_exchange(1))
+    assert recover_open_files(tmp_path) == []
+    [still_open] = list(tmp_path.glob("*.open"))
+    writer.write_exchange(make_exchange(2))
+    writer.close()
+    assert not still_open.exists() and len(writer.files_written) == 1
+
+
+def test_writers_started_in_the_same_millisecond_never_share_a_file_name(tmp_path):
+    for n in range(8):
+        writer = RotatingWarcWriter(tmp_path)
+        writer.write_exchange(make_exchange(n))
+        writer.close()
+    assert len(list(tmp_path.glob("*.warc.gz"))) == 8

@@ -1,20 +1,32 @@
-"""``archiver crawl URL... --archive DIR``: crawl news sites from their start pages."""
+"""``archiver crawl URL... --archive DIR`` or ``archiver crawl --sites sites.toml``: crawl news sites."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("crawl", help="crawl news sites into the archive")
-    parser.add_argument("urls", nargs="+", metavar="URL", help="start pages (home page, section pages)")
+    parser = subparsers.add_parser("crawl", help="crawl news sites into the archive",
+                                   description="Crawl news sites into the archive. Articles the archive already "
+                                   "holds are not fetched again (see --refetch and --revisit).")
+    parser.add_argument("urls", nargs="*", metavar="URL", help="start pages (home page, section pages)")
+    parser.add_argument("--sites", metavar="FILE", help="sites file (TOML): crawl every site in it")
+    parser.add_argument("--site", action="append", default=[], metavar="NAME",
+                        help="with --sites: crawl only this site (repeatable)")
     add_crawl_options(parser)
     parser.set_defaults(func=run)
 
 
 def add_crawl_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--archive", default="archive", help="archive folder (default: ./archive)")
+    parser.add_argument("--jobdir", metavar="DIR",
+                        help="job directory: a crawl stopped or killed and started again with the same one resumes")
+    parser.add_argument("--refetch", action="store_true",
+                        help="fetch articles the archive already holds again (new records only if they changed)")
+    parser.add_argument("--revisit", type=float, default=0, metavar="DAYS",
+                        help="refetch archived articles younger than DAYS with conditional requests")
     parser.add_argument("--depth", type=int, default=None,
                         help="follow links this many hops from the start pages (default: no limit)")
     parser.add_argument("--max-pages", type=int, default=0, help="stop after this many responses (0: no limit)")
@@ -25,8 +37,6 @@ def add_crawl_options(parser: argparse.ArgumentParser) -> None:
 
 
 def settings_from_args(args: argparse.Namespace, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    from archiver import __version__
-
     overrides: dict[str, Any] = {"ARCHIVE_DIR": args.archive, "LOG_LEVEL": args.log_level}
     if args.depth is not None:
         overrides["DEPTH_LIMIT"] = args.depth
@@ -34,7 +44,12 @@ def settings_from_args(args: argparse.Namespace, extra: dict[str, Any] | None = 
         overrides["CLOSESPIDER_PAGECOUNT"] = args.max_pages
     if args.contact:
         overrides["ARCHIVER_CONTACT"] = args.contact
-        overrides["USER_AGENT"] = f"archiver/{__version__} (+{args.contact})"
+    if getattr(args, "jobdir", None):
+        overrides["JOBDIR"] = args.jobdir
+    if getattr(args, "refetch", False):
+        overrides["SEEN_REFETCH"] = True
+    if getattr(args, "revisit", 0):
+        overrides["SEEN_REVISIT_DAYS"] = args.revisit
     overrides.update(extra or {})
     for item in args.set:
         name, sep, value = item.partition("=")
@@ -44,9 +59,32 @@ def settings_from_args(args: argparse.Namespace, extra: dict[str, Any] | None = 
     return overrides
 
 
+def spider_arguments(args: argparse.Namespace) -> dict[str, Any]:
+    """The news spider's arguments; the sites file is checked here so mistakes fail before crawling."""
+    from archiver.sites import SitesFileError, load_sites
+
+    if not args.urls and not args.sites:
+        raise SystemExit("archiver crawl: give start URLs or --sites FILE")
+    if args.site and not args.sites:
+        raise SystemExit("archiver crawl: --site needs --sites FILE")
+    kwargs: dict[str, Any] = {}
+    if args.urls:
+        kwargs["urls"] = args.urls
+    if args.sites:
+        try:
+            load_sites(args.sites, only=args.site)
+        except SitesFileError as exc:
+            print(f"archiver crawl: {exc}", file=sys.stderr)
+            raise SystemExit(2) from None
+        kwargs["sites"] = args.sites
+        if args.site:
+            kwargs["site"] = ",".join(args.site)
+    return kwargs
+
+
 def run(args: argparse.Namespace) -> int:
     from archiver.runner import project_settings, run_crawl
 
-    report = run_crawl({"urls": args.urls}, project_settings(settings_from_args(args)))
+    report = run_crawl(spider_arguments(args), project_settings(settings_from_args(args)))
     print(report.summary())
     return 0 if report.errors == 0 else 1

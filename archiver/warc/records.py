@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import http
 import io
-from datetime import datetime, timezone
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from warcio.recordbuilder import RecordBuilder
-from warcio.statusandheaders import StatusAndHeaders
 from warcio.recordloader import ArcWarcRecord
+from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 
 Headers = list[tuple[str, str]]
+
+# The TLS certificate the server presented, as a metadata record about the response.
+CERTIFICATE_CONTENT_TYPE = "application/x-pem-file"
 
 
 class RawHeaders(StatusAndHeaders):  # type: ignore[misc]
@@ -41,14 +46,37 @@ class Exchange:
     protocol: str = "HTTP/1.1"
     reason: str | None = None
     ip_address: str | None = None
-    truncated: str | None = None  # WARC-Truncated reason: length, time, disconnect
+    truncated: str | None = None  # WARC-Truncated reason: length, time, disconnect, unspecified
+    certificate_pem: bytes | None = None  # the server's TLS certificate, PEM
     warc_date: str = field(default_factory=lambda: warc_date_now())
     extra_warc_headers: dict[str, str] = field(default_factory=dict)
+
+    def header(self, name: str) -> str | None:
+        """The first response header called ``name`` (any case), or None."""
+        name = name.lower()
+        return next((value for key, value in self.response_headers if key.lower() == name), None)
+
+
+@dataclass(frozen=True)
+class Original:
+    """Where a payload was first stored: what a revisit record refers to."""
+
+    record_id: str
+    uri: str
+    date: str  # WARC-Date of the original response record
+    filename: str  # relative to the archive folder
+    offset: int
+    length: int
 
 
 def warc_date_now() -> str:
     """The current time as a WARC/1.1 date, with microseconds."""
     return datetime_to_iso_date(datetime.now(timezone.utc).replace(tzinfo=None), use_micros=True)
+
+
+def payload_digest(body: bytes) -> str:
+    """``sha1:<base32>``, the form warcio and the CDXJ indexes use."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
 
 
 def status_line(status: int, reason: str | None) -> str:
@@ -75,43 +103,119 @@ def request_target(url: str) -> str:
     return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
-def build_exchange_records(builder: RecordBuilder, exchange: Exchange) -> tuple[ArcWarcRecord, ArcWarcRecord]:
-    """Return the (response, request) records of one exchange, sharing one WARC-Date."""
-    date = exchange.warc_date
-    protocol = http_protocol(exchange.protocol)
-    response_warc = {"WARC-Date": date}
+def _response_warc_headers(exchange: Exchange, protocol: str) -> dict[str, str]:
+    headers = {"WARC-Date": exchange.warc_date}
     if exchange.ip_address:
-        response_warc["WARC-IP-Address"] = exchange.ip_address
+        headers["WARC-IP-Address"] = exchange.ip_address
     if protocol == "HTTP/2":
-        response_warc["WARC-Protocol"] = "h2"
-    if exchange.truncated:
-        response_warc["WARC-Truncated"] = exchange.truncated
-    response_warc.update(exchange.extra_warc_headers)
-    response_http = RawHeaders(
-        status_line(exchange.status, exchange.reason), exchange.response_headers, protocol=protocol
-    )
-    response = builder.create_warc_record(
-        exchange.url,
-        "response",
-        payload=io.BytesIO(exchange.response_body),
-        length=len(exchange.response_body),
-        http_headers=response_http,
-        warc_headers_dict=response_warc,
-    )
+        headers["WARC-Protocol"] = "h2"
+    headers.update(exchange.extra_warc_headers)
+    return headers
+
+
+def _response_http_headers(exchange: Exchange, protocol: str) -> RawHeaders:
+    return RawHeaders(status_line(exchange.status, exchange.reason), exchange.response_headers, protocol=protocol)
+
+
+def _request_record(builder: RecordBuilder, exchange: Exchange, protocol: str, concurrent_to: str) -> ArcWarcRecord:
     request_http = RawHeaders(
         f"{exchange.method} {request_target(exchange.url)} {protocol}",
         exchange.request_headers,
         is_http_request=True,
     )
-    request = builder.create_warc_record(
+    return builder.create_warc_record(
         exchange.url,
         "request",
         payload=io.BytesIO(exchange.request_body),
         length=len(exchange.request_body),
         http_headers=request_http,
-        warc_headers_dict={
-            "WARC-Date": date,
-            "WARC-Concurrent-To": response.rec_headers.get_header("WARC-Record-ID"),
-        },
+        warc_headers_dict={"WARC-Date": exchange.warc_date, "WARC-Concurrent-To": concurrent_to},
     )
+
+
+def build_exchange_records(
+    builder: RecordBuilder, exchange: Exchange, digest: str | None = None
+) -> tuple[ArcWarcRecord, ArcWarcRecord]:
+    """Return the (response, request) records of one exchange, sharing one WARC-Date."""
+    protocol = http_protocol(exchange.protocol)
+    warc_headers = _response_warc_headers(exchange, protocol)
+    if exchange.truncated:
+        warc_headers["WARC-Truncated"] = exchange.truncated
+    # Given, warcio does not hash the body a second time.
+    warc_headers["WARC-Payload-Digest"] = digest or payload_digest(exchange.response_body)
+    response = builder.create_warc_record(
+        exchange.url,
+        "response",
+        payload=io.BytesIO(exchange.response_body),
+        length=len(exchange.response_body),
+        http_headers=_response_http_headers(exchange, protocol),
+        warc_headers_dict=warc_headers,
+    )
+    request = _request_record(builder, exchange, protocol, response.rec_headers.get_header("WARC-Record-ID"))
     return response, request
+
+
+def build_revisit_records(
+    builder: RecordBuilder, exchange: Exchange, digest: str, original: Original
+) -> tuple[ArcWarcRecord, ArcWarcRecord]:
+    """Return the (revisit, request) records of a fetch whose payload ``original`` already holds.
+
+    WARC/1.1 identical-payload-digest profile: the HTTP headers of this fetch are
+    kept, the payload is left out (``WARC-Truncated: length``).
+    """
+    protocol = http_protocol(exchange.protocol)
+    warc_headers = _response_warc_headers(exchange, protocol)
+    warc_headers["WARC-Refers-To"] = original.record_id
+    warc_headers["WARC-Truncated"] = "length"
+    revisit = builder.create_revisit_record(
+        exchange.url,
+        digest,
+        original.uri,
+        original.date,
+        http_headers=_response_http_headers(exchange, protocol),
+        warc_headers_dict=warc_headers,
+    )
+    request = _request_record(builder, exchange, protocol, revisit.rec_headers.get_header("WARC-Record-ID"))
+    return revisit, request
+
+
+def build_certificate_record(builder: RecordBuilder, exchange: Exchange, refers_to: str) -> ArcWarcRecord:
+    """A ``metadata`` record holding the server's TLS certificate (PEM) for the record ``refers_to``."""
+    pem = exchange.certificate_pem or b""
+    return builder.create_warc_record(
+        exchange.url,
+        "metadata",
+        payload=io.BytesIO(pem),
+        length=len(pem),
+        warc_content_type=CERTIFICATE_CONTENT_TYPE,
+        warc_headers_dict={"WARC-Date": exchange.warc_date, "WARC-Refers-To": refers_to},
+    )
+
+
+# A 304 to a conditional request: the server says the earlier capture is still current.
+SERVER_NOT_MODIFIED_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+
+
+def build_not_modified_records(
+    builder: RecordBuilder, exchange: Exchange, refers_to_uri: str, refers_to_date: str,
+    refers_to: str | None = None,
+) -> tuple[ArcWarcRecord, ArcWarcRecord]:
+    """Return the (revisit, request) records of a 304 answer to a conditional request.
+
+    WARC/1.1 server-not-modified profile: the 304's HTTP headers are kept (it has no
+    payload), and the earlier capture is named by target URI and date, and by record id
+    when it is known.
+    """
+    protocol = http_protocol(exchange.protocol)
+    warc_headers = _response_warc_headers(exchange, protocol)
+    if refers_to:
+        warc_headers["WARC-Refers-To"] = refers_to
+    warc_headers["WARC-Refers-To-Target-URI"] = refers_to_uri
+    warc_headers["WARC-Refers-To-Date"] = refers_to_date
+    warc_headers["WARC-Profile"] = SERVER_NOT_MODIFIED_PROFILE
+    revisit = builder.create_warc_record(
+        exchange.url, "revisit", http_headers=_response_http_headers(exchange, protocol),
+        warc_headers_dict=warc_headers,
+    )
+    request = _request_record(builder, exchange, protocol, revisit.rec_headers.get_header("WARC-Record-ID"))
+    return revisit, request

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import logging
 import os
 import re
@@ -21,6 +23,9 @@ from archiver.warc.records import Exchange, build_exchange_records
 logger = logging.getLogger(__name__)
 
 OPEN_SUFFIX = ".open"
+WARC_TYPE = re.compile(rb"\r\nWARC-Type: *([a-z]+)", re.IGNORECASE)
+# Records that start a fetch's group and are whole only once its request record follows.
+GROUP_OPENERS = {b"response", b"revisit", b"metadata"}
 WARC_SUFFIX = ".warc.gz"
 
 
@@ -162,9 +167,14 @@ class RotatingWarcWriter:
             return
         self.directory.mkdir(parents=True, exist_ok=True)
         name = self._next_name()
+        # Two writers of one process can start in the same millisecond: never reuse a closed file's name.
+        while (self.directory / name).exists() or (self.directory / (name + OPEN_SUFFIX)).exists():
+            name = self._next_name()
         self._path = self.directory / (name + OPEN_SUFFIX)
         # "xb": a name clash must fail loudly, never overwrite another file.
         self._raw = open(self._path, "xb")
+        # Held while the file is written: recovery in another process leaves a locked file alone.
+        fcntl.flock(self._raw.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         self._stream = GzipMemberStream(self._raw, self.gzip_level)
         self._warc = WARCWriter(self._stream, gzip=False, warc_version=self.warc_version)
         info = self._warc.create_warcinfo_record(name, self.warcinfo)
@@ -173,11 +183,12 @@ class RotatingWarcWriter:
         logger.debug("Opened WARC file %s", self._path)
 
 
-def iter_member_ends(fh: BinaryIO, chunk_size: int = 1 << 16) -> Iterator[int]:
-    """Yield the end offset of every complete gzip member in ``fh``; stop at the first broken one."""
+def iter_members(fh: BinaryIO, chunk_size: int = 1 << 16, head_size: int = 512) -> Iterator[tuple[int, bytes]]:
+    """Yield (end offset, first decompressed bytes) of every complete gzip member; stop at the first broken one."""
     pos = 0
     fh.seek(0)
     pending = b""
+    head = b""
     decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
     while True:
         data = pending or fh.read(chunk_size)
@@ -185,8 +196,9 @@ def iter_member_ends(fh: BinaryIO, chunk_size: int = 1 << 16) -> Iterator[int]:
         if not data:
             return
         try:
-            # Output is discarded; max_length bounds memory on a decompression bomb.
-            decompressor.decompress(data, chunk_size)
+            # max_length bounds memory on a decompression bomb; only the head is kept.
+            output = decompressor.decompress(data, chunk_size)
+            head += output[: head_size - len(head)]
             while decompressor.unconsumed_tail and not decompressor.eof:
                 decompressor.decompress(decompressor.unconsumed_tail, chunk_size)
         except zlib.error:
@@ -194,31 +206,75 @@ def iter_member_ends(fh: BinaryIO, chunk_size: int = 1 << 16) -> Iterator[int]:
         if decompressor.eof:
             consumed = len(data) - len(decompressor.unused_data)
             pos += consumed
-            yield pos
-            pending = decompressor.unused_data
+            yield pos, head
+            pending, head = decompressor.unused_data, b""
             decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
         else:
             pos += len(data)
 
 
+def iter_member_ends(fh: BinaryIO, chunk_size: int = 1 << 16) -> Iterator[int]:
+    """Yield the end offset of every complete gzip member in ``fh``; stop at the first broken one."""
+    return (end for end, _ in iter_members(fh, chunk_size))
+
+
+def last_whole_fetch_end(fh: BinaryIO) -> int:
+    """Where the last whole fetch ends: the end of its request record.
+
+    The store writes a fetch as capture (response or revisit), metadata, then
+    request; a kill between them leaves a capture without its request, which
+    recovery cuts too (its fetch never finished: nothing points at it yet).
+    """
+    safe_end = 0
+    for end, head in iter_members(fh):
+        match = WARC_TYPE.search(head)
+        if not match or match.group(1) not in GROUP_OPENERS:
+            safe_end = end
+    return safe_end
+
+
+def _locked_by_a_live_writer(fh: BinaryIO) -> bool:
+    try:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as error:
+        if error.errno in (errno.EAGAIN, errno.EACCES):
+            return True
+        raise
+    return False
+
+
 def recover_open_files(directory: Path) -> list[Path]:
-    """Close WARC files a killed crawl left ``*.open``: cut them to their last whole record."""
+    """Close WARC files a killed crawl left ``*.open``: cut them to their last whole record.
+
+    A file still locked by its writer (another crawl running into the same
+    archive) is left alone. Returns the recovered files under their final names.
+    """
     recovered = []
     for path in sorted(Path(directory).glob(f"*{WARC_SUFFIX}{OPEN_SUFFIX}")):
-        with open(path, "r+b") as fh:
-            last_end = 0
-            for last_end in iter_member_ends(fh):
-                pass
+        try:
+            fh = open(path, "r+b")
+        except FileNotFoundError:
+            continue  # another process recovered it first
+        with fh:
+            if _locked_by_a_live_writer(fh):
+                logger.info("Leaving %s alone: another crawl is writing it", path)
+                continue
+            if not path.exists():
+                continue  # recovered by another process while we waited for the lock
+            last_end = last_whole_fetch_end(fh)
             size = fh.seek(0, os.SEEK_END)
             if last_end < size:
-                logger.warning("Cutting %s from %d to %d bytes (partial last record)", path, size, last_end)
+                logger.warning("Cutting %s from %d to %d bytes (the fetch being written was cut)", path, size,
+                               last_end)
                 fh.truncate(last_end)
             fh.flush()
             os.fsync(fh.fileno())
-        final = path.with_name(path.name[: -len(OPEN_SUFFIX)])
+            final = path.with_name(path.name[: -len(OPEN_SUFFIX)])
+            # Renamed while still locked, so no other recovery races us for it.
+            if last_end:
+                os.replace(path, final)
         if last_end == 0:
-            path.unlink()  # nothing whole in it, not even the warcinfo record
+            path.unlink(missing_ok=True)  # nothing whole in it, not even the warcinfo record
             continue
-        os.replace(path, final)
         recovered.append(final)
     return recovered

@@ -1,0 +1,88 @@
+"""``archiver reextract [--archive DIR | WARC...] --out DIR``: extract again from archived responses, offline."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "reextract", help="run extraction again over the archived responses (no network)",
+        description="Re-run extraction over the response records of WARC files and write new article records "
+                    "(same schema, same WARC pointers) to a new file in --out.")
+    parser.add_argument("warcs", nargs="*", type=Path, metavar="WARC",
+                        help="WARC files to read (default: every closed file in <archive>/warc)")
+    parser.add_argument("--archive", type=Path,
+                        help="archive folder: its WARC files, its records (for the fields only the crawl knows) "
+                             "and the folder WARC pointers are relative to")
+    parser.add_argument("--records", type=Path, action="append", default=[], metavar="PATH",
+                        help="existing records to carry crawl-only fields from (default: <archive>/articles)")
+    parser.add_argument("--out", type=Path, required=True, help="folder for the new records file")
+    parser.add_argument("--since-version", metavar="V",
+                        help="keep records made by extractor version V or newer as they are; re-do the rest")
+    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                        help="progress bar on stderr (default: only when stderr is a terminal)")
+    parser.set_defaults(func=run)
+
+
+def fail(message: str) -> int:
+    print(f"archiver reextract: {message}", file=sys.stderr)
+    return 1
+
+
+def run(args: argparse.Namespace) -> int:
+    from archiver.datasets.progress import Progress
+    from archiver.datasets.reextract import Reextractor, parse_version
+    from archiver.datasets.source import RecordFiles, SourceError
+    from archiver.datasets.warc_responses import find_warc_files
+
+    if not args.warcs and args.archive is None:
+        return fail("give --archive DIR or WARC files")
+    if args.archive is not None and not args.archive.is_dir():
+        return fail(f"no such archive folder: {args.archive}")
+    still_open: list[Path] = []
+    warcs = list(args.warcs)
+    if not warcs:
+        warcs, still_open = find_warc_files(args.archive)
+        if not warcs:
+            return fail(f"no WARC files in {args.archive / 'warc'}")
+    for path in warcs:
+        if not path.is_file():
+            return fail(f"no such WARC file: {path}")
+    since = None
+    if args.since_version:
+        since = parse_version(args.since_version)
+        if since is None:
+            return fail(f"--since-version: not a version number: {args.since_version!r}")
+    existing = None
+    if args.records or (args.archive is not None and (args.archive / "articles").is_dir()):
+        try:
+            existing = RecordFiles.locate(args.archive, args.records)
+        except SourceError as error:
+            return fail(str(error))
+    if since is not None and existing is None:
+        return fail("--since-version needs the existing records (--archive DIR or --records PATH)")
+    progress = Progress(sum(p.stat().st_size for p in warcs), enabled=Progress.wanted(args.progress))
+    report = Reextractor(warcs, args.archive, args.out, existing, since, progress).run()
+    skipped = ", ".join(f"{reason} {count:,}" for reason, count in sorted(report.skipped.items())) or "none"
+    lines = [
+        f"WARC files      {report.warc_files} ({report.warc_bytes / 1024:.1f} KiB)"
+        + (f"; {len(still_open)} still open (.open) left out" if still_open else ""),
+        f"responses       {report.responses:,}; revisits {report.revisits_resolved:,} resolved, "
+        f"{report.revisits_unresolved:,} unresolved",
+        f"articles        {report.written:,} written to {report.out}",
+        f"  re-extracted  {report.carried:,} (crawl-only fields carried over from the existing record)",
+        f"  new           {report.new:,} (no existing record)",
+        f"  kept          {report.kept:,} (extractor {args.since_version} or newer, copied as they were)"
+        if since else None,
+        f"  no longer     {report.dropped:,} existing records whose page is not an article now"
+        if existing else None,
+        f"  missing       {report.missing:,} existing records whose response was not read" if existing else None,
+        f"not articles    {skipped}",
+        f"time            {report.seconds:.1f} s",
+    ]
+    lines += [f"error           {message}" for message in report.file_errors]
+    print("\n".join(line for line in lines if line is not None))
+    return 1 if report.file_errors else 0

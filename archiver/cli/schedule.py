@@ -1,0 +1,96 @@
+"""``archiver schedule --sites sites.toml``: crawl every site when it is due, in a loop or once (cron)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+
+POLL_SECONDS = 5.0  # how often the loop looks at running crawls and the clock
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "schedule", help="crawl the sites of a sites file whenever each is due",
+        description="Crawl every site of a sites file when its interval has passed since its last crawl "
+        "started; one crawl process per site, resumed if it was stopped or killed.")
+    parser.add_argument("--sites", required=True, metavar="FILE", help="sites file (TOML)")
+    parser.add_argument("--site", action="append", default=[], metavar="NAME",
+                        help="schedule only this site (repeatable)")
+    parser.add_argument("--archive", default="archive", help="archive folder (default: ./archive)")
+    parser.add_argument("--once", action="store_true",
+                        help="crawl the sites that are due, wait for them, and exit (for cron and systemd timers)")
+    parser.add_argument("--jobs", type=int, default=2, help="sites crawled at the same time (default: 2)")
+    parser.add_argument("--contact", help="e-mail or URL for site owners, added to the User-Agent")
+    parser.add_argument("--max-pages", type=int, default=0, help="stop each crawl after this many responses")
+    parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a Scrapy setting of every crawl (repeatable)")
+    parser.add_argument("--log-level", default="INFO", help="log level of the crawls (default: INFO)")
+    parser.set_defaults(func=run)
+
+
+def crawl_arguments(args: argparse.Namespace) -> list[str]:
+    out = ["--log-level", args.log_level]
+    if args.contact:
+        out += ["--contact", args.contact]
+    if args.max_pages:
+        out += ["--max-pages", str(args.max_pages)]
+    for item in args.set:
+        out += ["-s", item]
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    from archiver.scheduler import Scheduler, next_due
+    from archiver.sites import SitesFileError, load_sites
+
+    logging.basicConfig(format="%(asctime)s schedule: %(message)s", level=logging.INFO, stream=sys.stdout)
+    log = logging.getLogger("archiver.scheduler")
+    try:
+        sites = load_sites(args.sites, only=args.site)
+    except SitesFileError as exc:
+        print(f"archiver schedule: {exc}", file=sys.stderr)
+        return 2
+    archive = Path(args.archive)
+    scheduler = Scheduler(Path(args.sites).resolve(), archive, crawl_arguments(args), jobs=args.jobs)
+
+    if args.once:
+        failed, crawled = 0, set()
+        while True:
+            pending = [s for s in sites if s.name not in crawled | scheduler.locked]
+            crawled.update(scheduler.start_due(pending))
+            failed += sum(1 for _, code in scheduler.reap() if code)
+            if not scheduler.running:
+                break
+            time.sleep(0.2)
+        if not crawled and not scheduler.locked:
+            log.info("no site is due")
+        return 1 if failed else 0
+
+    stopping = False
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log.info("%d site(s) from %s; archive %s", len(sites), args.sites, archive)
+    while not stopping:
+        try:  # edits to the sites file take effect without a restart
+            sites = load_sites(args.sites, only=args.site)
+        except SitesFileError as exc:
+            log.error("sites file not reloaded, keeping the previous one: %s", exc)
+        scheduler.reap()
+        scheduler.start_due(sites)
+        wait = max(0.2, min(POLL_SECONDS, next_due(sites, scheduler.state.load()) - time.time()))
+        deadline = time.monotonic() + wait
+        while not stopping and time.monotonic() < deadline:
+            time.sleep(0.2)
+    log.info("stopping: running crawls are asked to stop and will resume next time")
+    scheduler.stop()
+    return 0

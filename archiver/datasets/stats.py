@@ -1,0 +1,140 @@
+"""``archiver stats``: the numbers a curator checks before publishing a dataset from an archive."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from archiver.datasets.progress import Progress
+from archiver.datasets.select import Filters, Selection
+from archiver.datasets.source import RecordFiles
+from archiver.datasets.summary import Summary
+from archiver.datasets.warc_responses import find_warc_files
+
+
+@dataclass
+class WarcFiles:
+    closed: int = 0
+    still_open: int = 0
+    bytes: int = 0
+    empty: int = 0  # files of zero bytes
+
+    @classmethod
+    def of(cls, archive: Path) -> WarcFiles:
+        closed, still_open = find_warc_files(archive)
+        sizes = [p.stat().st_size for p in closed + still_open]
+        return cls(len(closed), len(still_open), sum(sizes), sum(1 for s in sizes if s == 0))
+
+
+@dataclass
+class ArchiveStats:
+    archive: Path | None
+    record_files: int
+    records_read: int
+    unreadable: int
+    matched: int
+    all_versions: bool
+    filters: list[str]
+    summary: Summary
+    articles_with_versions: int
+    duplicate_bodies: int
+    no_pointer: int
+    dangling_pointers: int  # records whose WARC file is not in the archive
+    warc: WarcFiles | None = None
+    checked_pointers: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "archive": str(self.archive) if self.archive else None,
+            "record_files": self.record_files,
+            "records_read": self.records_read,
+            "unreadable_lines": self.unreadable,
+            "matched": self.matched,
+            "selection": "all versions" if self.all_versions else "latest version per canonical URL",
+            "filters": self.filters,
+            "articles": self.summary.records,
+            "articles_with_several_versions": self.articles_with_versions,
+            "duplicate_bodies": self.duplicate_bodies,
+            "records_without_warc_pointer": self.no_pointer,
+            "records_pointing_at_missing_warc": self.dangling_pointers if self.checked_pointers else None,
+            "warc": None if self.warc is None else {
+                "files": self.warc.closed, "open_files": self.warc.still_open,
+                "bytes": self.warc.bytes, "empty_files": self.warc.empty},
+            **self.summary.as_dict(),
+        }
+
+
+def collect(archive: Path | None, records: list[Path], filters: Filters, *, all_versions: bool = False,
+            progress: Progress | None = None) -> ArchiveStats:
+    files = RecordFiles.locate(archive, records)
+    summary = Summary()
+    no_pointer = dangling = 0
+    exists: dict[str, bool] = {}  # one entry per WARC file name
+    progress = progress or Progress(0, enabled=False)
+    progress.total = max(files.total_bytes, 1)
+    with Selection(files, filters, all_versions, progress) as selection:
+        for record in selection:
+            summary.add(record)
+            pointer = record.get("warc")
+            if not isinstance(pointer, dict) or not isinstance(pointer.get("filename"), str):
+                no_pointer += 1
+            elif archive is not None:
+                name = pointer["filename"]
+                if name not in exists:
+                    exists[name] = (archive / name).is_file()
+                dangling += not exists[name]
+        with_versions = selection.index.keys_with_versions()
+        duplicates = selection.index.duplicate_bodies()
+        return ArchiveStats(
+            archive=archive, record_files=len(files.paths), records_read=selection.records_read,
+            unreadable=files.unreadable, matched=selection.matched, all_versions=all_versions,
+            filters=filters.describe(), summary=summary, articles_with_versions=with_versions,
+            duplicate_bodies=duplicates, no_pointer=no_pointer, dangling_pointers=dangling,
+            warc=WarcFiles.of(archive) if archive is not None else None, checked_pointers=archive is not None,
+        )
+
+
+def _block(title: str, items: dict[str, int]) -> list[str]:
+    if not items:
+        return [title, "  (none)"]
+    width = max(len(k) for k in items)
+    return [title, *(f"  {k:<{width}}  {v:>8,}" for k, v in items.items())]
+
+
+def render_text(stats: ArchiveStats) -> str:
+    s = stats.summary
+    selection = "every version" if stats.all_versions else "latest version per canonical URL"
+    lines = [
+        f"archive           {stats.archive or '-'}",
+        f"record files      {stats.record_files:,} ({stats.records_read:,} records, "
+        f"{stats.unreadable:,} unreadable lines)",
+    ]
+    if stats.filters:
+        lines.append(f"filters           {'; '.join(stats.filters)} ({stats.matched:,} records match)")
+    lines += [
+        f"articles          {s.records:,} ({selection}); {stats.articles_with_versions:,} with several versions",
+        f"published         {s.published_first or '?'} to {s.published_last or '?'}",
+        f"fetched           {s.fetched_first or '?'} to {s.fetched_last or '?'}",
+    ]
+    if stats.warc is not None:
+        w = stats.warc
+        lines.append(f"WARC files        {w.closed:,} ({w.bytes / 2**20:,.1f} MiB)"
+                     + (f"; {w.still_open:,} still open" if w.still_open else "")
+                     + (f"; {w.empty:,} empty" if w.empty else ""))
+    lines += ["", "checks"]
+    checks = {**{k.replace("_", " "): v for k, v in s.quality().items()},
+              "duplicate bodies (other URL)": stats.duplicate_bodies,
+              "no WARC pointer": stats.no_pointer}
+    if stats.checked_pointers:
+        checks["WARC file missing"] = stats.dangling_pointers
+    width = max(len(k) for k in checks)
+    lines += [f"  {k:<{width}}  {v:>8,}" for k, v in checks.items()]
+    lines += ["", *_block("per site", dict(s.sites.most_common())),
+              "", *_block("per language", dict(s.languages.most_common())),
+              "", *_block("per fetch day", dict(sorted(s.fetch_days.items()))),
+              "", *_block("per month published", s.published_months()),
+              "", *_block("schema versions", dict(s.schema_versions.most_common())),
+              "", *_block("extractor versions", dict(s.extractor_versions.most_common()))]
+    return "\n".join(lines)

@@ -1,0 +1,109 @@
+"""Running counts over records: what the dataset card and ``archiver stats`` report.
+
+Memory grows with the number of distinct sites, languages, days and versions, never
+with the number of records.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from archiver.datasets.select import parse_moment, site_of
+
+NONE = "(none)"
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+@dataclass
+class Summary:
+    records: int = 0
+    sites: Counter[str] = field(default_factory=Counter)
+    languages: Counter[str] = field(default_factory=Counter)
+    fetch_days: Counter[str] = field(default_factory=Counter)
+    published_days: Counter[str] = field(default_factory=Counter)
+    schema_versions: Counter[str] = field(default_factory=Counter)
+    extractor_versions: Counter[str] = field(default_factory=Counter)
+    published_first: str | None = None
+    published_last: str | None = None
+    fetched_first: str | None = None
+    fetched_last: str | None = None
+    # Quality: what a curator checks before publishing.
+    empty_body: int = 0
+    short_body: int = 0  # under SHORT_BODY characters
+    truncated: int = 0
+    paywalled: int = 0
+    no_headline: int = 0
+    no_published: int = 0
+    no_language: int = 0
+    no_authors: int = 0
+    body_chars: int = 0
+
+    SHORT_BODY = 200
+
+    def add(self, record: dict[str, Any]) -> None:
+        self.records += 1
+        self.sites[site_of(record.get("url")) or NONE] += 1
+        language = _text(record.get("language")).lower()
+        self.languages[language or NONE] += 1
+        self.schema_versions[_text(record.get("schema_version")) or NONE] += 1
+        self.extractor_versions[_text(record.get("extractor_version")) or NONE] += 1
+        fetched = parse_moment(record.get("fetched_at"))
+        if fetched:
+            day = fetched.strftime("%Y-%m-%d")
+            self.fetch_days[day] += 1
+            self.fetched_first = min(self.fetched_first or day, day)
+            self.fetched_last = max(self.fetched_last or day, day)
+        published = _text(record.get("published"))[:10]
+        if published and parse_moment(published):
+            self.published_days[published] += 1
+            self.published_first = min(self.published_first or published, published)
+            self.published_last = max(self.published_last or published, published)
+        else:
+            self.no_published += 1
+        body = _text(record.get("body"))
+        self.body_chars += len(body)
+        self.empty_body += not body
+        self.short_body += 0 < len(body) < self.SHORT_BODY
+        self.truncated += record.get("truncated") is True
+        self.paywalled += record.get("paywalled") is True
+        self.no_headline += not _text(record.get("headline"))
+        self.no_language += not language
+        self.no_authors += not record.get("authors")
+
+    def published_months(self) -> dict[str, int]:
+        months: Counter[str] = Counter()
+        for day, count in self.published_days.items():
+            months[day[:7]] += count
+        return dict(sorted(months.items()))
+
+    def quality(self) -> dict[str, int]:
+        return {
+            "empty_body": self.empty_body,
+            f"short_body_under_{self.SHORT_BODY}_chars": self.short_body,
+            "truncated": self.truncated,
+            "paywalled": self.paywalled,
+            "no_headline": self.no_headline,
+            "no_published_date": self.no_published,
+            "no_language": self.no_language,
+            "no_authors": self.no_authors,
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "records": self.records,
+            "sites": dict(self.sites.most_common()),
+            "languages": dict(self.languages.most_common()),
+            "per_fetch_day": dict(sorted(self.fetch_days.items())),
+            "per_published_day": dict(sorted(self.published_days.items())),
+            "published": {"first": self.published_first, "last": self.published_last},
+            "fetched": {"first": self.fetched_first, "last": self.fetched_last},
+            "schema_versions": dict(self.schema_versions.most_common()),
+            "extractor_versions": dict(self.extractor_versions.most_common()),
+            "body_chars": self.body_chars,
+            "quality": self.quality(),
+        }

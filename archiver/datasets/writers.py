@@ -1,0 +1,229 @@
+"""Output formats: JSON Lines, CSV, Parquet, and sharded Parquet for a Hugging Face dataset.
+
+Each writer takes rows already normalised to the export columns, writes to a
+``*.partial`` file beside the target and renames it on ``close()``, so an export
+that fails or is interrupted never leaves a file that looks finished.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import importlib
+import io
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import IO, Any
+
+from archiver.datasets.columns import Column, arrow_converter, arrow_schema, csv_cell
+
+logger = logging.getLogger(__name__)
+
+PARTIAL = ".partial"
+# Rows per Parquet row group, and a cap on the bytes a row group buffers before it is written.
+ROW_GROUP_ROWS = 1000
+ROW_GROUP_BYTES = 64 * 1024**2
+
+
+class ExportError(Exception):
+    """An export cannot run as asked; the message is meant for the user."""
+
+
+def require_pyarrow() -> None:
+    try:
+        importlib.import_module("pyarrow.parquet")
+    except ImportError:
+        raise ExportError("Parquet output needs pyarrow: pip install 'archiver[datasets]'") from None
+
+
+def _partial(path: Path) -> Path:
+    return path.with_name(path.name + PARTIAL)
+
+
+class _TextFileWriter:
+    """Common part of the JSON Lines and CSV writers: partial file, optional gzip, or stdout."""
+
+    def __init__(self, path: Path | None, *, compress: bool) -> None:
+        self.path = path
+        self.rows = 0
+        self._raw: IO[bytes] | None = None
+        if path is None:
+            self.stream: IO[str] = sys.stdout
+            return
+        self._raw = open(_partial(path), "wb")
+        binary: IO[bytes] = gzip.GzipFile(path.name, "wb", fileobj=self._raw, mtime=0) if compress else self._raw
+        self.stream = io.TextIOWrapper(binary, encoding="utf-8", newline="")
+
+    def close(self) -> list[Path]:
+        self.stream.flush()
+        if self.path is None:
+            return []
+        self.stream.close()  # closes the gzip member too
+        if self._raw is not None and not self._raw.closed:
+            self._raw.close()
+        os.replace(_partial(self.path), self.path)
+        return [self.path]
+
+    def abort(self) -> None:
+        if self.path is None:
+            return
+        try:
+            self.stream.close()
+            if self._raw is not None:
+                self._raw.close()
+        finally:
+            _partial(self.path).unlink(missing_ok=True)
+
+
+class JsonlWriter(_TextFileWriter):
+    """One JSON object per line, keys in schema order (gzip on request)."""
+
+    def write(self, row: dict[str, Any]) -> None:
+        self.stream.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
+        self.rows += 1
+
+
+class CsvWriter(_TextFileWriter):
+    """A header row of the columns; lists and objects as JSON text, null as an empty cell."""
+
+    def __init__(self, path: Path | None, columns: list[Column], *, compress: bool) -> None:
+        super().__init__(path, compress=compress)
+        self.names = [c.name for c in columns]
+        self._csv = csv.writer(self.stream, lineterminator="\n")
+        self._csv.writerow(self.names)
+
+    def write(self, row: dict[str, Any]) -> None:
+        self._csv.writerow([csv_cell(row[name]) for name in self.names])
+        self.rows += 1
+
+
+class ParquetWriter:
+    """Typed columns (lists, structs) from the schema, zstd, one row group per ``row_group_rows`` rows."""
+
+    def __init__(self, path: Path, columns: list[Column], *, row_group_rows: int = ROW_GROUP_ROWS) -> None:
+        require_pyarrow()
+        import pyarrow.parquet as pq
+
+        self.path = path
+        self.schema = arrow_schema(columns)
+        self.converters = [(c.name, arrow_converter(c.shape)) for c in columns]
+        self.row_group_rows = max(1, row_group_rows)
+        self.rows = 0
+        self.bad_rows = 0
+        self.arrow_bytes = 0  # size of the rows in memory, as Hugging Face counts a split's num_bytes
+        self._buffer: list[dict[str, Any]] = []
+        self._buffered_bytes = 0
+        self._writer = pq.ParquetWriter(_partial(path), self.schema, compression="zstd")
+
+    def write(self, row: dict[str, Any]) -> None:
+        self._buffer.append({name: convert(row.get(name)) for name, convert in self.converters})
+        body = row.get("body")
+        self._buffered_bytes += 1024 + (len(body) if isinstance(body, str) else 0)
+        if len(self._buffer) >= self.row_group_rows or self._buffered_bytes >= ROW_GROUP_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._buffer:
+            return
+        table = self._table(self._buffer)
+        self._buffer, self._buffered_bytes = [], 0
+        if table.num_rows:
+            self._writer.write_table(table)
+            self.rows += table.num_rows
+            self.arrow_bytes += table.nbytes
+
+    def _table(self, rows: list[dict[str, Any]]) -> Any:
+        import pyarrow as pa
+
+        try:
+            return pa.Table.from_pylist(rows, schema=self.schema)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
+            pass
+        # Some row does not fit its column types: keep the others, name the bad ones.
+        good = []
+        for row in rows:
+            try:
+                good.append(pa.Table.from_pylist([row], schema=self.schema))
+            except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as error:
+                self.bad_rows += 1
+                logger.warning("record %s does not fit the schema, skipped: %s", row.get("id") or row.get("url"), error)
+        return pa.concat_tables(good) if good else self.schema.empty_table()
+
+    @property
+    def file_size(self) -> int:
+        return _partial(self.path).stat().st_size
+
+    def close(self) -> list[Path]:
+        self.flush()
+        self._writer.close()
+        os.replace(_partial(self.path), self.path)
+        return [self.path]
+
+    def abort(self) -> None:
+        try:
+            self._writer.close()
+        finally:
+            _partial(self.path).unlink(missing_ok=True)
+
+
+class ShardedParquetWriter:
+    """``<dir>/train-00000-of-0000N.parquet``: a new shard once one reaches ``shard_bytes`` on disk."""
+
+    def __init__(self, directory: Path, columns: list[Column], *, shard_bytes: int,
+                 row_group_rows: int = ROW_GROUP_ROWS, split: str = "train") -> None:
+        require_pyarrow()
+        self.directory = directory
+        self.columns = columns
+        self.shard_bytes = shard_bytes
+        self.row_group_rows = row_group_rows
+        self.split = split
+        self.shards: list[ParquetWriter] = []
+        self.rows = 0
+        self._open()
+
+    @property
+    def bad_rows(self) -> int:
+        return sum(shard.bad_rows for shard in self.shards)
+
+    @property
+    def arrow_bytes(self) -> int:
+        return sum(shard.arrow_bytes for shard in self.shards)
+
+    def _open(self) -> None:
+        path = self.directory / f"{self.split}-{len(self.shards):05d}.parquet"
+        self.shards.append(ParquetWriter(path, self.columns, row_group_rows=self.row_group_rows))
+
+    def write(self, row: dict[str, Any]) -> None:
+        current = self.shards[-1]
+        before = current.rows
+        current.write(row)
+        if current.rows != before and current.file_size >= self.shard_bytes:
+            current.flush()
+            self.rows += current.rows
+            current.close()
+            self._open()
+
+    def close(self) -> list[Path]:
+        last = self.shards[-1]
+        last.close()
+        self.rows += last.rows
+        if last.rows == 0 and len(self.shards) > 1:
+            last.path.unlink()
+            self.shards.pop()
+        total = len(self.shards)
+        final = []
+        for number, shard in enumerate(self.shards):
+            name = self.directory / f"{self.split}-{number:05d}-of-{total:05d}.parquet"
+            os.replace(shard.path, name)
+            final.append(name)
+        return final
+
+    def abort(self) -> None:
+        for shard in self.shards:
+            if shard is self.shards[-1]:
+                shard.abort()
+            else:
+                shard.path.unlink(missing_ok=True)

@@ -1,0 +1,1 @@
+"""Finding article URLs: sitemaps, news sitemaps, feeds, and the URL clean-up that makes them dedup keys."""

@@ -1,0 +1,125 @@
+"""The CDXJ index beside the WARC files: ``<archive>/warc/index.cdxj``, sorted, merged crawl after crawl.
+
+Entries come from webrecorder's ``cdxj-indexer`` (the indexer behind pywb and
+py-wacz), so keys, fields and POST handling are exactly what pywb and
+ReplayWeb.page look up. File names in the index are relative to the index's
+folder, as in a WACZ package.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import heapq
+import io
+import json
+import logging
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cdxj_indexer.main import CDXJIndexer
+
+from archiver.warc.writer import WARC_SUFFIX
+
+logger = logging.getLogger(__name__)
+
+INDEX_FILENAME = "index.cdxj"
+LOCK_FILENAME = ".index.lock"
+# Records a replay tool looks up by URL. Requests are not captures; metadata
+# records (TLS certificates) describe a capture and are reached through it.
+INDEXED_RECORDS = "response,revisit"
+
+
+@dataclass(frozen=True)
+class CdxjEntry:
+    """One index line: SURT key, 14-digit timestamp and the JSON fields."""
+
+    urlkey: str
+    timestamp: str
+    fields: dict[str, Any]
+
+    @classmethod
+    def parse(cls, line: str) -> CdxjEntry:
+        urlkey, timestamp, data = line.rstrip("\n").split(" ", 2)
+        return cls(urlkey, timestamp, json.loads(data))
+
+
+@dataclass
+class IndexUpdate:
+    """What one ``update_index`` call did."""
+
+    path: Path
+    files_indexed: list[str] = field(default_factory=list)
+    entries_added: int = 0
+
+
+def index_lines(warc: Path) -> list[str]:
+    """Sorted CDXJ lines for one WARC file (file names as bare names)."""
+    out = io.StringIO()
+    CDXJIndexer(out, [str(warc)], post_append=True, sort=True, records=INDEXED_RECORDS).process_all()
+    return out.getvalue().splitlines(keepends=True)
+
+
+def read_entries(path: Path) -> Iterator[CdxjEntry]:
+    with open(path, encoding="utf-8") as lines:
+        for line in lines:
+            if line.strip():
+                yield CdxjEntry.parse(line)
+
+
+def indexed_filenames(path: Path) -> set[str]:
+    if not path.exists():
+        return set()
+    return {entry.fields.get("filename", "") for entry in read_entries(path)}
+
+
+def update_index(warc_dir: Path, only: Iterable[Path] | None = None) -> IndexUpdate:
+    """Add every closed WARC file in ``warc_dir`` that the index lacks, merging into ``index.cdxj``.
+
+    Safe with several crawls (or workers) finishing at once: the merge runs under
+    an exclusive lock, writes a new file and renames it over the old one, so a
+    reader always sees a whole, sorted index.
+    """
+    warc_dir = Path(warc_dir)
+    index = warc_dir / INDEX_FILENAME
+    update = IndexUpdate(index)
+    warc_dir.mkdir(parents=True, exist_ok=True)
+    with open(warc_dir / LOCK_FILENAME, "a") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        known = indexed_filenames(index)
+        candidates = sorted(only) if only is not None else sorted(warc_dir.glob(f"*{WARC_SUFFIX}"))
+        new_lines: list[str] = []
+        for warc in candidates:
+            if warc.name in known or not warc.exists():
+                continue
+            lines = index_lines(warc)
+            new_lines.extend(lines)
+            update.files_indexed.append(warc.name)
+        if not new_lines:
+            return update
+        new_lines.sort()
+        _merge_into(index, new_lines)
+        update.entries_added = len(new_lines)
+    logger.info("Indexed %d WARC file(s) into %s (%d entries)", len(update.files_indexed), index,
+                update.entries_added)
+    return update
+
+
+def _merge_into(index: Path, new_lines: list[str]) -> None:
+    temporary = index.with_name(index.name + ".tmp")
+    with open(temporary, "w", encoding="utf-8") as out:
+        if index.exists():
+            with open(index, encoding="utf-8") as old:
+                out.writelines(heapq.merge(old, new_lines))
+        else:
+            out.writelines(new_lines)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(temporary, index)
+    directory = os.open(index.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)

@@ -1,0 +1,118 @@
+"""Serve an archive with pywb, which lives in its own virtual environment (never the crawler's).
+
+pywb depends on brotlipy, whose ``brotli`` module shadows the Brotli package
+Scrapy decodes with, so the two cannot share one environment. The replay
+environment is the one named by ``ARCHIVER_PYWB_VENV``, or one created on
+first use in the user's cache folder from ``replay-requirements.txt``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from importlib.resources import files
+from pathlib import Path
+
+import platformdirs
+
+from archiver.warc.cdxj import INDEX_FILENAME
+
+ENV_VARIABLE = "ARCHIVER_PYWB_VENV"
+COLLECTION = "archive"
+STARTUP_TIMEOUT = 60.0
+READY_MARKER = ".archiver-ready"
+
+
+class ReplayError(Exception):
+    """pywb cannot be found, installed or started; the message says what to do."""
+
+
+def requirements() -> str:
+    return files("archiver.warc").joinpath("replay-requirements.txt").read_text(encoding="utf-8")
+
+
+def default_env_dir() -> Path:
+    """A cache folder per set of pinned requirements, so a new pin gets a fresh environment."""
+    pins = hashlib.sha256(requirements().encode()).hexdigest()[:10]
+    return Path(platformdirs.user_cache_dir("archiver")) / f"pywb-{pins}"
+
+
+def tool(env: Path, name: str) -> Path:
+    return env / "bin" / name
+
+
+def find_env(install: bool = True, log: object = print) -> Path:
+    """The replay environment: ``$ARCHIVER_PYWB_VENV``, else the cache one (created when ``install``)."""
+    named = os.environ.get(ENV_VARIABLE)
+    if named:
+        env = Path(named)
+        if not tool(env, "wayback").exists():
+            raise ReplayError(f"{ENV_VARIABLE}={named} has no bin/wayback: "
+                              f"create it with `python3 -m venv {named} && {named}/bin/pip install pywb`")
+        return env
+    env = default_env_dir()
+    if (env / READY_MARKER).exists():
+        return env
+    if not install:
+        raise ReplayError(f"no pywb environment at {env}; run `archiver replay --setup` or set {ENV_VARIABLE}")
+    log(f"installing pywb into {env} (once; its own environment, apart from the crawler's)")  # type: ignore[operator]
+    create_env(env)
+    return env
+
+
+def create_env(env: Path) -> None:
+    """``python -m venv`` plus the pinned requirements; marked ready only once pip succeeded."""
+    subprocess.run([sys.executable, "-m", "venv", "--clear", str(env)], check=True)
+    pins = env / "replay-requirements.txt"
+    pins.write_text(requirements(), encoding="utf-8")
+    if subprocess.run([str(tool(env, "pip")), "install", "--quiet", "-r", str(pins)]).returncode:
+        raise ReplayError(f"pip could not install pywb into {env}")
+    (env / READY_MARKER).write_text("ok\n", encoding="utf-8")
+
+
+def write_config(archive: Path, folder: Path) -> Path:
+    """A pywb config with one collection, ``archive``, reading the WARC folder and its CDXJ index."""
+    warc_dir = (archive / "warc").resolve()
+    config = folder / "config.yaml"
+    config.write_text(
+        "collections:\n"
+        f"  {COLLECTION}:\n"
+        f"    index_paths: {warc_dir / INDEX_FILENAME}\n"
+        f"    archive_paths: {warc_dir}/\n",
+        encoding="utf-8",
+    )
+    return config
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_pywb(env: Path, config_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    """Start pywb's ``wayback`` on 127.0.0.1:``port``; return once it accepts connections."""
+    log = open(config_dir / "pywb.log", "wb")
+    process = subprocess.Popen([str(tool(env, "wayback")), "--bind", "127.0.0.1", "--port", str(port)],
+                               cwd=config_dir, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise ReplayError(f"pywb exited with code {process.returncode}; see {config_dir / 'pywb.log'}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return process
+        except OSError:
+            time.sleep(0.2)
+    process.terminate()
+    raise ReplayError(f"pywb did not listen on port {port} within {STARTUP_TIMEOUT:.0f} s")
+
+
+def replay_url(base: str, url: str, warc_date: str | None, mode: str = "") -> str:
+    """``<base>/<14-digit timestamp><mode>/<url>``, the address of one capture in pywb."""
+    stamp = "".join(ch for ch in (warc_date or "") if ch.isdigit())[:14]
+    return f"{base}/{stamp}{mode}/{url}"

@@ -1,0 +1,336 @@
+"""Check an archive end to end: WARC files, records, references, article pointers and indexes."""
+
+from __future__ import annotations
+
+import io
+import json
+import zlib
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+from warcio.timeutils import iso_date_to_timestamp
+
+from archiver.warc.cdxj import INDEX_FILENAME, CdxjEntry
+from archiver.warc.digests import DIGESTS_FILENAME, SqliteDigestIndex
+from archiver.warc.writer import OPEN_SUFFIX, WARC_SUFFIX, iter_member_ends
+
+CAPTURES = ("response", "revisit")
+MAX_LISTED_FAULTS = 50
+
+
+@dataclass(frozen=True)
+class RecordInfo:
+    """What verification needs to remember of one record."""
+
+    filename: str  # relative to the archive folder
+    offset: int
+    length: int
+    type: str
+    record_id: str
+    uri: str
+    date: str
+    digest: str | None
+    concurrent_to: str | None
+    refers_to: str | None
+    refers_to_uri: str | None
+    refers_to_date: str | None
+    warcinfo_id: str | None
+
+
+@dataclass
+class VerifyReport:
+    """Counts and faults of one verification; ``ok`` when there is no fault."""
+
+    archive: Path
+    files: int = 0
+    open_files: int = 0
+    bytes: int = 0
+    members: int = 0
+    record_types: Counter[str] = field(default_factory=Counter)
+    digests_checked: int = 0
+    pairs: int = 0
+    references: int = 0
+    article_files: int = 0
+    articles: int = 0
+    index_entries: int = 0
+    digest_entries: int = 0
+    faults: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.faults
+
+    def fault(self, where: str, message: str) -> None:
+        self.faults.append(f"{where}: {message}")
+
+    def summary(self) -> str:
+        types = ", ".join(f"{n} {kind}" for kind, n in sorted(self.record_types.items()))
+        lines = [
+            f"archive         {self.archive}",
+            f"WARC files      {self.files} closed, {self.open_files} open ({self.bytes / 2**20:.1f} MiB)",
+            f"records         {sum(self.record_types.values())} in {self.members} gzip members ({types or 'none'})",
+            f"digests         {self.digests_checked} records' digests checked",
+            f"pairs           {self.pairs} captures with their request record",
+            f"references      {self.references} WARC-Refers-To resolved",
+            f"articles        {self.articles} records in {self.article_files} files, pointers checked",
+            f"CDXJ index      {self.index_entries} entries checked",
+            f"digest index    {self.digest_entries} entries checked",
+        ]
+        lines += [f"note            {note}" for note in self.notes]
+        lines.append(f"faults          {len(self.faults)}")
+        lines += [f"  {fault}" for fault in self.faults[:MAX_LISTED_FAULTS]]
+        if len(self.faults) > MAX_LISTED_FAULTS:
+            lines.append(f"  ... and {len(self.faults) - MAX_LISTED_FAULTS} more")
+        return "\n".join(lines)
+
+
+def warc_files(warc_dir: Path) -> tuple[list[Path], list[Path]]:
+    """(closed, open) WARC files of an archive."""
+    return sorted(warc_dir.glob(f"*{WARC_SUFFIX}")), sorted(warc_dir.glob(f"*{WARC_SUFFIX}{OPEN_SUFFIX}"))
+
+
+def verify_archive(archive: Path, warc_subdir: str = "warc", articles_subdir: str = "articles") -> VerifyReport:
+    archive = Path(archive)
+    report = VerifyReport(archive)
+    warc_dir = archive / warc_subdir
+    closed, still_open = warc_files(warc_dir)
+    report.files, report.open_files = len(closed), len(still_open)
+    if not closed and not still_open:
+        report.fault(str(warc_dir), "no WARC files")
+    records: dict[str, RecordInfo] = {}
+    by_position: dict[tuple[str, int], RecordInfo] = {}
+    for path in closed + still_open:
+        for info in check_warc_file(path, archive, report, is_open=path in still_open):
+            if info.record_id in records:
+                report.fault(f"{info.filename}@{info.offset}", f"duplicate WARC-Record-ID {info.record_id}")
+            records[info.record_id] = info
+            by_position[(info.filename, info.offset)] = info
+    check_pairs_and_references(records, report)
+    check_articles(archive / articles_subdir, archive, by_position, report)
+    check_cdxj_index(warc_dir, archive, closed, by_position, report)
+    check_digest_index(archive / DIGESTS_FILENAME, by_position, report)
+    return report
+
+
+# -- one WARC file
+
+
+def check_warc_file(path: Path, archive: Path, report: VerifyReport, *, is_open: bool) -> Iterator[RecordInfo]:
+    """Whole gzip members, one record per member, digests, warcinfo first.
+
+    Each member is read on its own, so one damaged record does not hide the rest of the file.
+    """
+    relative = path.relative_to(archive).as_posix()
+    if is_open:
+        relative = relative[: -len(OPEN_SUFFIX)]
+        report.notes.append(f"{path.name} is still open (a crawl is running, or was killed: the next crawl "
+                            "into this archive closes it)")
+    size = path.stat().st_size
+    report.bytes += size
+    with open(path, "rb") as fh:
+        ends = list(iter_member_ends(fh))
+        whole = ends[-1] if ends else 0
+        if whole < size and not is_open:
+            report.fault(relative, f"bytes {whole}..{size} are not a whole gzip member (corrupt or cut file)")
+        report.members += len(ends)
+        warcinfo_ids: set[str] = set()
+        for start, end in zip([0, *ends[:-1]], ends):
+            fh.seek(start)
+            info = _read_member(fh.read(end - start), relative, start, report)
+            if info is None:
+                continue
+            if start == 0 and info.type != "warcinfo":
+                report.fault(f"{relative}@0", "first record is not warcinfo")
+            if info.type == "warcinfo":
+                warcinfo_ids.add(info.record_id)
+            if info.warcinfo_id and info.warcinfo_id not in warcinfo_ids:
+                report.fault(f"{relative}@{start}", f"WARC-Warcinfo-ID {info.warcinfo_id} is not a warcinfo "
+                             "record of this file")
+            yield info
+
+
+def _read_member(member: bytes, filename: str, offset: int, report: VerifyReport) -> RecordInfo | None:
+    """The one record in a gzip member, its digests checked."""
+    where = f"{filename}@{offset}"
+    found: list[RecordInfo] = []
+    try:
+        for record in ArchiveIterator(io.BytesIO(zlib.decompress(member, zlib.MAX_WBITS | 16)),
+                                      check_digests=True):
+            stream = record.raw_stream
+            while stream.read(1 << 16):
+                pass
+            found.append(_record_info(record, filename, offset, len(member)))
+            _count_record(record, found[-1], report)
+    except (ArchiveLoadFailed, zlib.error, ValueError) as error:
+        report.fault(where, f"unreadable record: {str(error).strip()[:200]}")
+        return None
+    if len(found) != 1:
+        report.fault(where, f"gzip member holds {len(found)} records, not one")
+    return found[0] if found else None
+
+
+def _record_info(record: Any, filename: str, offset: int, length: int) -> RecordInfo:
+    headers = record.rec_headers
+    return RecordInfo(
+        filename=filename,
+        offset=offset,
+        length=length,
+        type=record.rec_type,
+        record_id=headers.get_header("WARC-Record-ID") or "",
+        uri=headers.get_header("WARC-Target-URI") or "",
+        date=headers.get_header("WARC-Date") or "",
+        digest=headers.get_header("WARC-Payload-Digest"),
+        concurrent_to=headers.get_header("WARC-Concurrent-To"),
+        refers_to=headers.get_header("WARC-Refers-To"),
+        refers_to_uri=headers.get_header("WARC-Refers-To-Target-URI"),
+        refers_to_date=headers.get_header("WARC-Refers-To-Date"),
+        warcinfo_id=headers.get_header("WARC-Warcinfo-ID"),
+    )
+
+
+def _count_record(record: Any, info: RecordInfo, report: VerifyReport) -> None:
+    report.record_types[info.type] += 1
+    checker = record.digest_checker
+    if checker.passed is False:
+        report.fault(f"{info.filename}@{info.offset}", "; ".join(checker.problems))
+    elif checker.passed:
+        report.digests_checked += 1
+
+
+# -- across files
+
+
+def check_pairs_and_references(records: dict[str, RecordInfo], report: VerifyReport) -> None:
+    paired: set[str] = set()
+    for info in records.values():
+        where = f"{info.filename}@{info.offset}"
+        if info.type == "request":
+            capture = records.get(info.concurrent_to or "")
+            if capture is None or capture.type not in CAPTURES:
+                report.fault(where, f"request's WARC-Concurrent-To {info.concurrent_to} is no response/revisit")
+            elif capture.date != info.date:
+                report.fault(where, "request and response have different WARC-Date")
+            else:
+                paired.add(capture.record_id)
+        if info.refers_to:
+            _check_reference(info, records.get(info.refers_to), where, report)
+    for info in records.values():
+        if info.type in CAPTURES:
+            if info.record_id in paired:
+                report.pairs += 1
+            else:
+                report.fault(f"{info.filename}@{info.offset}", f"{info.type} without a request record")
+
+
+def _check_reference(info: RecordInfo, target: RecordInfo | None, where: str, report: VerifyReport) -> None:
+    if target is None:
+        report.fault(where, f"WARC-Refers-To {info.refers_to} not found in the archive")
+        return
+    if info.type == "revisit":
+        if target.type != "response":
+            report.fault(where, f"revisit refers to a {target.type} record")
+        elif target.digest != info.digest:
+            report.fault(where, "revisit and original payload digests differ")
+        elif (info.refers_to_uri, info.refers_to_date) != (target.uri, target.date):
+            report.fault(where, "WARC-Refers-To-Target-URI/-Date do not match the original")
+    report.references += 1
+
+
+def check_articles(articles_dir: Path, archive: Path, by_position: dict[tuple[str, int], RecordInfo],
+                   report: VerifyReport) -> None:
+    for path in sorted(articles_dir.glob("*.jsonl")):
+        report.article_files += 1
+        data = path.read_bytes()
+        lines = data.split(b"\n")
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            where = f"{path.relative_to(archive).as_posix()}:{number}"
+            try:
+                record = json.loads(line)
+            except ValueError:
+                if number == len(lines):  # no newline after it: a crawl killed mid-write
+                    report.notes.append(f"{where}: incomplete last line (crawl killed while writing), skipped")
+                else:
+                    report.fault(where, "not valid JSON")
+                continue
+            report.articles += 1
+            _check_pointer(record, where, by_position, report)
+
+
+def _check_pointer(record: dict, where: str, by_position: dict[tuple[str, int], RecordInfo],
+                   report: VerifyReport) -> None:
+    pointer = record.get("warc")
+    if not pointer:
+        report.fault(where, "article record without a warc pointer")
+        return
+    target = by_position.get((pointer.get("filename"), pointer.get("offset")))
+    if target is None:
+        report.fault(where, f"warc pointer {pointer.get('filename')}@{pointer.get('offset')} is no record")
+    elif target.record_id != pointer.get("record_id") or target.length != pointer.get("length"):
+        report.fault(where, "warc pointer's record id or length does not match the record there")
+    elif target.type != "response":
+        report.fault(where, f"warc pointer names a {target.type} record, not a response")
+    elif record.get("id") not in (None, target.record_id):
+        report.fault(where, "record id differs from its pointer's WARC-Record-ID")
+
+
+def check_cdxj_index(warc_dir: Path, archive: Path, closed: list[Path],
+                     by_position: dict[tuple[str, int], RecordInfo], report: VerifyReport) -> None:
+    index = warc_dir / INDEX_FILENAME
+    prefix = warc_dir.relative_to(archive).as_posix() + "/"
+    indexed: set[tuple[str, int]] = set()
+    if index.exists():
+        previous = ""
+        with open(index, encoding="utf-8") as lines:
+            for number, line in enumerate(lines, start=1):
+                where = f"{index.name}:{number}"
+                if line < previous:
+                    report.fault(where, "index is not sorted")
+                previous = line
+                try:
+                    entry = CdxjEntry.parse(line)
+                    position = (prefix + entry.fields["filename"], int(entry.fields["offset"]))
+                except (ValueError, KeyError):
+                    report.fault(where, "not a CDXJ line")
+                    continue
+                report.index_entries += 1
+                indexed.add(position)
+                _check_index_entry(entry, by_position.get(position), where, report)
+    closed_names = {prefix + path.name for path in closed}
+    missing = [info for key, info in by_position.items()
+               if info.type in CAPTURES and info.filename in closed_names and key not in indexed]
+    if missing:
+        report.fault(index.name, f"{len(missing)} captures in closed WARC files are not indexed, e.g. "
+                     f"{missing[0].uri} (a crawl did not finish: run `archiver verify --update-index`)")
+
+
+def _check_index_entry(entry: CdxjEntry, target: RecordInfo | None, where: str, report: VerifyReport) -> None:
+    if target is None:
+        report.fault(where, "index entry points at no record")
+    elif target.type not in CAPTURES or str(target.length) != str(entry.fields.get("length")):
+        report.fault(where, "index entry's type or length does not match the record")
+    elif target.uri != entry.fields.get("url") or iso_date_to_timestamp(target.date) != entry.timestamp:
+        report.fault(where, "index entry's URL or timestamp does not match the record")
+    elif entry.fields.get("digest") != target.digest:
+        report.fault(where, "index entry's digest does not match the record")
+
+
+def check_digest_index(path: Path, by_position: dict[tuple[str, int], RecordInfo], report: VerifyReport) -> None:
+    if not path.exists():
+        return
+    digests = SqliteDigestIndex(path)
+    try:
+        for digest, original in digests.items():
+            report.digest_entries += 1
+            target = by_position.get((original.filename, original.offset))
+            if target is None or target.record_id != original.record_id or target.digest != digest:
+                report.fault(DIGESTS_FILENAME, f"entry {digest} does not point at its original record")
+    finally:
+        digests.close()

@@ -1,0 +1,222 @@
+"""Package one crawl of an archive as a WACZ 1.1.1 file (WARCs, CDXJ index, pages, datapackage)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from warcio.archiveiterator import ArchiveIterator
+
+import archiver
+from archiver.warc.cdxj import index_lines
+from archiver.warc.digests import DIGESTS_FILENAME, SqliteDigestIndex
+from archiver.warc.writer import WARC_SUFFIX
+
+WACZ_VERSION = "1.1.1"
+PAGES_HEADER = {"format": "json-pages-1.0", "id": "pages", "title": "Articles"}
+
+
+class WaczError(Exception):
+    """The crawl cannot be packaged (unknown crawl, no WARC files); the message says why."""
+
+
+@dataclass
+class Crawl:
+    """One crawl of an archive: its id, WARC files and article records file."""
+
+    crawl_id: str
+    warcs: list[Path] = field(default_factory=list)
+    articles: Path | None = None
+
+
+@dataclass
+class WaczResult:
+    path: Path
+    warcs: list[str]
+    pages: int
+    bytes: int
+
+
+def read_warcinfo(path: Path) -> dict[str, str]:
+    """The fields of a WARC file's first record, when it is a warcinfo record."""
+    with open(path, "rb") as fh:
+        for record in ArchiveIterator(fh):
+            if record.rec_type != "warcinfo":
+                return {}
+            fields = {}
+            for line in record.content_stream().read().decode("utf-8", "replace").splitlines():
+                name, sep, value = line.partition(":")
+                if sep:
+                    fields[name.strip()] = value.strip()
+            return fields
+    return {}
+
+
+def find_crawls(archive: Path) -> dict[str, Crawl]:
+    """Every crawl named in the archive's warcinfo records, oldest first."""
+    crawls: dict[str, Crawl] = {}
+    for warc in sorted((archive / "warc").glob(f"*{WARC_SUFFIX}")):
+        crawl_id = read_warcinfo(warc).get("crawl") or "unknown"
+        crawls.setdefault(crawl_id, Crawl(crawl_id)).warcs.append(warc)
+    for crawl in crawls.values():
+        articles = archive / "articles" / f"{crawl.crawl_id}.jsonl"
+        crawl.articles = articles if articles.exists() else None
+    return dict(sorted(crawls.items()))
+
+
+def referenced_originals(warcs: Iterable[Path]) -> dict[str, str]:
+    """WARC-Refers-To record id -> payload digest, for every revisit in ``warcs``."""
+    wanted = {}
+    for warc in warcs:
+        with open(warc, "rb") as fh:
+            for record in ArchiveIterator(fh):
+                refers_to = record.rec_headers.get_header("WARC-Refers-To")
+                if record.rec_type == "revisit" and refers_to:
+                    wanted[refers_to] = record.rec_headers.get_header("WARC-Payload-Digest") or ""
+    return wanted
+
+
+def files_holding(archive: Path, wanted: dict[str, str], have: set[Path]) -> list[Path]:
+    """The WARC files (beyond ``have``) that hold the records ``wanted``: digest index first, then a scan."""
+    found: set[Path] = set()
+    missing = dict(wanted)
+    digests_path = archive / DIGESTS_FILENAME
+    if digests_path.exists():
+        digests = SqliteDigestIndex(digests_path)
+        try:
+            for record_id, digest in list(missing.items()):
+                original = digests.get(digest)
+                if original is not None and original.record_id == record_id:
+                    found.add(archive / original.filename)
+                    del missing[record_id]
+        finally:
+            digests.close()
+    for warc in sorted((archive / "warc").glob(f"*{WARC_SUFFIX}")):
+        if not missing:
+            break
+        if warc in have or warc in found:
+            continue
+        with open(warc, "rb") as fh:
+            ids = {record.rec_headers.get_header("WARC-Record-ID") for record in ArchiveIterator(fh)}
+        if ids & missing.keys():
+            found.add(warc)
+            for record_id in ids & missing.keys():
+                del missing[record_id]
+    if missing:
+        raise WaczError(f"{len(missing)} revisit records refer to originals missing from the archive")
+    return sorted(found - have)
+
+
+def _records(articles: Path) -> Iterator[dict[str, Any]]:
+    for line in articles.read_text(encoding="utf-8").splitlines():
+        try:
+            yield json.loads(line)
+        except ValueError:
+            continue  # an incomplete last line of a killed crawl
+
+
+def _page(url: str, ts: str, title: str | None) -> dict[str, str]:
+    page = {"url": url, "ts": ts}
+    if title:
+        page["title"] = title
+    return page
+
+
+def page_lines(articles: Path | None) -> list[dict[str, str]]:
+    """pages.jsonl entries (url, ts, title) from a crawl's article records."""
+    if articles is None:
+        return []
+    return [_page(record["url"], record.get("fetched_at") or "", record.get("headline"))
+            for record in _records(articles)]
+
+
+def recaptured_pages(archive: Path, crawl: Crawl, listed: set[str]) -> list[dict[str, str]]:
+    """Articles this crawl fetched again without a new record (unchanged: a revisit), as pages.
+
+    An incremental re-crawl writes a record only for new or changed articles; the pages
+    of its WACZ still list every article it captured, titled from the earlier record.
+    """
+    headlines: dict[str, str] = {}
+    for articles in sorted((archive / "articles").glob("*.jsonl")):
+        for record in _records(articles):
+            headlines.setdefault(record["url"], record.get("headline") or "")
+    pages = []
+    for warc in crawl.warcs:
+        with open(warc, "rb") as fh:
+            for record in ArchiveIterator(fh):
+                url = record.rec_headers.get_header("WARC-Target-URI")
+                if record.rec_type in ("response", "revisit") and url in headlines and url not in listed:
+                    listed.add(url)
+                    pages.append(_page(url, record.rec_headers.get_header("WARC-Date"), headlines[url]))
+    return pages
+
+
+def _resource_name(path: str) -> str:
+    # Frictionless allows lower-case letters, digits and -._/ in resource names.
+    return re.sub(r"[^-a-z0-9._/]", "-", os.path.basename(path).lower())
+
+
+def _sha256(data: bytes | Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    if isinstance(data, Path):
+        with open(data, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
+                size += len(chunk)
+    else:
+        digest.update(data)
+        size = len(data)
+    return "sha256:" + digest.hexdigest(), size
+
+
+def write_wacz(archive: Path, crawl: Crawl, output: Path) -> WaczResult:
+    """Write ``output``: the crawl's WARC files plus those holding originals its revisits refer to."""
+    if not crawl.warcs:
+        raise WaczError(f"crawl {crawl.crawl_id} has no closed WARC files")
+    extra = files_holding(archive, referenced_originals(crawl.warcs), set(crawl.warcs))
+    warcs = sorted(set(crawl.warcs) | set(extra))
+    index = "".join(sorted(line for warc in warcs for line in index_lines(warc))).encode("utf-8")
+    pages = page_lines(crawl.articles)
+    pages += recaptured_pages(archive, crawl, {page["url"] for page in pages})
+    pages_bytes = "".join(json.dumps(page, ensure_ascii=False) + "\n"
+                          for page in [PAGES_HEADER, *pages]).encode("utf-8")
+    members: list[tuple[str, bytes | Path]] = [(f"archive/{warc.name}", warc) for warc in warcs]
+    members += [("indexes/index.cdxj", index), ("pages/pages.jsonl", pages_bytes)]
+    resources = []
+    for name, data in members:
+        hash_, size = _sha256(data)
+        resources.append({"name": _resource_name(name), "path": name, "hash": hash_, "bytes": size})
+    package = {
+        "profile": "data-package",
+        "resources": resources,
+        "wacz_version": WACZ_VERSION,
+        "title": f"archiver crawl {crawl.crawl_id}",
+        "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "software": f"archiver {archiver.__version__}",
+    }
+    if pages:
+        package["mainPageURL"], package["mainPageDate"] = pages[0]["url"], pages[0]["ts"]
+    package_bytes = json.dumps(package, indent=2).encode("utf-8")
+    digest_bytes = json.dumps({"path": "datapackage.json", "hash": _sha256(package_bytes)[0]}, indent=2).encode()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    temporary = output.with_name(output.name + ".tmp")
+    # Stored, not deflated: replay tools read WARC records by offset straight from the ZIP.
+    with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as wacz:
+        for name, data in members:
+            if isinstance(data, Path):
+                wacz.write(data, name)
+            else:
+                wacz.writestr(name, data)
+        wacz.writestr("datapackage.json", package_bytes)
+        wacz.writestr("datapackage-digest.json", digest_bytes)
+    os.replace(temporary, output)
+    return WaczResult(output, [warc.name for warc in warcs], len(pages), output.stat().st_size)

@@ -1,0 +1,93 @@
+"""Item pipeline that keeps the seen-store in step with the records: versions in, marks out."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from itemadapter import ItemAdapter
+from scrapy import signals
+from scrapy.exceptions import DropItem, NotConfigured
+
+from archiver.items import Article
+from archiver.seen import SeenEntry, SeenStore, seen_store
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+    from typing_extensions import Self
+
+
+class SeenStorePipeline:
+    """Numbers versions of articles the archive already has, and marks each article once its record is written.
+
+    Before the record is written (``process_item``): an article whose canonical URL is in
+    the seen-store with the same body is dropped (``unchanged``); with a different body it
+    becomes the next ``version``, ``previous_version_id`` naming the record it supersedes.
+    After it is written (``item_scraped``, sent once every pipeline, the JSON Lines writer
+    included, has passed it): the seen-store is marked, so a killed crawl never marks an
+    article whose record was lost.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        if not crawler.settings.getbool("SEEN_ENABLED"):
+            raise NotConfigured
+        pipeline = cls(crawler)
+        crawler.signals.connect(pipeline.item_scraped, signal=signals.item_scraped)
+        return pipeline
+
+    @property
+    def store(self) -> SeenStore:
+        return seen_store(self.crawler)
+
+    def process_item(self, item: object) -> object:
+        if not isinstance(item, Article):
+            return item
+        stats = self.crawler.stats
+        assert stats is not None
+        previous = self.store.get(item.canonical_url or item.url) or self.store.get(item.url)
+        if previous is None or previous.kind != "article":
+            return item
+        if previous.record_id == item.id:
+            stats.inc_value("seen/dropped/recorded")
+            raise DropItem(f"already recorded: {item.url}")
+        if previous.content_sha1 == item.content_sha1:
+            self.store.touch(previous.url, time.time())
+            stats.inc_value("seen/dropped/unchanged")
+            raise DropItem(f"unchanged since {previous.fetched_at}: {item.url}")
+        adapter = ItemAdapter(item)
+        adapter["version"] = previous.version + 1
+        adapter["previous_version_id"] = previous.record_id
+        stats.inc_value("seen/new_version")
+        return item
+
+    def item_scraped(self, item: object, response: Response) -> None:
+        if not isinstance(item, Article):
+            return
+        headers = response.headers
+        entry = SeenEntry(
+            url=item.url,
+            record_id=item.id,
+            fetched_at=item.fetched_at,
+            content_sha1=item.content_sha1,
+            published=item.published,
+            etag=_header(headers.get("ETag")),
+            last_modified=_header(headers.get("Last-Modified")),
+            version=item.version,
+            site=response.meta.get("site"),
+            checked_at=time.time(),
+        )
+        aliases = [item.canonical_url or item.url, response.request.url if response.request else item.url,
+                   *response.meta.get("redirect_urls", [])]
+        self.store.mark(entry, aliases=aliases)
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.inc_value("seen/marked/article")
+
+
+def _header(value: bytes | None) -> str | None:
+    return value.decode("latin-1") if value else None

@@ -1,0 +1,78 @@
+"""`archiver stats`: what a curator checks before publishing, as text and as JSON."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+
+from conftest import run_archiver
+from export_fixtures import versioned_archive  # noqa: F401  (fixture)
+
+
+def stats(*args):
+    done = run_archiver("stats", *map(str, args))
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_json_stats_of_the_latest_versions(versioned_archive):
+    result = json.loads(stats("--archive", versioned_archive.archive, "--json"))
+    latest = versioned_archive.latest
+    assert result["articles"] == result["records"] == len(latest) == 14
+    assert result["records_read"] == 18 and result["unreadable_lines"] == 1
+    assert result["articles_with_several_versions"] == 4  # A, B, C, D
+    assert result["sites"] == {"127.0.0.1": 13, "news.example.org": 1}
+    assert result["languages"] == dict(Counter(r["language"] for r in latest).most_common())
+    assert result["per_fetch_day"] == dict(sorted(Counter(r["fetched_at"][:10] for r in latest).items()))
+    assert result["per_published_day"] == dict(sorted(Counter(r["published"][:10] for r in latest).items()))
+    assert result["published"] == {"first": "2021-09-06", "last": "2025-01-15"}
+    assert result["quality"]["empty_body"] == 1 and result["quality"]["truncated"] == 1
+    assert result["quality"]["no_authors"] == 1 and result["quality"]["no_published_date"] == 0
+    assert result["records_pointing_at_missing_warc"] == 1  # E's file is not in the archive
+    assert result["warc"] == {"files": 1, "open_files": 0, "empty_files": 0,
+                              "bytes": sum(p.stat().st_size for p in (versioned_archive.archive / "warc").glob("*.warc.gz"))}
+    assert result["schema_versions"] == {"1.0": 14}
+
+
+def test_all_versions_and_filters(versioned_archive):
+    every = json.loads(stats("--archive", versioned_archive.archive, "--json", "--all-versions"))
+    assert every["articles"] == 18 and every["selection"] == "all versions"
+    spanish = json.loads(stats("--archive", versioned_archive.archive, "--json", "--language", "es"))
+    assert spanish["articles"] == 1 and spanish["languages"] == {"es": 1} and spanish["filters"] == ["language es"]
+
+
+def test_duplicate_bodies_under_different_urls_are_counted(versioned_archive, tmp_path):
+    record = dict(versioned_archive.crawl_records[0], url="http://127.0.0.1/copy/", canonical_url=None,
+                  id="<urn:uuid:copy>")
+    extra = tmp_path / "copy.jsonl"
+    extra.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    result = json.loads(stats("--records", versioned_archive.archive / "articles", "--records", extra, "--json"))
+    assert result["duplicate_bodies"] == 2  # the original and its copy
+    assert result["warc"] is None and result["records_pointing_at_missing_warc"] is None
+
+
+def test_text_stats_show_every_section(versioned_archive):
+    text = stats("--archive", versioned_archive.archive)
+    for line in ("articles          14 (latest version per canonical URL); 4 with several versions",
+                 "record files      2 (18 records, 1 unreadable lines)",
+                 "published         2021-09-06 to 2025-01-15",
+                 "WARC files        1 (", "per site", "  127.0.0.1", "per language", "per fetch day",
+                 "per month published", "  2021-09", "extractor versions"):
+        assert line in text, line
+    checks = dict(line.rsplit(None, 1) for line in text.split("\nchecks\n")[1].split("\n\n")[0].splitlines())
+    assert {k.strip(): int(v) for k, v in checks.items()} == {
+        "empty body": 1, "short body under 200 chars": 0, "truncated": 1, "paywalled": 0, "no headline": 0,
+        "no published date": 0, "no language": 0, "no authors": 1, "duplicate bodies (other URL)": 0,
+        "no WARC pointer": 0, "WARC file missing": 1}
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--archive", "/nonexistent"], "no such archive folder"),
+    ([], "give --archive DIR or --records PATH"),
+])
+def test_bad_input_gets_one_clear_line(args, message):
+    done = run_archiver("stats", *args)
+    assert done.returncode == 1 and done.stderr.strip() == f"archiver stats: {message}" + \
+        done.stderr.strip().split(message, 1)[1]
