@@ -68,8 +68,8 @@ def page_kind(body: str, published: str | None, jsonld: JsonLd, meta: MetaTags, 
     declared_listing = bool(jsonld.page_types & LISTING_TYPES) and not jsonld.is_article
     weight = text_weight(body)
     paragraphs = body.count("\n\n") + 1 if body else 0
-    if declared_listing or is_listing_url(url):
-        return "listing"
+    if declared_listing or is_listing_url(url) and (teasers or paragraphs):
+        return "listing"  # (an empty page at a listing URL says too little: "other", below)
     if declared and weight >= MIN_DECLARED_ARTICLE_CHARS:
         return "article"
     if teasers >= MIN_LISTING_TEASERS:
