@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import re
 
-from archiver.extract.text import Element, clean, drop_tree, node_text
-
-from archiver.extract.boilerplate import is_boilerplate
 from archiver.extract.blocks import HEADING_TAGS, INLINE_TAGS, PageBlocks, remove_element, remove_furniture
+from archiver.extract.boilerplate import is_boilerplate
 from archiver.extract.furniture import class_string, is_content_container
+from archiver.extract.text import Element, clean, drop_tree, node_text
 
 POSITIVE = re.compile(r"article|body|content|entry|main|post|story|text|prose|rich-text|paragraph", re.I)
 NEGATIVE = re.compile(r"comment|meta|footer|footnote|sidebar|widget|share|social|related|promo|teaser|"
@@ -22,8 +21,6 @@ NEGATIVE = re.compile(r"comment|meta|footer|footnote|sidebar|widget|share|social
 # Growing to an ancestor must add this many paragraph characters per character of link/short text.
 GROW_RATIO = 3.0
 MIN_GROWTH = 200  # characters: a smaller addition is a dateline or a copyright line, not half a story
-
-
 PARAGRAPH_TAGS = frozenset({"p", "li", "pre", "blockquote", "td", "th", "dd", "dt"})
 LEAF_BLOCKS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "dt", "dd", "tr"})
 
