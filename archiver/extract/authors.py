@@ -4,43 +4,70 @@ from __future__ import annotations
 
 import re
 
-from lxml import etree
-from lxml.html import HtmlElement
+from archiver.extract.text import Element, clean, node_text, text_content
 
-from archiver.extract.text import clean
 
-_BY_PREFIX = re.compile(r"^\s*(?:written\s+by|posted\s+by|reported\s+by|story\s+by|words\s+by|by|por|von|par|di|door)\b[:\s]*",
+# "By", "Analysis by", "Words by", "Por", "Von"..., and a one-word label such as "Text:" / "Texto:".
+_BY_PREFIX = re.compile(r"^\s*(?:(?:[A-Za-z]+\s+)?by|por|von|par|(?-i:di)|door|[^\W\d_]{2,12}:)(?:\b|(?<=:))[:\s]*",
                         re.IGNORECASE)
-_SPLIT = re.compile(r"\s*(?:,|;|\band\b|\by\b|\bund\b|\bet\b|\be\b|&|\|)\s*", re.IGNORECASE)
+# Name separators; the one-letter conjunctions ("y", "e") only in lower case, so "Bruce Y. Lee" stays whole.
+_SPLIT = re.compile(r"\s*(?:,|;|、|\band\b|(?-i:\by\b|\be\b)|\bund\b|\bet\b|&|\||/)\s*", re.IGNORECASE)
 _EMAIL = re.compile(r"\S+@\S+")
 _ROLE_WORDS = re.compile(
     r"\b(?:staff|writer|reporter|correspondent|editor|contributor|columnist|senior|chief|"
     r"bureau|desk|team|newsroom|agency|agencies|redacción|redaccion|staff writer|photographer|"
-    r"updated|published|min read|hours? ago|follow)\b",
+    r"updated|published|min read|hours? ago|follow|redakteur(?:in)?|korrespondent(?:in)?|corresponsal|"
+    r"enviad[oa] especial|redactor[a]?|periodista|journaliste|rédaction|redaktion|autor(?:in)?)\b",
     re.IGNORECASE,
 )
+# News agencies credited in bylines are organisations, not authors.
+AGENCIES = {"ap", "associated press", "the associated press", "reuters", "afp", "agence france-presse", "efe",
+            "dpa", "epa", "ansa", "kyodo", "共同", "共同通信", "europa press", "bloomberg", "upi", "pa", "pa media",
+            "cnn", "bbc", "xinhua", "tass", "apa", "sda", "kna", "epd", "afp-jiji", "jiji", "時事", "時事通信",
+            "pti", "ians", "ani", "press trust of india", "yonhap", "anp", "belga", "tt", "ntb", "ritzau"}
+# Words that are never part of a person's name in a byline: a bio, a dateline or a role crept in.
+_NOT_NAME_WORDS = {
+    "the", "for", "is", "a", "an", "of", "in", "on", "at", "to", "with", "since", "from", "about", "has", "was",
+    "who", "covers", "covering", "writes", "based", "more", "view", "all", "posts", "articles", "read", "min",
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "january", "february",
+    "march", "april", "june", "july", "august", "september", "october", "november", "december", "mon", "tue",
+    "wed", "thu", "fri", "sat", "sun", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+    "sunday", "am", "pm", "et", "gmt", "utc", "updated", "published", "print", "this", "article", "share",
+    "email", "comments", "comment", "subscribe", "follow", "news", "wire", "services", "sport", "sports", "weekly",
+    "daily", "online", "digital", "media", "press",
+}
+_DOMAIN = re.compile(r"\w\.(?:com|org|net|co|io|news|info|[a-z]{2})$", re.IGNORECASE)
+_ROLE_SUFFIX = re.compile(r"\s*(?:記者|特派員|撮影|編集委員|論説委員)$")
 _PLACEHOLDERS = {"staff", "admin", "administrator", "editor", "editorial", "redacción", "redaccion",
                  "news desk", "web desk", "newsroom", "guest", "anonymous", "unknown"}
 _ORG_TYPES = {"organization", "newsmediaorganization", "corporation", "organisation"}
 
-BYLINE_XPATH = etree.XPath(
-    "//*[@itemprop='author' or @rel='author' or contains(concat(' ', normalize-space(@class), ' '), ' byline ')"
-    " or contains(@class, 'byline') or contains(@class, 'author-name') or contains(@class, 'article-author')"
-    " or contains(@class, 'c-byline') or (contains(@class, 'author') and not(contains(@class, 'author-bio'))"
-    " and not(contains(@class, 'author-box')) and not(contains(@class, 'authors-list')))]"
-)
+# Byline elements, most explicit first: microdata and rel, then byline class names (several
+# languages), then an element whose text starts "By"/"Por"/"Von"/"Par" (the scan collects those).
+BY_PREFIXES = ("By ", "BY ", "Por ", "POR ", "Von ", "Par ", "Door ")
+_NOT_BYLINE_TAGS = {"meta", "link", "script", "style", "body", "html", "article", "main", "section"}
+_NOT_BYLINE = re.compile(r"author-(?:bio|box|info|avatar|description|title|about)|authors-list|about-author|"
+                         r"comment", re.IGNORECASE)
 
 
 def clean_author(name: str) -> str | None:
     """One person's name, without "By", roles, e-mails or dates; ``None`` if nothing is left."""
     name = _EMAIL.sub("", clean(name))
     name = _BY_PREFIX.sub("", name)
-    name = re.split(r"\s[|\u2013\u2014-]\s|\s\(|\d", name)[0]
-    name = name.strip(" ,.;:|·-\u2013\u2014")
-    if not name or name.lower() in _PLACEHOLDERS or _ROLE_WORDS.search(name):
+    name = re.split(r"\s[|\u2013\u2014·•-]\s|\s\(|\d|(?<=[a-z]{2})\.\s", name)[0]  # "Jane Doe. Agency"
+    name = _ROLE_SUFFIX.sub("", name.strip(" ,.;:|·-\u2013\u2014"))
+    if name.startswith("@"):
+        return None  # a social-media handle
+    if not name or name.lower() in _PLACEHOLDERS or name.lower() in AGENCIES or _ROLE_WORDS.search(name):
         return None
     words = name.split()
     if not 1 <= len(words) <= 5 or len(name) > 60:
+        return None
+    if len(words) == 1 and (len(name) <= 3 and name.isascii() or name.isupper() and len(name) <= 4):
+        return None  # "As", "MS", "RDN": initials and credentials, not a name
+    if _DOMAIN.search(name):
+        return None  # "Cleveland.com"
+    if any(word.lower().strip(".,") in _NOT_NAME_WORDS for word in words):
         return None
     if name.isupper() or name.islower():
         name = name.title()
@@ -48,9 +75,20 @@ def clean_author(name: str) -> str | None:
 
 
 def split_authors(text: str) -> list[str]:
-    """ "By A, B and C" -> [A, B, C]; roles after a comma ("A, Staff Writer") are dropped."""
+    """ "By A, B and C" -> [A, B, C]; roles after a comma ("A, Staff Writer") are dropped.
+
+    A byline on several lines (names, then "Updated ...") is read line by line: the first line
+    with names wins.
+    """
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) > 1:
+        for line in lines:
+            names = split_authors(line)
+            if names:
+                return names
+        return []
     text = _BY_PREFIX.sub("", clean(text))
-    text = re.split(r"\s\|\s|\s[\u2013\u2014]\s", text)[0]
+    text = re.split(r"\s[|·•]\s|\s[\u2013\u2014]\s", text)[0]
     names = []
     for part in _SPLIT.split(text):
         name = clean_author(part)
@@ -72,20 +110,39 @@ def authors_from_jsonld(pairs: list[tuple[str, str]]) -> tuple[list[str], list[s
     return people, organisations
 
 
-def authors_from_dom(tree: HtmlElement) -> list[str]:
-    """Names in byline elements and ``rel=author`` links, in page order."""
+def _names_in(element: Element) -> list[str]:
+    anchors = [a for a in element.iter("a") if node_text(a)]
+    if not anchors:
+        # Text nodes joined by spaces ("Jane <b>Doe</b>"), else one per line: "Jeff Foust<span>Monday
+        # </span>" is a name and then a date, not a three-word name.
+        parts = list(element.itertext())
+        if len(clean(" ".join(parts))) > 120:
+            return []
+        return split_authors(" ".join(parts)) or split_authors("\n".join(parts))
     names: list[str] = []
-    for element in BYLINE_XPATH(tree)[:12]:
-        if element.tag in ("meta", "link", "script", "style"):
-            continue
-        anchors = [a for a in element.iter("a") if clean(a.text_content())]
-        texts = [a.text_content() for a in anchors] if anchors else [element.text_content()]
-        for text in texts:
-            if len(clean(text)) > 120:
-                continue
-            for name in split_authors(text):
-                if name not in names:
-                    names.append(name)
-        if names:
-            break
+    for text in (text_content(a) for a in anchors):
+        if len(clean(text)) <= 120:
+            names += [n for n in split_authors(text) if n not in names]
     return names
+
+
+def authors_from_dom(explicit: list[Element], bylines: list[Element], by_lines: list[Element]) -> list[str]:
+    """Names from ``rel=author``/``itemprop=author``, else the first byline element, else a "By ..." line.
+
+    From the scan: ``explicit`` elements are marked ``rel=author`` or ``itemprop=author``, ``bylines``
+    have a class or id naming a byline or author, ``by_lines`` have text starting with BY_PREFIXES.
+    """
+    names: list[str] = []
+    for element in explicit[:12]:  # every explicit author mark counts: "A and B" are two links
+        if element.tag not in ("meta", "link") and not _NOT_BYLINE.search(element.get("class") or ""):
+            names += [n for n in _names_in(element) if n not in names]
+    if names:
+        return names
+    for candidates in (bylines, by_lines):
+        for element in candidates[:24]:
+            if element.tag in _NOT_BYLINE_TAGS or _NOT_BYLINE.search(element.get("class") or ""):
+                continue
+            names = _names_in(element)
+            if names:
+                return names
+    return []

@@ -3,30 +3,50 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from urllib.parse import urljoin
 
-from lxml.html import HtmlElement
+from archiver.extract.furniture import CAPTION_NAMES
+from archiver.extract.text import Element, clean, node_text
 
 from archiver.items import Caption
-from archiver.extract.text import clean
 
 # A caption element: <figcaption>, WordPress wp-caption-text, CMS caption classes.
-_CAPTION_CLASS = re.compile(r"(?:^|[\s_-])(?:wp-caption-text|caption|figcaption|image-caption|photo-caption|"
-                            r"media-caption|img-caption|cutline)(?:$|[\s_-])", re.IGNORECASE)
+_CAPTION_CLASS = re.compile(CAPTION_NAMES, re.IGNORECASE)
+_IMAGE_TAGS = ("img", "amp-img")
 _CREDIT_CLASS = re.compile(r"credit|copyright|byline|source|attribution", re.IGNORECASE)
 # Credits at the end of a caption, most explicit first.
 _CREDIT_PATTERNS = [
-    re.compile(r"\s*\((?:photo|foto|image|imagen|picture|bild|credit|crédito)?:?\s*(?P<c>[^()]{2,60})\)\s*\.?$",
-               re.IGNORECASE),
+    re.compile(r"\s*[(（](?:(?:photo|foto|image|imagen|picture|bild|credit|crédito|撮影)s?(?:\s+credit)?"
+               r"(?:\s+(?:by|de|von|por))?)?[:：・]?\s*(?P<c>[^()（）]{1,60})[)）]\s*\.?$", re.IGNORECASE),
     re.compile(r"\s*[\-\u2013\u2014|/]?\s*\b(?:photo(?:graph)?|foto(?:grafía)?|image|imagen|picture|bild|"
                r"credit|crédito|source|fuente|quelle|illustration|video)s?\s*(?:by|de|von)?\s*:\s*(?P<c>.{2,80}?)\s*\.?$",
                re.IGNORECASE),
     re.compile(r"\s*[\-\u2013\u2014|]?\s*(?:©|\(c\)|copyright)\s*(?P<c>.{2,80}?)\s*\.?$", re.IGNORECASE),
+    # "... border crossing. REUTERS/Jane Doe", "EFE/Juan Pérez": an agency, a slash, a name.
+    re.compile(r"(?<=[.!?”\"])\s+(?P<c>[A-Z][A-Za-z]+(?:\s[A-Z][A-Za-z]+)?\s?/\s?[A-Z][\w .'’-]{1,60}?)\s*\.?$"),
 ]
 
 
 _COURTESY = re.compile(r"^(?:courtesy(?:\s+of)?|cortes[ií]a(?:\s+de)?|avec l'aimable autorisation de|"
                        r"mit freundlicher genehmigung (?:von|der|des))\s+", re.IGNORECASE)
+
+
+# "Photo:", "Photos by", "Image credit:", "Photograph by", "撮影・" before the name.
+_CREDIT_LABEL = re.compile(
+    r"^(?:(?:photo(?:graph)?s?|fotos?|images?|imagen|pictures?|bild|video|illustration)\s*)?"
+    r"(?:credits?|crédito|source|fuente|quelle)?\s*(?:(?:by|de|von|por)\s+|[:：・]\s*)|^(?:©|撮影)\s*[:：・]?\s*",
+    re.IGNORECASE)
+_NOT_CREDIT = re.compile(r"^(?:published|updated|posted)\b|^\W*$", re.IGNORECASE)
+MAX_CREDIT_CHARS = 100
+
+
+def clean_credit(credit: str) -> str | None:
+    """The name part of a credit; None for a date or a sentence in a credit's place."""
+    credit = _COURTESY.sub("", _CREDIT_LABEL.sub("", clean(credit).strip(" ([（"))).strip(" .;,()[]（）")
+    if not credit or len(credit) > MAX_CREDIT_CHARS or _NOT_CREDIT.search(credit):
+        return None
+    return credit
 
 
 def split_credit(text: str) -> tuple[str, str | None]:
@@ -42,7 +62,7 @@ def split_credit(text: str) -> tuple[str, str | None]:
     return text, None
 
 
-def image_url(img: HtmlElement | None, base_url: str) -> str | None:
+def image_url(img: Element | None, base_url: str) -> str | None:
     """The real image URL: lazy-loading attributes and the largest ``srcset`` candidate first."""
     if img is None:
         return None
@@ -72,43 +92,43 @@ def _largest_srcset(srcset: str) -> str | None:
     return best
 
 
-def _is_caption(element: HtmlElement) -> bool:
+def _is_caption(element: Element) -> bool:
     if element.tag == "figcaption":
         return True
     if element.tag in ("figure", "img", "html", "body") or not _CAPTION_CLASS.search(element.get("class") or ""):
         return False
     # "wp-caption" and friends wrap the image too: the caption is the text inside.
-    return next(element.iter("img", "picture", "figure", "video"), None) is None
+    return next(element.iter("img", "amp-img", "picture", "figure", "video"), None) is None
 
 
-def _container(caption: HtmlElement) -> HtmlElement:
+def _container(caption: Element) -> Element:
     """The figure-like element holding the caption and its image."""
     node = caption.getparent()
     for _ in range(3):
         if node is None:
             break
-        if node.tag == "figure" or node.find(".//img") is not None:
+        if node.tag == "figure" or next(node.iter(*_IMAGE_TAGS), None) is not None:
             return node
         node = node.getparent()
     return caption.getparent() if caption.getparent() is not None else caption
 
 
-def caption_elements(scope: HtmlElement) -> list[HtmlElement]:
-    """Caption elements in document order, outermost only."""
-    found: list[HtmlElement] = []
-    for element in scope.iter():
-        if not isinstance(element.tag, str) or not _is_caption(element):
+def caption_elements(candidates: Iterable[Element]) -> list[Element]:
+    """Caption elements among candidates (document order), outermost only."""
+    found: list[Element] = []
+    for element in candidates:
+        if not _is_caption(element):
             continue
-        if any(parent in found for parent in element.iterancestors()):
+        if found and any(parent in found for parent in element.iterancestors()):
             continue
         found.append(element)
     return found
 
 
-def extract_captions(scope: HtmlElement, base_url: str) -> list[Caption]:
-    """Every figure caption in ``scope``, in order, credit split off."""
+def extract_captions(candidates: Iterable[Element], base_url: str) -> list[Caption]:
+    """Every figure caption among ``candidates`` (``<figcaption>``, caption classes), in order, credit split off."""
     captions: list[Caption] = []
-    for element in caption_elements(scope):
+    for element in caption_elements(candidates):
         credit_node = next((e for e in element.iter() if e is not element and isinstance(e.tag, str)
                             and _CREDIT_CLASS.search(e.get("class") or "")), None)
         container = _container(element)
@@ -116,20 +136,22 @@ def extract_captions(scope: HtmlElement, base_url: str) -> list[Caption]:
             credit_node = next((e for e in container.iter() if isinstance(e.tag, str) and e is not element
                                 and _CREDIT_CLASS.search(e.get("class") or "")
                                 and element not in e.iterancestors()), None)
-        credit = clean(credit_node.text_content()) if credit_node is not None else None
-        text = clean(element.text_content())
+        credit = node_text(credit_node) if credit_node is not None else None
+        inner = next((e for e in element.iterdescendants() if isinstance(e.tag, str)
+                      and _CAPTION_CLASS.search(e.get("class") or "") and not _CREDIT_CLASS.search(e.get("class") or "")),
+                     None)
+        text = node_text(inner if inner is not None else element)
         if credit and credit_node is not None and element in credit_node.iterancestors():
             text = clean(text.replace(credit, ""))
         if credit:
-            credit = split_credit("x " + credit)[1] or re.sub(
-                r"^(?:photo|foto|credit|image|©)\s*:?\s*", "", credit, flags=re.IGNORECASE)
+            credit = split_credit("x " + credit)[1] or _CREDIT_LABEL.sub("", credit)
         else:
             text, credit = split_credit(text)
         if credit:
-            credit = _COURTESY.sub("", credit).strip() or credit
+            credit = clean_credit(credit)
         if not text:
             continue
-        img = container.find(".//img")
+        img = next(container.iter(*_IMAGE_TAGS), None)
         captions.append(Caption(text=text, credit=credit or None, image_url=image_url(img, base_url),
                                 alt=clean(img.get("alt")) or None if img is not None else None))
     return captions

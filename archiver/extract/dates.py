@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from email.utils import parsedate_to_datetime
 
-from lxml.html import HtmlElement
+from archiver.extract.text import Element, clean, node_text
 
-from archiver.extract.text import clean
 
 # Most specific first.
 PUBLISHED_META = (
@@ -46,13 +46,26 @@ _TEXT_DATE = re.compile(
     r"|(?P<d2>\d{1,2})\.?\s+(?:de\s+)?(?P<m2>[A-Za-zéûä]{3,10})\.?,?\s+(?:de\s+)?(?P<y2>(?:19|20)\d{2}))\b"
 )
 _ISO_DATE = re.compile(r"\b((?:19|20)\d{2})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])\b")
+_RFC2822 = re.compile(r"^(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d\d:\d\d")
+# "10.01.2024" (German, day first); "2024年9月1日" (Japanese, Chinese).
+_DOTTED_DATE = re.compile(r"\b(0?[1-9]|[12]\d|3[01])\.\s?(0?[1-9]|1[0-2])\.\s?((?:19|20)\d{2})\b")
+_CJK_DATE = re.compile(r"((?:19|20)\d{2})\s*年\s*(1[0-2]|0?[1-9])\s*月\s*(3[01]|[12]\d|0?[1-9])\s*日")
 
 
 _ISO_8601 = re.compile(r"^\d{4}-\d\d-\d\d(?:T\d\d:\d\d(?::\d\d(?:\.\d{1,9})?)?(?:Z|[+-]\d\d:?\d\d)?)?$")
 
 
+# Before this year a date is a CMS placeholder ("0001-01-01T00:00:00"), not a publication date.
+MIN_YEAR = 1900
+
+
 def normalize_date(value: str | None) -> str | None:
     """ISO 8601, as the source wrote it when it already is (offset kept); ``None`` if no date."""
+    found = _normalize(value)
+    return found if found and int(found[:4]) >= MIN_YEAR else None
+
+
+def _normalize(value: str | None) -> str | None:
     value = clean(value)
     if not value:
         return None
@@ -60,10 +73,20 @@ def normalize_date(value: str | None) -> str | None:
     try:
         parsed = datetime.fromisoformat(re.sub(r"Z$", "+00:00", candidate))
     except ValueError:
-        return date_from_text(value)
+        return _rfc2822(value) or date_from_text(value)
     if _ISO_8601.match(candidate):
         return candidate
     return parsed.date().isoformat() if len(candidate) <= 10 else parsed.isoformat()
+
+
+def _rfc2822(value: str) -> str | None:
+    """ "Tue, 18 Jun 2024 07:45:00 GMT" (HTTP and RSS dates) with its offset."""
+    if not _RFC2822.match(value):
+        return None
+    try:
+        return parsedate_to_datetime(value).isoformat()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
 
 
 def date_from_text(text: str) -> str | None:
@@ -71,6 +94,12 @@ def date_from_text(text: str) -> str | None:
     iso = _ISO_DATE.search(text)
     if iso:
         return "-".join(iso.groups())
+    cjk = _CJK_DATE.search(text)
+    if cjk:
+        return "{}-{:02d}-{:02d}".format(cjk.group(1), int(cjk.group(2)), int(cjk.group(3)))
+    dotted = _DOTTED_DATE.search(text)
+    if dotted:
+        return "{}-{:02d}-{:02d}".format(dotted.group(3), int(dotted.group(2)), int(dotted.group(1)))
     for match in _TEXT_DATE.finditer(text):
         month_name = (match.group("m1") or match.group("m2") or "").lower()
         month = _MONTHS.get(month_name)
@@ -86,17 +115,13 @@ def date_from_url(url: str) -> str | None:
     return "-".join(match.groups()) if match else None
 
 
-DATE_CONTAINER = re.compile(r"date|time|byline|dateline|posted|published|updated|meta", re.IGNORECASE)
+def byline_date(candidates: list[Element], modified: bool = False) -> str | None:
+    """A date written out in a byline or date element ("June 18, 2024", "Updated April 23, 2024").
 
-
-def byline_date(tree: HtmlElement, modified: bool = False) -> str | None:
-    """A date written out in a byline or date element ("June 18, 2024", "Updated April 23, 2024")."""
-    for element in tree.iter():
-        if not isinstance(element.tag, str) or element.tag in ("script", "style", "html", "body", "head"):
-            continue
-        if not DATE_CONTAINER.search(f"{element.get('class') or ''} {element.get('id') or ''}"):
-            continue
-        text = clean(element.text_content())
+    ``candidates`` are elements whose class or id names a date, time or byline (from the scan).
+    """
+    for element in candidates:
+        text = node_text(element)
         if not text or len(text) > 200:
             continue
         updated = re.search(r"\b(?:updated|modified|actualizado|aktualisiert|mis à jour)\b", text, re.IGNORECASE)
@@ -109,7 +134,7 @@ def byline_date(tree: HtmlElement, modified: bool = False) -> str | None:
     return None
 
 
-def time_element_date(tree: HtmlElement, modified: bool = False) -> str | None:
+def time_element_date(tree: Element, modified: bool = False) -> str | None:
     """``<time datetime>``; the one marked published/updated when the page says which."""
     times = [t for t in tree.iter("time") if t.get("datetime")]
     marker = ("updated", "modified") if modified else ("published", "pubdate", "datepublished")

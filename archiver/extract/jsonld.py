@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import re
+from html import unescape
 from typing import Any
 
-from lxml.html import HtmlElement
+from archiver.extract.text import Element
 
 logger = logging.getLogger(__name__)
 
@@ -28,23 +29,27 @@ def _types(node: JsonObject) -> set[str]:
     return {k.rsplit("/", 1)[-1].lower() for k in kinds if isinstance(k, str)}
 
 
-def _walk(value: Any, out: list[JsonObject], depth: int = 0) -> None:
+def _walk(value: Any, out: list[JsonObject], listed: list[JsonObject], depth: int = 0, in_list: bool = False) -> None:
     if depth > 8:
         return
     if isinstance(value, list):
-        for item in value:
-            _walk(item, out, depth + 1)
+        for item in value[:500]:
+            _walk(item, out, listed, depth + 1, in_list)
     elif isinstance(value, dict):
-        out.append(value)
-        for key in ("@graph", "mainEntity", "mainEntityOfPage", "itemListElement"):
+        (listed if in_list else out).append(value)
+        for key in ("@graph", "mainEntity", "mainEntityOfPage", "itemListElement", "item"):
             child = value.get(key)
             if isinstance(child, (dict, list)):
-                _walk(child, out, depth + 1)
+                _walk(child, out, listed, depth + 1, in_list or key in ("itemListElement", "item"))
 
 
-def jsonld_nodes(tree: HtmlElement) -> list[JsonObject]:
-    """Every JSON-LD object on the page; a block that does not parse is skipped alone."""
+def jsonld_nodes(tree: Element) -> tuple[list[JsonObject], list[JsonObject]]:
+    """JSON-LD objects about the page, and those listed in an ``ItemList`` (teasers of other pages).
+
+    A block that does not parse is skipped alone; nothing here raises.
+    """
     nodes: list[JsonObject] = []
+    listed: list[JsonObject] = []
     for script in tree.iter("script"):
         if (script.get("type") or "").strip().lower() != "application/ld+json":
             continue
@@ -56,16 +61,17 @@ def jsonld_nodes(tree: HtmlElement) -> list[JsonObject]:
         except (ValueError, RecursionError):
             logger.debug("Skipping malformed JSON-LD block")
             continue
-        _walk(data, nodes)
-    return nodes
+        _walk(data, nodes, listed)
+    return nodes, listed
 
 
 class JsonLd:
     """The page's JSON-LD nodes, indexed by ``@id``, with its main article node."""
 
-    def __init__(self, nodes: list[JsonObject]) -> None:
+    def __init__(self, nodes: list[JsonObject], listed: list[JsonObject] | None = None) -> None:
         self.nodes = nodes
-        self.by_id = {n["@id"]: n for n in nodes if isinstance(n.get("@id"), str)}
+        self.by_id = {n["@id"]: n for n in nodes + (listed or []) if isinstance(n.get("@id"), str)}
+        self.page_types = {kind for n in nodes for kind in _types(n)}
         articles = [n for n in nodes if _types(n) & ARTICLE_TYPES]
         # The node with a headline and the longest body is the page's own article,
         # not a teaser of another one listed on the page.
@@ -73,8 +79,8 @@ class JsonLd:
         self.article: JsonObject | None = articles[0] if articles else None
 
     @classmethod
-    def from_tree(cls, tree: HtmlElement) -> JsonLd:
-        return cls(jsonld_nodes(tree))
+    def from_tree(cls, tree: Element) -> JsonLd:
+        return cls(*jsonld_nodes(tree))
 
     def resolve(self, value: Any) -> Any:
         """Replace a bare ``{"@id": ...}`` reference by the node it names."""
@@ -91,7 +97,7 @@ class JsonLd:
             value = value[0] if value else None
         if isinstance(value, dict):
             value = value.get("name") or value.get("@value")
-        return value.strip() if isinstance(value, str) and value.strip() else None
+        return unescape(value).strip() or None if isinstance(value, str) else None
 
     def names(self, key: str) -> list[tuple[str, str]]:
         """``(name, type)`` pairs of a person/organisation property, references resolved."""
@@ -101,13 +107,13 @@ class JsonLd:
         for item in values:
             item = self.resolve(item)
             if isinstance(item, str):
-                out.append((item, ""))
+                out.append((unescape(item), ""))
             elif isinstance(item, dict):
                 name = item.get("name")
                 if isinstance(name, list):
                     name = name[0] if name else None
                 if isinstance(name, str):
-                    out.append((name, ",".join(sorted(_types(item)))))
+                    out.append((unescape(name), ",".join(sorted(_types(item)))))
         return out
 
     def first_of_type(self, *kinds: str) -> JsonObject | None:
@@ -119,7 +125,18 @@ class JsonLd:
         return self.article is not None
 
     def is_accessible_for_free(self) -> bool | None:
-        value = self.article.get("isAccessibleForFree") if self.article else None
-        if isinstance(value, str):
-            return value.strip().lower() not in ("false", "no", "0")
-        return value if isinstance(value, bool) else None
+        """``isAccessibleForFree`` of the article or of one of its parts (``hasPart``)."""
+        if not self.article:
+            return None
+        parts = self.article.get("hasPart")
+        parts = parts if isinstance(parts, list) else [parts]
+        found = None
+        for node in [self.article] + [p for p in parts if isinstance(p, dict)]:
+            value = node.get("isAccessibleForFree")
+            if isinstance(value, str):
+                value = value.strip().lower() not in ("false", "no", "0")
+            if value is False:
+                return False
+            if value is True:
+                found = True
+        return found

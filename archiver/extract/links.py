@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin, urlsplit
 
-from lxml.html import HtmlElement
+from archiver.extract.blocks import PageBlocks
+from archiver.extract.language import primary_language
+from archiver.extract.text import Element, clean, text_content
 
 from archiver.items import Translation
-from archiver.extract.text import clean
 
 # Language names as sites write them on "read this in ..." links.
 LANGUAGE_NAMES = {
@@ -28,12 +29,6 @@ _READ_IN = re.compile(
 )
 
 
-def primary_language(tag: str | None) -> str | None:
-    """ "en-US" / "en_US" / "EN" -> "en"; None for junk."""
-    if not tag:
-        return None
-    primary = re.split(r"[-_]", tag.strip().lower())[0]
-    return primary if re.fullmatch(r"[a-z]{2,3}", primary) else None
 
 
 def _is_section_root(url: str) -> bool:
@@ -42,17 +37,18 @@ def _is_section_root(url: str) -> bool:
 
 
 def translations(
-    tree: HtmlElement, base_url: str, own_language: str | None, own_url: str
-) -> tuple[list[Translation], list[HtmlElement]]:
+    tree: Element, page: PageBlocks, base_url: str, own_language: str | None, own_url: str
+) -> tuple[list[Translation], list[Element]]:
     """hreflang alternates and in-page "read in <language>" links, one per language and URL.
 
-    Also returns the in-page anchors, so the body can leave out the promo boxes around them.
+    The in-page anchors come from the scan of the page; they are also returned, so the body can
+    leave out the promo boxes around them.
     """
     found: list[Translation] = []
-    anchors: list[HtmlElement] = []
+    anchors: list[Element] = []
     seen: set[tuple[str, str]] = set()
 
-    def add(language: str | None, href: str | None, anchor: HtmlElement | None = None) -> None:
+    def add(language: str | None, href: str | None, anchor: Element | None = None) -> None:
         if not language or not href or language == own_language:
             return
         url = urljoin(base_url, href.strip())
@@ -67,18 +63,28 @@ def translations(
         seen.add((language, url))
         found.append(Translation(language=language, url=url))
 
-    for link in tree.iter("link"):
+    head = tree.find("head")
+    for link in head.iter("link") if head is not None else ():
         if "alternate" in (link.get("rel") or "").lower().split() and link.get("hreflang"):
             if link.get("hreflang", "").lower() != "x-default":
                 add(primary_language(link.get("hreflang")), link.get("href"))
-    for anchor in tree.iter("a"):
+    for anchor, hreflang in page.hreflangs:
+        if anchor.tag == "a":
+            add(primary_language(hreflang), anchor.get("href"), anchor)
+    # Most pages name no language in any link: one search over all link text skips the loop.
+    link_text = " ".join(text_content(a) for a in page.anchors).lower()
+    if not any(name in link_text for name in LANGUAGE_NAMES):
+        return found, anchors
+    for anchor in page.anchors:
+        if anchor.get("hreflang"):
+            continue
         href = anchor.get("href")
         if not href or href.startswith(("#", "javascript:", "mailto:")):
             continue
-        if anchor.get("hreflang"):
-            add(primary_language(anchor.get("hreflang")), href, anchor)
+        raw = text_content(anchor)
+        if len(raw) > 200:
             continue
-        text = clean(anchor.text_content())
+        text = clean(raw)
         if not text or len(text) > 40:
             continue
         match = _READ_IN.match(text)

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
+from html import unescape
 from urllib.parse import urljoin
 
-from lxml.html import HtmlElement
+from archiver.extract.text import Element, clean
 
-from archiver.extract.text import clean
 
 
 class MetaTags:
     """All ``<meta name|property|itemprop=... content=...>`` values of a page, by lower-case key."""
 
-    def __init__(self, tree: HtmlElement) -> None:
+    def __init__(self, tree: Element) -> None:
         self.values: dict[str, list[str]] = {}
         for meta in tree.iter("meta"):
             key = meta.get("property") or meta.get("name") or meta.get("itemprop") or meta.get("http-equiv")
-            content = clean(meta.get("content"))
+            content = clean(unescape(meta.get("content") or ""))  # some CMSs escape twice: "&amp;#8217;"
             if key and content:
                 self.values.setdefault(key.strip().lower(), []).append(content)
 
@@ -31,7 +31,7 @@ class MetaTags:
         return [value for key in keys for value in self.values.get(key, [])]
 
 
-def link_href(tree: HtmlElement, rel: str, base_url: str) -> str | None:
+def link_href(tree: Element, rel: str, base_url: str) -> str | None:
     """The first ``<link rel=...>`` href, absolute."""
     for link in tree.iter("link"):
         rels = (link.get("rel") or "").lower().split()

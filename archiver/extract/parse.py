@@ -5,11 +5,14 @@ from __future__ import annotations
 import codecs
 import re
 
-import lxml.html
 from lxml import etree
 
+from archiver.extract.text import Element
+
 # Bound the work a hostile page can cause: lxml's own limits stay on (no huge_tree).
-MAX_HTML_CHARS = 8 * 1024 * 1024
+MAX_HTML_CHARS = 5 * 1024 * 1024
+# Charset detection reads no more than this.
+DETECT_BYTES = 64 * 1024
 
 _BOMS = [
     (codecs.BOM_UTF8, "utf-8"),
@@ -22,18 +25,22 @@ _META_CHARSET = re.compile(
     rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE
 )
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
-_PARSER = lxml.html.HTMLParser(
+# Plain lxml.etree elements: lxml.html's Python-level element classes cost twice the time per node.
+_PARSER = etree.HTMLParser(
     recover=True, no_network=True, remove_pis=True, remove_comments=True, default_doctype=False
 )
 
 
 def _codec(name: str | None) -> str | None:
-    if not name:
+    if not name or not isinstance(name, str):
         return None
     try:
-        codec = codecs.lookup(name.strip().strip("\"'")).name
-    except LookupError:
+        info = codecs.lookup(name.strip().strip("\"'"))
+    except (LookupError, ValueError):  # unknown name, or one with a NUL in it
         return None
+    if not getattr(info, "_is_text_encoding", True):  # "hex", "base64", "zlib": not page charsets
+        return None
+    codec = info.name
     # Browsers read pages labelled latin-1/ascii as windows-1252 (WHATWG Encoding).
     return "cp1252" if codec in ("latin-1", "iso8859-1", "ascii") else codec
 
@@ -58,27 +65,56 @@ def sniff_encoding(data: bytes, declared: str | None = None) -> tuple[str, str]:
         # Cut off mid-character at the end (a truncated download) is still UTF-8.
         if error.start >= len(data) - 4 and error.reason == "unexpected end of data":
             return "utf-8", "detected"
-    return "cp1252", "detected"
+    return _detect(data), "detected"
+
+
+_LATIN_CODECS = {"cp1250", "cp1252", "cp1254", "cp1257", "cp850", "cp437", "latin_1", "hp_roman8"}
+_OTHER_SCRIPTS = {"iso8859_5", "iso8859_6", "iso8859_7", "iso8859_8", "iso8859_11", "mac_cyrillic", "mac_greek"}
+
+
+def _detect(data: bytes) -> str:
+    """Statistical detection (charset-normalizer) on the start of the page; windows-1252 if unsure."""
+    from charset_normalizer import from_bytes
+
+    try:
+        best = from_bytes(data[:DETECT_BYTES]).best()
+    except (LookupError, ValueError, RuntimeError):
+        best = None
+    codec = _codec(best.encoding) if best is not None else None
+    # Latin-script single-byte guesses (cp1257 for French...) are unreliable on short text:
+    # browsers fall back to windows-1252 there, and so do we. Other scripts are trusted.
+    if not codec or codec in _LATIN_CODECS or codec.startswith(("iso8859_", "mac_")) and codec not in _OTHER_SCRIPTS:
+        return "cp1252"
+    return codec
 
 
 def decode_html(data: bytes | str, declared: str | None = None) -> str:
     """Decode page bytes to text; undecodable bytes become U+FFFD, never an error."""
     if isinstance(data, str):
-        return data
+        return data[:MAX_HTML_CHARS]
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        return ""
+    data = bytes(data[: 4 * MAX_HTML_CHARS])  # no more bytes than the characters kept can take
     codec, _ = sniff_encoding(data, declared)
-    text = data.decode(codec, errors="replace")
+    try:
+        text = data.decode(codec, errors="replace")
+    except (LookupError, UnicodeError):  # a codec Python knows by name but cannot decode with ("undefined")
+        text = data.decode("utf-8", errors="replace")
     return text[1:] if text.startswith("\ufeff") else text
 
 
-def parse_html(data: bytes | str, declared_encoding: str | None = None) -> lxml.html.HtmlElement:
-    """Parse a page; always returns an ``<html>`` root, empty for unparseable input."""
+def parse_html(data: bytes | str, declared_encoding: str | None = None) -> Element:
+    """Parse a page; always returns an ``<html>`` root with a ``<body>``, empty for unparseable input."""
     text = decode_html(data, declared_encoding)[:MAX_HTML_CHARS]
     text = _XML_DECLARATION.sub("", text.replace("\x00", ""), count=1)
+    root = None
     if text.strip():
         try:
-            root = lxml.html.document_fromstring(text, parser=_PARSER)
-            if root is not None and isinstance(root.tag, str):
-                return root
-        except (etree.ParserError, ValueError):
-            pass
-    return lxml.html.document_fromstring("<html><head></head><body></body></html>")
+            root = etree.fromstring(text, parser=_PARSER)
+        except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+            root = None
+    if root is None or root.tag != "html":
+        root = etree.fromstring("<html><head></head><body></body></html>", parser=_PARSER)
+    if root.find("body") is None:
+        etree.SubElement(root, "body")
+    return root

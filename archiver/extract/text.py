@@ -1,12 +1,17 @@
-"""Small text helpers shared by the extractors."""
+"""Small text and tree helpers shared by the extractors (plain lxml.etree elements)."""
 
 from __future__ import annotations
 
 import re
 
-from lxml.html import HtmlElement
+from lxml import etree
+from lxml.etree import _Element as Element
 
-_SPACE = re.compile(r"\s+")
+__all__ = ["Element", "clean", "drop_tree", "first", "node_text", "text_content"]
+
+# White space to collapse: everything \s matches but U+3000, the ideographic space CJK text uses on purpose.
+_SPACE = re.compile(r"[^\S\u3000]+")
+_STRING = etree.XPath("string()", smart_strings=False)
 
 
 def clean(text: str | None) -> str:
@@ -16,8 +21,28 @@ def clean(text: str | None) -> str:
     return _SPACE.sub(" ", text.replace("\u00a0", " ").replace("\u200b", "")).strip()
 
 
-def node_text(element: HtmlElement) -> str:
-    return clean(element.text_content())
+def text_content(element: Element) -> str:
+    """All text under an element, in document order (``lxml.html``'s ``text_content()``)."""
+    return _STRING(element)
+
+
+def node_text(element: Element) -> str:
+    return clean(_STRING(element))
+
+
+def drop_tree(element: Element) -> None:
+    """Remove an element and its children, keeping the text that follows it."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    tail = element.tail
+    if tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(element)
 
 
 def first(*values: str | None) -> str | None:

@@ -1,0 +1,69 @@
+"""Text blocks that are page furniture whatever element holds them: labels, dates, promos, escaped markup."""
+
+from __future__ import annotations
+
+import re
+
+# A short block that is only a label: "Advertisement", "Share this", "Image 1 of 5".
+_LABEL = re.compile(
+    r"^(?:advert|advertisement|advertising|anuncio|publicidad|anzeige|werbung|publicité|pubblicità|"
+    r"read more|read next|see also|related|share|share this|share on \w+|tweet|email|print|comments?|"
+    r"leave a (?:reply|comment)|sign up|subscribe|follow us|click here|continue reading|more:|skip to content|"
+    r"back to top|loading|\d+ comments?|scroll to continue|story continues below|this slideshow requires|"
+    r"(?:image|photo|picture|slide) \d+ (?:of|/) \d+|like this story|recommended|most read|trending|"
+    r"lee también|lea también|leia também|lesen sie auch|mehr zum thema|weiterlesen|à lire aussi|lire aussi|"
+    r"explore further|don'?t miss|key points|more great .{1,30} stories|tell us what you think|you may also like|"
+    r"recommended for you|most popular|top stories|latest news|more from .{1,30}$)\b"
+    r".{0,40}$",
+    re.IGNORECASE,
+)
+# A promo sentence: newsletter sign-ups, "follow us on", contact lines with an e-mail address.
+_PROMO = re.compile(
+    r"\b(?:sign(?:ing)? up|subscribe|newsletters?|inbox)\b.*\b(?:newsletters?|inbox|free|today|e-?mail)\b"
+    r"|\bfollow (?:us|him|her|me|them)\b.*\b(?:twitter|facebook|instagram|linkedin|@\w+)"
+    r"|\b(?:have a (?:news )?tip|contact (?:the )?(?:author|writer|reporter))\b"
+    r"|\b(?:e-?mail|reach|contact)\b[^.]{0,60}\bat\s+\S+@\S+\.\w+"
+    r"|\S+@\S+\.\w+\s*$",
+    re.IGNORECASE,
+)
+MAX_PROMO_CHARS = 260
+_MONTH_WORDS = (
+    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
+    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|"
+    r"octubre|noviembre|diciembre|januar|februar|märz|mai|juni|juli|oktober|dezember|"
+    r"mon(?:day)?|tue(?:sday)?|wed(?:nesday)?|thu(?:rsday)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?|"
+    r"published|updated|posted|last|modified|on|at|de|del|am|pm|a\.m|p\.m|gmt|utc|bst|cet|cest|[ecmp][sd]t|"
+    r"ist|jst|hours?|mins?|minutes?|ago|uhr|stand|actualizado|publicado|veröffentlicht|aktualisiert|le|à|mis à jour"
+)
+_DATE_LINE = re.compile(rf"^(?:(?:{_MONTH_WORDS})\b\.?|\d+(?:st|nd|rd|th)\b|[\d\s,./:|\-–—()+]|[年月日時分])+$",
+                        re.IGNORECASE)
+# A caption or credit line that sat in the text: ends in "© Agency", or is only names and an agency.
+_PHOTO_CREDIT = re.compile(
+    r"©\s*\w|(?:^|[|/]\s*)(?:getty images|afp|reuters|ap photo|associated press|bloomberg|epa|shutterstock|"
+    r"alamy|afp via getty images|efe|dpa|picture alliance)\s*$",
+    re.IGNORECASE,
+)
+MAX_CREDIT_LINE_CHARS = 300
+# A CMS shortcode printed as text: "[button link=...]Send us YOUR review[/button]".
+_SHORTCODE = re.compile(r"^\[\w+[^\]]*\].*\[/\w+\]$")
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_MARKUP = re.compile(r"</?(?:div|span|img|iframe|p|a|h\d|script|em|strong|br)\b[^>]*>", re.IGNORECASE)
+
+
+def is_boilerplate(text: str, link_chars: int = 0) -> bool:
+    """True for a block that no article means as its text."""
+    length = len(text)
+    if length < 60 and _LABEL.match(text):
+        return True
+    if length < 60 and _YEAR.search(text) and _DATE_LINE.match(text):
+        return True  # "20 Nov, 2019 05:47", "Updated 3:41 PM ET"
+    if length < MAX_PROMO_CHARS and _PROMO.search(text):
+        return True
+    if "<" in text and len(_MARKUP.findall(text)) >= 2:
+        return True  # escaped HTML shown as text
+    if length < MAX_CREDIT_LINE_CHARS and _PHOTO_CREDIT.search(text):
+        return True
+    if text.startswith("[") and _SHORTCODE.match(text):
+        return True
+    # Mostly a link: "Read more: <headline>", "[Read in Spanish]", a related-story teaser.
+    return bool(link_chars) and link_chars >= 0.6 * length and length < 200

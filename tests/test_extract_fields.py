@@ -1,0 +1,230 @@
+"""Field rules of ``archiver.extract``, one behaviour per case: authors, credits, dates, headline,
+JSON-LD references, language, paywall, page kind, structured body."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from archiver.extract import analyze_page, extract_article
+from archiver.extract.authors import split_authors
+from archiver.extract.captions import clean_credit, split_credit
+from archiver.extract.dates import normalize_date
+from archiver.extract.headline import choose_headline
+from archiver.extract.structured import complete_structured_body
+
+URL = "https://news.example.com/2024/05/01/ferry-service-resumes-after-storm/"
+STORY = "".join(f"<p>Paragraph {i} of the story, with a few commas, some facts, and a quote from someone.</p>"
+                for i in range(6))
+
+
+def page(head: str = "", body: str = STORY, lang: str = ' lang="en"') -> str:
+    return f"<!DOCTYPE html><html{lang}><head><title>Ferry Service Resumes | Island Post</title>{head}</head>" \
+           f"<body><main><article><h1>Ferry Service Resumes</h1>{body}</article></main></body></html>"
+
+
+def jsonld(data: dict) -> str:
+    return f'<script type="application/ld+json">{json.dumps(data)}</script>'
+
+
+@pytest.mark.parametrize(("byline", "names"), [
+    ("By Jane Doe, John Smith and Ana Pérez", ["Jane Doe", "John Smith", "Ana Pérez"]),
+    ("By JANE DOE | Staff Writer", ["Jane Doe"]),
+    ("Jane Doe, Senior Correspondent", ["Jane Doe"]),
+    ("By Staff", []),
+    ("jane.doe@example.com", []),
+    ("By Jane Doe and The Associated Press", ["Jane Doe"]),
+    ("Por Lucía Gómez y Martín Ruiz", ["Lucía Gómez", "Martín Ruiz"]),
+    ("Von Katrin Müller und Jonas Weber", ["Katrin Müller", "Jonas Weber"]),
+    ("By Jane Doe\nUpdated 3:41 PM ET, Mon November 18, 2019", ["Jane Doe"]),
+    ("Jane Doe is a reporter covering city hall and transit for the paper since 2012.", []),
+    ("Ludwig van Beethoven and Maria de la Cruz", ["Ludwig van Beethoven", "Maria de la Cruz"]),
+    ("山田 太郎 記者、佐藤 花子", ["山田 太郎", "佐藤 花子"]),
+    ("Sarah E. Needleman and Bruce Y. Lee", ["Sarah E. Needleman", "Bruce Y. Lee"]),
+    ("Analysis by Chris Cillizza", ["Chris Cillizza"]),
+    ("Текст: Венера Ерофеева", ["Венера Ерофеева"]),
+    ("Finian Cunningham. Sputnik International", ["Finian Cunningham"]),
+    ("@BryanDeArdo", []),
+    ("By Madeline Fry\nPrint this article", ["Madeline Fry"]),
+    ("Ilana Muhlstein, MS, RDN", ["Ilana Muhlstein"]),
+    ("Troy L. Smith, Cleveland.com", ["Troy L. Smith"]),
+    ("Detroit News wire services", []),
+])
+def test_bylines_split_into_person_names(byline, names):
+    assert split_authors(byline) == names
+
+
+@pytest.mark.parametrize(("caption", "text", "credit"), [
+    ("A man walks. (EFE)", "A man walks.", "EFE"),
+    ("A man walks. Photo: Reuters", "A man walks.", "Reuters"),
+    ("A man walks. Credit: Jane Doe/The Times", "A man walks.", "Jane Doe/The Times"),
+    ("A man walks. © AP", "A man walks.", "AP"),
+    ("A man walks (Photo by John Smith/Getty Images)", "A man walks", "John Smith/Getty Images"),
+    ("Leere Bahnsteige. Foto: dpa", "Leere Bahnsteige.", "dpa"),
+    ("A man walks. REUTERS/Jane Doe", "A man walks.", "REUTERS/Jane Doe"),
+    ("避難する住民（共同）", "避難する住民", "共同"),
+    ("He said it was good and/or bad.", "He said it was good and/or bad.", None),
+])
+def test_caption_credits_are_split_off(caption, text, credit):
+    assert split_credit(caption) == (text, credit)
+
+
+@pytest.mark.parametrize(("credit", "name"), [
+    ("(Image: GETTY )", "GETTY"), ("Photos by Richard Shotwell/Invision/AP", "Richard Shotwell/Invision/AP"),
+    ("Image credit: All About Space", "All About Space"), ("picture alliance", "picture alliance"),
+    ("Published Monday, Nov. 18, 2019", None), ("A whole sentence that a template put where the credit goes, "
+                                                 "long enough to be a description rather than a name.", None),
+])
+def test_credit_elements_are_cleaned_to_a_name(credit, name):
+    assert clean_credit(credit) == name
+
+
+def test_site_name_is_not_an_author_and_escaped_entities_are_read():
+    head = jsonld({"@type": "NewsArticle", "headline": "&#8216;The Medium&#8217; Returns",
+                   "author": [{"@type": "Person", "name": "Island Post"}, {"@type": "Person", "name": "Ana Ruiz"}],
+                   "publisher": {"@type": "Organization", "name": "Island Post"}})
+    article = extract_article(page(head), URL)
+    assert article.authors == ["Ana Ruiz"] and article.headline == "‘The Medium’ Returns"
+
+
+def test_byline_text_nodes_are_read_as_a_name_then_a_date():
+    body = '<p class="byline-info"><span>Jeff Foust</span><span>Monday, November 18, 2019</span></p>' + STORY
+    assert extract_article(page(body=body), URL).authors == ["Jeff Foust"]
+
+
+def test_captions_resolve_lazy_images_and_never_reach_the_body():
+    figure = ('<figure><img src="data:image/gif;base64,R0lGOD" data-srcset="/i/a-300.jpg 300w, /i/a-1200.jpg 1200w" '
+              'alt="Ferry at the pier"><figcaption>The ferry leaves the pier on Wednesday. Photo: Island Post'
+              "</figcaption></figure>")
+    article = extract_article(page(body=STORY[:300] + figure + STORY[300:]), URL)
+    assert article.captions == [{"text": "The ferry leaves the pier on Wednesday.", "credit": "Island Post",
+                                 "image_url": "https://news.example.com/i/a-1200.jpg", "alt": "Ferry at the pier"}]
+    assert "ferry leaves the pier" not in article.body
+
+
+@pytest.mark.parametrize(("raw", "iso"), [
+    ("2024-06-18T07:45:00-04:00", "2024-06-18T07:45:00-04:00"),
+    ("2024-06-18 07:45:00", "2024-06-18T07:45:00"),
+    ("Tue, 18 Jun 2024 07:45:00 GMT", "2024-06-18T07:45:00+00:00"),
+    ("June 18, 2024", "2024-06-18"),
+    ("18 de junio de 2024", "2024-06-18"),
+    ("18.06.2024, 07:45 Uhr", "2024-06-18"),
+    ("2024年6月18日 7時45分", "2024-06-18"),
+    ("not a date", None),
+    ("0001-01-01T00:00:00", None),
+])
+def test_dates_normalise_to_iso_8601(raw, iso):
+    assert normalize_date(raw) == iso
+
+
+@pytest.mark.parametrize(("args", "headline"), [
+    ((None, "Storm hits coast | Coastal News", None, None, ["Coastal News"]), ("Storm hits coast", "meta")),
+    ((None, None, None, "Coastal News - Storm hits the coast tonight", ["Coastal News"]),
+     ("Storm hits the coast tonight", "dom")),
+    (("Storm hits coast, leaving thousands...", None, "Storm hits coast, leaving thousands without power", None, []),
+     ("Storm hits coast, leaving thousands without power", "dom")),
+    (("Storm Hits Coast", "Storm hits coast", "Storm hits coast", None, []), ("Storm hits coast", "jsonld")),
+])
+def test_headline_reconciles_sources(args, headline):
+    assert choose_headline(*args) == headline
+
+
+def test_jsonld_author_references_in_a_graph_and_organisations_apart():
+    graph = {"@context": "https://schema.org", "@graph": [
+        {"@type": "NewsArticle", "headline": "Ferry Service Resumes", "author": [{"@id": "#p1"}, {"@id": "#org"}],
+         "publisher": {"@id": "#org"}, "datePublished": "2024-05-01T08:00:00+02:00"},
+        {"@type": "Person", "@id": "#p1", "name": "Ana Ruiz"},
+        {"@type": "NewsMediaOrganization", "@id": "#org", "name": "Island Post"}]}
+    article = extract_article(page(jsonld(graph)), URL)
+    assert article.authors == ["Ana Ruiz"] and article.publisher == "Island Post"
+    assert article.provenance["authors"] == "jsonld"
+
+
+def test_itemlist_teasers_are_not_the_page_article():
+    listing = {"@context": "https://schema.org", "@type": "CollectionPage", "mainEntity": {
+        "@type": "ItemList", "itemListElement": [{"@type": "NewsArticle", "headline": f"Teaser {i}"} for i in range(5)]}}
+    result = analyze_page(page(jsonld(listing)), "https://news.example.com/local/")
+    assert result.kind == "listing" and result.article.headline == "Ferry Service Resumes"
+
+
+@pytest.mark.parametrize(("lang", "head", "language", "source"), [
+    (' lang="es-ES"', "", "es", "dom"),
+    ("", '<meta property="og:locale" content="de_DE">', "de", "meta"),
+    ("", jsonld({"@type": "NewsArticle", "inLanguage": "fr-FR"}), "fr", "jsonld"),
+    ("", "", "en", "detected"),
+])
+def test_language_declared_first_then_detected(lang, head, language, source):
+    article = extract_article(page(head, lang=lang), URL)
+    assert (article.language, article.provenance["language"]) == (language, source)
+
+
+@pytest.mark.parametrize(("head", "body", "source"), [
+    (jsonld({"@type": "NewsArticle", "isAccessibleForFree": False}), STORY, "jsonld"),
+    (jsonld({"@type": "NewsArticle", "hasPart": {"@type": "WebPageElement", "isAccessibleForFree": "False"}}),
+     STORY, "jsonld"),
+    ('<meta property="article:content_tier" content="locked">', STORY, "meta"),
+    ("", STORY + '<div class="paywall-prompt"><p>Subscribe to keep reading this story today.</p></div>', "dom"),
+])
+def test_paywall_marks_paywalled_and_truncated(head, body, source):
+    article = extract_article(page(head, body), URL)
+    assert article.paywalled and article.truncated and article.provenance["paywalled"] == source
+    assert "Subscribe" not in article.body
+
+
+def test_free_page_is_neither_paywalled_nor_truncated():
+    article = extract_article(page(jsonld({"@type": "NewsArticle", "isAccessibleForFree": True})), URL)
+    assert not article.paywalled and not article.truncated
+
+
+def test_complete_articlebody_fills_in_what_the_dom_missed():
+    body = "\n".join(f"Sentence {i} of the whole story, as the newsroom's system stored it." for i in range(12))
+    article = extract_article(page(jsonld({"@type": "NewsArticle", "articleBody": body}), body="<p>Short.</p>"), URL)
+    assert article.body == body.replace("\n", "\n\n") and article.provenance["body"] == "jsonld"
+
+
+@pytest.mark.parametrize("structured", ["Sentence one of a teaser that stops in the middle of a thought and then...",
+                                        "A summary. " * 30 + "Read more"])
+def test_teaser_articlebody_is_never_the_body(structured):
+    assert complete_structured_body(structured, "") == ""
+
+
+@pytest.mark.parametrize(("url", "head", "kind"), [
+    (URL, '<meta property="og:type" content="article">', "article"),
+    ("https://news.example.com/tag/ferries/", '<meta property="og:type" content="article">', "listing"),
+    ("https://news.example.com/", "", "listing"),
+])
+def test_page_kind(url, head, kind):
+    assert analyze_page(page(head), url).kind == kind
+
+
+def test_site_wide_website_node_does_not_make_an_article_a_listing():
+    yoast = {"@context": "https://schema.org", "@graph": [{"@type": "WebSite", "name": "Island Post"},
+                                                          {"@type": "WebPage", "url": URL}]}
+    head = jsonld(yoast) + '<meta property="og:type" content="article">'
+    assert analyze_page(page(head), URL).kind == "article"
+
+
+def test_long_undated_story_at_a_story_url_is_an_article():
+    story = "".join(f"<p>Paragraph {i} of a long story that never says when it was written, with commas, "
+                    f"facts, quotes and enough words to read as prose rather than as a list of links.</p>"
+                    for i in range(14))
+    assert analyze_page(page(body=story), "https://news.example.com/news/view.html?id=8576").kind == "article"
+
+
+def test_teaser_grid_is_a_listing_and_a_form_page_is_other():
+    cards = "".join(f'<article><h3><a href="/s/{i}">Story {i} headline here</a></h3><p>A teaser for story {i}, '
+                    f"with enough words in it to look real.</p></article>" for i in range(8))
+    assert analyze_page(page(body=cards), "https://news.example.com/local/").kind == "listing"
+    contact = "<form><label>Message</label><textarea></textarea></form>"
+    assert analyze_page(page(body=contact), "https://news.example.com/contact/").kind == "other"
+
+
+def test_translations_from_hreflang_and_read_in_links():
+    head = '<link rel="alternate" hreflang="es" href="/es/2024/05/01/el-ferry-vuelve/">'
+    body = STORY + '<p><a href="/de/2024/05/01/faehre-faehrt-wieder/">Read in German</a></p>'
+    article = extract_article(page(head, body), URL)
+    assert article.translations == [
+        {"language": "es", "url": "https://news.example.com/es/2024/05/01/el-ferry-vuelve/"},
+        {"language": "de", "url": "https://news.example.com/de/2024/05/01/faehre-faehrt-wieder/"}]
+    assert "Read in German" not in article.body
