@@ -73,6 +73,11 @@ DOWNLOADER_MIDDLEWARES = {
     "archiver.middlewares.warc.WarcCaptureMiddleware": 950,
 }
 
+# The spider analyses each HTML page (article or listing, AMP canonical) to choose which links
+# to follow; the extraction pipeline reuses that analysis. Off: every page counts as a listing
+# and nothing is extracted in the spider (bench/crawl.py's baseline without extraction).
+SPIDER_PAGE_ANALYSIS = True
+
 ITEM_PIPELINES = {
     "pipelines.extract.ArticleExtractionPipeline": 100,
     # Versions before the record is written; marks the seen-store after it is.

@@ -20,8 +20,9 @@ from pathlib import Path
 MODES = {
     # Everything on: WARC capture, extraction, JSON Lines.
     "full": {},
-    # The same spider with WARC writing and extraction (and so JSON output) off.
-    "bare": {"WARC_ENABLED": False, "ITEM_PIPELINES": {}, "JSONL_ENABLED": False},
+    # The same spider with WARC writing and extraction (in the spider and the pipelines, and
+    # so JSON output) off.
+    "bare": {"WARC_ENABLED": False, "ITEM_PIPELINES": {}, "JSONL_ENABLED": False, "SPIDER_PAGE_ANALYSIS": False},
 }
 LOCAL = {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS": 32,
          "CONCURRENT_REQUESTS_PER_DOMAIN": 32, "LOG_LEVEL": "ERROR"}

@@ -159,8 +159,9 @@ class NewsSpider(Spider):
             return  # PDFs, images, ...: archived by the capture middleware, nothing to extract
         site = self.site_for(response.request)
         page = fetched_page(response)
-        page.analysis = analyze_page(page.body, page.url, encoding=page.encoding)
-        canonical = page.analysis.article.canonical_url
+        if self.settings.getbool("SPIDER_PAGE_ANALYSIS"):
+            page.analysis = analyze_page(page.body, page.url, encoding=page.encoding)
+        canonical = page.analysis.article.canonical_url if page.analysis else None
         is_amp = AMP_HTML.search(response.body[:4096]) is not None
         if is_amp and canonical and canonicalize_url(canonical) != canonicalize_url(response.url):
             # An AMP page: archive the canonical article instead of extracting this rendering.
@@ -187,6 +188,8 @@ class NewsSpider(Spider):
         """Links are followed from listing pages, and from articles that were themselves found by links."""
         if site.depth is not None and response.meta.get("depth", 0) >= site.depth:
             return False
+        if page.analysis is None:
+            return True  # without analysis every page is treated as a listing
         return page.analysis.kind != "article" or response.meta.get("discovered_via") in LINK_CHAIN
 
     # -- sitemaps and feeds

@@ -16,7 +16,7 @@ from archiver.extract.body import extract_dom_body, remove_promo_boxes
 from archiver.extract.captions import extract_captions, image_url
 from archiver.extract.headline import h1_text
 from archiver.extract.jsonld import JsonLd
-from archiver.extract.language import detect_language, load_model
+from archiver.extract.language import detect_language
 from archiver.extract.links import translations
 from archiver.extract.meta import MetaTags
 from archiver.extract.pagekind import page_kind, paywall
@@ -55,7 +55,6 @@ def article_body(html: str, url: str) -> str:
 
 def analyze_page(html: bytes | str, url: str, encoding: str | None = None) -> PageAnalysis:
     """Kind and record of one page; ``encoding`` is the charset the HTTP headers declared, if any."""
-    load_model()
     try:
         return _analyze_tree(parse_html(html, encoding), url)
     except Exception:  # noqa: BLE001 - the one boundary: a record must never crash a crawl
