@@ -37,7 +37,7 @@ class CrawlReport:
 
     @property
     def articles(self) -> int:
-        return int(self.stats.get("jsonl/records", self.stats.get("item_scraped_count", 0)))
+        return int(self.stats.get("jsonl/records", 0))  # records written, not pages scraped
 
     @property
     def errors(self) -> int:

@@ -14,3 +14,8 @@ if TYPE_CHECKING:
 def redis_from_settings(settings: BaseSettings) -> Redis:
     """A client for ``REDIS_URL`` (bytes responses: payloads are binary-safe)."""
     return get_redis_from_settings(settings)
+
+
+def redis_text(value: bytes | str | None) -> str | None:
+    """A Redis reply as text (the client returns bytes: request payloads must stay binary-safe)."""
+    return value.decode("utf-8") if isinstance(value, bytes) else value

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from archiver.distributed.connection import redis_from_settings
+from archiver.distributed.connection import redis_from_settings, redis_text
 from archiver.distributed.stores import state_prefix
 from archiver.items import Article
 from archiver.seen import SeenEntry, SeenStore, seen_store
@@ -45,19 +45,16 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _text(value: bytes | str) -> str:
-    return value.decode("utf-8") if isinstance(value, bytes) else value
-
 
 def reconcile_dead_writers(server: Redis, prefix: str, store: SeenStore, host: str) -> tuple[int, int]:
     """Settle the unconfirmed records of dead writers on ``host``; returns (dropped, adopted) lines."""
     dropped = adopted = 0
     for writer, path in server.hgetall(f"{prefix}:writers").items():
-        writer, path = _text(writer), Path(_text(path))
+        writer, path = redis_text(writer), Path(redis_text(path))
         writer_host, _, pid = writer.rpartition(":")
         if writer_host != host or not pid.isdigit() or _alive(int(pid)):
             continue
-        unconfirmed = {_text(r) for r in server.smembers(f"{prefix}:unconfirmed:{writer}")}
+        unconfirmed = {redis_text(r) for r in server.smembers(f"{prefix}:unconfirmed:{writer}")}
         if unconfirmed and path.exists():
             d, a = _settle_file(path, unconfirmed, store)
             dropped, adopted = dropped + d, adopted + a

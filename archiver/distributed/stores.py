@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from archiver.discovery.urls import url_key
-from archiver.distributed.connection import redis_from_settings
+from archiver.distributed.connection import redis_from_settings, redis_text
 from archiver.seen import FeedState, SeenEntry, SeenStore, entry_from_json, timestamp_of
 from archiver.warc.records import Original
 
@@ -24,9 +24,6 @@ def state_prefix(settings: BaseSettings) -> str:
     """Key prefix of an archive's shared state; every worker writing into one archive must use the same."""
     return settings.get("REDIS_STATE_KEY") or "archiver:state"
 
-
-def _text(value: bytes | str | None) -> str | None:
-    return value.decode("utf-8") if isinstance(value, bytes) else value
 
 
 class RedisSeenStore(SeenStore):
@@ -50,7 +47,7 @@ class RedisSeenStore(SeenStore):
         return f"{self.prefix}:{name}"
 
     def get(self, url: str) -> SeenEntry | None:
-        data = _text(self.server.hget(self._key("seen"), url_key(url)))
+        data = redis_text(self.server.hget(self._key("seen"), url_key(url)))
         return entry_from_json(data) if data else None
 
     def mark(self, entry: SeenEntry, aliases: Iterable[str] = ()) -> None:
@@ -74,19 +71,19 @@ class RedisSeenStore(SeenStore):
         entry.checked_at = checked_at
         key = url_key(entry.url)
         data = json.dumps(asdict(entry), separators=(",", ":"))
-        keys = [_text(k) for k in self.server.smembers(self._key(f"aliases:{key}"))] or [key]
+        keys = [redis_text(k) for k in self.server.smembers(self._key(f"aliases:{key}"))] or [key]
         self.server.hset(self._key("seen"), mapping={k: data for k in keys if k})
 
     def recent(self, max_age_days: float, site: str | None = None) -> list[SeenEntry]:
         since = time.time() - max_age_days * 86400
-        keys = [_text(k) for k in self.server.zrevrangebyscore(self._key("published"), "+inf", since)]
+        keys = [redis_text(k) for k in self.server.zrevrangebyscore(self._key("published"), "+inf", since)]
         if not keys:
             return []
-        entries = [entry_from_json(_text(d)) for d in self.server.hmget(self._key("seen"), keys) if d]
+        entries = [entry_from_json(redis_text(d)) for d in self.server.hmget(self._key("seen"), keys) if d]
         return [e for e in entries if e.kind == "article" and (site is None or e.site == site)]
 
     def feed_state(self, url: str) -> FeedState | None:
-        data = _text(self.server.hget(self._key("feeds"), url))
+        data = redis_text(self.server.hget(self._key("feeds"), url))
         return FeedState(**json.loads(data)) if data else None
 
     def save_feed_state(self, state: FeedState) -> None:
@@ -115,7 +112,7 @@ class RedisDigestIndex:
         return cls(redis_from_settings(settings), state_prefix(settings))
 
     def get(self, digest: str) -> Original | None:
-        data = _text(self.server.hget(self.key, digest))
+        data = redis_text(self.server.hget(self.key, digest))
         return Original(**json.loads(data)) if data else None
 
     def add(self, digest: str, original: Original) -> None:
@@ -131,7 +128,7 @@ class RedisDigestIndex:
     def forget_beyond(self, filename: str, size: int) -> int:
         byfile = f"{self.key}:byfile:{filename}"
         forgotten = 0
-        for digest in [_text(d) for d in self.server.zrangebyscore(byfile, f"({size}", "+inf")]:
+        for digest in [redis_text(d) for d in self.server.zrangebyscore(byfile, f"({size}", "+inf")]:
             original = self.get(digest) if digest else None
             if original is not None and original.filename == filename:
                 self.server.hdel(self.key, digest)
@@ -141,7 +138,7 @@ class RedisDigestIndex:
 
     def items(self) -> Iterator[tuple[str, Original]]:
         for digest, data in self.server.hscan_iter(self.key):
-            yield _text(digest) or "", Original(**json.loads(_text(data) or "{}"))
+            yield redis_text(digest) or "", Original(**json.loads(redis_text(data) or "{}"))
 
     def close(self) -> None:
         self.server.close()
