@@ -10,6 +10,7 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from archiver.secrets import mask_logs, mask_url
 from archiver.warc.writer import WARC_SUFFIX
 
 
@@ -73,7 +74,7 @@ class CrawlReport:
             f"time            {self.seconds:.1f} s",
             f"finish reason   {self.stats.get('finish_reason', '-')}",
         ]
-        return "\n".join(lines)
+        return mask_url("\n".join(lines))
 
 
 def run_crawl(spider_kwargs: dict[str, Any], settings: Settings) -> CrawlReport:
@@ -83,6 +84,7 @@ def run_crawl(spider_kwargs: dict[str, Any], settings: Settings) -> CrawlReport:
     archive = Path(settings.get("ARCHIVE_DIR"))
     before = set(archive.glob(f"warc/*{WARC_SUFFIX}"))
     process = CrawlerProcess(settings)
+    mask_logs()  # Scrapy's handler exists now; "Overridden settings" would show REDIS_URL's password
     crawler = process.create_crawler(NewsSpider)
     started = time.monotonic()
     process.crawl(crawler, **spider_kwargs)
