@@ -83,8 +83,8 @@ def run_crawl(spider_kwargs: dict[str, Any], settings: Settings) -> CrawlReport:
 
     archive = Path(settings.get("ARCHIVE_DIR"))
     before = set(archive.glob(f"warc/*{WARC_SUFFIX}"))
+    mask_logs()  # no password of REDIS_URL (or of any URL) in a log line
     process = CrawlerProcess(settings)
-    mask_logs()  # Scrapy's handler exists now; "Overridden settings" would show REDIS_URL's password
     crawler = process.create_crawler(NewsSpider)
     started = time.monotonic()
     process.crawl(crawler, **spider_kwargs)

@@ -27,13 +27,26 @@ class MaskPasswords(logging.Filter):
         if masked != message:
             record.msg, record.args = masked, None
         if record.exc_info and not record.exc_text:
-            record.exc_text = mask_url(logging.Formatter().formatException(record.exc_info))
-            record.exc_info = None
+            text = logging.Formatter().formatException(record.exc_info)
+            if mask_url(text) != text:  # a traceback quoting the URL: hand the handler the masked text
+                record.exc_text, record.exc_info = mask_url(text), None
         return True
 
 
 def mask_logs() -> None:
-    """Mask URL passwords in everything the root logger's handlers write (call once they exist)."""
-    for handler in logging.getLogger().handlers:
-        if not any(isinstance(f, MaskPasswords) for f in handler.filters):
-            handler.addFilter(MaskPasswords())
+    """Mask URL passwords in every log record this process makes, whichever handler writes it.
+
+    At record creation rather than on a handler: Scrapy replaces its root handler when a crawl starts.
+    """
+    factory = logging.getLogRecordFactory()
+    if getattr(factory, "masks_passwords", False):
+        return
+    masking = MaskPasswords()
+
+    def make_record(*args: object, **kwargs: object) -> logging.LogRecord:
+        record = factory(*args, **kwargs)
+        masking.filter(record)
+        return record
+
+    make_record.masks_passwords = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(make_record)

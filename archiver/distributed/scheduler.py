@@ -15,6 +15,7 @@ from twisted.internet.task import LoopingCall
 from archiver.distributed.connection import Outage, redis_from_settings, redis_reachable
 from archiver.distributed.ack import LeaseTracker
 from archiver.distributed.queue import LeasedQueue
+from archiver.distributed.stores import state_prefix
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -80,6 +81,9 @@ class LeasedRedisScheduler(RedisScheduler):  # type: ignore[misc]
                                  lease_seconds=self.lease_seconds, max_attempts=self.max_attempts)
         self.df = RFPDupeFilter(self.server, key=self.dupefilter_key,
                                 debug=self.crawler.settings.getbool("DUPEFILTER_DEBUG"))
+        logger.info("Distributed mode: Redis %s, frontier %s, shared state %s, worker %s",
+                    self.crawler.settings.get("REDIS_URL"), self.frontier_key,
+                    state_prefix(self.crawler.settings), self.worker_id)  # the log filter masks the password
         if len(self.queue) or self.queue.leased_count():
             logger.info("Joining crawl %s: %d requests ready, %d leased", self.frontier_key, len(self.queue),
                         self.queue.leased_count())
