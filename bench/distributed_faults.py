@@ -55,8 +55,8 @@ def _wait(workers: list[subprocess.Popen], timeout: float) -> list[int | None]:
 
 
 def worker_kill(site: str, scale: int, tmp: Path, redis_url: str) -> tuple[dict, dict]:
-    archives = [tmp / f"kill{n}" for n in range(3)]
-    key, logs = unique_key("bench-kill"), [tmp / f"kill{n}.log" for n in range(3)]
+    archives = [tmp / f"worker-kill-machine{n}" for n in range(3)]
+    key, logs = unique_key("bench-kill"), [tmp / f"worker-kill-worker{n}.log" for n in range(3)]
     started = time.monotonic()
     workers = [start_worker(site, archives[n], redis_url, key, logs[n], *KILLABLE) for n in range(3)]
     before = wait_for_records(archives, 40)
@@ -79,9 +79,9 @@ def worker_kill(site: str, scale: int, tmp: Path, redis_url: str) -> tuple[dict,
 
 
 def redis_outage(site: str, scale: int, tmp: Path, fault: str, cut: float) -> dict:
-    archives = [tmp / f"{fault}{n}" for n in range(2)]
-    key, logs = unique_key(f"bench-{fault}"), [tmp / f"{fault}{n}.log" for n in range(2)]
-    with RedisServer(tmp / f"redis-{fault}", appendonly=True) as server:
+    archives = [tmp / f"redis-{fault}-machine{n}" for n in range(2)]
+    key, logs = unique_key(f"bench-{fault}"), [tmp / f"redis-{fault}-worker{n}.log" for n in range(2)]
+    with RedisServer(tmp / f"redis-{fault}-server", appendonly=True) as server:
         proxy = TcpProxy(server.port) if fault == "cut" else None
         url = f"redis://127.0.0.1:{proxy.port}/0" if proxy else server.url
         started = time.monotonic()
@@ -115,7 +115,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as directory, DemoServer(scale=args.pages) as server:
         tmp = Path(directory)
         site = server.url + "/"
-        with RedisServer(tmp / "redis-kill", appendonly=True) as redis:
+        with RedisServer(tmp / "redis-for-worker-kill", appendonly=True) as redis:
             results += worker_kill(site, args.pages, tmp, redis.url)
         results.append(redis_outage(site, args.pages, tmp, "kill", args.cut))
         results.append(redis_outage(site, args.pages, tmp, "cut", args.cut))

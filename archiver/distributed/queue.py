@@ -113,9 +113,10 @@ class LeasedQueue(Base):  # type: ignore[misc]
     def __len__(self) -> int:
         return int(self.server.zcard(self.keys["ready"]))
 
-    def push(self, request: Request, fingerprints_key: str | None = None, fingerprint: str | None = None) -> bool:
+    def push(self, request: Request, fingerprints_key: str | None = None, fingerprint: str | None = None,
+             request_id: str | None = None) -> bool:
         """Queue ``request``; with a fingerprint, only if ``fingerprints_key`` lacks it. True if queued."""
-        request_id = uuid.uuid4().hex  # chosen here, so a retried push finds its first attempt
+        request_id = request_id or uuid.uuid4().hex  # chosen here, so a retried push finds its first attempt
         keys = [self.keys[name] for name in ("ready", "payload", "score", "seq")] + [fingerprints_key or self.keys["seq"]]
         args = [request_id, self._encode_request(request), request.priority, fingerprint or ""]
         return bool(self._push(keys=keys, args=args))
