@@ -91,9 +91,11 @@ def redis_server() -> Iterator[str]:
 class TcpProxy:
     """A TCP relay on 127.0.0.1 between workers and Redis, to cut the network between them.
 
-    ``cut()`` closes every relayed connection and stops listening, as a dead link or a
-    rebooting switch does: clients see resets, then refused connections; ``restore()``
-    listens again on the same port.
+    ``cut()`` closes every relayed connection and stops listening, as a rebooted router
+    does: clients see resets, then refused connections; ``restore()`` listens again on the
+    same port. ``freeze()`` keeps every connection open but carries nothing, as a link that
+    silently drops packets does: clients see nothing until their socket timeout;
+    ``restore()`` lets the traffic flow again.
     """
 
     def __init__(self, target_port: int) -> None:
@@ -102,9 +104,16 @@ class TcpProxy:
         self._lock = threading.Lock()
         self._sockets: set[socket.socket] = set()
         self._listener: socket.socket | None = None
+        self._flowing = threading.Event()
         self.restore()
 
+    def freeze(self) -> None:
+        self._flowing.clear()
+
     def restore(self) -> None:
+        self._flowing.set()
+        if self._listener is not None:
+            return  # was frozen, not cut
         listener = socket.socket()
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(("127.0.0.1", self.port))
@@ -144,10 +153,10 @@ class TcpProxy:
             for source, sink in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
 
-    @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
         try:
             while data := source.recv(65536):
+                self._flowing.wait()
                 sink.sendall(data)
         except OSError:
             pass

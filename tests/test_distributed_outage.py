@@ -45,12 +45,19 @@ def crawl_through(fault: str, base: Path) -> OutageCrawl:
             pytest.fail("redis-server is missing: .ci/run installs it from the Debian packages")
         pytest.skip("redis-server not found (apt install redis-server)")
     with server, DemoServer(scale=ARTICLES) as site:
-        proxy = TcpProxy(server.port) if fault == "network-cut" else None
+        proxy = TcpProxy(server.port) if fault.startswith("network") else None
         url = f"redis://127.0.0.1:{proxy.port}/0" if proxy else server.url
         started = time.monotonic()
-        workers = [start_worker(f"{site.url}/", archives[n], url, key, base / f"worker{n}.log") for n in range(2)]
+        # A silent link shows only as a timeout: a short one here, so the test sees the outage.
+        extra = ["-s", "REDIS_SOCKET_TIMEOUT=2"] if fault == "network-silent-drop" else []
+        workers = [start_worker(f"{site.url}/", archives[n], url, key, base / f"worker{n}.log", *extra)
+                   for n in range(2)]
         wait_for_records(archives, 40)
-        if proxy is not None:
+        if fault == "network-silent-drop":
+            proxy.freeze()
+            time.sleep(CUT_SECONDS)
+            proxy.restore()
+        elif proxy is not None:
             proxy.cut()
             time.sleep(CUT_SECONDS)
             proxy.restore()
@@ -75,7 +82,7 @@ def crawl_through(fault: str, base: Path) -> OutageCrawl:
     return OutageCrawl(archives, codes, logs, leftover, seconds)
 
 
-@pytest.fixture(scope="module", params=["redis-kill-9", "network-cut"])
+@pytest.fixture(scope="module", params=["redis-kill-9", "network-cut", "network-silent-drop"])
 def outage(request, tmp_path_factory):
     return crawl_through(request.param, tmp_path_factory.mktemp(request.param))
 

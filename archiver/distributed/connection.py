@@ -10,6 +10,7 @@ the operations it retries are idempotent (see ``queue.py``), so none is doubled.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -32,21 +33,25 @@ class Outage:
     started: float | None = None  # monotonic time of the first failed retry
     url = ""
     recovery_hooks: list[Callable[[], None]] = []
+    lock = threading.Lock()  # the reactor thread and the WARC writer thread both talk to Redis
 
     @classmethod
     def failed(cls, error: Exception, failures: int) -> None:
         # One failure is a stale connection (Redis restarted, idle socket closed): reconnecting fixes it.
         # A second in a row is an outage.
-        if failures >= 2 and cls.started is None:
+        with cls.lock:
+            if failures < 2 or cls.started is not None:
+                return
             cls.started = time.monotonic()
-            logger.warning("Redis %s unreachable (%s): crawl paused, reconnecting with backoff until it is back",
-                           mask_url(cls.url), mask_url(str(error)) or type(error).__name__)
+        logger.warning("Redis %s unreachable (%s): crawl paused, reconnecting with backoff until it is back",
+                       mask_url(cls.url), mask_url(str(error)) or type(error).__name__)
 
     @classmethod
     def succeeded(cls) -> None:
-        if cls.started is None:
-            return
-        seconds, cls.started = time.monotonic() - cls.started, None
+        with cls.lock:
+            if cls.started is None:
+                return
+            seconds, cls.started = time.monotonic() - cls.started, None
         logger.warning("Redis %s reachable again after %.1f s: crawl resumed", mask_url(cls.url), seconds)
         for hook in list(cls.recovery_hooks):
             try:
@@ -60,12 +65,18 @@ class OutageRetry(Retry):
 
     def call_with_retry(self, do: Callable[[], Any], fail: Callable[..., Any], is_retryable: Any = None,
                         with_failure_count: bool = False) -> Any:
+        retried = False
+
         def failed(error: Exception, failures: int) -> None:
+            nonlocal retried
+            retried = True
             Outage.failed(error, failures)
             fail(error, failures) if with_failure_count else fail(error)
 
         result = super().call_with_retry(do, failed, is_retryable, with_failure_count=True)
-        if Outage.started is not None:
+        # Only a call that got through after failing ends the outage: another thread's call
+        # may have had its reply just before the outage began.
+        if retried and Outage.started is not None:
             Outage.succeeded()
         return result
 

@@ -44,7 +44,7 @@ class RecentWrites:
             self.writes.popleft()
 
     def replay(self) -> None:
-        writes = [write for _, write in self.writes]
+        writes = [write for _, write in list(self.writes)]  # list(): one step, another thread may append
         for write in writes:
             write()
         if writes:
