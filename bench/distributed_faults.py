@@ -36,10 +36,13 @@ def _figures(name: str, scale: int, archives: list[Path], logs: list[str], befor
     text = "\n".join(logs)
     requeued = sum(int(n) for n in re.findall(r"'scheduler/requeued/redis': (\d+)", text))
     reconciled = sum(int(a) + int(b) for a, b in re.findall(r"(\d+) unconfirmed lines dropped, (\d+) adopted", text))
+    replayed = sum(int(n) for n in re.findall(r"after the outage: (\d+) recent seen-store marks", text))
+    waited = re.findall(r"reachable again after ([\d.]+) s", text)
     return {"fault": name, "articles": len(article_paths(scale)), "recorded": len(set(counts) & article_paths(scale)),
             "duplicates": sum(n - 1 for n in counts.values() if n > 1),
             "missing": len(article_paths(scale) - set(counts)),
             "after_fault": len(records_in(archives)) - before, "requeued": requeued, "reconciled": reconciled,
+            "marks_replayed": replayed, "paused_s": max(map(float, waited), default=0),
             "seconds": round(seconds, 1), "exit_codes": codes}
 
 
@@ -82,13 +85,13 @@ def redis_outage(site: str, scale: int, tmp: Path, fault: str, cut: float) -> di
     archives = [tmp / f"redis-{fault}-machine{n}" for n in range(2)]
     key, logs = unique_key(f"bench-{fault}"), [tmp / f"redis-{fault}-worker{n}.log" for n in range(2)]
     with RedisServer(tmp / f"redis-{fault}-server", appendonly=True) as server:
-        proxy = TcpProxy(server.port) if fault == "cut" else None
+        proxy = TcpProxy(server.port) if fault in ("cut", "silent") else None
         url = f"redis://127.0.0.1:{proxy.port}/0" if proxy else server.url
         started = time.monotonic()
         workers = [start_worker(site, archives[n], url, key, logs[n]) for n in range(2)]
         before = wait_for_records(archives, 40)
         if proxy is not None:
-            proxy.cut()
+            proxy.cut() if fault == "cut" else proxy.freeze()
             time.sleep(cut)
             proxy.restore()
         else:
@@ -99,7 +102,8 @@ def redis_outage(site: str, scale: int, tmp: Path, fault: str, cut: float) -> di
         seconds = time.monotonic() - started
         if proxy is not None:
             proxy.close()
-    name = f"network cut {cut:.0f} s" if fault == "cut" else "Redis kill -9 + AOF restart (3 s down)"
+    name = {"cut": f"network cut {cut:.0f} s (connections reset)",
+            "silent": f"network silent {cut:.0f} s (packets dropped)"}.get(fault, "Redis kill -9 + AOF restart (3 s down)")
     return _figures(name, scale, archives, [p.read_text() for p in logs], before, seconds, codes)
 
 
@@ -119,10 +123,11 @@ def main() -> None:
             results += worker_kill(site, args.pages, tmp, redis.url)
         results.append(redis_outage(site, args.pages, tmp, "kill", args.cut))
         results.append(redis_outage(site, args.pages, tmp, "cut", args.cut))
+        results.append(redis_outage(site, args.pages, tmp, "silent", args.cut))
     print(f"demo site: {args.pages} generated articles on 127.0.0.1; Redis on 127.0.0.1 (appendonly yes); "
           "workers are processes with separate archive folders (2 cores)")
     columns = ["fault", "articles", "recorded", "duplicates", "missing", "after_fault", "requeued", "reconciled",
-               "seconds", "exit_codes"]
+               "marks_replayed", "paused_s", "seconds", "exit_codes"]
     print(" | ".join(columns))
     for r in results:
         print(" | ".join(str(r[c]) for c in columns))
