@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from redis import Redis
 from redis.backoff import ExponentialBackoff
+from redis.exceptions import TimeoutError
 from redis.retry import Retry
 
 from archiver.secrets import mask_url
@@ -37,10 +38,11 @@ class Outage:
 
     @classmethod
     def failed(cls, error: Exception, failures: int) -> None:
-        # One failure is a stale connection (Redis restarted, idle socket closed): reconnecting fixes it.
-        # A second in a row is an outage.
+        # One refused or reset connection may be a stale socket (Redis restarted, idle connection
+        # closed): reconnecting fixes it, and a second failure in a row makes it an outage. A
+        # timeout has already cost REDIS_SOCKET_TIMEOUT: that is an outage at once.
         with cls.lock:
-            if failures < 2 or cls.started is not None:
+            if cls.started is not None or (failures < 2 and not isinstance(error, TimeoutError)):
                 return
             cls.started = time.monotonic()
         logger.warning("Redis %s unreachable (%s): crawl paused, reconnecting with backoff until it is back",
