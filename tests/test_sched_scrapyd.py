@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 import tomllib
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -23,6 +24,7 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
+from archiver.components import DEPENDENCIES
 from conftest import IN_CI, REPO
 from fixture_site import FixtureSite
 from sched_helpers import path_of, read_records, warc_records, write_sites_file
@@ -53,6 +55,8 @@ def test_scrapyd_requirements_are_the_project_dependencies_and_scrapyd():
     wanted = {str(Requirement(r)) for r in project["dependencies"] + scrapyd}
     assert {str(Requirement(r)) for r in requirement_lines(REPO / "requirements-scrapyd.txt")} == wanted
     assert not any(Requirement(r).name == "archiver" for r in requirement_lines(REPO / "requirements-scrapyd.txt"))
+    # What a deploy checks for (archiver.components) is the same list.
+    assert set(DEPENDENCIES.values()) | {"tomli"} == {Requirement(r).name for r in project["dependencies"]}
 
 
 @pytest.fixture(scope="module")
@@ -170,15 +174,27 @@ def test_each_deploy_takes_effect_on_a_scrapyd_without_the_project_installed(scr
 def test_a_deploy_whose_dependencies_the_host_lacks_fails_at_deploy_time(scrapyd, tmp_path):
     base, home = scrapyd
     project = copy_project(base, tmp_path / "project")
-    # A pipeline needing a package this host does not have, as warcio was missing before.
-    (project / "pipelines" / "needs_missing.py").write_text("import archiver_absent_dependency  # noqa: F401\n\n"
-                                                            "class Pipeline:\n    pass\n")
-    settings = project / "archiver" / "settings.py"
-    settings.write_text(settings.read_text().replace(
-        '"pipelines.jsonlines.JsonLinesPipeline": 800,',
-        '"pipelines.jsonlines.JsonLinesPipeline": 800,\n    "pipelines.needs_missing.Pipeline": 900,'))
+    # The project gains a dependency the host was not given (as warcio was missing before).
+    components = project / "archiver" / "components.py"
+    text = components.read_text()
+    assert '    "tldextract": "tldextract",\n' in text
+    components.write_text(text.replace('    "tldextract": "tldextract",\n', '    "tldextract": "tldextract",\n'
+                                       '    "archiver_absent_dependency": "archiver-absent-dependency",\n'))
     done = deploy(project, "broken")
     output = done.stdout + done.stderr
     assert done.returncode != 0 or '"status": "error"' in output, output
-    assert "archiver_absent_dependency" in output and "requirements-scrapyd.txt" in output, output
-    assert "broken" not in api(base, "listversions.json?project=archiver").get("versions", [])
+    assert "archiver-absent-dependency" in output and "requirements-scrapyd.txt" in output, output
+    # Scrapyd keeps the uploaded egg, but nothing runs it: listing and scheduling fail with the reason.
+    listed = api_error(base, "listspiders.json?project=archiver")
+    assert listed["status"] == "error" and "archiver-absent-dependency" in listed["message"], listed
+    scheduled = api_error(base, "schedule.json", [("project", "archiver"), ("spider", "news")])
+    assert scheduled["status"] == "error", scheduled
+    assert api(base, "listjobs.json?project=archiver")["pending"] == []
+
+
+def api_error(base: str, endpoint: str, data: list[tuple[str, str]] | None = None) -> dict:
+    """The JSON of a Scrapyd answer, also when it comes with an HTTP error status."""
+    try:
+        return api(base, endpoint, data)
+    except urllib.error.HTTPError as error:
+        return json.loads(error.read())
