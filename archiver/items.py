@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
 # Bump SCHEMA_VERSION when a field is added, renamed or changes meaning; the JSON
-# Schema in archiver/schema/ carries the same number (see README, "Record schema").
+# Schema in archiver/schema/ carries the same number (docs/records/schema-changes.md).
 SCHEMA_VERSION = "1.1"
 
 
