@@ -38,7 +38,7 @@ def add_crawl_options(parser: argparse.ArgumentParser) -> None:
                         help="override a Scrapy setting (repeatable)")
     parser.add_argument("--redis", metavar="URL", help="share the frontier with other workers through this Redis "
                         "(distributed mode; pip install '.[distributed]'); a URL with a password is better given "
-                        f"in the environment variable {REDIS_URL_ENV}, which every local user cannot read in `ps`")
+                        f"in the environment variable {REDIS_URL_ENV}, where `ps` does not show it to every local user")
     parser.add_argument("--log-level", default="INFO", help="Scrapy log level (default: INFO)")
 
 
