@@ -10,6 +10,7 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from archiver.secrets import mask_logs, mask_url
 from archiver.warc.writer import WARC_SUFFIX
 
 
@@ -73,7 +74,7 @@ class CrawlReport:
             f"time            {self.seconds:.1f} s",
             f"finish reason   {self.stats.get('finish_reason', '-')}",
         ]
-        return "\n".join(lines)
+        return mask_url("\n".join(lines))
 
 
 def run_crawl(spider_kwargs: dict[str, Any], settings: Settings) -> CrawlReport:
@@ -82,6 +83,7 @@ def run_crawl(spider_kwargs: dict[str, Any], settings: Settings) -> CrawlReport:
 
     archive = Path(settings.get("ARCHIVE_DIR"))
     before = set(archive.glob(f"warc/*{WARC_SUFFIX}"))
+    mask_logs()  # no password of REDIS_URL (or of any URL) in a log line
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
     started = time.monotonic()
