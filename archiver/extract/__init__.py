@@ -14,12 +14,13 @@ from archiver.extract import metadata as _fields
 from archiver.extract.blocks import scan
 from archiver.extract.body import extract_dom_body, remove_promo_boxes
 from archiver.extract.captions import extract_captions, image_url
-from archiver.extract.headline import h1_text
+from archiver.extract.headline import h1_text, shown_headline
 from archiver.extract.jsonld import JsonLd
 from archiver.extract.language import detect_language
 from archiver.extract.links import translations
 from archiver.extract.meta import MetaTags
-from archiver.extract.pagekind import page_kind, paywall
+from archiver.extract.pagekind import Evidence, Judgement, declared, judge, paywall, text_weight
+from archiver.extract.sniff import looks_binary
 from archiver.extract.parse import parse_html
 from archiver.extract.structured import complete_structured_body, structured_paragraphs
 from archiver.extract.text import Element
@@ -41,6 +42,11 @@ class PageAnalysis:
 
     kind: str
     article: Article
+    judgement: Judgement | None = None
+
+    @property
+    def reason(self) -> str:
+        return self.judgement.reason if self.judgement else ""
 
 
 def extract_article(html: bytes | str, url: str, encoding: str | None = None) -> Article:
@@ -55,6 +61,9 @@ def article_body(html: str, url: str) -> str:
 
 def analyze_page(html: bytes | str, url: str, encoding: str | None = None) -> PageAnalysis:
     """Kind and record of one page; ``encoding`` is the charset the HTTP headers declared, if any."""
+    if looks_binary(html):
+        # An image, PDF or archive served as text/html: never a record of mojibake.
+        return PageAnalysis(kind="other", article=Article(url=url), judgement=judge(Evidence(url, binary=True)))
     try:
         return _analyze_tree(parse_html(html, encoding), url)
     except Exception:  # noqa: BLE001 - the one boundary: a record must never crash a crawl
@@ -84,7 +93,11 @@ def _analyze_tree(tree: Element, url: str) -> PageAnalysis:
                                                            article.canonical_url or url)
     put("translations", (found_translations, "dom"))
     remove_promo_boxes(page, translation_anchors)
-    h1 = h1_text(tree)
+    title = tree.findtext(".//title")
+    titles = [title or "", meta.first("og:title", "twitter:title") or "", jsonld.text("headline") or ""]
+    h1, h1_index = shown_headline(page, titles)
+    if h1 is None and not title:
+        h1 = h1_text(tree)
     put("publisher", _fields.publisher(src))
     put("site_name", _fields.site_name(src, article.publisher, h1))
     put("headline", _fields.headline(src, [article.site_name or "", article.publisher or ""], h1))
@@ -123,6 +136,33 @@ def _analyze_tree(tree: Element, url: str) -> PageAnalysis:
     if len(article.body) < MIN_DOM_SHARE * full_length or paywalled and article.provenance.get("body") != "jsonld":
         article.truncated = True  # shorter than the structured body says it is, or a paywalled teaser
 
-    kind = page_kind(article.body, article.published, jsonld, meta, page.teasers, url,
-                     has_byline=bool(article.authors))
-    return PageAnalysis(kind=kind, article=article)
+    judgement = judge(_evidence(page, scope, article, h1_index, jsonld, meta, url))
+    return PageAnalysis(kind=judgement.kind, article=article, judgement=judgement)
+
+
+def _evidence(page, scope: Element | None, article: Article, headline_index: int, jsonld: JsonLd,
+              meta: MetaTags, url: str) -> Evidence:
+    """The page-kind signals' inputs, from the scan already made (no second pass over the tree)."""
+    is_article, is_listing = declared(jsonld, meta, page.itemtypes)
+    evidence = Evidence(url, declared_article=is_article, declared_listing=is_listing,
+                        dated=bool(article.published), byline=bool(article.authors))
+    body = article.body
+    evidence.story_chars = text_weight(body)
+    evidence.paragraphs = body.count("\n\n") + 1 if body else 0
+    if headline_index >= 0 and page.tags[headline_index] in ("h1", "h2", "h3", "h4", "h5", "h6", "td", "div",
+                                                             "p", "span", "font", "b", "strong"):
+        evidence.headline_in_title = len((article.headline or "").split()) >= 4 and \
+            page.links[headline_index] * 2 < page.chars[headline_index]
+    try:
+        index = page.elements.index(scope) if scope is not None else -1
+    except ValueError:
+        index = -1
+    if index >= 0:
+        end = index + page.size[index]
+        cards = page.articles[index] - (page.tags[index] == "article")
+        headings = sum(1 for i in page.teaser_headings if index < i < end and not page.removed[i])
+        evidence.teasers_in_story = max(cards, headings)
+        total = page.total[index]
+        evidence.story_link_share = page.total_links[index] / total if total else 0.0
+        evidence.prose_share = page.good[index] / page.good[0] if page.good and page.good[0] else 0.0
+    return evidence

@@ -62,7 +62,9 @@ class PageBlocks:
     author_marks: list[Element] = field(default_factory=list)  # rel=author, itemprop=author
     by_lines: list[Element] = field(default_factory=list)  # text starting "By ", "Por ", "Von "...
     paywall_marked: bool = False  # an element named like a paywall or a subscriber-only box
+    itemtypes: list[str] = field(default_factory=list)  # microdata types (schema.org URLs)
     teasers: int = 0  # linked headings or <article> cards, whichever is more
+    teaser_headings: list[int] = field(default_factory=list)  # indices of linked h2-h4
     junk: list[Element] = field(default_factory=list)  # not walked (inline pop-ups, small furniture): dropped
     furniture: list[int] = field(default_factory=list)  # walked furniture, removed unless it holds the story
     removed: bytearray = field(default_factory=bytearray)  # 1 for each element removed from the body
@@ -82,7 +84,7 @@ class PageBlocks:
 # Block furniture holding less than this share of the page's text is dropped without a walk.
 SKIP_SHARE = 0.15
 _BY_LINE_TAGS = frozenset({"p", "div", "span", "address", "li"})
-_READ_ATTRIBUTES = frozenset({"hidden", "aria-hidden", "role", "style", "itemprop", "rel", "hreflang"})
+_READ_ATTRIBUTES = frozenset({"hidden", "aria-hidden", "role", "style", "itemprop", "itemtype", "rel", "hreflang"})
 # Tags element_flags must see even without attributes.
 _FLAGGED_TAGS = FURNITURE_TAGS | {"figcaption"}
 
@@ -150,6 +152,8 @@ def scan(root: Element) -> PageBlocks:
                         page.author_marks.append(element)
                     elif key == "hreflang":
                         page.hreflangs.append((element, value))
+                    elif key == "itemtype":
+                        page.itemtypes.append(value)
                 elif key == "href" and tag == "a":
                     page.anchors.append(element)
             flags = element_flags(tag, cls, ident, attributes)
@@ -222,6 +226,7 @@ def _linked_headings(page: PageBlocks) -> int:
                     headings.add(j)
                     break
                 j = parents[j]
+    page.teaser_headings = sorted(headings)
     return len(headings)
 
 

@@ -1,9 +1,10 @@
-"""Headline reconciled from JSON-LD, OpenGraph, ``<h1>`` and ``<title>``."""
+"""Headline reconciled from JSON-LD, OpenGraph, the heading the page shows and ``<title>``."""
 
 from __future__ import annotations
 
 import re
 
+from archiver.extract.blocks import HEADING_TAGS, INLINE_TAGS, PageBlocks
 from archiver.extract.text import Element, clean, node_text
 
 
@@ -27,6 +28,61 @@ def strip_site_name(title: str, site_names: list[str]) -> str:
     if len(tail) <= 25 and len(head) > 2 * len(tail) and len(separators) == 1:
         return clean(head)
     return title
+
+
+_WORD = re.compile(r"\w+")
+# A shown headline is a block of at most this much text, most of whose words the titles repeat.
+MAX_HEADLINE_CHARS = 300
+MIN_TITLE_SHARE = 0.75
+MIN_MATCHED_WORDS = 2
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def shown_headline(page: PageBlocks, titles: list[str]) -> tuple[str | None, int]:
+    """(text, element index) of the heading the page shows above its story, or (None, -1).
+
+    It is the block whose words the ``<title>`` (or og:title, JSON-LD headline) repeats: most of
+    its words are title words, and it has the most title words of all such blocks (the site's logo
+    matches only the site-name part of a title). Headings (``<h1>``..``<h6>``) win ties over
+    bold lines and table cells of older layouts; earlier wins over later.
+    """
+    title_words = {w for title in titles if title for w in words(title)}
+    if len(title_words) < MIN_MATCHED_WORDS:
+        return None, -1
+    best, best_score, best_index = None, 0.0, -1
+    tags, chars, elements = page.tags, page.chars, page.elements
+    for i, tag in enumerate(tags):
+        own = chars[i]
+        if not own or own > MAX_HEADLINE_CHARS or tag in INLINE_TAGS or page.removed[i]:
+            continue
+        heading = tag in HEADING_TAGS
+        if not heading and page.links[i]:
+            continue  # a linked line outside a heading is navigation or a teaser
+        text = node_text(elements[i])
+        if len(text) > 1.5 * own + 20:
+            continue  # mostly the text of child blocks, not its own
+        found = words(text)
+        matched = sum(1 for w in found if w in title_words)
+        if matched < MIN_MATCHED_WORDS or matched < MIN_TITLE_SHARE * len(found):
+            continue
+        score = matched + (1.5 if heading else 0) - (1 if page.links[i] > own / 2 else 0)
+        if score > best_score:
+            best, best_score, best_index = text, score, i
+    return best, best_index
+
+
+def title_headline(title: str, site_names: list[str]) -> str:
+    """The headline part of a ``<title>``: without site names and section prefixes (its longest part)."""
+    title = clean(title)
+    parts = [clean(p) for p in _SEPARATORS.split(title) if clean(p)]
+    if len(parts) <= 1:
+        return title
+    names = {clean(name).lower() for name in site_names if name}
+    kept = [p for p in parts if p.lower() not in names] or parts
+    return max(kept, key=lambda p: len(words(p)))
 
 
 def h1_text(tree: Element) -> str | None:
@@ -57,5 +113,5 @@ def choose_headline(jsonld: str | None, og: str | None, h1: str | None, title: s
     if h1:
         return h1, "dom"
     if title:
-        return title, "dom"
+        return title_headline(title, site_names), "dom"
     return None, ""
