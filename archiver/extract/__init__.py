@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 
 from archiver.extract import metadata as _fields
-from archiver.extract.blocks import scan
+from archiver.extract.blocks import interleaved_teasers, scan
 from archiver.extract.body import extract_dom_body, remove_promo_boxes
 from archiver.extract.captions import extract_captions, image_url
 from archiver.extract.headline import h1_text, shown_headline
@@ -95,7 +95,7 @@ def _analyze_tree(tree: Element, url: str) -> PageAnalysis:
     remove_promo_boxes(page, translation_anchors)
     title = tree.findtext(".//title")
     titles = [title or "", meta.first("og:title", "twitter:title") or "", jsonld.text("headline") or ""]
-    h1, h1_index = shown_headline(page, titles)
+    h1, _, h1_linked = shown_headline(page, titles)
     if h1 is None and not title:
         h1 = h1_text(tree)
     put("publisher", _fields.publisher(src))
@@ -136,33 +136,27 @@ def _analyze_tree(tree: Element, url: str) -> PageAnalysis:
     if len(article.body) < MIN_DOM_SHARE * full_length or paywalled and article.provenance.get("body") != "jsonld":
         article.truncated = True  # shorter than the structured body says it is, or a paywalled teaser
 
-    judgement = judge(_evidence(page, scope, article, h1_index, jsonld, meta, url))
+    judgement = judge(_evidence(page, scope, article, bool(h1) and not h1_linked, jsonld, meta, url))
     return PageAnalysis(kind=judgement.kind, article=article, judgement=judgement)
 
 
-def _evidence(page, scope: Element | None, article: Article, headline_index: int, jsonld: JsonLd,
+def _evidence(page, scope: Element | None, article: Article, shown: bool, jsonld: JsonLd,
               meta: MetaTags, url: str) -> Evidence:
     """The page-kind signals' inputs, from the scan already made (no second pass over the tree)."""
-    is_article, is_listing = declared(jsonld, meta, page.itemtypes)
-    evidence = Evidence(url, declared_article=is_article, declared_listing=is_listing,
+    is_article, is_listing, is_website = declared(jsonld, meta, page.itemtypes)
+    evidence = Evidence(url, declared_article=is_article, declared_listing=is_listing, declared_website=is_website,
                         dated=bool(article.published), byline=bool(article.authors))
     body = article.body
     evidence.story_chars = text_weight(body)
     evidence.paragraphs = body.count("\n\n") + 1 if body else 0
-    if headline_index >= 0 and page.tags[headline_index] in ("h1", "h2", "h3", "h4", "h5", "h6", "td", "div",
-                                                             "p", "span", "font", "b", "strong"):
-        evidence.headline_in_title = len((article.headline or "").split()) >= 4 and \
-            page.links[headline_index] * 2 < page.chars[headline_index]
+    evidence.headline_in_title = shown and len((article.headline or "").split()) >= 4
     try:
         index = page.elements.index(scope) if scope is not None else -1
     except ValueError:
         index = -1
+    evidence.teasers_in_story = page.story_teasers
     if index >= 0:
-        end = index + page.size[index]
-        cards = page.articles[index] - (page.tags[index] == "article")
-        headings = sum(1 for i in page.teaser_headings if index < i < end and not page.removed[i])
-        evidence.teasers_in_story = max(cards, headings)
-        total = page.total[index]
-        evidence.story_link_share = page.total_links[index] / total if total else 0.0
+        evidence.teasers_in_story = max(page.story_teasers, interleaved_teasers(page, index))
+        evidence.story_link_share = page.story_link_share
         evidence.prose_share = page.good[index] / page.good[0] if page.good and page.good[0] else 0.0
     return evidence

@@ -65,6 +65,8 @@ class PageBlocks:
     itemtypes: list[str] = field(default_factory=list)  # microdata types (schema.org URLs)
     teasers: int = 0  # linked headings or <article> cards, whichever is more
     teaser_headings: list[int] = field(default_factory=list)  # indices of linked h2-h4
+    story_teasers: int = 0  # teasers (a headline link and its summary) among the story's blocks
+    story_link_share: float = 0.0  # link text / text of the story's blocks
     junk: list[Element] = field(default_factory=list)  # not walked (inline pop-ups, small furniture): dropped
     furniture: list[int] = field(default_factory=list)  # walked furniture, removed unless it holds the story
     removed: bytearray = field(default_factory=bytearray)  # 1 for each element removed from the body
@@ -228,6 +230,22 @@ def _linked_headings(page: PageBlocks) -> int:
                 j = parents[j]
     page.teaser_headings = sorted(headings)
     return len(headings)
+
+
+def interleaved_teasers(page: PageBlocks, index: int) -> int:
+    """Linked headings and ``<article>`` cards between the first and the last paragraph under ``index``.
+
+    A list of teasers alternates headlines and summaries; a story's related-links box sits before
+    or after its paragraphs, not between them.
+    """
+    end = index + page.size[index]
+    paragraphs = [i for i in range(index, end) if page.chars[i] and not page.removed[i] and page.is_paragraph(i)]
+    if len(paragraphs) < 2:
+        return 0
+    first, last = paragraphs[0], paragraphs[-1]
+    headings = sum(1 for i in page.teaser_headings if first < i < last)
+    cards = sum(1 for i in range(first, last) if page.tags[i] == "article")
+    return max(headings, cards)
 
 
 def _sum_subtrees(page: PageBlocks) -> None:

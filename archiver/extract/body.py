@@ -13,7 +13,7 @@ import re
 from archiver.extract.blocks import HEADING_TAGS, INLINE_TAGS, PageBlocks, remove_element, remove_furniture
 from archiver.extract.boilerplate import is_boilerplate
 from archiver.extract.furniture import class_string, is_content_container
-from archiver.extract.text import Element, clean, drop_tree, node_text
+from archiver.extract.text import Element, clean, drop_tree, node_text, text_content
 
 POSITIVE = re.compile(r"article|body|content|entry|main|post|story|text|prose|rich-text|paragraph", re.I)
 NEGATIVE = re.compile(r"comment|meta|footer|footnote|sidebar|widget|share|social|related|promo|teaser|"
@@ -92,8 +92,14 @@ def grow(page: PageBlocks, index: int) -> int:
 def _emit(element: Element, out: list[tuple[str, int]]) -> None:
     """Append (text, link characters) for each text block under ``element``, in reading order."""
     tag = element.tag
+    if tag == "tr" and _is_layout_row(element):
+        for cell in element:  # a page laid out in a table: each cell is a column of blocks
+            if isinstance(cell.tag, str):
+                _emit(cell, out)
+        return
     if tag in LEAF_BLOCKS or (tag in ("li", "blockquote", "td", "th", "dd")
                               and not any(isinstance(c.tag, str) and c.tag not in INLINE_TAGS
+                                          and (c.tag != "br" or tag in ("td", "th"))
                                           for c in element.iterdescendants())):
         if tag == "tr":
             cells = [node_text(cell) for cell in element if cell.tag in ("td", "th")]
@@ -121,6 +127,12 @@ def _emit(element: Element, out: list[tuple[str, int]]) -> None:
             buffer.append("\n" if child_tag == "br" else _inline_text(child, links))
         buffer.append(child.tail or "")
     _flush(buffer, links, out)
+
+
+def _is_layout_row(row: Element) -> bool:
+    """A table row that lays out a page (long cells, line breaks), not a row of data."""
+    return any(isinstance(cell.tag, str) and (cell.find("br") is not None or len(text_content(cell)) > 200)
+               for cell in row)
 
 
 def _flush(buffer: list[str], links: list[int], out: list[tuple[str, int]]) -> None:
@@ -157,6 +169,9 @@ def extract_dom_body(page: PageBlocks, headline: str | None = None) -> tuple[str
         return "", None
     blocks: list[tuple[str, int]] = []
     _emit(scope, blocks)
+    page.story_teasers = count_teasers(blocks)
+    text_chars = sum(len(text) for text, _ in blocks)
+    page.story_link_share = sum(links for _, links in blocks) / text_chars if text_chars else 0.0
     headline_key = clean(headline).lower() if headline else None
     paragraphs: list[str] = []
     for text, link_chars in blocks:
@@ -168,6 +183,39 @@ def extract_dom_body(page: PageBlocks, headline: str | None = None) -> tuple[str
             continue
         paragraphs.append(text)
     return "\n\n".join(paragraphs), scope
+
+
+# A teaser's headline link has this many words; its summary at most this many characters.
+MIN_TEASER_WORDS = 3
+MAX_SUMMARY_CHARS = 600
+
+
+def count_teasers(blocks: list[tuple[str, int]]) -> int:
+    """Teasers among a story's blocks: a headline link followed by a summary of plain text.
+
+    Either one block that starts with the link ("<a>Headline</a><br>Summary", an archive's list
+    item, a table layout's cell) or a block that is all link followed by a plain one (a linked
+    heading, then its summary). A box of related links after a story has no summaries between them.
+    """
+    count, previous_was_link = 0, False
+    for text, link_chars in blocks:
+        length = len(text)
+        if not length:
+            continue
+        share = link_chars / length
+        if share > 0.7:
+            previous_was_link = len(text.split()) >= MIN_TEASER_WORDS
+            continue
+        if previous_was_link and link_chars and length < 80:
+            continue  # "Posted on <date> by <author>" between a teaser's headline and its summary
+        if previous_was_link and link_chars < 0.1 * length and length <= MAX_SUMMARY_CHARS:
+            count += 1
+        elif 0.1 <= share <= 0.7 and link_chars >= 20 and "\n" in text:
+            # The headline link on its own line above the summary; a layout without blocks puts
+            # a whole list of them in one cell, a line each.
+            count += 1 if length <= MAX_SUMMARY_CHARS else text.count("\n") // 2
+        previous_was_link = False
+    return count
 
 
 def remove_promo_boxes(page: PageBlocks, anchors: list[Element], max_chars: int = 250) -> None:

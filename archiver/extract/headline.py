@@ -41,37 +41,48 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
-def shown_headline(page: PageBlocks, titles: list[str]) -> tuple[str | None, int]:
-    """(text, element index) of the heading the page shows above its story, or (None, -1).
+_LINE_TAGS = frozenset({"b", "strong", "font", "big"})  # headlines of layouts without headings
+
+
+def shown_headline(page: PageBlocks, titles: list[str]) -> tuple[str | None, int, bool]:
+    """(text, element index, linked) of the heading the page shows above its story, or (None, -1, False).
 
     It is the block whose words the ``<title>`` (or og:title, JSON-LD headline) repeats: most of
     its words are title words, and it has the most title words of all such blocks (the site's logo
-    matches only the site-name part of a title). Headings (``<h1>``..``<h6>``) win ties over
-    bold lines and table cells of older layouts; earlier wins over later.
+    matches only the site-name part of a title). Headings (``<h1>``..``<h6>``) win ties over bold
+    lines and table cells of older layouts; earlier wins over later.
     """
     title_words = {w for title in titles if title for w in words(title)}
     if len(title_words) < MIN_MATCHED_WORDS:
-        return None, -1
+        return None, -1, False
     best, best_score, best_index = None, 0.0, -1
-    tags, chars, elements = page.tags, page.chars, page.elements
+    tags, chars, elements, removed = page.tags, page.chars, page.elements, page.removed
     for i, tag in enumerate(tags):
-        own = chars[i]
-        if not own or own > MAX_HEADLINE_CHARS or tag in INLINE_TAGS or page.removed[i]:
+        if removed[i]:
             continue
+        own = chars[i]
         heading = tag in HEADING_TAGS
-        if not heading and page.links[i]:
+        if tag in _LINE_TAGS:
+            own = MAX_HEADLINE_CHARS  # inline: its text is counted in its block's
+        elif not own or own > MAX_HEADLINE_CHARS or tag in INLINE_TAGS:
+            continue
+        elif not heading and page.links[i]:
             continue  # a linked line outside a heading is navigation or a teaser
         text = node_text(elements[i])
-        if len(text) > 1.5 * own + 20:
+        if not text or len(text) > 1.5 * own + 20:
             continue  # mostly the text of child blocks, not its own
         found = words(text)
         matched = sum(1 for w in found if w in title_words)
         if matched < MIN_MATCHED_WORDS or matched < MIN_TITLE_SHARE * len(found):
             continue
-        score = matched + (1.5 if heading else 0) - (1 if page.links[i] > own / 2 else 0)
+        score = matched + (1.5 if heading else 0)
         if score > best_score:
             best, best_score, best_index = text, score, i
-    return best, best_index
+    if best is None:
+        return None, -1, False
+    element = elements[best_index]
+    linked = element.find(".//a") is not None or any(a.tag == "a" for a in element.iterancestors())
+    return best, best_index, linked
 
 
 def title_headline(title: str, site_names: list[str]) -> str:

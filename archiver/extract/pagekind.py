@@ -34,6 +34,7 @@ class Signal:
 SIGNALS: tuple[Signal, ...] = (
     Signal("declared-article", 6.0, "og:type article, or a JSON-LD / microdata Article type"),
     Signal("declared-listing", -10.0, "a JSON-LD CollectionPage, SearchResultsPage or ProfilePage"),
+    Signal("declared-website", -3.0, "og:type website: the page says it is a site's page, not a story"),
     Signal("story-text", 4.0, "length of the story text: 0 below 250 characters, 1 from 1,250"),
     Signal("dominant-prose", 1.5, "share of the page's paragraph text that is in the story"),
     Signal("paragraphs", 1.0, "paragraphs in the story: 0 for one, 1 from four"),
@@ -42,14 +43,18 @@ SIGNALS: tuple[Signal, ...] = (
     Signal("byline", 1.0, "an author (metadata or a byline)"),
     Signal("story-url", 0.5, "URL ends in a slug, an id or a page file"),
     Signal("listing-url", -3.0, "URL of a home, section, tag, author, search or page-N listing"),
-    Signal("teasers-in-story", -5.0, "linked headings or cards inside the story: 0 for one, 1 from four"),
+    Signal("teasers-in-story", -5.0, "teasers (headline link + summary) per story paragraph: 0 up to 0.25, "
+                                     "1 from 0.6 (three teasers at least)"),
     Signal("link-density", -4.0, "share of link text in the story: 0 up to 20 %, 1 from 50 %"),
 )
 WEIGHTS = {signal.name: signal.weight for signal in SIGNALS}
 # A page scoring at least this much is an article.
 ARTICLE_SCORE = 4.0
+# Fewer teasers than this in a story are a related-links box, not a list.
+MIN_TEASERS = 3
 # Below this much story text nothing makes an article (a photo page, a stub, an error page).
 MIN_ARTICLE_CHARS = 150
+MIN_UNDECLARED_CHARS = 300  # when no metadata says "article"
 # A non-article with this much pull from listing signals is a listing; the rest is "other".
 LISTING_PULL = -1.5
 
@@ -108,6 +113,7 @@ class Evidence:
     story_link_share: float = 0.0
     declared_article: bool = False
     declared_listing: bool = False
+    declared_website: bool = False
     binary: bool = False
 
 
@@ -122,12 +128,12 @@ class Judgement:
         return {name: value * WEIGHTS[name] for name, value in self.values.items()}
 
 
-def declared(jsonld: JsonLd, meta: MetaTags, itemtypes: list[str]) -> tuple[bool, bool]:
-    """(declared article, declared listing) from og:type, JSON-LD and microdata."""
+def declared(jsonld: JsonLd, meta: MetaTags, itemtypes: list[str]) -> tuple[bool, bool, bool]:
+    """(declared article, declared listing, declared website) from og:type, JSON-LD and microdata."""
     og_type = (meta.first("og:type") or "").lower()
     article = jsonld.is_article or og_type == "article" or any(_MICRODATA_ARTICLE.search(t) for t in itemtypes)
     listing = bool(jsonld.page_types & LISTING_TYPES) and not jsonld.is_article
-    return article, listing
+    return article, listing, og_type == "website" and not article
 
 
 def _ramp(value: float, low: float, high: float) -> float:
@@ -141,6 +147,7 @@ def signal_values(e: Evidence) -> dict[str, float]:
     return {
         "declared-article": float(e.declared_article),
         "declared-listing": float(e.declared_listing),
+        "declared-website": float(e.declared_website),
         "story-text": _ramp(e.story_chars, 250, 1250),
         "dominant-prose": min(max(e.prose_share, 0.0), 1.0),
         "paragraphs": _ramp(e.paragraphs, 1, 4),
@@ -149,7 +156,8 @@ def signal_values(e: Evidence) -> dict[str, float]:
         "byline": float(e.byline),
         "story-url": float(is_article_url(e.url)),
         "listing-url": float(is_listing_url(e.url)),
-        "teasers-in-story": _ramp(e.teasers_in_story, 1, 4),
+        "teasers-in-story": _ramp(e.teasers_in_story / max(e.paragraphs, 1), 0.25, 0.6)
+        if e.teasers_in_story >= MIN_TEASERS else 0.0,
         "link-density": _ramp(e.story_link_share, 0.2, 0.5),
     }
 
@@ -162,14 +170,15 @@ def judge(e: Evidence) -> Judgement:
     contributions = {name: value * WEIGHTS[name] for name, value in values.items()}
     score = sum(contributions.values())
     pull = sum(c for c in contributions.values() if c < 0)
-    if score >= ARTICLE_SCORE and e.story_chars >= MIN_ARTICLE_CHARS:
+    enough = e.story_chars >= (MIN_ARTICLE_CHARS if e.declared_article else MIN_UNDECLARED_CHARS)
+    if score >= ARTICLE_SCORE and enough:
         reason = max((c, n) for n, c in contributions.items())[1]
         return Judgement("article", reason, score, values)
     if not e.story_chars:
         return Judgement("other", "no-text", score, values)  # a listing shows teasers or text
     if pull <= LISTING_PULL:
         return Judgement("listing", min((c, n) for n, c in contributions.items())[1], score, values)
-    reason = "short-text" if e.story_chars < MIN_ARTICLE_CHARS else "low-score"
+    reason = "low-score" if enough else "short-text"
     return Judgement("other", reason, score, values)
 
 
