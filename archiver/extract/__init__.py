@@ -14,7 +14,7 @@ from archiver.extract import metadata as _fields
 from archiver.extract.blocks import interleaved_teasers, scan
 from archiver.extract.body import extract_dom_body, remove_promo_boxes
 from archiver.extract.captions import extract_captions, image_url
-from archiver.extract.headline import h1_text, shown_headline
+from archiver.extract.headline import h1_text, heading_above, shown_headline, words
 from archiver.extract.jsonld import JsonLd
 from archiver.extract.language import detect_language
 from archiver.extract.links import translations
@@ -23,7 +23,7 @@ from archiver.extract.pagekind import Evidence, Judgement, declared, judge, payw
 from archiver.extract.sniff import looks_binary
 from archiver.extract.parse import parse_html
 from archiver.extract.structured import complete_structured_body, structured_paragraphs
-from archiver.extract.text import Element
+from archiver.extract.text import Element, clean
 from archiver.items import Article
 
 __all__ = ["EXTRACTOR_VERSION", "PageAnalysis", "analyze_page", "article_body", "extract_article"]
@@ -84,19 +84,19 @@ def _analyze_tree(tree: Element, url: str) -> PageAnalysis:
 
     # -- one scan of the <body>, then translations: the small "read in Spanish" boxes around their
     # links are not the story; then site, headline, people, dates (bylines live in page furniture)
+    title = tree.findtext(".//title") or ""
     body_root = tree.find("body")
     page = scan(body_root if body_root is not None else tree)
-    src = _fields.Sources(tree=tree, url=url, jsonld=jsonld, meta=meta, page=page)
+    src = _fields.Sources(tree=tree, url=url, jsonld=jsonld, meta=meta, page=page, title=title)
     put("canonical_url", _fields.canonical_url(src))
     put("language", _fields.declared_language(src))
     found_translations, translation_anchors = translations(tree, page, url, article.language,
                                                            article.canonical_url or url)
     put("translations", (found_translations, "dom"))
     remove_promo_boxes(page, translation_anchors)
-    title = tree.findtext(".//title")
-    titles = [title or "", meta.first("og:title", "twitter:title") or "", jsonld.text("headline") or ""]
+    titles = [title, meta.first("og:title", "twitter:title") or "", jsonld.text("headline") or ""]
     h1, _, h1_linked = shown_headline(page, titles)
-    if h1 is None and not title:
+    if h1 is None and not clean(title):
         h1 = h1_text(tree)
     put("publisher", _fields.publisher(src))
     put("site_name", _fields.site_name(src, article.publisher, h1))
@@ -116,6 +116,12 @@ def _analyze_tree(tree: Element, url: str) -> PageAnalysis:
     captions_text = {c["text"] for c in article.captions}
     if captions_text and dom_body:
         dom_body = "\n\n".join(p for p in dom_body.split("\n\n") if p not in captions_text)
+    if h1 is None and scope is not None and article.provenance.get("headline", "dom") == "dom":
+        # No heading the page shows matches its titles: the <title> names the site, not the story.
+        above = heading_above(page, page.elements.index(scope), {w for t in titles for w in words(t)})
+        if above:
+            article.headline = above
+            dom_body = "\n\n".join(p for p in dom_body.split("\n\n") if p != above)
     structured = complete_structured_body(jsonld.text("articleBody"), dom_body)
     if structured and len(dom_body) < MIN_DOM_SHARE * len(structured):
         put("body", (structured, "jsonld"))

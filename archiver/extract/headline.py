@@ -34,7 +34,7 @@ _WORD = re.compile(r"\w+")
 # A shown headline is a block of at most this much text, most of whose words the titles repeat.
 MAX_HEADLINE_CHARS = 300
 MIN_TITLE_SHARE = 0.75
-MIN_MATCHED_WORDS = 2
+MIN_MATCHED_WORDS = 3
 
 
 def words(text: str) -> list[str]:
@@ -53,7 +53,7 @@ def shown_headline(page: PageBlocks, titles: list[str]) -> tuple[str | None, int
     lines and table cells of older layouts; earlier wins over later.
     """
     title_words = {w for title in titles if title for w in words(title)}
-    if len(title_words) < MIN_MATCHED_WORDS:
+    if len(title_words) < 2:
         return None, -1, False
     best, best_score, best_index = None, 0.0, -1
     tags, chars, elements, removed = page.tags, page.chars, page.elements, page.removed
@@ -73,8 +73,9 @@ def shown_headline(page: PageBlocks, titles: list[str]) -> tuple[str | None, int
             continue  # mostly the text of child blocks, not its own
         found = words(text)
         matched = sum(1 for w in found if w in title_words)
-        if matched < MIN_MATCHED_WORDS or matched < MIN_TITLE_SHARE * len(found):
-            continue
+        if matched < MIN_TITLE_SHARE * len(found) or matched < MIN_MATCHED_WORDS and (
+                matched < 2 or matched < 0.8 * len(title_words)):
+            continue  # two words match only a title that is hardly more (not "Sports Wire" of a site's title)
         score = matched + (1.5 if heading else 0)
         if score > best_score:
             best, best_score, best_index = text, score, i
@@ -83,6 +84,41 @@ def shown_headline(page: PageBlocks, titles: list[str]) -> tuple[str | None, int
     element = elements[best_index]
     linked = element.find(".//a") is not None or any(a.tag == "a" for a in element.iterancestors())
     return best, best_index, linked
+
+
+_DATE_OR_BYLINE = re.compile(r"\b(?:1[89]|20)\d\d\b|\d{1,2}:\d\d|^\s*(?:by|posted|updated|published)\b", re.I)
+_ABOVE_TAGS = frozenset({"h1", "h2", "h3", "h4", "div", "span", "p", "td", "font", "b", "strong", "big"})
+
+
+def heading_above(page: PageBlocks, scope_index: int, title_words: set[str], max_steps: int = 300) -> str | None:
+    """The line nearest above the story's first paragraph that reads as a headline.
+
+    Used when no heading matches the page's titles (a ``<title>`` that names only the site): a heading,
+    bold line or short block of 3 to 25 words, not a link, not a date or byline, not in capitals
+    (a section label), and not the site or section names the ``<title>`` holds.
+    """
+    end = scope_index + page.size[scope_index]
+    first = next((i for i in range(scope_index, end) if page.chars[i] and not page.removed[i]
+                  and page.is_paragraph(i)), -1)
+    if first < 0:
+        return None
+    for i in range(first - 1, max(first - max_steps, 0) - 1, -1):
+        tag = page.tags[i]
+        if page.removed[i] or tag not in _ABOVE_TAGS or tag not in _LINE_TAGS and page.links[i]:
+            continue
+        if tag not in _LINE_TAGS and tag not in HEADING_TAGS and not 15 <= page.chars[i] <= MAX_HEADLINE_CHARS:
+            continue
+        element = page.elements[i]
+        text = node_text(element)
+        found = words(text)
+        if not 3 <= len(found) <= 25 or len(text) > MAX_HEADLINE_CHARS or text.isupper():
+            continue
+        if _DATE_OR_BYLINE.search(text) or sum(w in title_words for w in found) >= 0.5 * len(found):
+            continue
+        if element.find(".//a") is not None or any(a.tag == "a" for a in element.iterancestors()):
+            continue
+        return text
+    return None
 
 
 def title_headline(title: str, site_names: list[str]) -> str:
