@@ -233,19 +233,27 @@ def _linked_headings(page: PageBlocks) -> int:
 
 
 def interleaved_teasers(page: PageBlocks, index: int) -> int:
-    """Linked headings and ``<article>`` cards between the first and the last paragraph under ``index``.
+    """Linked headings (or ``<article>`` cards) under ``index`` that a paragraph follows before the next one.
 
-    A list of teasers alternates headlines and summaries; a story's related-links box sits before
-    or after its paragraphs, not between them.
+    A list of teasers alternates headlines and summaries; a story's box of related links is a run
+    of headlines with no paragraph between them, and counts once at most.
     """
     end = index + page.size[index]
-    paragraphs = [i for i in range(index, end) if page.chars[i] and not page.removed[i] and page.is_paragraph(i)]
-    if len(paragraphs) < 2:
+    tags, removed = page.tags, page.removed
+    marks = set(i for i in page.teaser_headings if index < i < end)
+    cards = [i for i in range(index + 1, end) if tags[i] == "article"]
+    if len(cards) > len(marks):
+        marks = set(cards)
+    if not marks:
         return 0
-    first, last = paragraphs[0], paragraphs[-1]
-    headings = sum(1 for i in page.teaser_headings if first < i < last)
-    cards = sum(1 for i in range(first, last) if page.tags[i] == "article")
-    return max(headings, cards)
+    count, open_heading = 0, False
+    for i in range(min(marks), end):
+        if i in marks:
+            open_heading = True
+        elif open_heading and page.chars[i] and not removed[i] and page.is_paragraph(i):
+            count += 1
+            open_heading = False
+    return count
 
 
 def _sum_subtrees(page: PageBlocks) -> None:

@@ -170,8 +170,10 @@ def extract_dom_body(page: PageBlocks, headline: str | None = None) -> tuple[str
     blocks: list[tuple[str, int]] = []
     _emit(scope, blocks)
     page.story_teasers = count_teasers(blocks)
-    text_chars = sum(len(text) for text, _ in blocks)
-    page.story_link_share = sum(links for _, links in blocks) / text_chars if text_chars else 0.0
+    # Link density of the story's prose: blocks that are all links (a list of links) are not prose.
+    prose = [(len(text), links) for text, links in blocks if text and links <= 0.7 * len(text)]
+    text_chars = sum(length for length, _ in prose)
+    page.story_link_share = sum(links for _, links in prose) / text_chars if text_chars else 0.0
     headline_key = clean(headline).lower() if headline else None
     paragraphs: list[str] = []
     for text, link_chars in blocks:

@@ -35,7 +35,7 @@ SIGNALS: tuple[Signal, ...] = (
     Signal("declared-article", 6.0, "og:type article, or a JSON-LD / microdata Article type"),
     Signal("declared-listing", -10.0, "a JSON-LD CollectionPage, SearchResultsPage or ProfilePage"),
     Signal("declared-website", -3.0, "og:type website: the page says it is a site's page, not a story"),
-    Signal("story-text", 4.0, "length of the story text: 0 below 250 characters, 1 from 1,250"),
+    Signal("story-text", 4.0, "length of the story text: 0 up to 200 characters, 1 from 1,000"),
     Signal("dominant-prose", 1.5, "share of the page's paragraph text that is in the story"),
     Signal("paragraphs", 1.0, "paragraphs in the story: 0 for one, 1 from four"),
     Signal("headline-in-title", 1.5, "a heading of 4+ words, not a link, that the <title> repeats"),
@@ -43,8 +43,8 @@ SIGNALS: tuple[Signal, ...] = (
     Signal("byline", 1.0, "an author (metadata or a byline)"),
     Signal("story-url", 0.5, "URL ends in a slug, an id or a page file"),
     Signal("listing-url", -3.0, "URL of a home, section, tag, author, search or page-N listing"),
-    Signal("teasers-in-story", -5.0, "teasers (headline link + summary) per story paragraph: 0 up to 0.25, "
-                                     "1 from 0.6 (three teasers at least)"),
+    Signal("teasers-in-story", -5.0, "teasers (a headline link and its summary) in the story: 1 when there are "
+                                     "4 per 1,000 characters and one per 2 paragraphs (0 below 1.5 and 0.15; 3 at least)"),
     Signal("link-density", -4.0, "share of link text in the story: 0 up to 20 %, 1 from 50 %"),
 )
 WEIGHTS = {signal.name: signal.weight for signal in SIGNALS}
@@ -69,6 +69,7 @@ _LISTING_PATH = re.compile(
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _LOCKED_TIERS = {"locked", "premium", "subscriber", "subscribers"}
 _SLUG = re.compile(r"[\w%]+(?:[-_][\w%]+){2,}|\d{4,}|\.s?html?$|\.php$|\.aspx?$|\.cfm$|\.jsp$|\.stm$")
+_PAGE_FILE = re.compile(r"\.(?:s?html?|php|aspx?|cfm|jsp)$", re.IGNORECASE)
 _STORY_QUERY = re.compile(r"(?:^|&)\w*(?:id|story|article)\w*=\w{3,}", re.IGNORECASE)
 
 
@@ -78,8 +79,8 @@ def is_listing_url(url: str) -> bool:
     except ValueError:
         return False
     path = parts.path or "/"
-    if path == "/" and parts.query:
-        return False  # "/?articleId=123": a story behind a script at the root
+    if path == "/" and parts.query or _PAGE_FILE.search(path) and parts.query:
+        return False  # "/?articleId=123", "/topics/article.asp?item=9": a story behind a script
     return path == "/" or bool(_LISTING_PATH.search(path))
 
 
@@ -148,7 +149,7 @@ def signal_values(e: Evidence) -> dict[str, float]:
         "declared-article": float(e.declared_article),
         "declared-listing": float(e.declared_listing),
         "declared-website": float(e.declared_website),
-        "story-text": _ramp(e.story_chars, 250, 1250),
+        "story-text": _ramp(e.story_chars, 200, 1000),
         "dominant-prose": min(max(e.prose_share, 0.0), 1.0),
         "paragraphs": _ramp(e.paragraphs, 1, 4),
         "headline-in-title": float(e.headline_in_title),
@@ -156,7 +157,8 @@ def signal_values(e: Evidence) -> dict[str, float]:
         "byline": float(e.byline),
         "story-url": float(is_article_url(e.url)),
         "listing-url": float(is_listing_url(e.url)),
-        "teasers-in-story": _ramp(e.teasers_in_story / max(e.paragraphs, 1), 0.25, 0.6)
+        "teasers-in-story": min(_ramp(1000 * e.teasers_in_story / max(e.story_chars, 1), 1.5, 4.0),
+                                _ramp(e.teasers_in_story / max(e.paragraphs, 1), 0.15, 0.45))
         if e.teasers_in_story >= MIN_TEASERS else 0.0,
         "link-density": _ramp(e.story_link_share, 0.2, 0.5),
     }
