@@ -68,7 +68,13 @@ def shown_headline(page: PageBlocks, titles: list[str]) -> tuple[str | None, int
             continue
         elif not heading and page.links[i]:
             continue  # a linked line outside a heading is navigation or a teaser
-        text = node_text(elements[i])
+        element = elements[i]
+        start = element.text
+        if start and start.strip():
+            lead = _WORD.search(start.lower())
+            if lead is None or lead.group() not in title_words:
+                continue  # a headline the titles repeat starts with one of their words
+        text = node_text(element)
         if not text or len(text) > 1.5 * own + 20:
             continue  # mostly the text of child blocks, not its own
         found = words(text)

@@ -43,8 +43,8 @@ SIGNALS: tuple[Signal, ...] = (
     Signal("byline", 1.0, "an author (metadata or a byline)"),
     Signal("story-url", 0.5, "URL ends in a slug, an id or a page file"),
     Signal("listing-url", -3.0, "URL of a home, section, tag, author, search or page-N listing"),
-    Signal("teasers-in-story", -5.0, "teasers (a headline link and its summary) in the story: 1 when there are "
-                                     "4 per 1,000 characters and one per 2 paragraphs (0 below 1.5 and 0.15; 3 at least)"),
+    Signal("teasers-in-story", -5.0, "headline links with a summary in the story (3+): per 1,000 characters "
+                                     "1.5 to 4, per paragraph 0.15 to 0.45"),
     Signal("link-density", -4.0, "share of link text in the story: 0 up to 20 %, 1 from 50 %"),
 )
 WEIGHTS = {signal.name: signal.weight for signal in SIGNALS}

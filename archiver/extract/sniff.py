@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 # File signatures at offset 0: images, documents, archives, media, executables.
 MAGIC = (
     b"\x89PNG", b"GIF87a", b"GIF89a", b"\xff\xd8\xff", b"%PDF", b"PK\x03\x04", b"\x1f\x8b", b"BZh",
@@ -12,6 +14,7 @@ MAGIC = (
 # carriage return and escape); a page with this share of them in its head is binary.
 _CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27)) + b"\x7f"
 MAX_CONTROL_SHARE = 0.05
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\x7f]")
 HEAD_BYTES = 8192
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
@@ -22,8 +25,7 @@ def looks_binary(data: bytes | str) -> bool:
         head = data[:HEAD_BYTES]
         if not head:
             return False
-        controls = sum(1 for ch in head if ch < " " and ch not in "\t\n\f\r\x1b" or ch == "\x7f")
-        return controls > MAX_CONTROL_SHARE * len(head)
+        return len(_CONTROL_CHARS.findall(head)) > MAX_CONTROL_SHARE * len(head)
     if not isinstance(data, (bytes, bytearray, memoryview)):
         return False
     head = bytes(data[:HEAD_BYTES])
