@@ -53,7 +53,8 @@ def shown_headline(page: PageBlocks, titles: list[str]) -> tuple[str | None, int
     lines and table cells of older layouts; earlier wins over later.
     """
     title_words = {w for title in titles if title for w in words(title)}
-    if len(title_words) < 2:
+    lowered = [clean(title).lower() for title in titles if title]
+    if not lowered:
         return None, -1, False
     best, best_score, best_index = None, 0.0, -1
     tags, chars, elements, removed = page.tags, page.chars, page.elements, page.removed
@@ -72,14 +73,16 @@ def shown_headline(page: PageBlocks, titles: list[str]) -> tuple[str | None, int
         start = element.text
         if start and start.strip():
             lead = _WORD.search(start.lower())
-            if lead is None or lead.group() not in title_words:
+            if lead is None or lead.group() not in title_words and not any(lead.group() in t for t in lowered):
                 continue  # a headline the titles repeat starts with one of their words
         text = node_text(element)
         if not text or len(text) > 1.5 * own + 20:
             continue  # mostly the text of child blocks, not its own
         found = words(text)
         matched = sum(1 for w in found if w in title_words)
-        if matched < MIN_TITLE_SHARE * len(found) or matched < MIN_MATCHED_WORDS and (
+        if len(text) >= 8 and any(text.lower() in title for title in lowered):
+            matched = max(matched, len(found), 3)  # in the title as it is (scripts written without spaces)
+        elif matched < MIN_TITLE_SHARE * len(found) or matched < MIN_MATCHED_WORDS and (
                 matched < 2 or matched < 0.8 * len(title_words)):
             continue  # two words match only a title that is hardly more (not "Sports Wire" of a site's title)
         score = matched + (1.5 if heading else 0)

@@ -54,7 +54,7 @@ ARTICLE_SCORE = 4.0
 MIN_TEASERS = 3
 # Below this much story text nothing makes an article (a photo page, a stub, an error page).
 MIN_ARTICLE_CHARS = 150
-MIN_UNDECLARED_CHARS = 300  # when no metadata says "article"
+MIN_UNDECLARED_CHARS = 150  # when no metadata says "article" (a photo gallery says little)
 # A non-article with this much pull from listing signals is a listing; the rest is "other".
 LISTING_PULL = -1.5
 
