@@ -31,6 +31,9 @@ def strip_site_name(title: str, site_names: list[str]) -> str:
 
 
 _WORD = re.compile(r"\w+")
+# Scripts written without spaces between words (Chinese, Japanese, Thai): a headline is matched
+# by being in the title as it is.
+_UNSPACED = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 # A shown headline is a block of at most this much text, most of whose words the titles repeat.
 MAX_HEADLINE_CHARS = 300
 MIN_TITLE_SHARE = 0.75
@@ -80,7 +83,7 @@ def shown_headline(page: PageBlocks, titles: list[str]) -> tuple[str | None, int
             continue  # mostly the text of child blocks, not its own
         found = words(text)
         matched = sum(1 for w in found if w in title_words)
-        if len(text) >= 8 and any(text.lower() in title for title in lowered):
+        if len(text) >= 8 and _UNSPACED.search(text) and any(text.lower() in title for title in lowered):
             matched = max(matched, len(found), 3)  # in the title as it is (scripts written without spaces)
         elif matched < MIN_TITLE_SHARE * len(found) or matched < MIN_MATCHED_WORDS and (
                 matched < 2 or matched < 0.8 * len(title_words)):
