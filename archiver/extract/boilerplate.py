@@ -66,4 +66,5 @@ def is_boilerplate(text: str, link_chars: int = 0) -> bool:
     if text.startswith("[") and _SHORTCODE.match(text):
         return True
     # Mostly a link: "Read more: <headline>", "[Read in Spanish]", a related-story teaser.
-    return bool(link_chars) and link_chars >= 0.6 * length and length < 200
+    # A long run of links (a list of other stories, lines of navigation) is never the story's text either.
+    return bool(link_chars) and (link_chars >= 0.6 * length and length < 200 or link_chars >= 0.8 * length)
