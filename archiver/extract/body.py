@@ -184,7 +184,21 @@ def extract_dom_body(page: PageBlocks, headline: str | None = None) -> tuple[str
         if paragraphs and paragraphs[-1] == text:
             continue
         paragraphs.append(text)
-    return "\n\n".join(paragraphs), scope
+    return "\n\n".join(cut_at_comments(paragraphs)), scope
+
+
+# A reader comment signs off with its author and time: "Posted by Jane on January 10, 2008 5:15 PM".
+_COMMENT_SIGNATURE = re.compile(r"^(?:posted|submitted|written|comment(?:ed)?) (?:by|on) .{1,80}"
+                                r"(?:\b(?:19|20)\d\d\b|\d{1,2}:\d\d)", re.IGNORECASE | re.MULTILINE)
+MIN_SIGNED_COMMENTS = 3
+
+
+def cut_at_comments(paragraphs: list[str]) -> list[str]:
+    """The story without the reader comments that follow it in the same box (old blogs and papers)."""
+    signed = [i for i, text in enumerate(paragraphs) if _COMMENT_SIGNATURE.search(text)]
+    if len(signed) < MIN_SIGNED_COMMENTS or signed[0] == 0:
+        return paragraphs
+    return paragraphs[: signed[0]]
 
 
 # A teaser's headline link has this many words; its summary at most this many characters.
