@@ -61,7 +61,11 @@ def shown_headline(page: PageBlocks, titles: list[str]) -> tuple[str | None, int
         return None, -1, False
     best, best_score, best_index = None, 0.0, -1
     tags, chars, elements, removed = page.tags, page.chars, page.elements, page.removed
-    for i, tag in enumerate(tags):
+    # Blocks with a little text of their own, and bold lines (a few per page of thousands of elements).
+    candidates = sorted([i for i, own in enumerate(chars) if 0 < own <= MAX_HEADLINE_CHARS]
+                        + [i for i, tag in enumerate(tags) if tag in _LINE_TAGS])
+    for i in candidates:
+        tag = tags[i]
         if removed[i]:
             continue
         own = chars[i]
@@ -74,9 +78,12 @@ def shown_headline(page: PageBlocks, titles: list[str]) -> tuple[str | None, int
             continue  # a linked line outside a heading is navigation or a teaser
         element = elements[i]
         start = element.text
+        if tag in _LINE_TAGS and not (start and start.strip()):
+            continue  # <font><b>Headline</b></font>: the innermost bold element holds the text
         if start and start.strip():
             lead = _WORD.search(start.lower())
-            if lead is None or lead.group() not in title_words and not any(lead.group() in t for t in lowered):
+            if lead is None or lead.group() not in title_words and not (
+                    _UNSPACED.search(lead.group()) and any(lead.group() in t for t in lowered)):
                 continue  # a headline the titles repeat starts with one of their words
         text = node_text(element)
         if not text or len(text) > 1.5 * own + 20:
