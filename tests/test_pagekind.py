@@ -215,3 +215,18 @@ def test_new_only_needs_the_existing_records(site_crawl, tmp_path):
     done = run_archiver("reextract", str(warc), "--out", str(tmp_path / "out"), "--new-only")
     assert done.returncode == 1
     assert done.stderr.strip() == "archiver reextract: --new-only needs the existing records (--archive DIR or --records PATH)"
+
+
+def test_signed_reader_comments_and_share_boxes_after_a_story_are_not_its_body():
+    story_paragraphs = [f"Paragraph {i} of the harbour story, which the authority said on Tuesday would take until "
+                        f"spring to finish, after engineers found more damage." for i in range(5)]
+    comments = [f"I think the council should pay for it.<br>Posted by reader{i} on January 10, 2008 5:1{i} PM"
+                for i in range(4)]
+    html = ("<html><head><title>Harbour repairs delayed to spring</title></head><body><div>"
+            "<h1>Harbour repairs delayed to spring</h1><p>Posted by Tom Okonjo on January 9, 2008 10:00 AM</p>"
+            + "".join(f"<p>{p}</p>" for p in story_paragraphs)
+            + "<p>Post this story to:<br>Digg<br>|<br>Reddit<br>|<br>Fark</p>"
+            + "".join(f"<p>{c}</p>" for c in comments) + "</div></body></html>")
+    body = analyze_page(html, "http://courier.example/news/harbour.html").article.body
+    assert all(p in body for p in story_paragraphs)
+    assert "reader" not in body and "Digg" not in body

@@ -20,8 +20,8 @@ from archiver.extract.language import detect_language
 from archiver.extract.links import translations
 from archiver.extract.meta import MetaTags
 from archiver.extract.pagekind import Evidence, Judgement, declared, judge, paywall, text_weight
-from archiver.extract.sniff import looks_binary
 from archiver.extract.parse import parse_html
+from archiver.extract.sniff import looks_binary
 from archiver.extract.structured import complete_structured_body, structured_paragraphs
 from archiver.extract.text import Element, clean
 from archiver.items import Article
@@ -31,7 +31,7 @@ __all__ = ["EXTRACTOR_VERSION", "PageAnalysis", "analyze_page", "article_body", 
 logger = logging.getLogger(__name__)
 
 # Bump when a change to extraction can change a record (reextract --since-version uses it).
-EXTRACTOR_VERSION = "0.2.0"
+EXTRACTOR_VERSION = "0.3.0"  # 0.3.0: page kind from weighted signals, shown headlines
 # A DOM body shorter than this share of a complete JSON-LD articleBody missed part of the story.
 MIN_DOM_SHARE = 0.6
 

@@ -191,12 +191,14 @@ def extract_dom_body(page: PageBlocks, headline: str | None = None) -> tuple[str
 _COMMENT_SIGNATURE = re.compile(r"^(?:posted|submitted|written|comment(?:ed)?) (?:by|on) .{1,80}"
                                 r"(?:\b(?:19|20)\d\d\b|\d{1,2}:\d\d)", re.IGNORECASE | re.MULTILINE)
 MIN_SIGNED_COMMENTS = 3
+STORY_HEAD = 3  # paragraphs
 
 
 def cut_at_comments(paragraphs: list[str]) -> list[str]:
     """The story without the reader comments that follow it in the same box (old blogs and papers)."""
-    signed = [i for i, text in enumerate(paragraphs) if _COMMENT_SIGNATURE.search(text)]
-    if len(signed) < MIN_SIGNED_COMMENTS or signed[0] == 0:
+    # "Posted by <author> on <date>" in the first paragraphs is the story's own byline.
+    signed = [i for i, text in enumerate(paragraphs) if i >= STORY_HEAD and _COMMENT_SIGNATURE.search(text)]
+    if len(signed) < MIN_SIGNED_COMMENTS:
         return paragraphs
     return paragraphs[: signed[0]]
 
