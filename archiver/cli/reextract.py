@@ -81,8 +81,11 @@ def run(args: argparse.Namespace) -> int:
         if existing else None,
         f"  missing       {report.missing:,} existing records whose response was not read" if existing else None,
         f"not articles    {skipped}",
+        f"damaged         {len(report.damaged):,} stretch(es) of WARC data skipped (each named in a warning); "
+        "every readable record was read" if report.damaged else None,
         f"time            {report.seconds:.1f} s",
     ]
     lines += [f"error           {message}" for message in report.file_errors]
     print("\n".join(line for line in lines if line is not None))
-    return 1 if report.file_errors else 0
+    # Damage is not silent: the records file is whole for what could be read, and the exit says "look".
+    return 1 if report.file_errors or report.damaged else 0
