@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ from warcio.timeutils import iso_date_to_timestamp
 from archiver.warc.cdxj import INDEX_FILENAME, CdxjEntry
 from archiver.warc.digests import DIGESTS_FILENAME, SqliteDigestIndex
 from archiver.warc.reading import Damage, iter_warc
+from archiver.warc.verify_articles import Duplicates, check_articles
 from archiver.warc.writer import OPEN_SUFFIX, WARC_SUFFIX
 
 CAPTURES = ("response", "revisit")
@@ -63,6 +63,7 @@ class VerifyReport:
     beside_damage: set[str] = field(default_factory=set)
     lost_ids: set[str] = field(default_factory=set)  # ids the digest index places in damaged data
     lost_to_damage: Counter[str] = field(default_factory=Counter)
+    duplicates: Duplicates = field(default_factory=Duplicates)  # duplicate article records, for --dedupe
     faults: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -90,7 +91,8 @@ class VerifyReport:
             f"digests         {self.digests_checked} records' digests checked",
             f"pairs           {self.pairs} captures with their request record",
             f"references      {self.references} WARC-Refers-To resolved",
-            f"articles        {self.articles} records in {self.article_files} files, pointers checked",
+            f"articles        {self.articles} records in {self.article_files} files, pointers checked, "
+            f"{len(self.duplicates.lines)} duplicates",
             f"CDXJ index      {self.index_entries} entries checked",
             f"digest index    {self.digest_entries} entries checked",
         ]
@@ -130,7 +132,7 @@ def verify_archive(archive: Path, warc_subdir: str = "warc", articles_subdir: st
     if report.damaged:
         report.lost_ids = _ids_in_damage(archive / DIGESTS_FILENAME, report)
     check_pairs_and_references(records, report)
-    check_articles(archive / articles_subdir, archive, by_position, report)
+    report.duplicates = check_articles(archive / articles_subdir, archive, by_position, report)
     check_cdxj_index(warc_dir, archive, closed, by_position, report)
     check_digest_index(archive / DIGESTS_FILENAME, by_position, report)
     return report
@@ -280,45 +282,6 @@ def _check_reference(info: RecordInfo, target: RecordInfo | None, where: str, re
         elif (info.refers_to_uri, info.refers_to_date) != (target.uri, target.date):
             report.fault(where, "WARC-Refers-To-Target-URI/-Date do not match the original")
     report.references += 1
-
-
-def check_articles(articles_dir: Path, archive: Path, by_position: dict[tuple[str, int], RecordInfo],
-                   report: VerifyReport) -> None:
-    for path in sorted(articles_dir.glob("*.jsonl")):
-        report.article_files += 1
-        data = path.read_bytes()
-        lines = data.split(b"\n")
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            where = f"{path.relative_to(archive).as_posix()}:{number}"
-            try:
-                record = json.loads(line)
-            except ValueError:
-                if number == len(lines):  # no newline after it: a crawl killed mid-write
-                    report.notes.append(f"{where}: incomplete last line (crawl killed while writing), skipped")
-                else:
-                    report.fault(where, "not valid JSON")
-                continue
-            report.articles += 1
-            _check_pointer(record, where, by_position, report)
-
-
-def _check_pointer(record: dict, where: str, by_position: dict[tuple[str, int], RecordInfo],
-                   report: VerifyReport) -> None:
-    pointer = record.get("warc")
-    if not pointer:
-        report.fault(where, "article record without a warc pointer")
-        return
-    target = by_position.get((pointer.get("filename"), pointer.get("offset")))
-    if target is None:
-        report.fault(where, f"warc pointer {pointer.get('filename')}@{pointer.get('offset')} is no record")
-    elif target.record_id != pointer.get("record_id") or target.length != pointer.get("length"):
-        report.fault(where, "warc pointer's record id or length does not match the record there")
-    elif target.type != "response":
-        report.fault(where, f"warc pointer names a {target.type} record, not a response")
-    elif record.get("id") not in (None, target.record_id):
-        report.fault(where, "record id differs from its pointer's WARC-Record-ID")
 
 
 def check_cdxj_index(warc_dir: Path, archive: Path, closed: list[Path],
