@@ -132,8 +132,10 @@ def update_index(warc_dir: Path, only: Iterable[Path] | None = None) -> IndexUpd
     index = warc_dir / INDEX_FILENAME
     update = IndexUpdate(index)
     warc_dir.mkdir(parents=True, exist_ok=True)
-    with open(warc_dir / LOCK_FILENAME, "a") as lock:
-        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+    # The lock is on the folder itself: no lock file is left behind.
+    lock = os.open(warc_dir, os.O_RDONLY)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
         known = indexed_filenames(index)
         candidates = sorted(only) if only is not None else sorted(warc_dir.glob(f"*{WARC_SUFFIX}"))
         new_lines: list[str] = []
@@ -148,6 +150,9 @@ def update_index(warc_dir: Path, only: Iterable[Path] | None = None) -> IndexUpd
         new_lines.sort()
         _merge_into(index, new_lines)
         update.entries_added = len(new_lines)
+    finally:
+        os.close(lock)  # releases the lock
+    (warc_dir / LOCK_FILENAME).unlink(missing_ok=True)  # left by earlier versions
     logger.info("Indexed %d WARC file(s) into %s (%d entries)", len(update.files_indexed), index,
                 update.entries_added)
     return update
