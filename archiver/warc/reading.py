@@ -72,8 +72,15 @@ class WarcMember:
         return self.record.rec_headers.get_header(name)
 
 
+_reported: set[tuple[str, int]] = set()
+
+
 def log_damage(damage: Damage) -> None:
-    logger.warning("%s", damage)
+    """One warning per damaged stretch and process, however many times a command reads the file."""
+    key = (str(damage.path.resolve()), damage.offset)
+    if key not in _reported:
+        _reported.add(key)
+        logger.warning("%s", damage)
 
 
 OnDamage = Callable[[Damage], None]
@@ -151,10 +158,11 @@ def _decode_member(fh: BinaryIO, offset: int) -> tuple[bytes, int] | str | _TooB
                 total += len(out)
                 if total > MAX_MEMBER_BYTES:
                     return _TooBig()
-                consumed += len(data) - len(decompressor.unconsumed_tail)
-                data = decompressor.unconsumed_tail
-            if decompressor.eof:
-                consumed -= len(decompressor.unused_data)
+                if decompressor.eof:  # what follows the member is in unused_data (and, maybe, the tail)
+                    consumed += len(data) - len(decompressor.unused_data)
+                else:
+                    consumed += len(data) - len(decompressor.unconsumed_tail)
+                    data = decompressor.unconsumed_tail
     except zlib.error as error:
         return f"not a whole gzip member: {error}"
     return b"".join(parts), consumed
