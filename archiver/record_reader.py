@@ -80,9 +80,6 @@ def problem(value: Any, schema: dict[str, Any], where: str = "") -> str | None:
     if "minimum" in schema and JSON_TYPES["number"](value) and value < schema["minimum"]:
         return f"{where} is {value}, below {schema['minimum']}"
     if isinstance(value, dict):
-        for name in schema.get("required", ()):
-            if name not in value:
-                return f"{where + '.' if where else ''}{name} is missing"
         properties = schema.get("properties", {})
         extra = schema.get("additionalProperties")
         for name, item in value.items():
@@ -90,6 +87,9 @@ def problem(value: Any, schema: dict[str, Any], where: str = "") -> str | None:
             found = problem(item, sub, f"{where + '.' if where else ''}{name}") if sub is not None else None
             if found:
                 return found
+        for name in schema.get("required", ()):
+            if name not in value:
+                return f"{where + '.' if where else ''}{name} is missing"
     if isinstance(value, list) and isinstance(schema.get("items"), dict):
         for index, item in enumerate(value):
             found = problem(item, schema["items"], f"{where}[{index}]")
