@@ -61,7 +61,7 @@ def figures(name: str, records_in: int, recovered: int, warnings: int, seconds: 
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory) -> Path:
     archive = tmp_path_factory.mktemp("sound") / "archive"
-    with FixtureSite("sections", articles=12) as site:
+    with FixtureSite("sections", articles=40) as site:
         done = run_archiver("crawl", f"{site.url}/", "--archive", str(archive))
     assert done.returncode == 0, done.stdout + done.stderr
     return archive
