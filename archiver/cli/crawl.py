@@ -47,7 +47,7 @@ def error_rate(text: str) -> float:
     except ValueError:
         value = -1.0
     if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"not a share between 0 and 1 (or 0%% to 100%%): {text!r}")
+        raise argparse.ArgumentTypeError(f"not a share between 0 and 1 (or 0% to 100%): {text!r}")
     return value
 
 
