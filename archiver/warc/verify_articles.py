@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +46,7 @@ class Duplicates:
 def check_articles(articles_dir: Path, archive: Path, by_position: dict[tuple[str, int], RecordInfo],
                    report: VerifyReport) -> Duplicates:
     duplicates = Duplicates()
+    _cut_last_line_number.cache_clear()  # files may have changed since an earlier verification
     files = record_files(articles_dir)
     report.article_files += len(files)
 
@@ -69,15 +71,20 @@ def check_articles(articles_dir: Path, archive: Path, by_position: dict[tuple[st
 
 def _is_cut_last_line(bad: Malformed) -> bool:
     """A last line without its newline: what a crawl killed while writing leaves."""
-    with open(bad.path, "rb") as fh:
+    return _cut_last_line_number(bad.path) == bad.number
+
+
+@lru_cache(maxsize=64)
+def _cut_last_line_number(path: Path) -> int | None:
+    with open(path, "rb") as fh:
         size = fh.seek(0, os.SEEK_END)
         if size == 0:
-            return False
+            return None
         fh.seek(size - 1)
         if fh.read(1) == b"\n":
-            return False
+            return None
         fh.seek(0)
-        return sum(1 for _ in fh) == bad.number
+        return sum(1 for _ in fh)
 
 
 def _check_pointer(record: dict, where: str, by_position: dict[tuple[str, int], RecordInfo],
