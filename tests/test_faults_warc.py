@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import random
 import shutil
+import subprocess
+import sys
 import time
 import zipfile
 from dataclasses import dataclass
@@ -19,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from archiver.warc.reading import iter_warc
-from conftest import run_archiver
+from conftest import REPO, run_archiver
 from fixture_site import FixtureSite
 
 DAMAGE_BYTES = 4000
@@ -214,3 +216,31 @@ def test_the_reader_measures_members_as_warcio_does_whatever_their_size(tmp_path
                     for record in records if record.raw_stream.read() is not None]
     reports: list = []
     assert [(m.offset, m.length) for m in iter_warc(warc, reports.append)] == expected and not reports
+
+
+def test_pywb_replays_every_article_whose_response_survived(damaged):
+    from test_replay import fetch, pywb_env, timestamp
+
+    pywb_env()
+    (damaged.archive / "warc" / "index.cdxj").unlink()  # `archiver replay` indexes the damaged file anew
+    process = subprocess.Popen([sys.executable, "-m", "archiver", "replay", "--archive", str(damaged.archive),
+                                "--port", "0"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        base = ""
+        for line in process.stdout:
+            if line.startswith("replay "):
+                base = line.split()[1].rstrip("/")
+            if line.strip() == "serving":
+                break
+        survivors = damaged.spared_ids("response")
+        replayed = 0
+        for record in damaged.records:
+            url = f"{base}/{timestamp(record['fetched_at'])}id_/{record['url']}"
+            if record["id"] in survivors:
+                assert record["headline"].encode() in fetch(url), url
+                replayed += 1
+        assert replayed == len(survivors & {r["id"] for r in damaged.records}) > 0
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+    assert len(warnings_in(process.stderr.read())) == 1
