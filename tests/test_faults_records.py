@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from archiver.discovery.urls import url_key
-from archiver.record_reader import problem, record_problem
-from archiver.schema import article_schema
+from archiver.record_reader import SUPPORTED_KEYWORDS, problem, record_problem
+from archiver.schema import article_schema, schema_versions
 from conftest import REPO, run_archiver
 from fixture_site import FixtureSite
 
@@ -55,7 +55,22 @@ def warnings(stderr: str, path: Path) -> list[str]:
     return [line for line in stderr.splitlines() if str(path) in line and line.endswith("; skipped")]
 
 
+def schema_keywords(node: object) -> set[str]:
+    if isinstance(node, list):
+        return set().union(*map(schema_keywords, node)) if node else set()
+    if not isinstance(node, dict):
+        return set()
+    found = set(node)
+    for key, value in node.items():
+        children = value.values() if key == "properties" else [value]
+        found |= set().union(*map(schema_keywords, children))
+    return found
+
+
 def test_the_check_is_the_schema(demo_crawl):
+    # The reader interprets the keywords the schema uses; a new keyword must be taught to it first.
+    for version in schema_versions():
+        assert schema_keywords(article_schema(version)) <= SUPPORTED_KEYWORDS
     jsonschema = pytest.importorskip("jsonschema")
     validator = jsonschema.Draft202012Validator(article_schema())
     record = demo_crawl.records[0]
