@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 RECORD_SUFFIXES = (".jsonl", ".jsonl.gz")
 # One warning per malformed line, up to this many per command; then one line saying how many more.
 MAX_WARNINGS = 1000
+# The keywords the record schema uses; annotations (description, ``x-...``) do not constrain a record.
 SUPPORTED_KEYWORDS = {"type", "required", "properties", "items", "enum", "minimum", "additionalProperties",
                       "description", "default", "$schema", "$id", "title"}
 JSON_TYPES: dict[str, Callable[[Any], bool]] = {
