@@ -11,6 +11,7 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from archiver.secrets import mask_logs, mask_url
 from archiver.warc.writer import WARC_SUFFIX
 
 logger = logging.getLogger(__name__)
@@ -71,7 +72,8 @@ class CrawlReport:
     def outcome(self, max_error_rate: float) -> tuple[int, str | None]:
         """The exit code of the crawl (see docs/crawling/exit-codes.md) and, unless 0, why in one line."""
         reason = self.stats.get("finish_reason", "-")
-        if self.crashed or not (reason == "finished" or str(reason).startswith("closespider_")):
+        # Stopped on request (Ctrl-C, SIGTERM: "shutdown") or at a limit is a normal end; --jobdir resumes it.
+        if self.crashed or not (reason in ("finished", "shutdown") or str(reason).startswith("closespider_")):
             return EXIT_NOT_FINISHED, f"the crawl did not finish ({self.crashed or f'finish reason {reason}'})"
         if self.fetches and self.failed_fetches == self.fetches:
             starts = int(self.stats.get("fetch/start/requests", 0))
@@ -122,7 +124,7 @@ class CrawlReport:
             f"time            {self.seconds:.1f} s",
             f"finish reason   {self.stats.get('finish_reason', '-')}",
         ]
-        return "\n".join(lines)
+        return mask_url("\n".join(lines))
 
 
 def run_crawl(spider_kwargs: dict[str, Any], settings: Settings) -> CrawlReport:
@@ -131,6 +133,7 @@ def run_crawl(spider_kwargs: dict[str, Any], settings: Settings) -> CrawlReport:
 
     archive = Path(settings.get("ARCHIVE_DIR"))
     before = set(archive.glob(f"warc/*{WARC_SUFFIX}"))
+    mask_logs()  # no password of REDIS_URL (or of any URL) in a log line
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
     started = time.monotonic()
