@@ -16,8 +16,14 @@ WARC_SUBDIR = "warc"
 WARC_PREFIX = "ARCHIVER"
 # Start a new file once the current one reaches this many bytes (1 GiB, as Heritrix).
 WARC_MAX_SIZE = 1024**3
-# zlib level for the per-record gzip members; 6 costs a third of the CPU of 9.
-WARC_GZIP_LEVEL = 6
+# Each record is one gzip member, deflated by WARC_GZIP_ENGINE: "isal" (ISA-L through
+# python-isal, levels 0-3; several times zlib's speed) or "zlib" (levels 0-9; the old default
+# was zlib 6, which spent most of the writer's time compressing). See docs/archive/warc-writing.md.
+WARC_GZIP_ENGINE = "isal"
+WARC_GZIP_LEVEL = 1
+# Payloads already compressed (a Content-Encoding, JPEG/PNG/WebP, WOFF2, video...) go into
+# stored deflate blocks: still gzip, but copied instead of searched for matches they do not have.
+WARC_STORE_COMPRESSED = True
 # Cookie/Authorization request headers are credentials: keep them out unless asked.
 WARC_STORE_CREDENTIALS = False
 # Deduplication: a payload already in the archive (this crawl or an earlier one) is

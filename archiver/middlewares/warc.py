@@ -108,6 +108,8 @@ class WarcCaptureSettings:
     prefix: str
     max_size: int
     gzip_level: int
+    gzip_engine: str
+    store_compressed: bool
     store_credentials: bool
     dedup: bool
     dedup_min_size: int
@@ -125,6 +127,8 @@ class WarcCaptureSettings:
             prefix=settings.get("WARC_PREFIX"),
             max_size=settings.getint("WARC_MAX_SIZE"),
             gzip_level=settings.getint("WARC_GZIP_LEVEL"),
+            gzip_engine=settings.get("WARC_GZIP_ENGINE", "isal"),
+            store_compressed=settings.getbool("WARC_STORE_COMPRESSED", True),
             store_credentials=settings.getbool("WARC_STORE_CREDENTIALS"),
             dedup=settings.getbool("WARC_DEDUP_ENABLED", True),
             dedup_min_size=settings.getint("WARC_DEDUP_MIN_SIZE", 1),
@@ -210,6 +214,8 @@ class WarcCaptureMiddleware:
             prefix=config.prefix,
             max_size=config.max_size,
             gzip_level=config.gzip_level,
+            gzip_engine=config.gzip_engine,
+            store_compressed=config.store_compressed,
             warcinfo=self.warcinfo(),
         )
         self.store = WarcStore(writer, digests, dedup_min_size=config.dedup_min_size)
