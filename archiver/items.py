@@ -66,6 +66,8 @@ class Article:
     previous_version_id: str | None = None
     discovered_via: str | None = None  # start, link, sitemap, news-sitemap, feed
     news_sitemap: dict[str, Any] | None = None
+    # Browser mode only: how the page was rendered (timed out?, requests, failures, screenshot record).
+    browser: dict[str, Any] | None = None
     schema_version: str = SCHEMA_VERSION
     extractor_version: str = ""
 
@@ -79,6 +81,7 @@ class FetchedPage:
     body: bytes
     encoding: str | None = None  # charset the HTTP headers declared, if any
     fetched_at: str | None = None
+    browser: dict[str, Any] | None = None  # browser mode: archiver.browser.capture.browser_summary
     warc: WarcPointer | None = None
     discovered_via: str | None = None
     news_sitemap: dict[str, Any] | None = None

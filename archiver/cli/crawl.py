@@ -35,6 +35,8 @@ def add_crawl_options(parser: argparse.ArgumentParser) -> None:
                         help="override a Scrapy setting (repeatable)")
     parser.add_argument("--redis", metavar="URL", help="share the frontier with other workers through this Redis "
                         "(distributed mode; pip install '.[distributed]')")
+    parser.add_argument("--browser", action="store_true",
+                        help="render pages in headless Chromium and archive everything it fetches (needs chromium)")
     parser.add_argument("--log-level", default="INFO", help="Scrapy log level (default: INFO)")
 
 
@@ -54,6 +56,8 @@ def settings_from_args(args: argparse.Namespace, extra: dict[str, Any] | None = 
         overrides["SEEN_REFETCH"] = True
     if getattr(args, "revisit", 0):
         overrides["SEEN_REVISIT_DAYS"] = args.revisit
+    if getattr(args, "browser", False):
+        overrides["BROWSER_ENABLED"] = True
     overrides.update(extra or {})
     for item in args.set:
         name, sep, value = item.partition("=")
@@ -86,9 +90,30 @@ def spider_arguments(args: argparse.Namespace) -> dict[str, Any]:
     return kwargs
 
 
+def check_browser_mode(args: argparse.Namespace, settings: Any) -> None:
+    """With --browser or a site with ``browser = true``: fail at once, in one line, if Chromium is missing."""
+    from archiver.browser import BrowserMissing, check_browser
+
+    wanted = settings.getbool("BROWSER_ENABLED")
+    if not wanted and args.sites:
+        from archiver.sites import load_sites
+
+        wanted = any(site.browser for site in load_sites(args.sites, only=args.site))
+    if not wanted:
+        return
+    try:
+        check_browser(settings.get("BROWSER_EXECUTABLE") or "")
+    except BrowserMissing as exc:
+        print(f"archiver crawl: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
 def run(args: argparse.Namespace) -> int:
     from archiver.runner import project_settings, run_crawl
 
-    report = run_crawl(spider_arguments(args), project_settings(settings_from_args(args)))
+    spider_kwargs = spider_arguments(args)
+    settings = project_settings(settings_from_args(args))
+    check_browser_mode(args, settings)
+    report = run_crawl(spider_kwargs, settings)
     print(report.summary())
     return 0 if report.errors == 0 else 1
