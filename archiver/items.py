@@ -7,7 +7,7 @@ from typing import Any, TypedDict
 
 # Bump SCHEMA_VERSION when a field is added, renamed or changes meaning; the JSON
 # Schema in archiver/schema/ carries the same number (see README, "Record schema").
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 class Caption(TypedDict):

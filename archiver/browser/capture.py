@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from archiver.warc.store import StoredFetch, WarcStore
 
 SCREENSHOT_SCHEME = "urn:screenshot:"  # as Browsertrix names its page screenshots
+# The DOM of a page whose own response was cut (it hung): what the record was extracted from.
+DOM_SCHEME = "urn:dom:"
 TRANSFORM_HEADER = "WARC-Archiver-Transform"
 CREDENTIAL_HEADERS = {"cookie", "authorization", "proxy-authorization"}
 # Connection-level or encoding headers that no longer describe a body the browser decoded.
@@ -53,6 +55,7 @@ class WrittenCapture:
     screenshot: WarcPointer | None
     records: int
     revisits: int
+    dom: WarcPointer | None = None
 
 
 def browser_exchange(url: str, method: str, request_headers: list[tuple[str, str]], request_body: bytes,
@@ -98,23 +101,27 @@ def write_capture(store: WarcStore, capture: BrowserCapture) -> WrittenCapture:
         revisits += stored.is_revisit
         if index == capture.main:
             main = stored
-    screenshot = None
+    screenshot = dom = None
     if capture.screenshot:
-        screenshot = write_screenshot(store, capture)
+        screenshot = write_resource(store, capture, SCREENSHOT_SCHEME, capture.screenshot, "image/png")
         records += 1
-    return WrittenCapture(main, screenshot, records, revisits)
+    main_exchange = capture.main_exchange
+    if capture.dom and main_exchange is not None and main_exchange.truncated:
+        dom = write_resource(store, capture, DOM_SCHEME, capture.dom, "text/html; charset=utf-8")
+        records += 1
+    return WrittenCapture(main, screenshot, records, revisits, dom)
 
 
-def write_screenshot(store: WarcStore, capture: BrowserCapture) -> WarcPointer:
-    builder = store.writer.builder
-    png = capture.screenshot or b""
+def write_resource(store: WarcStore, capture: BrowserCapture, scheme: str, payload: bytes,
+                   content_type: str) -> WarcPointer:
+    """A ``resource`` record about the page (``<scheme><page url>``), naming the page it was made from."""
     headers = {"WARC-Date": capture.screenshot_date}
     main = capture.main_exchange
     if main is not None:
         headers["WARC-Refers-To-Target-URI"] = main.url
-    record = builder.create_warc_record(SCREENSHOT_SCHEME + (main.url if main else capture.url), "resource",
-                                        payload=io.BytesIO(png), length=len(png), warc_content_type="image/png",
-                                        warc_headers_dict=headers)
+    record = store.writer.builder.create_warc_record(
+        scheme + (main.url if main else capture.url), "resource", payload=io.BytesIO(payload), length=len(payload),
+        warc_content_type=content_type, warc_headers_dict=headers)
     [pointer] = store.writer.write_records([record])
     return pointer
 
@@ -128,4 +135,5 @@ def browser_summary(capture: BrowserCapture, written: WrittenCapture) -> dict[st
         "failed_count": len(capture.failed),
         "scrolls": capture.scrolls,
         "screenshot": dict(written.screenshot) if written.screenshot else None,
+        "dom": dict(written.dom) if written.dom else None,
     }
