@@ -26,6 +26,7 @@ VIEWPORT = {"width": 1280, "height": 800}
 SCROLL_SCRIPT = """async ([steps, pause]) => {
   const root = document.scrollingElement || document.documentElement;
   let done = 0;
+  if (root.scrollHeight <= window.innerHeight) return 0;  // one screen: nothing below to reveal
   for (; done < steps; done++) {
     const height = root.scrollHeight;
     window.scrollBy(0, window.innerHeight);
@@ -42,12 +43,38 @@ class RenderSettings:
     page_timeout: float = 30.0  # seconds for the whole page: load, scroll, settle
     snapshot_timeout: float = 10.0  # extra seconds for the DOM and the screenshot, also after a cut
     scroll_steps: int = 20
-    scroll_pause: float = 0.25
-    idle_timeout: float = 2.0  # waiting for the network to go quiet after load and after scrolling
+    scroll_pause: float = 0.15  # seconds after each screen, for scroll handlers and observers to fire
+    idle_timeout: float = 3.0  # waiting at most this long for the network to go quiet after load and scrolling
+    quiet: float = 0.2  # the network is quiet once no request was in flight for this long
     screenshot: bool = True
     max_screenshot_height: int = 20_000  # CSS pixels: an endless page is shot down to here
     store_credentials: bool = False
     user_agent: str | None = None
+
+
+class Network:
+    """Requests in flight, to tell when the page has stopped fetching (sooner than Playwright's 500 ms networkidle)."""
+
+    def __init__(self) -> None:
+        self.inflight: set[Any] = set()
+        self.changed = time.monotonic()
+
+    def started(self, request: Any) -> None:
+        self.inflight.add(request)
+        self.changed = time.monotonic()
+
+    def ended(self, request: Any) -> None:
+        self.inflight.discard(request)
+        self.changed = time.monotonic()
+
+    async def quiet(self, deadline: float, settings: RenderSettings) -> None:
+        """Return once nothing was in flight for ``settings.quiet`` s, or after ``idle_timeout`` (a page that
+        polls forever is never quiet; it is not cut for that), or at the page's deadline."""
+        give_up = min(deadline, time.monotonic() + settings.idle_timeout)
+        while time.monotonic() < give_up:
+            if not self.inflight and time.monotonic() - self.changed >= settings.quiet:
+                return
+            await asyncio.sleep(0.05)
 
 
 class PendingExchange:
@@ -99,6 +126,7 @@ async def render(browser: Any, url: str, settings: RenderSettings) -> BrowserCap
     by_request: dict[Any, PendingExchange] = {}
     body_tasks: list[asyncio.Task[None]] = []
     main_frame = None
+    network = Network()
     try:
         page = await context.new_page()
         main_frame = page.main_frame
@@ -112,25 +140,29 @@ async def render(browser: Any, url: str, settings: RenderSettings) -> BrowserCap
             by_request[response.request] = item
 
         def on_finished(request: Any) -> None:
+            network.ended(request)
             item = by_request.get(request)
             if item is not None:
                 item.finished = True
                 body_tasks.append(asyncio.ensure_future(_fetch_body(item)))
 
         def on_failed(request: Any) -> None:
+            network.ended(request)
             item = by_request.get(request)
             if item is not None:
                 item.failed = True  # a response came, its body was cut
             elif request.url.startswith(("http://", "https://")):
                 capture.failed.append({"url": request.url, "error": request.failure or "failed"})
 
+        page.on("request", network.started)
         page.on("response", on_response)
         page.on("requestfinished", on_finished)
         page.on("requestfailed", on_failed)
-        capture.timed_out = not await _load(page, url, deadline, settings)
+        capture.timed_out = not await _load(page, url, deadline)
         if not capture.timed_out:
+            await network.quiet(deadline, settings)  # scripts' fetches after load
             capture.scrolls = await _scroll(page, deadline, settings)
-            await _settle(page, deadline, settings)
+            await network.quiet(deadline, settings)  # what scrolling revealed
         await _snapshot(page, capture, settings)
         capture.timed_out = capture.timed_out or time.monotonic() > deadline
         if body_tasks:
@@ -141,7 +173,7 @@ async def render(browser: Any, url: str, settings: RenderSettings) -> BrowserCap
     return capture
 
 
-async def _load(page: Any, url: str, deadline: float, settings: RenderSettings) -> bool:
+async def _load(page: Any, url: str, deadline: float) -> bool:
     """Navigate and wait for the load event; False when the page was cut at the deadline."""
     from playwright.async_api import Error as PlaywrightError
     from playwright.async_api import TimeoutError as PlaywrightTimeout
@@ -153,18 +185,7 @@ async def _load(page: Any, url: str, deadline: float, settings: RenderSettings) 
     except PlaywrightError as error:  # a download (PDF), a refused connection: no page to render
         logger.debug("Browser could not open %s: %s", url, error)
         return True
-    await _settle(page, deadline, settings)
     return time.monotonic() < deadline
-
-
-async def _settle(page: Any, deadline: float, settings: RenderSettings) -> None:
-    """Let scripts' fetches finish (network idle), within the page's time."""
-    from playwright.async_api import TimeoutError as PlaywrightTimeout
-
-    try:
-        await page.wait_for_load_state("networkidle", timeout=min(_ms(deadline), settings.idle_timeout * 1000))
-    except PlaywrightTimeout:
-        pass  # a page that polls forever is never idle; it is not cut for that
 
 
 async def _scroll(page: Any, deadline: float, settings: RenderSettings) -> int:
