@@ -27,6 +27,7 @@ from twisted.python.threadpool import ThreadPool
 import archiver
 from archiver.browser.capture import browser_summary, write_capture
 from archiver.warc.cdxj import update_index
+from archiver.warc.compression import engine_module
 from archiver.warc.records import Exchange
 from archiver.warc.store import StoredFetch, WarcStore, forget_lost_payloads
 from archiver.warc.writer import RotatingWarcWriter, recover_open_files
@@ -122,6 +123,7 @@ class WarcCaptureSettings:
     @classmethod
     def from_settings(cls, settings: scrapy.settings.BaseSettings) -> WarcCaptureSettings:
         archive_root = Path(settings.get("ARCHIVE_DIR"))
+        engine_module(settings.get("WARC_GZIP_ENGINE", "isal"))  # a misspelt engine fails here, at start
         return cls(
             archive_root=archive_root,
             directory=archive_root / settings.get("WARC_SUBDIR"),
