@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
+from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.misc import build_from_crawler, load_object
 
 from archiver.browser import BrowserMissing, check_browser
@@ -40,6 +41,7 @@ def render_settings(crawler: Crawler) -> RenderSettings:
         scroll_steps=settings.getint("BROWSER_SCROLL_STEPS"),
         screenshot=settings.getbool("BROWSER_SCREENSHOT"),
         store_credentials=settings.getbool("WARC_STORE_CREDENTIALS"),
+        max_body=settings.getint("WARC_MAX_PAYLOAD_SIZE"),
         user_agent=settings.get("BROWSER_USER_AGENT") or None,
     )
 
@@ -99,8 +101,8 @@ class BrowserDownloadHandler:
                 self._failed = str(error).splitlines()[0] if str(error) else type(error).__name__
                 logger.error("Browser mode unavailable: %s", self._failed)
                 engine = self.crawler.engine
-                if engine is not None:
-                    asyncio.ensure_future(engine.close_spider_async(reason="browser_unavailable"))
+                if engine is not None:  # not awaited: closing waits for the downloads in flight, this one too
+                    deferred_from_coro(engine.close_spider_async(reason="browser_unavailable"))
                 raise IgnoreRequest(self._failed) from None
             if not self.settings.user_agent:
                 self.settings = RenderSettings(**{**self.settings.__dict__,

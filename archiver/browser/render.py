@@ -50,6 +50,7 @@ class RenderSettings:
     max_screenshot_height: int = 20_000  # CSS pixels: an endless page is shot down to here
     store_credentials: bool = False
     user_agent: str | None = None
+    max_body: int = 0  # WARC_MAX_PAYLOAD_SIZE: a longer body is archived cut, WARC-Truncated: length
 
 
 class Network:
@@ -239,6 +240,8 @@ def _collect(capture: BrowserCapture, pending: list[PendingExchange], main_frame
             truncated = "time" if capture.timed_out or not item.finished else "unspecified"
         elif item.failed:
             truncated = "disconnect"
+        elif settings.max_body and len(item.body) > settings.max_body:
+            item.body, truncated = item.body[:settings.max_body], "length"
         try:
             post = request.post_data_buffer or b""
         except Exception:
