@@ -7,7 +7,7 @@ from typing import Any, TypedDict
 
 # Bump SCHEMA_VERSION when a field is added, renamed or changes meaning; the JSON
 # Schema in archiver/schema/ carries the same number (docs/records/schema-changes.md).
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 class Caption(TypedDict):
@@ -67,6 +67,8 @@ class Article:
     previous_version_id: str | None = None
     discovered_via: str | None = None  # start, link, sitemap, news-sitemap, feed
     news_sitemap: dict[str, Any] | None = None
+    # Browser mode only: how the page was rendered (timed out?, requests, failures, screenshot record).
+    browser: dict[str, Any] | None = None
     schema_version: str = SCHEMA_VERSION
     extractor_version: str = ""
 
@@ -80,6 +82,7 @@ class FetchedPage:
     body: bytes
     encoding: str | None = None  # charset the HTTP headers declared, if any
     fetched_at: str | None = None
+    browser: dict[str, Any] | None = None  # browser mode: archiver.browser.capture.browser_summary
     warc: WarcPointer | None = None
     discovered_via: str | None = None
     news_sitemap: dict[str, Any] | None = None

@@ -140,6 +140,10 @@ class CrawlReport:
             f"time            {self.seconds:.1f} s",
             f"finish reason   {self.stats.get('finish_reason', '-')}",
         ]
+        if self.stats.get("browser/pages"):
+            lines.insert(2, f"browser pages   {self.stats['browser/pages']} rendered, "
+                            f"{self.stats.get('browser/exchanges', 0)} exchanges archived, "
+                            f"{self.stats.get('browser/timed_out', 0)} cut at the page timeout")
         return mask_url("\n".join(lines))
 
 

@@ -16,8 +16,14 @@ WARC_SUBDIR = "warc"
 WARC_PREFIX = "ARCHIVER"
 # Start a new file once the current one reaches this many bytes (1 GiB, as Heritrix).
 WARC_MAX_SIZE = 1024**3
-# zlib level for the per-record gzip members; 6 costs a third of the CPU of 9.
-WARC_GZIP_LEVEL = 6
+# Each record is one gzip member, deflated by WARC_GZIP_ENGINE: "isal" (ISA-L through
+# python-isal, levels 0-3; several times zlib's speed) or "zlib" (levels 0-9; the old default
+# was zlib 6, which spent most of the writer's time compressing). See docs/archive/warc-writing.md.
+WARC_GZIP_ENGINE = "isal"
+WARC_GZIP_LEVEL = 1
+# Payloads already compressed (a Content-Encoding, JPEG/PNG/WebP, WOFF2, video...) go into
+# stored deflate blocks: still gzip, but copied instead of searched for matches they do not have.
+WARC_STORE_COMPRESSED = True
 # Cookie/Authorization request headers are credentials: keep them out unless asked.
 WARC_STORE_CREDENTIALS = False
 # Deduplication: a payload already in the archive (this crawl or an earlier one) is
@@ -36,6 +42,31 @@ WARC_MAX_PAYLOAD_SIZE = 32 * 1024**2
 WARC_INDEX_ENABLED = True
 # The job named in each file's warcinfo record (isPartOf); default: spider name and start URLs.
 WARC_JOB = ""
+
+# -- Browser mode (archiver.browser; docs/crawling/browser.md) -----------------------
+# Render pages in headless Chromium: every site (archiver crawl --browser), or the sites
+# with `browser = true` in the sites file. Every exchange the browser makes is archived.
+BROWSER_ENABLED = False
+# The Chromium executable, a path or a name on PATH; empty: `chromium` on PATH.
+BROWSER_EXECUTABLE = ""
+# A page is cut after this many seconds (load, scroll, settle) and archived as far as it got.
+BROWSER_PAGE_TIMEOUT = 30.0
+# More seconds for taking the DOM and the screenshot, also of a page that was cut.
+BROWSER_SNAPSHOT_TIMEOUT = 10.0
+# Screens scrolled at most, so lazy images and infinite lists load (0: no scrolling).
+BROWSER_SCROLL_STEPS = 20
+# A full-page PNG per page, as a WARC resource record `urn:screenshot:<url>`.
+BROWSER_SCREENSHOT = True
+# Pages rendered at once (each is a browser context: memory, not just a socket).
+BROWSER_CONCURRENCY = 2
+# Default: Chromium's own User-Agent followed by USER_AGENT.
+BROWSER_USER_AGENT = ""
+# Requests that are not rendered (feeds, sitemaps, robots.txt, non-browser sites) go here.
+BROWSER_HTTP_HANDLER = "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler"
+DOWNLOAD_HANDLERS = {
+    "http": "archiver.browser.handler.BrowserDownloadHandler",
+    "https": "archiver.browser.handler.BrowserDownloadHandler",
+}
 
 # -- Article records (pipelines.jsonlines) ------------------------------------
 JSONL_ENABLED = True
