@@ -1,0 +1,242 @@
+"""The reading room's search index: one SQLite file with an FTS5 table over the article records.
+
+``records`` holds what pages show and filter on (one row per record, i.e. per version),
+``fts`` is an external-content FTS5 table over its headline, body, captions and authors,
+ranked with bm25 and cut into snippets by FTS5 itself. The JSON Lines records stay the
+source of truth: ``archiver index`` rebuilds this file from them, and the crawl's
+``ReadingIndexPipeline`` adds each record as it is written.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from archiver.datasets.select import parse_moment, record_key, record_version, site_of
+from archiver.reading.query import Query
+
+logger = logging.getLogger(__name__)
+
+INDEX_PATH = Path("state") / "reading.sqlite3"
+# Snippet markers: control characters no record keeps (they are removed from indexed text).
+MARK_START, MARK_END, ELLIPSIS = "\x02", "\x03", "\u2026"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# Headline matches count most, then authors, captions, body.
+RANK = "bm25(10.0, 1.0, 2.0, 5.0)"
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS records (
+    n INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,          -- the record id without <urn:uuid: ... >: used in URLs
+    id TEXT NOT NULL,
+    article TEXT NOT NULL,             -- canonical URL (else URL): what versions share
+    version INTEGER NOT NULL,
+    latest INTEGER NOT NULL DEFAULT 1,
+    url TEXT NOT NULL,
+    site TEXT NOT NULL,
+    language TEXT,
+    section TEXT COLLATE NOCASE,
+    day TEXT,                          -- published day, else fetch day: what date filters use
+    fetch_day TEXT,
+    fetched_at TEXT,
+    headline TEXT,
+    body TEXT,
+    captions TEXT,
+    authors TEXT,
+    data TEXT NOT NULL                 -- the record as JSON, body left out (it is in `body`)
+);
+CREATE INDEX IF NOT EXISTS records_day ON records(latest, day);
+CREATE INDEX IF NOT EXISTS records_site ON records(site, latest, day);
+CREATE INDEX IF NOT EXISTS records_language ON records(language, latest, day);
+CREATE INDEX IF NOT EXISTS records_section ON records(section, latest, day);
+CREATE INDEX IF NOT EXISTS records_article ON records(article, version);
+CREATE INDEX IF NOT EXISTS records_fetch_day ON records(fetch_day);
+CREATE TABLE IF NOT EXISTS authors (name TEXT NOT NULL COLLATE NOCASE, n INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS authors_name ON authors(name, n);
+CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
+    headline, body, captions, authors, content='records', content_rowid='n',
+    tokenize='unicode61 remove_diacritics 2');
+"""
+TEXT_COLUMNS = ("headline", "body", "captions", "authors")
+
+
+class IndexError_(Exception):
+    """The index cannot be opened or is missing; the message says what to run."""
+
+
+def index_path(archive: Path) -> Path:
+    return Path(archive) / INDEX_PATH
+
+
+def record_key_of(record_id: str) -> str:
+    """``<urn:uuid:X>`` -> ``X``; any other id is kept, minus characters URLs would need escaped."""
+    match = re.fullmatch(r"<?urn:uuid:([0-9a-fA-F-]{36})>?", record_id.strip())
+    return match[1].lower() if match else re.sub(r"[^A-Za-z0-9._~-]", "_", record_id)[:200]
+
+
+def _text(value: Any) -> str:
+    return _CONTROL.sub(" ", value) if isinstance(value, str) else ""
+
+
+def _strings(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str) and v.strip()] if isinstance(value, list) else []
+
+
+@dataclass
+class Row:
+    """One record as the index stores it."""
+
+    values: dict[str, Any]
+    authors: list[str]
+
+    @classmethod
+    def of(cls, record: dict[str, Any]) -> Row | None:
+        """The row of a record, or None when the record lacks what any page needs (URL, body)."""
+        url, body = record.get("url"), record.get("body")
+        if not isinstance(url, str) or not url or not isinstance(body, str):
+            return None
+        record_id = record.get("id") if isinstance(record.get("id"), str) and record.get("id") else None
+        if record_id is None:  # a crawl without WARC capture: no WARC-Record-ID to name the record
+            import hashlib
+
+            record_id = "sha1:" + hashlib.sha1(f"{url} {record.get('fetched_at')}".encode()).hexdigest()
+        captions = [c for c in record.get("captions") or [] if isinstance(c, dict)]
+        authors = _strings(record.get("authors"))
+        fetched = parse_moment(record.get("fetched_at"))
+        fetch_day = fetched.strftime("%Y-%m-%d") if fetched else None
+        published = _text(record.get("published"))[:10]
+        day = published if published and parse_moment(published) else fetch_day
+        language = _text(record.get("language")).strip().lower() or None
+        section = _text(record.get("section")).strip() or None
+        data = {k: v for k, v in record.items() if k != "body"}
+        values = {
+            "key": record_key_of(record_id), "id": record_id, "article": record_key(record),
+            "version": record_version(record), "url": url, "site": site_of(url) or "(none)",
+            "language": language, "section": section, "day": day, "fetch_day": fetch_day,
+            "fetched_at": record.get("fetched_at") if isinstance(record.get("fetched_at"), str) else None,
+            "headline": _text(record.get("headline")),
+            "body": _text(body),
+            "captions": "\n".join(_text(c.get("text")) + (f" ({_text(c.get('credit'))})" if c.get("credit") else "")
+                                  for c in captions),
+            "authors": "; ".join(_text(a) for a in authors),
+            "data": json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+        }
+        return cls(values, [a.strip() for a in authors])
+
+
+COLUMNS = ("key", "id", "article", "version", "url", "site", "language", "section", "day", "fetch_day",
+           "fetched_at", "headline", "body", "captions", "authors", "data")
+_INSERT = f"INSERT INTO records ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+_FTS_INSERT = "INSERT INTO fts (rowid, headline, body, captions, authors) VALUES (?, ?, ?, ?, ?)"
+_FTS_DELETE = "INSERT INTO fts (fts, rowid, headline, body, captions, authors) VALUES ('delete', ?, ?, ?, ?, ?)"
+
+
+def connect(path: Path, *, create: bool = False, readonly: bool = False) -> sqlite3.Connection:
+    if not create and not path.is_file():
+        raise IndexError_(f"no search index at {path}: run `archiver index --archive {path.parent.parent}`")
+    if create:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    uri = f"file:{path}?mode=ro" if readonly else f"file:{path}"
+    connection = sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=False)
+    connection.row_factory = sqlite3.Row
+    if create:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.executescript(SCHEMA)
+        connection.execute("INSERT INTO fts (fts, rank) VALUES ('rank', ?)", (RANK,))
+        connection.commit()
+    return connection
+
+
+class Writer:
+    """Adds records to an index: one at a time (the crawl) or in bulk (``archiver index``)."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.db = connection
+
+    def add(self, record: dict[str, Any]) -> bool:
+        """Index one record (a record already indexed under its id is replaced); False if unusable."""
+        row = Row.of(record)
+        if row is None:
+            return False
+        values = row.values
+        old = self.db.execute("SELECT n, headline, body, captions, authors FROM records WHERE key = ?",
+                              (values["key"],)).fetchone()
+        if old is not None:
+            self.db.execute(_FTS_DELETE, tuple(old))
+            self.db.execute("DELETE FROM records WHERE n = ?", (old["n"],))
+            self.db.execute("DELETE FROM authors WHERE n = ?", (old["n"],))
+        n = self.db.execute(_INSERT, tuple(values[c] for c in COLUMNS)).lastrowid
+        self.db.execute(_FTS_INSERT, (n, *(values[c] for c in TEXT_COLUMNS)))
+        self.db.executemany("INSERT INTO authors (name, n) VALUES (?, ?)", [(a, n) for a in row.authors])
+        return True
+
+    def mark_latest(self, article: str | None = None) -> None:
+        """Flag the highest version of each article (of one article, when named) as the latest."""
+        where = "WHERE article = ?" if article is not None else ""
+        self.db.execute(f"UPDATE records SET latest = (version = (SELECT max(version) FROM records AS r "
+                        f"WHERE r.article = records.article)) {where}", (article,) if article is not None else ())
+
+    def add_one(self, record: dict[str, Any]) -> bool:
+        """The crawl's path: add, fix the latest flags of that article, commit."""
+        with self.db:
+            added = self.add(record)
+            if added:
+                self.mark_latest(record_key(record))
+        return added
+
+
+def read_records(archive: Path) -> Iterator[dict[str, Any]]:
+    """Every record of an archive's JSON Lines files; bad lines are skipped with a warning.
+
+    The one place the reading room reads records, so a validating reader can replace it.
+    """
+    from archiver.datasets.source import RecordFiles
+
+    files = RecordFiles.locate(archive)
+    for _line, record in files.records():
+        yield record
+    if files.unreadable:
+        logger.warning("%d line(s) of %s were not JSON records and were skipped", files.unreadable,
+                       Path(archive) / "articles")
+
+
+def build(archive: Path, records: Iterable[dict[str, Any]] | None = None, *, path: Path | None = None,
+          batch: int = 5000) -> tuple[int, int]:
+    """Write a new index from the records (default: the archive's), then swap it in; (indexed, skipped)."""
+    target = path or index_path(archive)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    scratch = target.with_name(target.name + ".building")
+    for leftover in (scratch, scratch.with_name(scratch.name + "-wal"), scratch.with_name(scratch.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    db = connect(scratch, create=True)
+    db.execute("PRAGMA journal_mode=OFF")
+    db.execute("PRAGMA synchronous=OFF")
+    db.execute("PRAGMA cache_size=-65536")  # 64 MiB: bounded whatever the archive's size
+    writer = Writer(db)
+    indexed = skipped = 0
+    db.execute("BEGIN")
+    for record in records if records is not None else read_records(archive):
+        if writer.add(record):
+            indexed += 1
+        else:
+            skipped += 1
+        if indexed and indexed % batch == 0:
+            db.execute("COMMIT")
+            db.execute("BEGIN")
+    writer.mark_latest()
+    db.execute("COMMIT")
+    db.execute("INSERT INTO fts (fts) VALUES ('optimize')")
+    db.execute("PRAGMA journal_mode=WAL")
+    db.close()
+    for stale in (target.with_name(target.name + "-wal"), target.with_name(target.name + "-shm")):
+        stale.unlink(missing_ok=True)
+    os.replace(scratch, target)
+    if skipped:
+        logger.warning("%d record(s) without a URL or body were not indexed", skipped)
+    return indexed, skipped

@@ -1,0 +1,159 @@
+"""Reading the index: ranked search with snippets, one record, its versions, per-site and per-day counts."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from archiver.reading.index import ELLIPSIS, MARK_END, MARK_START
+from archiver.reading.query import Query
+
+SNIPPET_TOKENS = 28
+SUMMARY_CHARS = 240
+# Result columns every list shows; `versions` counts the captures of the same article.
+_RESULT = ("r.key, r.url, r.site, r.day, r.fetched_at, r.version, r.headline, r.authors, r.language, "
+           "r.section, (SELECT count(*) FROM records v WHERE v.article = r.article) AS versions")
+
+
+@dataclass
+class Hit:
+    key: str
+    url: str
+    site: str
+    day: str | None
+    fetched_at: str | None
+    version: int
+    versions: int
+    headline: str
+    authors: str
+    language: str | None
+    section: str | None
+    snippet: str  # plain text, matched words between MARK_START and MARK_END
+
+    @property
+    def snippet_html(self) -> Markup:
+        return Markup(str(escape(self.snippet)).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>"))
+
+    @property
+    def snippet_text(self) -> str:
+        return self.snippet.replace(MARK_START, "").replace(MARK_END, "")
+
+    @property
+    def matched(self) -> list[str]:
+        """The words of the snippet the query matched."""
+        parts = self.snippet.split(MARK_START)[1:]
+        return [part.split(MARK_END, 1)[0] for part in parts]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.key, "url": self.url, "site": self.site, "date": self.day, "fetched_at": self.fetched_at,
+                "version": self.version, "versions": self.versions, "headline": self.headline,
+                "authors": [a for a in self.authors.split("; ") if a], "language": self.language,
+                "section": self.section, "snippet": self.snippet_text, "snippet_html": str(self.snippet_html),
+                "matched": self.matched, "links": {"page": f"/records/{self.key}", "record": f"/api/records/{self.key}"}}
+
+
+@dataclass
+class Results:
+    query: Query
+    hits: list[Hit] = field(default_factory=list)
+    has_more: bool = False
+
+
+def _filters(query: Query) -> tuple[list[str], list[Any]]:
+    where: list[str] = []
+    args: list[Any] = []
+    if not query.all_versions:
+        where.append("r.latest = 1")
+    for column, value in (("site", query.site), ("language", query.language), ("section", query.section)):
+        if value:
+            where.append(f"r.{column} = ?")
+            args.append(value)
+    if query.date_from:
+        where.append("r.day >= ?")
+        args.append(query.date_from)
+    if query.date_to:
+        where.append("r.day <= ?")
+        args.append(query.date_to)
+    if query.author:
+        where.append("r.n IN (SELECT n FROM authors WHERE name = ?)")
+        args.append(query.author)
+    return where, args
+
+
+def search(db: sqlite3.Connection, query: Query) -> Results:
+    where, args = _filters(query)
+    offset = (query.page - 1) * query.per_page
+    limit = query.per_page + 1  # one more tells whether there is a next page
+    if query.match:
+        order = "fts.rank" if query.sort == "relevance" else "r.day DESC, r.n DESC"
+        sql = (f"SELECT {_RESULT}, snippet(fts, -1, ?, ?, ?, {SNIPPET_TOKENS}) AS snippet "
+               f"FROM fts JOIN records r ON r.n = fts.rowid WHERE fts MATCH ? "
+               f"{''.join(' AND ' + w for w in where)} ORDER BY {order} LIMIT ? OFFSET ?")
+        params = [MARK_START, MARK_END, ELLIPSIS, query.match, *args, limit, offset]
+    else:
+        sql = (f"SELECT {_RESULT}, substr(r.body, 1, {SUMMARY_CHARS}) AS snippet FROM records r "
+               f"{'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY r.day DESC, r.n DESC LIMIT ? OFFSET ?")
+        params = [*args, limit, offset]
+    rows = db.execute(sql, params).fetchall()
+    hits = [Hit(**{k: row[k] for k in row.keys()}) for row in rows[: query.per_page]]
+    if not query.match:
+        for hit in hits:
+            hit.snippet = hit.snippet + (ELLIPSIS if len(hit.snippet) == SUMMARY_CHARS else "")
+    return Results(query, hits, has_more=len(rows) > query.per_page)
+
+
+@dataclass
+class Version:
+    key: str
+    version: int
+    fetched_at: str | None
+    headline: str
+    latest: bool
+
+
+def record(db: sqlite3.Connection, key: str) -> dict[str, Any] | None:
+    """The full record with this key (as written to JSON Lines), or None."""
+    row = db.execute("SELECT data, body, article FROM records WHERE key = ?", (key,)).fetchone()
+    if row is None:
+        return None
+    data = json.loads(row["data"])
+    data["body"] = row["body"]
+    return data
+
+
+def article_of(db: sqlite3.Connection, key: str) -> str | None:
+    row = db.execute("SELECT article FROM records WHERE key = ?", (key,)).fetchone()
+    return row["article"] if row else None
+
+
+def versions(db: sqlite3.Connection, article: str) -> list[Version]:
+    """Every capture of an article, oldest first."""
+    rows = db.execute("SELECT key, version, fetched_at, headline, latest FROM records WHERE article = ? "
+                      "ORDER BY version, fetched_at", (article,)).fetchall()
+    return [Version(r["key"], r["version"], r["fetched_at"], r["headline"], bool(r["latest"])) for r in rows]
+
+
+def counts(db: sqlite3.Connection, site: str | None = None) -> dict[str, Any]:
+    """What ``archiver stats`` counts (latest version per article): per site, per published and fetch day.
+
+    Days newest first; sites by their newest article. With ``site``, the days are that site's.
+    """
+    where, args = ("AND site = ?", (site,)) if site else ("", ())
+    total = db.execute(f"SELECT count(*) FROM records WHERE latest = 1 {where}", args).fetchone()[0]
+    sites = db.execute("SELECT site, count(*) AS n, max(day) AS newest FROM records WHERE latest = 1 "
+                       "GROUP BY site ORDER BY newest DESC, n DESC").fetchall()
+    days = db.execute(f"SELECT day, count(*) FROM records WHERE latest = 1 AND day IS NOT NULL {where} "
+                      "GROUP BY day ORDER BY day DESC").fetchall()
+    fetch_days = db.execute(f"SELECT fetch_day, count(*) FROM records WHERE latest = 1 AND fetch_day IS NOT NULL "
+                            f"{where} GROUP BY fetch_day ORDER BY fetch_day DESC").fetchall()
+    return {
+        "site": site,
+        "articles": total,
+        "sites": [{"site": s, "articles": n, "newest": newest} for s, n, newest in sites],
+        "per_day": [{"day": d, "articles": n} for d, n in days],
+        "per_fetch_day": [{"day": d, "articles": n} for d, n in fetch_days],
+    }
