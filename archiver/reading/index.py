@@ -143,13 +143,13 @@ def connect(path: Path, *, create: bool = False, readonly: bool = False) -> sqli
     if create:
         path.parent.mkdir(parents=True, exist_ok=True)
     uri = f"file:{path}?mode=ro" if readonly else f"file:{path}"
-    connection = sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=False)
+    # Autocommit: transactions are opened and closed explicitly (BEGIN/COMMIT) where they matter.
+    connection = sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=False, isolation_level=None)
     connection.row_factory = sqlite3.Row
     if create:
         connection.execute("PRAGMA journal_mode=WAL")
         connection.executescript(SCHEMA)
         connection.execute("INSERT INTO fts (fts, rank) VALUES ('rank', ?)", (RANK,))
-        connection.commit()
     return connection
 
 
@@ -184,10 +184,15 @@ class Writer:
 
     def add_one(self, record: dict[str, Any]) -> bool:
         """The crawl's path: add, fix the latest flags of that article, commit."""
-        with self.db:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
             added = self.add(record)
             if added:
                 self.mark_latest(record_key(record))
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
         return added
 
 
@@ -199,11 +204,18 @@ def read_records(archive: Path) -> Iterator[dict[str, Any]]:
     from archiver.datasets.source import RecordFiles
 
     files = RecordFiles.locate(archive)
-    for _line, record in files.records():
-        yield record
-    if files.unreadable:
-        logger.warning("%d line(s) of %s were not JSON records and were skipped", files.unreadable,
-                       Path(archive) / "articles")
+    bad: list[str] = []
+    for line in files.lines():
+        try:
+            record = json.loads(line.text)
+        except ValueError:
+            record = None
+        if isinstance(record, dict):
+            yield record
+        else:
+            bad.append(f"{files.paths[line.file].name} line {line.number + 1}")
+    if bad:
+        logger.warning("%d line(s) were not JSON records and were skipped (first: %s)", len(bad), bad[0])
 
 
 def build(archive: Path, records: Iterable[dict[str, Any]] | None = None, *, path: Path | None = None,

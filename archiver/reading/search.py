@@ -147,9 +147,9 @@ def counts(db: sqlite3.Connection, site: str | None = None) -> dict[str, Any]:
     sites = db.execute("SELECT site, count(*) AS n, max(day) AS newest FROM records WHERE latest = 1 "
                        "GROUP BY site ORDER BY newest DESC, n DESC").fetchall()
     days = db.execute(f"SELECT day, count(*) FROM records WHERE latest = 1 AND day IS NOT NULL {where} "
-                      "GROUP BY day ORDER BY day DESC").fetchall()
+                      "GROUP BY day ORDER BY day DESC", args).fetchall()
     fetch_days = db.execute(f"SELECT fetch_day, count(*) FROM records WHERE latest = 1 AND fetch_day IS NOT NULL "
-                            f"{where} GROUP BY fetch_day ORDER BY fetch_day DESC").fetchall()
+                            f"{where} GROUP BY fetch_day ORDER BY fetch_day DESC", args).fetchall()
     return {
         "site": site,
         "articles": total,
