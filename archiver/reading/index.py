@@ -2,7 +2,14 @@
 
 ``records`` holds what pages show and filter on (one row per record, i.e. per version),
 ``fts`` is an external-content FTS5 table over its headline, body, captions and authors,
-ranked with bm25 and cut into snippets by FTS5 itself. The JSON Lines records stay the
+ranked with bm25 and cut into snippets by FTS5 itself.
+
+Two choices keep searches fast at millions of records. A record's row number (FTS5 rowid)
+starts with its day (``day ordinal << 24 | sequence``), so "newest first" is FTS5's own
+rowid order (it stops after one page) and a date range is a rowid range. And the filters
+(site, language, section, authors) are also tokens of an indexed ``facets`` column with
+weight 0 in the ranking, so a filtered search intersects posting lists instead of checking
+every match. The JSON Lines records stay the
 source of truth: ``archiver index`` rebuilds this file from them, and the crawl's
 ``ReadingIndexPipeline`` adds each record as it is written.
 """
@@ -28,8 +35,10 @@ INDEX_PATH = Path("state") / "reading.sqlite3"
 # Snippet markers: control characters no record keeps (they are removed from indexed text).
 MARK_START, MARK_END, ELLIPSIS = "\x02", "\x03", "\u2026"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-# Headline matches count most, then authors, captions, body.
-RANK = "bm25(10.0, 1.0, 2.0, 5.0)"
+# Headline matches count most, then authors, captions, body; facets (filters) not at all.
+RANK = "bm25(10.0, 1.0, 2.0, 5.0, 0.0)"
+DAY_SHIFT = 24
+SEQUENCE_MASK = (1 << DAY_SHIFT) - 1
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS records (
     n INTEGER PRIMARY KEY,
@@ -49,21 +58,26 @@ CREATE TABLE IF NOT EXISTS records (
     body TEXT,
     captions TEXT,
     authors TEXT,
+    facets TEXT,                       -- filter tokens: site_..., lang_..., sect_..., auth_...
     data TEXT NOT NULL                 -- the record as JSON, body left out (it is in `body`)
 );
-CREATE INDEX IF NOT EXISTS records_day ON records(latest, day);
-CREATE INDEX IF NOT EXISTS records_site ON records(site, latest, day);
-CREATE INDEX IF NOT EXISTS records_language ON records(language, latest, day);
-CREATE INDEX IF NOT EXISTS records_section ON records(section, latest, day);
+-- Each index ends with the row number (day first), so rows come newest first within a value.
+CREATE INDEX IF NOT EXISTS records_latest ON records(latest);
+CREATE INDEX IF NOT EXISTS records_site ON records(site, latest);
+CREATE INDEX IF NOT EXISTS records_language ON records(language, latest);
+CREATE INDEX IF NOT EXISTS records_section ON records(section, latest);
 CREATE INDEX IF NOT EXISTS records_article ON records(article, version);
-CREATE INDEX IF NOT EXISTS records_fetch_day ON records(fetch_day);
+CREATE INDEX IF NOT EXISTS records_fetch_day ON records(latest, fetch_day);
+CREATE INDEX IF NOT EXISTS records_day ON records(latest, day);
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS authors (name TEXT NOT NULL COLLATE NOCASE, n INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS authors_name ON authors(name, n);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
-    headline, body, captions, authors, content='records', content_rowid='n',
-    tokenize='unicode61 remove_diacritics 2');
+    headline, body, captions, authors, facets, content='records', content_rowid='n',
+    tokenize="unicode61 remove_diacritics 2 tokenchars '_'");
 """
-TEXT_COLUMNS = ("headline", "body", "captions", "authors")
+TEXT_COLUMNS = ("headline", "body", "captions", "authors", "facets")
+SEARCHED_COLUMNS = "{headline body captions authors}"
 
 
 class IndexError_(Exception):
@@ -78,6 +92,29 @@ def record_key_of(record_id: str) -> str:
     """``<urn:uuid:X>`` -> ``X``; any other id is kept, minus characters URLs would need escaped."""
     match = re.fullmatch(r"<?urn:uuid:([0-9a-fA-F-]{36})>?", record_id.strip())
     return match[1].lower() if match else re.sub(r"[^A-Za-z0-9._~-]", "_", record_id)[:200]
+
+
+def facet(kind: str, value: str) -> str:
+    """One filter value as one token of the ``facets`` column (lower case, non-word characters as ``_``)."""
+    return f"{kind}_" + (re.sub(r"\W+", "_", value.lower()).strip("_") or "_")
+
+
+def day_range(first: str | None, last: str | None) -> tuple[int, int]:
+    """The row numbers of records dated from day ``first`` to day ``last`` (ISO dates; None: open)."""
+    from datetime import date
+
+    low = date.fromisoformat(first).toordinal() << DAY_SHIFT if first else 1 << DAY_SHIFT
+    high = ((date.fromisoformat(last).toordinal() + 1) << DAY_SHIFT) - 1 if last else (1 << 62)
+    return low, high
+
+
+def day_number(day: str | None) -> int:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(day).toordinal() if day else 0
+    except ValueError:
+        return 0
 
 
 def _text(value: Any) -> str:
@@ -125,16 +162,19 @@ class Row:
             "captions": "\n".join(_text(c.get("text")) + (f" ({_text(c.get('credit'))})" if c.get("credit") else "")
                                   for c in captions),
             "authors": "; ".join(_text(a) for a in authors),
+            "facets": " ".join([facet("site", site_of(url) or "none"), facet("lang", language or "none"),
+                                facet("sect", section or "none"), *(facet("auth", a) for a in authors)]),
             "data": json.dumps(data, ensure_ascii=False, separators=(",", ":")),
         }
         return cls(values, [a.strip() for a in authors])
 
 
-COLUMNS = ("key", "id", "article", "version", "url", "site", "language", "section", "day", "fetch_day",
-           "fetched_at", "headline", "body", "captions", "authors", "data")
+COLUMNS = ("n", "key", "id", "article", "version", "url", "site", "language", "section", "day", "fetch_day",
+           "fetched_at", "headline", "body", "captions", "authors", "facets", "data")
 _INSERT = f"INSERT INTO records ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
-_FTS_INSERT = "INSERT INTO fts (rowid, headline, body, captions, authors) VALUES (?, ?, ?, ?, ?)"
-_FTS_DELETE = "INSERT INTO fts (fts, rowid, headline, body, captions, authors) VALUES ('delete', ?, ?, ?, ?, ?)"
+_FTS_INSERT = "INSERT INTO fts (rowid, headline, body, captions, authors, facets) VALUES (?, ?, ?, ?, ?, ?)"
+_FTS_DELETE = ("INSERT INTO fts (fts, rowid, headline, body, captions, authors, facets) "
+               "VALUES ('delete', ?, ?, ?, ?, ?, ?)")
 
 
 def connect(path: Path, *, create: bool = False, readonly: bool = False) -> sqlite3.Connection:
@@ -158,6 +198,16 @@ class Writer:
 
     def __init__(self, connection: sqlite3.Connection) -> None:
         self.db = connection
+        row = connection.execute("SELECT value FROM meta WHERE name = 'sequence'").fetchone()
+        self.sequence = row[0] if row else 0
+
+    def _number(self, day: str | None) -> int:
+        """A free row number for a record of this day: the day, then a sequence number."""
+        while True:
+            self.sequence += 1
+            n = day_number(day) << DAY_SHIFT | (self.sequence & SEQUENCE_MASK)
+            if self.db.execute("SELECT 1 FROM records WHERE n = ?", (n,)).fetchone() is None:
+                return n
 
     def add(self, record: dict[str, Any]) -> bool:
         """Index one record (a record already indexed under its id is replaced); False if unusable."""
@@ -165,16 +215,20 @@ class Writer:
         if row is None:
             return False
         values = row.values
-        old = self.db.execute("SELECT n, headline, body, captions, authors FROM records WHERE key = ?",
+        old = self.db.execute("SELECT n, headline, body, captions, authors, facets FROM records WHERE key = ?",
                               (values["key"],)).fetchone()
         if old is not None:
             self.db.execute(_FTS_DELETE, tuple(old))
             self.db.execute("DELETE FROM records WHERE n = ?", (old["n"],))
             self.db.execute("DELETE FROM authors WHERE n = ?", (old["n"],))
-        n = self.db.execute(_INSERT, tuple(values[c] for c in COLUMNS)).lastrowid
+        values["n"] = n = self._number(values["day"])
+        self.db.execute(_INSERT, tuple(values[c] for c in COLUMNS))
         self.db.execute(_FTS_INSERT, (n, *(values[c] for c in TEXT_COLUMNS)))
         self.db.executemany("INSERT INTO authors (name, n) VALUES (?, ?)", [(a, n) for a in row.authors])
         return True
+
+    def save_sequence(self) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('sequence', ?)", (self.sequence,))
 
     def mark_latest(self, article: str | None = None) -> None:
         """Flag the highest version of each article (of one article, when named) as the latest."""
@@ -189,6 +243,7 @@ class Writer:
             added = self.add(record)
             if added:
                 self.mark_latest(record_key(record))
+                self.save_sequence()
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
@@ -230,6 +285,9 @@ def build(archive: Path, records: Iterable[dict[str, Any]] | None = None, *, pat
     db.execute("PRAGMA journal_mode=OFF")
     db.execute("PRAGMA synchronous=OFF")
     db.execute("PRAGMA cache_size=-65536")  # 64 MiB: bounded whatever the archive's size
+    # Bulk load: no incremental merging of FTS5 segments while loading; one 'optimize' at the end.
+    db.execute("INSERT INTO fts (fts, rank) VALUES ('automerge', 0)")
+    db.execute("INSERT INTO fts (fts, rank) VALUES ('crisismerge', 64)")
     writer = Writer(db)
     indexed = skipped = 0
     db.execute("BEGIN")
@@ -242,8 +300,11 @@ def build(archive: Path, records: Iterable[dict[str, Any]] | None = None, *, pat
             db.execute("COMMIT")
             db.execute("BEGIN")
     writer.mark_latest()
+    writer.save_sequence()
     db.execute("COMMIT")
     db.execute("INSERT INTO fts (fts) VALUES ('optimize')")
+    db.execute("INSERT INTO fts (fts, rank) VALUES ('automerge', 4)")  # FTS5's default, for the crawl's adds
+    db.execute("INSERT INTO fts (fts, rank) VALUES ('crisismerge', 16)")
     db.execute("PRAGMA journal_mode=WAL")
     db.close()
     for stale in (target.with_name(target.name + "-wal"), target.with_name(target.name + "-shm")):

@@ -9,10 +9,11 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from archiver.reading.index import ELLIPSIS, MARK_END, MARK_START
+from archiver.reading.index import ELLIPSIS, MARK_END, MARK_START, SEARCHED_COLUMNS, day_range, facet
 from archiver.reading.query import Query
 
 SNIPPET_TOKENS = 28
+RANK_WINDOW = 10_000
 SUMMARY_CHARS = 240
 # Result columns every list shows; `versions` counts the captures of the same article.
 _RESULT = ("r.key, r.url, r.site, r.day, r.fetched_at, r.version, r.headline, r.authors, r.language, "
@@ -63,47 +64,71 @@ class Results:
     has_more: bool = False
 
 
-def _filters(query: Query) -> tuple[list[str], list[Any]]:
+def _filters(query: Query) -> tuple[list[str], list[Any], list[str]]:
+    """SQL conditions on ``records r`` (exact values) and the FTS5 facet tokens that find them fast."""
     where: list[str] = []
     args: list[Any] = []
+    facets: list[str] = []
     if not query.all_versions:
         where.append("r.latest = 1")
-    for column, value in (("site", query.site), ("language", query.language), ("section", query.section)):
+    for column, kind, value in (("site", "site", query.site), ("language", "lang", query.language),
+                                ("section", "sect", query.section)):
         if value:
             where.append(f"r.{column} = ?")
             args.append(value)
-    if query.date_from:
-        where.append("r.day >= ?")
-        args.append(query.date_from)
-    if query.date_to:
-        where.append("r.day <= ?")
-        args.append(query.date_to)
+            facets.append(facet(kind, value))
     if query.author:
         where.append("r.n IN (SELECT n FROM authors WHERE name = ?)")
         args.append(query.author)
-    return where, args
+        facets.append(facet("auth", query.author))
+    return where, args, facets
 
 
 def search(db: sqlite3.Connection, query: Query) -> Results:
-    where, args = _filters(query)
+    """One page of hits: ids first (ranked or newest first), then the columns and snippets of those only."""
+    where, args, facets = _filters(query)
+    low, high = day_range(query.date_from, query.date_to)
     offset = (query.page - 1) * query.per_page
     limit = query.per_page + 1  # one more tells whether there is a next page
-    if query.match:
-        order = "fts.rank" if query.sort == "relevance" else "r.day DESC, r.n DESC"
-        sql = (f"SELECT {_RESULT}, snippet(fts, -1, ?, ?, ?, {SNIPPET_TOKENS}) AS snippet "
-               f"FROM fts JOIN records r ON r.n = fts.rowid WHERE fts MATCH ? "
-               f"{''.join(' AND ' + w for w in where)} ORDER BY {order} LIMIT ? OFFSET ?")
-        params = [MARK_START, MARK_END, ELLIPSIS, query.match, *args, limit, offset]
+    text = f"{SEARCHED_COLUMNS} : ({query.match})" if query.match else None
+    match = " AND ".join([*([text] if text else []), *(f'facets : "{f}"' for f in facets)])
+    conditions = "".join(" AND " + w for w in where)
+    if match:
+        if text and query.sort == "relevance":
+            # bm25 is computed for every candidate: rank the newest RANK_WINDOW matches only.
+            edge = db.execute("SELECT rowid FROM fts WHERE fts MATCH ? AND rowid BETWEEN ? AND ? "
+                              "ORDER BY rowid DESC LIMIT 1 OFFSET ?", (match, low, high, RANK_WINDOW)).fetchone()
+            if edge is not None:
+                low = edge[0] + 1
+                query.notes.append(f"more than {RANK_WINDOW:,} articles match: the newest {RANK_WINDOW:,} are "
+                                   f"ranked (narrow the search, or sort by date)")
+        order = "fts.rank" if text and query.sort == "relevance" else "fts.rowid DESC"
+        rows = db.execute(f"SELECT fts.rowid FROM fts JOIN records r ON r.n = fts.rowid WHERE fts MATCH ? "
+                          f"AND fts.rowid BETWEEN ? AND ?{conditions} ORDER BY {order} LIMIT ? OFFSET ?",
+                          (match, low, high, *args, limit, offset)).fetchall()
     else:
-        sql = (f"SELECT {_RESULT}, substr(r.body, 1, {SUMMARY_CHARS}) AS snippet FROM records r "
-               f"{'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY r.day DESC, r.n DESC LIMIT ? OFFSET ?")
-        params = [*args, limit, offset]
-    rows = db.execute(sql, params).fetchall()
-    hits = [Hit(**{k: row[k] for k in row.keys()}) for row in rows[: query.per_page]]
-    if not query.match:
-        for hit in hits:
-            hit.snippet = hit.snippet + (ELLIPSIS if len(hit.snippet) == SUMMARY_CHARS else "")
-    return Results(query, hits, has_more=len(rows) > query.per_page)
+        rows = db.execute(f"SELECT r.n FROM records r WHERE r.n BETWEEN ? AND ?{conditions} "
+                          f"ORDER BY r.n DESC LIMIT ? OFFSET ?", (low, high, *args, limit, offset)).fetchall()
+    numbers = [row[0] for row in rows[: query.per_page]]
+    hits = [_hit(db, n, text) for n in numbers]
+    return Results(query, [hit for hit in hits if hit is not None], has_more=len(rows) > query.per_page)
+
+
+def _hit(db: sqlite3.Connection, n: int, text: str | None) -> Hit | None:
+    row = db.execute(f"SELECT {_RESULT}, substr(r.body, 1, {SUMMARY_CHARS}) AS snippet FROM records r WHERE r.n = ?",
+                     (n,)).fetchone()
+    if row is None:
+        return None
+    hit = Hit(**{k: row[k] for k in row.keys()})
+    snippet = None
+    if text:
+        snippet = db.execute(f"SELECT snippet(fts, -1, ?, ?, ?, {SNIPPET_TOKENS}) FROM fts WHERE fts MATCH ? "
+                             f"AND rowid = ?", (MARK_START, MARK_END, ELLIPSIS, text, n)).fetchone()
+    if snippet and snippet[0]:
+        hit.snippet = snippet[0]
+    elif len(hit.snippet) == SUMMARY_CHARS:
+        hit.snippet += ELLIPSIS
+    return hit
 
 
 @dataclass
