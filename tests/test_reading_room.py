@@ -76,7 +76,9 @@ def room(tmp_path_factory) -> Room:
         changed_url = site.url + changed.path
     assert [r["version"] for r in read_records(archive) if r["url"] == changed_url] == [1, 2]
 
+    assert (archive / "state" / "reading.sqlite3").is_file()  # written by the crawl, record by record
     with reading_room(archive, env=pywb_env()) as (base, printed):
+        assert not any(line.startswith("indexed") for line in printed)  # served as the crawl left it
         # What the crawl's own index (kept up to date record by record) answers...
         queries = ["panjshir", PHRASE, "bridge", "valle", "EFE"]
         live = {q: search_ids(base, q=q) for q in queries}

@@ -103,6 +103,8 @@ def day_range(first: str | None, last: str | None) -> tuple[int, int]:
     """The row numbers of records dated from day ``first`` to day ``last`` (ISO dates; None: open)."""
     from datetime import date
 
+    if not first and not last:
+        return 0, 1 << 62  # undated records (day 0) too
     low = date.fromisoformat(first).toordinal() << DAY_SHIFT if first else 1 << DAY_SHIFT
     high = ((date.fromisoformat(last).toordinal() + 1) << DAY_SHIFT) - 1 if last else (1 << 62)
     return low, high
