@@ -15,7 +15,9 @@ Queries (the same sets for every size, drawn with a fixed seed):
   phrase     two consecutive words of a generated body (neither among the 30 commonest), quoted
   filtered   a one-word query plus site, language and a one-year date range
   date-sort  a one-word query sorted newest first
-Latencies are in-process calls of the reading room's search (ranking, snippets, 20 hits).
+Latencies are in-process calls of the reading room's search (ranking, snippets, 20 hits):
+wall-clock time, and the CPU time of the process (what a shared machine's contention does
+not inflate).
 """
 
 from __future__ import annotations
@@ -114,7 +116,7 @@ def queries(count: int) -> dict[str, list[dict[str, str]]]:
             "date-sort": [{"q": w, "sort": "date"} for w in one]}
 
 
-def child(size: int, count: int, folder: Path) -> dict:
+def child(size: int, count: int, folder: Path, reuse: bool = False) -> dict:
     from archiver.reading import search as reader
     from archiver.reading.index import build, connect, index_path
     from archiver.reading.query import parse
@@ -124,26 +126,33 @@ def child(size: int, count: int, folder: Path) -> dict:
         record(n)
     generation = time.perf_counter() - started
     archive = folder / f"archive-{size}"
-    started, cpu = time.perf_counter(), time.process_time()
-    indexed, _skipped = build(archive, (record(n) for n in range(size)))
-    build_time = time.perf_counter() - started - generation
-    build_cpu = time.process_time() - cpu - generation
     path = index_path(archive)
+    started, cpu = time.perf_counter(), time.process_time()
+    if reuse and path.is_file():  # --keep DIR --reuse: time the searches again on a kept index
+        indexed = size
+        build_time = build_cpu = float("nan")
+    else:
+        indexed, _skipped = build(archive, (record(n) for n in range(size)))
+        build_time = time.perf_counter() - started - generation
+        build_cpu = time.process_time() - cpu - generation
     result = {"size": size, "indexed": indexed, "generation_s": generation, "build_s": build_time,
               "rate": indexed / build_time, "cpu_rate": indexed / build_cpu, "index_bytes": path.stat().st_size, "latency_ms": {}, "hits": {}}
     db = connect(path)
     for kind, params in queries(count).items():
-        times, hits = [], 0
+        times, cpu_times, hits = [], [], 0
         for p in params[:3]:  # warm the page cache a little, as a running server would be
             reader.search(db, parse(p))
         for p in params:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             found = reader.search(db, parse(p))
             times.append((time.perf_counter() - t0) * 1000)
+            cpu_times.append((time.process_time() - c0) * 1000)
             hits += bool(found.hits)
         times.sort()
+        cpu_times.sort()
         result["latency_ms"][kind] = {"p50": statistics.median(times), "p95": times[int(0.95 * (len(times) - 1))],
-                                      "max": times[-1]}
+                                      "max": times[-1], "cpu_p50": statistics.median(cpu_times),
+                                      "cpu_p95": cpu_times[int(0.95 * (len(cpu_times) - 1))]}
         result["hits"][kind] = hits / len(params)
     result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return result
@@ -153,24 +162,29 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--queries", type=int, default=200, help="queries of each kind (default 200)")
+    parser.add_argument("--keep", type=Path, help="build the indexes in this folder and keep them")
+    parser.add_argument("--reuse", action="store_true", help="with --keep: reuse an index built there before")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.child, args.queries, args.folder)))
+        print(json.dumps(child(args.child, args.queries, args.folder, args.reuse)))
         return
     print(f"load average {open('/proc/loadavg').read().split()[:3]} (2 cores shared with other work)")
-    with tempfile.TemporaryDirectory(prefix="bench-search-") as folder:
+    with tempfile.TemporaryDirectory(prefix="bench-search-") as scratch:
+        folder = str(args.keep or scratch)
         for size in (int(s) for s in args.sizes.split(",")):
             done = subprocess.run([sys.executable, __file__, "--child", str(size), "--queries", str(args.queries),
-                                   "--folder", folder], capture_output=True, text=True, check=True)
+                                   "--folder", folder, *(["--reuse"] if args.reuse else [])],
+                                  capture_output=True, text=True, check=True)
             r = json.loads(done.stdout.strip().splitlines()[-1])
             print(f"\n{size:,} records: generated in {r['generation_s']:.1f} s (baseline), indexed in "
                   f"{r['build_s']:.1f} s = {r['rate']:,.0f} records/s ({r['cpu_rate']:,.0f} per CPU second); index {r['index_bytes'] / 2**20:,.0f} MiB "
                   f"({r['index_bytes'] / size:,.0f} bytes/record); peak RSS {r['peak_rss_mib']:,.0f} MiB")
             for kind, lat in r["latency_ms"].items():
-                print(f"  {kind:<10} p50 {lat['p50']:7.1f} ms   p95 {lat['p95']:7.1f} ms   max {lat['max']:7.1f} ms"
-                      f"   ({r['hits'][kind]:.0%} with hits)")
+                print(f"  {kind:<10} p50 {lat['p50']:6.1f} ms  p95 {lat['p95']:6.1f} ms  max {lat['max']:6.1f} ms"
+                      f"  | CPU p50 {lat['cpu_p50']:5.1f} ms  p95 {lat['cpu_p95']:5.1f} ms"
+                      f"  ({r['hits'][kind]:.0%} with hits)")
     print(f"\nload average {open('/proc/loadavg').read().split()[:3]}")
 
 

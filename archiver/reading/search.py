@@ -110,25 +110,34 @@ def search(db: sqlite3.Connection, query: Query) -> Results:
         rows = db.execute(f"SELECT r.n FROM records r WHERE r.n BETWEEN ? AND ?{conditions} "
                           f"ORDER BY r.n DESC LIMIT ? OFFSET ?", (low, high, *args, limit, offset)).fetchall()
     numbers = [row[0] for row in rows[: query.per_page]]
-    hits = [_hit(db, n, text) for n in numbers]
-    return Results(query, [hit for hit in hits if hit is not None], has_more=len(rows) > query.per_page)
+    return Results(query, _hits(db, numbers, text), has_more=len(rows) > query.per_page)
 
 
-def _hit(db: sqlite3.Connection, n: int, text: str | None) -> Hit | None:
-    row = db.execute(f"SELECT {_RESULT}, substr(r.body, 1, {SUMMARY_CHARS}) AS snippet FROM records r WHERE r.n = ?",
-                     (n,)).fetchone()
-    if row is None:
-        return None
-    hit = Hit(**{k: row[k] for k in row.keys()})
-    snippet = None
+def _hits(db: sqlite3.Connection, numbers: list[int], text: str | None) -> list[Hit]:
+    """The hits for these row numbers, in this order: columns in one query, snippets from FTS5."""
+    if not numbers:
+        return []
+    marks = ",".join("?" * len(numbers))
+    rows = {row["n"]: row for row in db.execute(
+        f"SELECT r.n, {_RESULT}, substr(r.body, 1, {SUMMARY_CHARS}) AS snippet FROM records r WHERE r.n IN ({marks})",
+        numbers)}
+    snippets: dict[int, str] = {}
     if text:
-        snippet = db.execute(f"SELECT snippet(fts, -1, ?, ?, ?, {SNIPPET_TOKENS}) FROM fts WHERE fts MATCH ? "
-                             f"AND rowid = ?", (MARK_START, MARK_END, ELLIPSIS, text, n)).fetchone()
-    if snippet and snippet[0]:
-        hit.snippet = snippet[0]
-    elif len(hit.snippet) == SUMMARY_CHARS:
-        hit.snippet += ELLIPSIS
-    return hit
+        snippets = dict(db.execute(f"SELECT rowid, snippet(fts, -1, ?, ?, ?, {SNIPPET_TOKENS}) FROM fts "
+                                   f"WHERE fts MATCH ? AND rowid IN ({marks})",
+                                   (MARK_START, MARK_END, ELLIPSIS, text, *numbers)).fetchall())
+    hits = []
+    for n in numbers:
+        row = rows.get(n)
+        if row is None:
+            continue
+        hit = Hit(**{k: row[k] for k in row.keys() if k != "n"})
+        if snippets.get(n):
+            hit.snippet = snippets[n]
+        elif len(hit.snippet) == SUMMARY_CHARS:
+            hit.snippet += ELLIPSIS
+        hits.append(hit)
+    return hits
 
 
 @dataclass
