@@ -22,6 +22,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+def _stop(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run(args: argparse.Namespace) -> int:
     import logging
     import signal
@@ -44,17 +48,29 @@ def run(args: argparse.Namespace) -> int:
             return 1
         indexed, _skipped = build(archive)
         print(f"indexed         {indexed:,} records into {index_path(archive)}")
+    # SIGTERM stops the server as Ctrl-C does, so pywb is stopped below (uvicorn handles it while serving,
+    # then raises it again with this handler back).
+    signal.signal(signal.SIGTERM, _stop)
     replay = Replay()
-    if args.no_replay:
-        replay.reason = "started with --no-replay"
-    else:
-        replay.start(archive)
+    stops = {signal.SIGTERM, signal.SIGINT}
+    try:
+        # Held back while pywb starts, so a stop request finds it started (and stops it), never half-way.
+        signal.pthread_sigmask(signal.SIG_BLOCK, stops)
+        try:
+            if args.no_replay:
+                replay.reason = "started with --no-replay"
+            else:
+                replay.start(archive)
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, stops)
+    except KeyboardInterrupt:
+        replay.stop()
+        return 0
     port = args.port or free_port()
     host_in_url = f"[{args.host}]" if ":" in args.host else args.host
     print(f"reading room    http://{host_in_url}:{port}/")
-    print(f"replay          " + (f"pywb, proxied under /archive/" if replay.running else f"off ({replay.reason})"))
+    print("replay          " + ("pywb, proxied under /archive/" if replay.running else f"off ({replay.reason})"))
     print("serving", flush=True)
-    signal.signal(signal.SIGTERM, lambda signum, frame: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         uvicorn.run(create_app(archive, replay), host=args.host, port=port, log_level="warning",
                     access_log=False, server_header=False)
