@@ -238,19 +238,19 @@ class Writer:
         self.db.execute(f"UPDATE records SET latest = (version = (SELECT max(version) FROM records AS r "
                         f"WHERE r.article = records.article)) {where}", (article,) if article is not None else ())
 
-    def add_one(self, record: dict[str, Any]) -> bool:
-        """The crawl's path: add, fix the latest flags of that article, commit."""
+    def add_many(self, records: list[dict[str, Any]]) -> int:
+        """The crawl's path: add a batch in one transaction, fix the latest flags of their articles."""
         self.db.execute("BEGIN IMMEDIATE")
         try:
-            added = self.add(record)
-            if added:
-                self.mark_latest(record_key(record))
-                self.save_sequence()
+            added = [record for record in records if self.add(record)]
+            for article in {record_key(record) for record in added}:
+                self.mark_latest(article)
+            self.save_sequence()
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
-        return added
+        return len(added)
 
 
 def read_records(archive: Path) -> Iterator[dict[str, Any]]:
