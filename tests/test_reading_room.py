@@ -4,6 +4,7 @@ between two crawls), driven in headless chromium and through its JSON API; `arch
 from __future__ import annotations
 
 import json
+import urllib.request
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,7 +89,10 @@ def room(tmp_path_factory) -> Room:
     bad = [bad_record("http://evil.example/1", "../outside.txt"), bad_record("http://evil.example/2", "/etc/passwd"),
            bad_record("http://evil.example/3", "warc/../secret.txt"),
            bad_record("http://evil.example/4", str(top / "outside.txt"))]
-    lines = ["{not json", *(json.dumps(r) for r in bad), json.dumps({"url": 5, "body": None})]
+    hostile = {**bad_record("http://evil.example/5", "warc/x.warc.gz"), "body": "xssquux <script>alert(1)</script>",
+               "headline": "<script>alert(2)</script>", "translations": [{"language": "en", "url": "javascript:alert(3)"}],
+               "authors": ['<img src=x onerror="alert(4)">']}
+    lines = ["{not json", *(json.dumps(r) for r in bad), json.dumps(hostile), json.dumps({"url": 5, "body": None})]
     (archive / "articles" / "zz-extra.jsonl").write_text("\n".join(lines) + "\n")
     rebuilt = run_archiver("index", "--archive", str(archive))
     assert rebuilt.returncode == 0, rebuilt.stderr
@@ -216,7 +220,7 @@ def test_browse_shows_the_archiver_stats_figures(room):
     assert done.returncode == 0, done.stderr[-2000:]
     stats = json.loads(done.stdout)
     status, counts = get_json(f"{room.base}/api/browse")
-    assert {s["site"]: s["articles"] for s in counts["sites"]} == {**stats["sites"], "evil.example": 4}
+    assert {s["site"]: s["articles"] for s in counts["sites"]} == {**stats["sites"], "evil.example": 5}
     assert {d["day"]: d["articles"] for d in counts["per_fetch_day"]} == stats["per_fetch_day"]
     days = [d["day"] for d in counts["per_day"]]
     assert days == sorted(days, reverse=True)  # newest first
@@ -275,6 +279,16 @@ def test_nothing_outside_what_pages_link_to_can_be_read(room):
         assert status in (200, 301, 302, 307, 400, 404), (path, status)
         for secret in (SECRET_INSIDE, SECRET_OUTSIDE, "root:x:0:0", "SQLite format"):
             assert secret.encode() not in body, (path, secret)
+
+
+def test_archived_text_cannot_run_code_in_the_reading_room(room):
+    [key] = search_ids(room.base, q="xssquux")
+    for path in (f"/records/{key}", "/?q=xssquux", f"/diff?a={key}&b={key}"):
+        with urllib.request.urlopen(room.base + path, timeout=60) as response:
+            page = response.read()
+            assert "script-src" not in response.headers["Content-Security-Policy"]  # default-src 'none' covers it
+            assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+        assert b"<script>" not in page and b"<img src=x" not in page and b'href="javascript:' not in page
 
 
 def test_the_warc_link_gives_the_exact_record(room):

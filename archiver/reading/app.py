@@ -49,6 +49,7 @@ class ReadingRoom:
         self.replay = replay or Replay()
         self.templates = Jinja2Templates(directory=str(TEMPLATES))
         self.templates.env.globals["replay_link"] = Replay.link
+        self.templates.env.filters["web_url"] = web_url
 
     @contextmanager
     def db(self) -> Iterator[sqlite3.Connection]:
@@ -239,6 +240,11 @@ class ReadingRoom:
         for name, value in headers:
             response.headers.append(name, value)
         return response
+
+
+def web_url(url: object) -> str | None:
+    """The URL when it is http(s), else None: archived pages choose these links (no javascript: URLs)."""
+    return url if isinstance(url, str) and url.lower().startswith(("http://", "https://")) else None
 
 
 def _version_json(version: reader.Version) -> dict[str, Any]:
