@@ -92,7 +92,10 @@ def room(tmp_path_factory) -> Room:
     hostile = {**bad_record("http://evil.example/5", "warc/x.warc.gz"), "body": "xssquux <script>alert(1)</script>",
                "headline": "<script>alert(2)</script>", "translations": [{"language": "en", "url": "javascript:alert(3)"}],
                "authors": ['<img src=x onerror="alert(4)">']}
-    lines = ["{not json", *(json.dumps(r) for r in bad), json.dumps(hostile), json.dumps({"url": 5, "body": None})]
+    odd = {"url": "http://odd.example/1", "body": "oddquux", "authors": 5, "captions": "x", "translations": [1],
+           "tags": None, "published": 7, "headline": ["a"], "version": "2", "warc": "nowhere", "language": 3}
+    lines = ["{not json", *(json.dumps(r) for r in bad), json.dumps(hostile), json.dumps(odd),
+             json.dumps({"url": 5, "body": None})]
     (archive / "articles" / "zz-extra.jsonl").write_text("\n".join(lines) + "\n")
     rebuilt = run_archiver("index", "--archive", str(archive))
     assert rebuilt.returncode == 0, rebuilt.stderr
@@ -220,7 +223,7 @@ def test_browse_shows_the_archiver_stats_figures(room):
     assert done.returncode == 0, done.stderr[-2000:]
     stats = json.loads(done.stdout)
     status, counts = get_json(f"{room.base}/api/browse")
-    assert {s["site"]: s["articles"] for s in counts["sites"]} == {**stats["sites"], "evil.example": 5}
+    assert {s["site"]: s["articles"] for s in counts["sites"]} == {**stats["sites"], "evil.example": 5, "odd.example": 1}
     assert {d["day"]: d["articles"] for d in counts["per_fetch_day"]} == stats["per_fetch_day"]
     days = [d["day"] for d in counts["per_day"]]
     assert days == sorted(days, reverse=True)  # newest first
@@ -289,6 +292,14 @@ def test_archived_text_cannot_run_code_in_the_reading_room(room):
             assert "script-src" not in response.headers["Content-Security-Policy"]  # default-src 'none' covers it
             assert "default-src 'none'" in response.headers["Content-Security-Policy"]
         assert b"<script>" not in page and b"<img src=x" not in page and b'href="javascript:' not in page
+
+
+def test_a_record_with_fields_of_the_wrong_type_is_shown(room):
+    [key] = search_ids(room.base, q="oddquux")
+    for path in (f"/records/{key}", f"/api/records/{key}", f"/records/{key}/warc", f"/diff?a={key}&b={key}",
+                 "/?q=oddquux", "/browse?site=odd.example"):
+        status, _type, page = get(room.base + path)
+        assert status in (200, 404), (path, page[:300])
 
 
 def test_the_warc_link_gives_the_exact_record(room):

@@ -127,7 +127,7 @@ class ReadingRoom:
         current = next((v for v in versions if v.key == key), None)
         previous = [v for v in versions if current and v.version < current.version]
         return self.page(request, "record.html", {
-            "record": record, "key": key, "versions": versions, "current": current,
+            "record": readable(record), "key": key, "versions": versions, "current": current,
             "compare_with": previous[-1].key if previous else None,
             "paragraphs": differ.paragraphs(record.get("body") or ""),
             "has_warc": self.warc_member(record) is not None})
@@ -193,6 +193,7 @@ class ReadingRoom:
             raise QueryError("give two versions to compare: ?a=ID&b=ID")
         old, versions = self._record(a)
         new, _ = self._record(b)
+        old, new = readable(old), readable(new)
         return old, new, differ.record_diff(old, new), versions
 
     def diff_page(self, request: Request) -> Response:
@@ -240,6 +241,25 @@ class ReadingRoom:
         for name, value in headers:
             response.headers.append(name, value)
         return response
+
+
+def readable(record: dict[str, Any]) -> dict[str, Any]:
+    """The record with every field a page shows in the type the schema gives it (records may be malformed)."""
+    def strings(value: Any) -> list[str]:
+        return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+    def objects(value: Any, keys: tuple[str, ...]) -> list[dict[str, str]]:
+        items = value if isinstance(value, list) else []
+        return [{k: v.get(k) if isinstance(v.get(k), str) else None for k in keys} for v in items if isinstance(v, dict)]
+
+    shown = {k: (v if isinstance(v, str) else None) for k, v in record.items()
+             if k in ("url", "headline", "body", "published", "modified", "fetched_at", "language", "section",
+                      "site_name")}
+    return {**shown, "authors": strings(record.get("authors")), "tags": strings(record.get("tags")),
+            "captions": objects(record.get("captions"), ("text", "credit", "image_url")),
+            "translations": objects(record.get("translations"), ("language", "url")),
+            "paywalled": record.get("paywalled") is True, "truncated": record.get("truncated") is True,
+            "version": record.get("version") if isinstance(record.get("version"), int) else None}
 
 
 def web_url(url: object) -> str | None:

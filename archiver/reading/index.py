@@ -123,6 +123,10 @@ def _text(value: Any) -> str:
     return _CONTROL.sub(" ", value) if isinstance(value, str) else ""
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _strings(value: Any) -> list[str]:
     return [v for v in value if isinstance(v, str) and v.strip()] if isinstance(value, list) else []
 
@@ -145,7 +149,7 @@ class Row:
             import hashlib
 
             record_id = "sha1:" + hashlib.sha1(f"{url} {record.get('fetched_at')}".encode()).hexdigest()
-        captions = [c for c in record.get("captions") or [] if isinstance(c, dict)]
+        captions = [c for c in _list(record.get("captions")) if isinstance(c, dict)]
         authors = _strings(record.get("authors"))
         fetched = parse_moment(record.get("fetched_at"))
         fetch_day = fetched.strftime("%Y-%m-%d") if fetched else None
