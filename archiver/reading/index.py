@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from archiver.datasets.select import parse_moment, record_key, record_version, site_of
+from archiver.datasets.select import parse_moment, record_key, record_version
+from archiver.domains import registrable_domain
 from archiver.reading.query import Query
 
 logger = logging.getLogger(__name__)
@@ -157,10 +158,13 @@ class Row:
         day = published if published and parse_moment(published) else fetch_day
         language = _text(record.get("language")).strip().lower() or None
         section = _text(record.get("section")).strip() or None
+        # The record's `site` (schema 1.1: its registrable domain), else the same from its URL, as `archiver stats`.
+        site = record.get("site") if isinstance(record.get("site"), str) and record.get("site") else None
+        site = site or registrable_domain(url) or "(none)"
         data = {k: v for k, v in record.items() if k != "body"}
         values = {
             "key": record_key_of(record_id), "id": record_id, "article": record_key(record),
-            "version": record_version(record), "url": url, "site": site_of(url) or "(none)",
+            "version": record_version(record), "url": url, "site": site,
             "language": language, "section": section, "day": day, "fetch_day": fetch_day,
             "fetched_at": record.get("fetched_at") if isinstance(record.get("fetched_at"), str) else None,
             "headline": _text(record.get("headline")),
@@ -168,7 +172,7 @@ class Row:
             "captions": "\n".join(_text(c.get("text")) + (f" ({_text(c.get('credit'))})" if c.get("credit") else "")
                                   for c in captions),
             "authors": "; ".join(_text(a) for a in authors),
-            "facets": " ".join([facet("site", site_of(url) or "none"), facet("lang", language or "none"),
+            "facets": " ".join([facet("site", site), facet("lang", language or "none"),
                                 facet("sect", section or "none"), *(facet("auth", a) for a in authors)]),
             "data": json.dumps(data, ensure_ascii=False, separators=(",", ":")),
         }

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from archiver.datasets.select import normalize_site
+from archiver.domains import registrable_domain
 
 MAX_QUERY_CHARS = 500
 MAX_TERMS = 32
@@ -103,6 +103,12 @@ def fts_expression(text: str, notes: list[str]) -> str | None:
     return expression
 
 
+def site_filter(value: str) -> str:
+    """A site as records name it (registrable domain): ``www.bbc.co.uk``, ``https://news.bbc.co.uk/x`` -> ``bbc.co.uk``."""
+    value = value.strip().lower()
+    return registrable_domain(value if "://" in value else f"http://{value}") or value
+
+
 def _day(value: str, name: str) -> str:
     """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` as a day string; ``to`` bounds take the period's last day."""
     value = value.strip()
@@ -143,7 +149,7 @@ def parse(params: dict[str, str], *, strict: bool = False) -> Query:
         query.notes.append(message + " (ignored)")
     query.match = fts_expression(query.text, query.notes)
     text_filters = {name: params.get(name, "").strip()[:200] for name in ("site", "author", "language", "section")}
-    query.site = normalize_site(text_filters["site"]) if text_filters["site"] else None
+    query.site = site_filter(text_filters["site"]) if text_filters["site"] else None
     query.author = text_filters["author"] or None
     query.language = text_filters["language"].lower() or None
     query.section = text_filters["section"] or None
