@@ -30,9 +30,14 @@ def run(args: argparse.Namespace) -> int:
     import logging
     import signal
 
-    import uvicorn
+    try:
+        import uvicorn
 
-    from archiver.reading.app import create_app
+        from archiver.reading.app import create_app
+    except ImportError as error:
+        print(f"archiver serve: {error.name or error} is missing: install the reading room with "
+              "pip install 'archiver[reading]'", file=sys.stderr)
+        return 1
     from archiver.reading.index import build, index_path
     from archiver.reading.replay import Replay
     from archiver.warc.replay import free_port
