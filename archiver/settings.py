@@ -71,6 +71,9 @@ DOWNLOAD_HANDLERS = {
 # -- Article records (pipelines.jsonlines) ------------------------------------
 JSONL_ENABLED = True
 JSONL_SUBDIR = "articles"
+# Add each written record to <ARCHIVE_DIR>/state/reading.sqlite3, the search index of `archiver serve`
+# (`archiver index` rebuilds it from the records).
+READING_INDEX_ENABLED = True
 
 # -- Incremental crawling (archiver.seen, archiver.middlewares.seen, pipelines.seen) --
 # The seen-store: every archived article by canonical URL, with content hash, dates and
@@ -116,6 +119,8 @@ ITEM_PIPELINES = {
     # Versions before the record is written; marks the seen-store after it is.
     "pipelines.seen.SeenStorePipeline": 500,
     "pipelines.jsonlines.JsonLinesPipeline": 800,
+    # After the record is written: the reading room's search index (archiver serve).
+    "pipelines.reading.ReadingIndexPipeline": 850,
 }
 
 EXTENSIONS = {
