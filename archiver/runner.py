@@ -10,6 +10,7 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from archiver.extensions.progress import pages_fetched
 from archiver.warc.writer import WARC_SUFFIX
 
 
@@ -33,7 +34,7 @@ class CrawlReport:
 
     @property
     def pages(self) -> int:
-        return int(self.stats.get("downloader/response_count", 0))
+        return pages_fetched(self.stats)
 
     @property
     def articles(self) -> int:
@@ -56,6 +57,19 @@ class CrawlReport:
     def unchanged(self) -> int:
         return int(self.stats.get("seen/revisit/unchanged", 0))
 
+    def requisites_line(self) -> str | None:
+        """``requisites      58 files (1.2 MiB) archived, 2 missing; 13 pages of 27 incomplete``."""
+        stats = self.stats
+        pages = int(stats.get("requisites/pages", 0))
+        if not pages:
+            return None
+        archived = int(stats.get("requisites/archived", 0))
+        missing = sum(int(v) for k, v in stats.items() if k.startswith("requisites/missing/"))
+        size = int(stats.get("requisites/bytes", 0)) / 2**20
+        incomplete = int(stats.get("requisites/pages_incomplete", 0))
+        return (f"requisites      {archived} files ({size:.1f} MiB) archived, {missing} missing, "
+                f"for {pages} pages ({incomplete} incomplete)")
+
     @property
     def warc_bytes(self) -> int:
         return sum(path.stat().st_size for path in self.warc_files if path.exists())
@@ -65,6 +79,7 @@ class CrawlReport:
         lines = [
             f"pages fetched   {self.pages} ({rate:.1f}/s)",
             f"articles        {self.articles}",
+            *filter(None, [self.requisites_line()]),
             f"WARC files      {len(self.warc_files)} ({self.warc_bytes / 1024:.1f} KiB) in {self.archive / 'warc'}",
             f"records         {self.stats.get('jsonl/path', '-')}",
             f"already held    {self.skipped} articles not fetched again"
