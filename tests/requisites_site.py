@@ -168,10 +168,12 @@ def add_bad_page(main: Origin, cdn: Origin) -> None:
     refused = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     imports = "\n".join(f'@import "many-{n}.css";' for n in range(3000))
     main.add("/news/broken.html", "text/html; charset=utf-8", f"""<!doctype html><html><head><title>Broken</title>
-<link rel="stylesheet" href="/css/loop-a.css"><link rel="stylesheet" href="/css/many.css"></head><body>
-<h1>A page whose requisites fail</h1>
+<link rel="stylesheet" href="/css/loop-a.css"><link rel="stylesheet" href="/css/many.css">
+<script type="application/ld+json">{{"@context":"https://schema.org","@type":"NewsArticle",
+"headline":"A page whose requisites fail","datePublished":"2024-05-02T10:00:00Z"}}</script></head><body>
+<article><h1>A page whose requisites fail</h1>
 <img src="/img/gone.png"><img src="/img/slow.png"><img src="/img/huge.png"><img src="{refused}/refused.png">
-<p>{BODY}</p><p>{BODY}</p></body></html>""")
+<p>{BODY}</p><p>{BODY}</p></article></body></html>""")
     main.add("/css/loop-a.css", "text/css", '@import "loop-b.css"; body { background: url(loop-a.css); }')
     main.add("/css/loop-b.css", "text/css", '@import "loop-a.css"; @import url(/css/loop-b.css);')
     main.add("/css/many.css", "text/css", imports)

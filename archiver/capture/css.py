@@ -12,9 +12,12 @@ MAX_CSS_REFERENCES = 1000
 
 _COMMENT = re.compile(r"/\*.*?(?:\*/|\Z)", re.S)
 # @import url("a.css") screen;  @import 'a.css';  @import url(a.css);
+# Each alternative starts with a non-space and stops at the first character that could begin the next
+# reference, so a hostile sheet ("url(" a million times, runs of spaces, no closing quote) is read in
+# linear time: no two quantifiers can trade the same characters.
 _IMPORT = re.compile(
-    r"""@import\s+(?:url\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s]*))\s*\)|"([^"]*)"|'([^']*)')""", re.I)
-_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s"']*))\s*\)""", re.I)
+    r"""@import\s+(?:url\(\s*(?:"([^"]*)"\s*|'([^']*)'\s*|([^)\s"'(]+)\s*)?\)|"([^"]*)"|'([^']*)')""", re.I)
+_URL = re.compile(r"""url\(\s*(?:"([^"]*)"\s*|'([^']*)'\s*|([^)\s"'(]+)\s*)?\)""", re.I)
 _ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6})\s?|\\(.)", re.S)
 
 
@@ -44,7 +47,7 @@ def css_references(text: str, limit: int = MAX_CSS_REFERENCES) -> CssReferences:
     for match in _IMPORT.finditer(text):
         if len(imports) >= limit:
             break
-        value = _unescape(next(group for group in match.groups() if group is not None))
+        value = _unescape(next((group for group in match.groups() if group is not None), ""))
         if value:
             imports[value] = None
         import_spans.append(match.span())
