@@ -148,14 +148,20 @@ def test_unchanged_requisites_become_revisits_in_the_next_crawl(two_crawls):
     assert second.warc_types[("revisit", "cdn/remote.png")] == 1
 
 
-def test_failing_requisites_are_recorded_missing_and_never_stop_the_page(tmp_path):
+@pytest.fixture(scope="module")
+def bad_crawl(tmp_path_factory):
     main, cdn = Origin().start(), Origin().start()
+    archive = tmp_path_factory.mktemp("bad") / "archive"
     try:
         build(main, cdn, bad=True)
-        result = crawl(tmp_path / "archive", main, cdn, *BAD)
+        yield archive, crawl(archive, main, cdn, *BAD)
     finally:
         main.stop()
         cdn.stop()
+
+
+def test_failing_requisites_are_recorded_missing_and_never_stop_the_page(bad_crawl):
+    _, result = bad_crawl
     [broken] = [r for r in result.records if r["url"].endswith("/news/broken.html")]
     capture = broken["capture"]
     reasons = {m["url"].rsplit("/", 1)[-1]: (m["reason"], m["status"]) for m in capture["missing"]}
@@ -173,3 +179,23 @@ def test_failing_requisites_are_recorded_missing_and_never_stop_the_page(tmp_pat
     for record in result.records:  # the good pages are untouched by the bad one
         if not record["url"].endswith("broken.html"):
             assert record["capture"]["complete"] is True
+
+
+def test_verify_reports_incomplete_pages_and_fails_on_them_when_asked(bad_crawl):
+    archive, _ = bad_crawl
+    report = run_archiver("verify", "--archive", str(archive))
+    assert report.returncode == 0, report.stdout
+    assert "requisites      2 pages complete, 1 with missing requisites, 0 not recorded" in report.stdout
+    assert "broken.html: " in report.stdout and "requisites missing" in report.stdout
+    strict = run_archiver("verify", "--archive", str(archive), "--require-requisites")
+    assert strict.returncode == 1 and "faults          1" in strict.stdout, strict.stdout
+
+
+def test_stats_show_completeness_per_site(bad_crawl):
+    archive, _ = bad_crawl
+    done = run_archiver("stats", "--archive", str(archive), "--json")
+    assert done.returncode == 0, done.stderr
+    [(site, counts)] = json.loads(done.stdout)["requisites"]["per_site"].items()
+    assert site.startswith("127.0.0.1") and counts == {"complete": 2, "incomplete": 1, "not_recorded": 0}
+    text = run_archiver("stats", "--archive", str(archive)).stdout
+    assert "page requisites per site" in text

@@ -10,6 +10,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--archive", default="archive", help="archive folder (default: ./archive)")
     parser.add_argument("--update-index", action="store_true",
                         help="first index WARC files the CDXJ index lacks (after a killed crawl)")
+    parser.add_argument("--require-requisites", action="store_true",
+                        help="a page whose requisites (stylesheets, images, fonts...) are not all archived is a fault")
     parser.set_defaults(func=run)
 
 
@@ -26,6 +28,6 @@ def run(args: argparse.Namespace) -> int:
     if args.update_index:
         update = update_index(archive / "warc")
         print(f"indexed         {len(update.files_indexed)} WARC files ({update.entries_added} entries)")
-    report = verify_archive(archive)
+    report = verify_archive(archive, require_requisites=args.require_requisites)
     print(report.summary())
     return 0 if report.ok else 1

@@ -59,6 +59,11 @@ class VerifyReport:
     articles: int = 0
     index_entries: int = 0
     digest_entries: int = 0
+    # Page requisites, from the records' capture field (schema 1.1).
+    pages_complete: int = 0
+    pages_incomplete: list[str] = field(default_factory=list)  # "<records file>:<line> <url>: ..."
+    pages_unrecorded: int = 0  # records without a capture field (requisites off, or older records)
+    require_requisites: bool = False
     faults: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -81,7 +86,13 @@ class VerifyReport:
             f"articles        {self.articles} records in {self.article_files} files, pointers checked",
             f"CDXJ index      {self.index_entries} entries checked",
             f"digest index    {self.digest_entries} entries checked",
+            f"requisites      {self.pages_complete} pages complete, {len(self.pages_incomplete)} with missing "
+            f"requisites, {self.pages_unrecorded} not recorded",
         ]
+        if not self.require_requisites:  # else they are faults, listed below
+            lines += [f"  incomplete    {page}" for page in self.pages_incomplete[:MAX_LISTED_FAULTS]]
+            if len(self.pages_incomplete) > MAX_LISTED_FAULTS:
+                lines.append(f"  ... and {len(self.pages_incomplete) - MAX_LISTED_FAULTS} more")
         lines += [f"note            {note}" for note in self.notes]
         lines.append(f"faults          {len(self.faults)}")
         lines += [f"  {fault}" for fault in self.faults[:MAX_LISTED_FAULTS]]
@@ -95,9 +106,11 @@ def warc_files(warc_dir: Path) -> tuple[list[Path], list[Path]]:
     return sorted(warc_dir.glob(f"*{WARC_SUFFIX}")), sorted(warc_dir.glob(f"*{WARC_SUFFIX}{OPEN_SUFFIX}"))
 
 
-def verify_archive(archive: Path, warc_subdir: str = "warc", articles_subdir: str = "articles") -> VerifyReport:
+def verify_archive(archive: Path, warc_subdir: str = "warc", articles_subdir: str = "articles", *,
+                   require_requisites: bool = False) -> VerifyReport:
+    """Check everything; with ``require_requisites`` a page with missing requisites is a fault."""
     archive = Path(archive)
-    report = VerifyReport(archive)
+    report = VerifyReport(archive, require_requisites=require_requisites)
     warc_dir = archive / warc_subdir
     closed, still_open = warc_files(warc_dir)
     report.files, report.open_files = len(closed), len(still_open)
@@ -262,6 +275,7 @@ def check_articles(articles_dir: Path, archive: Path, by_position: dict[tuple[st
                 continue
             report.articles += 1
             _check_pointer(record, where, by_position, report)
+            _check_capture(record, where, report)
 
 
 def _check_pointer(record: dict, where: str, by_position: dict[tuple[str, int], RecordInfo],
@@ -279,6 +293,24 @@ def _check_pointer(record: dict, where: str, by_position: dict[tuple[str, int], 
         report.fault(where, f"warc pointer names a {target.type} record, not a response")
     elif record.get("id") not in (None, target.record_id):
         report.fault(where, "record id differs from its pointer's WARC-Record-ID")
+
+
+def _check_capture(record: dict, where: str, report: VerifyReport) -> None:
+    """Count the page's completeness; a page with missing requisites is a fault only when required."""
+    capture = record.get("capture") if isinstance(record, dict) else None
+    if not isinstance(capture, dict):
+        report.pages_unrecorded += 1
+        return
+    if capture.get("complete"):
+        report.pages_complete += 1
+        return
+    missing = capture.get("missing") or []
+    first = f", e.g. {missing[0].get('url')} ({missing[0].get('status') or missing[0].get('reason')})" if missing else ""
+    page = (f"{where} {record.get('url')}: {capture.get('missing_count', len(missing))} of "
+            f"{capture.get('requisites')} requisites missing, {capture.get('not_fetched', 0)} not fetched{first}")
+    report.pages_incomplete.append(page)
+    if report.require_requisites:
+        report.faults.append(page)
 
 
 def check_cdxj_index(warc_dir: Path, archive: Path, closed: list[Path],
