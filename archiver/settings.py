@@ -53,9 +53,10 @@ REQUISITES_RETRY_TIMES = 1
 # nor do browser-based archivers (Browsertrix): an archived page should render. True: obey it.
 REQUISITES_OBEY_ROBOTSTXT = False
 # Trackers and ad servers: not needed to render a page, and fetching them tells them about the
-# crawl. Hosts (and their subdomains) whose requisites are neither fetched nor counted.
+# crawl. Hosts (and their subdomains), or host/path prefixes, whose requisites are neither
+# fetched nor counted.
 REQUISITES_IGNORE_HOSTS = [
-    "google-analytics.com", "googletagmanager.com", "googlesyndication.com", "doubleclick.net",
+    "www.facebook.com/tr", "google-analytics.com", "googletagmanager.com", "googlesyndication.com", "doubleclick.net",
     "googleadservices.com", "adservice.google.com", "connect.facebook.net", "scorecardresearch.com",
     "quantserve.com", "chartbeat.com", "chartbeat.net", "hotjar.com", "newrelic.com", "nr-data.net",
     "amazon-adsystem.com", "taboola.com", "outbrain.com", "criteo.com", "criteo.net", "adnxs.com",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from scrapy import Request, signals
 from scrapy.exceptions import (
@@ -97,9 +98,16 @@ def failure_reason(failure: BaseException) -> str:
 RETRIED = (TIMEOUT, REFUSED, ERROR)  # worth a second try; 404, too big, robots and DNS are not
 
 
-def ignored_host(url: str, hosts: tuple[str, ...]) -> bool:
-    host = (url.split("/", 3)[2].rsplit("@", 1)[-1].split(":", 1)[0] if url.count("/") >= 2 else "").lower()
-    return any(host == h or host.endswith("." + h) for h in hosts)
+def ignored_host(url: str, entries: tuple[str, ...]) -> bool:
+    """Whether ``url`` is on an ignored host (or a subdomain), or under an ignored ``host/path`` prefix."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    for entry in entries:
+        entry_host, slash, path = entry.partition("/")
+        if (host == entry_host or host.endswith("." + entry_host)) and (
+                not slash or parts.path.startswith("/" + path)):
+            return True
+    return False
 
 
 class RequisiteFetcher:

@@ -10,7 +10,7 @@ from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet.defer import DeferredList
 
 from archiver.capture.fetch import Outcome, RequisiteFetcher, RequisiteSettings, ignored_host
-from archiver.capture.requisites import Requisite, page_requisites
+from archiver.capture.requisites import IMAGE, Requisite, absolute_url, page_requisites
 from archiver.extract.parse import parse_html
 from archiver.items import FetchedPage
 
@@ -57,7 +57,7 @@ class RequisitesMiddleware:
 
     async def capture(self, page: FetchedPage) -> dict[str, Any]:
         found = page_requisites(parse_html(page.body, page.encoding), page.url, self.config.max_per_page * 4)
-        return capture_summary(*await self.fetch_all(found))
+        return capture_summary(*await self.fetch_all(found + record_images(page)))
 
     async def fetch_all(self, found: list[Requisite]) -> tuple[int, list[Outcome], int]:
         """Fetch a page's requisites and, level by level, what its stylesheets and frames need.
@@ -92,6 +92,16 @@ class RequisitesMiddleware:
         if not_fetched or any(not o.archived for o in outcomes):
             stats.inc_value("requisites/pages_incomplete")
         return total, outcomes, not_fetched
+
+
+def record_images(page: FetchedPage) -> list[Requisite]:
+    """The images an article's record names (og:image, JSON-LD image), so each one resolves in the archive."""
+    analysis = page.analysis
+    if analysis is None or analysis.kind != "article":
+        return []
+    article = analysis.article
+    urls = [article.lead_image, *article.images]
+    return [Requisite(url, IMAGE) for url in filter(None, (absolute_url(u, page.url) for u in urls))]
 
 
 def capture_summary(total: int, outcomes: list[Outcome], not_fetched: int) -> dict[str, Any]:
