@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from scrapy import Request, signals
 from scrapy.exceptions import (
+    CannotResolveHostError,
     DownloadCancelledError,
     DownloadConnectionRefusedError,
     DownloadTimeoutError,
@@ -90,12 +91,15 @@ def failure_reason(failure: BaseException) -> str:
         return TOO_BIG
     if isinstance(failure, (DownloadConnectionRefusedError, error.ConnectionRefusedError, ConnectionRefusedError)):
         return REFUSED
-    if isinstance(failure, error.DNSLookupError) or "dns lookup" in text:
+    if isinstance(failure, (error.DNSLookupError, CannotResolveHostError)) \
+            or "dns lookup" in text:
         return DNS
     return ERROR
 
 
-RETRIED = (TIMEOUT, REFUSED, ERROR)  # worth a second try; 404, too big, robots and DNS are not
+RETRIED = (TIMEOUT, REFUSED, ERROR)
+# A host that cannot be resolved or refuses connections is not asked again in this crawl.
+DEAD_HOST = (DNS, REFUSED)  # worth a second try; 404, too big, robots and DNS are not
 
 
 def ignored_host(url: str, entries: tuple[str, ...]) -> bool:
@@ -118,6 +122,8 @@ class RequisiteFetcher:
         self.config = config
         self._done: dict[str, Outcome] = {}
         self._waiting: dict[str, list[defer.Deferred[Outcome]]] = {}
+        # host:port -> why it failed (dns, refused): its other requisites are missing at once, not asked for.
+        self._dead_hosts: dict[str, str] = {}
         crawler.signals.connect(self.response_received, signal=signals.response_received)
 
     @property
@@ -137,7 +143,13 @@ class RequisiteFetcher:
             self._waiting[url].append(waiter)
             return await maybe_deferred_to_future(waiter)
         self._waiting[url] = []
-        outcome = await self._download_with_retries(requisite)
+        netloc = urlsplit(url).netloc
+        if netloc in self._dead_hosts:
+            outcome = Outcome(url, reason=self._dead_hosts[netloc])
+        else:
+            outcome = await self._download_with_retries(requisite)
+            if outcome.reason in DEAD_HOST:
+                self._dead_hosts[netloc] = outcome.reason
         self._done[url] = outcome
         self._count(outcome)
         for waiter in self._waiting.pop(url):
