@@ -116,6 +116,9 @@ ITEM_PIPELINES = {
 
 EXTENSIONS = {
     "archiver.extensions.progress.ProgressExtension": 500,
+    # CLOSESPIDER_PAGECOUNT (--max-pages) counts pages, not page requisites.
+    "scrapy.extensions.closespider.CloseSpider": None,
+    "archiver.extensions.closespider.PageCloseSpider": 0,
 }
 # A progress line every PROGRESS_INTERVAL seconds: pages, articles, errors, rate.
 PROGRESS_ENABLED = True

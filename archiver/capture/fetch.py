@@ -134,7 +134,9 @@ class RequisiteFetcher:
         """The crawl's total is reached and this URL is not one of those already fetched."""
         return url not in self._done and url not in self._waiting and self.fetched >= self.config.max_total
 
-    async def outcome(self, requisite: Requisite) -> Outcome:
+    async def outcome(self, requisite: Requisite, referer: str | None = None) -> Outcome:
+        """The requisite's fetch; ``referer`` is the page that needs it (sent as a browser would, for CDNs
+        that refuse images to other sites)."""
         url = requisite.url
         if url in self._done:
             return self._done[url]
@@ -147,7 +149,7 @@ class RequisiteFetcher:
         if netloc in self._dead_hosts:
             outcome = Outcome(url, reason=self._dead_hosts[netloc])
         else:
-            outcome = await self._download_with_retries(requisite)
+            outcome = await self._download_with_retries(requisite, referer)
             if outcome.reason in DEAD_HOST:
                 self._dead_hosts[netloc] = outcome.reason
         self._done[url] = outcome
@@ -156,7 +158,7 @@ class RequisiteFetcher:
             waiter.callback(outcome)
         return outcome
 
-    def request(self, requisite: Requisite) -> Request:
+    def request(self, requisite: Requisite, referer: str | None = None) -> Request:
         config = self.config
         meta = {
             "requisite": requisite.kind,
@@ -167,13 +169,14 @@ class RequisiteFetcher:
             "dont_retry": True,  # retried by _download_with_retries
             "dont_obey_robotstxt": not config.obey_robots,
         }
-        return Request(requisite.url, meta=meta, headers={"Accept": "*/*"}, dont_filter=True)
+        headers = {"Accept": "*/*", **({"Referer": referer} if referer else {})}
+        return Request(requisite.url, meta=meta, headers=headers, dont_filter=True)
 
-    async def _download_with_retries(self, requisite: Requisite) -> Outcome:
+    async def _download_with_retries(self, requisite: Requisite, referer: str | None) -> Outcome:
         """Retried here, not by RetryMiddleware: a missing requisite is recorded, not logged as a crawl error."""
         for attempt in range(self.config.retry_times + 1):
             try:
-                outcome = await self._download(requisite)
+                outcome = await self._download(requisite, referer)
             except Exception as failure:  # noqa: BLE001 - a requisite never stops the page
                 logger.debug("Requisite %s failed: %r", requisite.url, failure)
                 outcome = Outcome(requisite.url, reason=failure_reason(failure))
@@ -181,10 +184,10 @@ class RequisiteFetcher:
                 break
         return outcome
 
-    async def _download(self, requisite: Requisite) -> Outcome:
+    async def _download(self, requisite: Requisite, referer: str | None) -> Outcome:
         engine = self.crawler.engine
         assert engine is not None
-        response: Response = await engine.download_async(self.request(requisite))
+        response: Response = await engine.download_async(self.request(requisite, referer))
         if not 200 <= response.status < 300:
             return Outcome(requisite.url, status=response.status, reason=HTTP)
         self.crawler.stats.inc_value("requisites/bytes", len(response.body))  # type: ignore[union-attr]

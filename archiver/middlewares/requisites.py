@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Response
     from typing_extensions import Self
+
+logger = logging.getLogger(__name__)
 
 # Missing requisites listed in one record; the count says how many there were.
 MAX_LISTED_MISSING = 100
@@ -55,11 +58,16 @@ class RequisitesMiddleware:
             page.capture = await maybe_deferred_to_future(capture)
             yield page
 
-    async def capture(self, page: FetchedPage) -> dict[str, Any]:
-        found = page_requisites(parse_html(page.body, page.encoding), page.url, self.config.max_per_page * 4)
-        return capture_summary(*await self.fetch_all(found + record_images(page)))
+    async def capture(self, page: FetchedPage) -> dict[str, Any] | None:
+        try:
+            found = page_requisites(parse_html(page.body, page.encoding), page.url, self.config.max_per_page * 4)
+            return capture_summary(*await self.fetch_all(found + record_images(page), referer=page.url))
+        except Exception:  # noqa: BLE001 - the one boundary: requisites must never cost the page its record
+            logger.warning("Could not capture the requisites of %s", page.url, exc_info=True)
+            self.crawler.stats.inc_value("requisites/capture_failed")  # type: ignore[union-attr]
+            return None
 
-    async def fetch_all(self, found: list[Requisite]) -> tuple[int, list[Outcome], int]:
+    async def fetch_all(self, found: list[Requisite], referer: str | None = None) -> tuple[int, list[Outcome], int]:
         """Fetch a page's requisites and, level by level, what its stylesheets and frames need.
 
         Returns (requisites found, outcomes, how many were not fetched because of a limit).
@@ -81,7 +89,7 @@ class RequisitesMiddleware:
                 else:
                     batch.append(requisite)
             results = await maybe_deferred_to_future(DeferredList(
-                [deferred_from_coro(self.fetcher.outcome(r)) for r in batch], consumeErrors=True))
+                [deferred_from_coro(self.fetcher.outcome(r, referer)) for r in batch], consumeErrors=True))
             level_outcomes = [value for ok, value in results if ok]
             outcomes += level_outcomes
             level = [child for outcome in level_outcomes for child in outcome.children]
