@@ -10,7 +10,7 @@ from scrapy.extensions.closespider import CloseSpider
 class PageCloseSpider(CloseSpider):
     """``--max-pages N`` stops after N pages, as the summary counts them: requisites are not pages."""
 
-    def page_count(self, response: Any, request: Any, *args: Any, **kwargs: Any) -> None:
+    def page_count(self, response: Any, request: Any, spider: Any = None) -> None:
         if request is not None and request.meta.get("requisite"):
             return
-        super().page_count(response, request, *args, **kwargs)
+        super().page_count(response, request, spider)
