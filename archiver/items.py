@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
 # Bump SCHEMA_VERSION when a field is added, renamed or changes meaning; the JSON
-# Schema in archiver/schema/ carries the same number (see README, "Record schema").
-SCHEMA_VERSION = "1.1"
+# Schema in archiver/schema/ carries the same number (docs/records/schema-changes.md).
+SCHEMA_VERSION = "1.2"
 
 
 class Caption(TypedDict):
@@ -36,6 +36,7 @@ class Article:
     # -- capture
     url: str = ""
     canonical_url: str | None = None
+    site: str | None = None  # registrable domain of url (archiver.domains)
     fetched_at: str | None = None  # UTC, ISO 8601
     status: int | None = None
     # -- content
@@ -60,7 +61,7 @@ class Article:
     provenance: dict[str, str] = field(default_factory=dict)
     # -- archive
     warc: WarcPointer | None = None
-    # How complete the page's capture is: its requisites archived and missing (schema 1.1;
+    # How complete the page's capture is: its requisites archived and missing (schema 1.2;
     # None when requisites were not fetched). See archiver.middlewares.requisites.capture_summary.
     capture: dict[str, Any] | None = None
     id: str | None = None  # record id; the WARC-Record-ID of the response it came from

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import archiver
-from archiver.datasets.card import CardInfo, render_card
+from archiver.datasets.card import DEFAULT_LICENSE, CardInfo, render_card
 from archiver.datasets.columns import record_columns, normalize
 from archiver.datasets.progress import Progress
 from archiver.datasets.select import Filters, Selection
@@ -56,6 +56,7 @@ class ExportOptions:
     overwrite: bool = False
     progress: bool = False
     command: str = ""
+    license: str = DEFAULT_LICENSE  # hf: the card's license key
 
 
 @dataclass
@@ -173,6 +174,7 @@ def _write_card(options: ExportOptions, summary: Summary, columns: list, paths: 
         source=Path(source).name,
         command=options.command,
         files=[p.relative_to(options.out).as_posix() for p in paths],
+        license=options.license,
     )
     card = options.out / "README.md"
     card.write_text(render_card(info, summary, columns, num_bytes), encoding="utf-8")

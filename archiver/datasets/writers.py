@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import IO, Any
 
-from archiver.datasets.columns import Column, arrow_converter, arrow_schema, csv_cell
+from archiver.datasets.columns import Column, arrow_converter, arrow_schema, csv_cell, csv_quoted
 
 logger = logging.getLogger(__name__)
 
@@ -87,17 +87,31 @@ class JsonlWriter(_TextFileWriter):
 
 
 class CsvWriter(_TextFileWriter):
-    """A header row of the columns; lists and objects as JSON text, null as an empty cell."""
+    """A header row of the columns; lists and objects as JSON text, null as an empty cell.
+
+    Text cells are always quoted, numbers, booleans and timestamps never, so a reader
+    that honours quoting keeps ``schema_version`` ("1.1") and other text as text.
+    """
 
     def __init__(self, path: Path | None, columns: list[Column], *, compress: bool) -> None:
         super().__init__(path, compress=compress)
         self.names = [c.name for c in columns]
+        self.quoted = [csv_quoted(c) for c in columns]
         self._csv = csv.writer(self.stream, lineterminator="\n")
         self._csv.writerow(self.names)
 
     def write(self, row: dict[str, Any]) -> None:
-        self._csv.writerow([csv_cell(row[name]) for name in self.names])
+        cells = []
+        for name, quoted in zip(self.names, self.quoted):
+            cell = csv_cell(row[name])
+            cells.append('"' + cell.replace('"', '""') + '"' if quoted and cell else _plain_cell(cell))
+        self.stream.write(",".join(cells) + "\n")
         self.rows += 1
+
+
+def _plain_cell(cell: str) -> str:
+    """A cell quoted only when it must be (RFC 4180: separator, quote or line break in it)."""
+    return '"' + cell.replace('"', '""') + '"' if any(ch in cell for ch in ',"\n\r') else cell
 
 
 class ParquetWriter:

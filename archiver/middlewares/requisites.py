@@ -113,7 +113,7 @@ def record_images(page: FetchedPage) -> list[Requisite]:
 
 
 def capture_summary(total: int, outcomes: list[Outcome], not_fetched: int) -> dict[str, Any]:
-    """The record's ``capture`` field (schema 1.1): how complete the page's capture is."""
+    """The record's ``capture`` field (schema 1.2): how complete the page's capture is."""
     missing = [{"url": o.url, "status": o.status, "reason": o.reason} for o in outcomes if not o.archived]
     archived = sum(o.archived for o in outcomes)
     return {

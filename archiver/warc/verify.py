@@ -59,7 +59,7 @@ class VerifyReport:
     articles: int = 0
     index_entries: int = 0
     digest_entries: int = 0
-    # Page requisites, from the records' capture field (schema 1.1).
+    # Page requisites, from the records' capture field (schema 1.2).
     pages_complete: int = 0
     pages_incomplete: list[str] = field(default_factory=list)  # "<records file>:<line> <url>: ..."
     pages_unrecorded: int = 0  # records without a capture field (requisites off, or older records)
