@@ -123,18 +123,22 @@ class ReextractReport:
     revisits_resolved: int = 0
     revisits_unresolved: int = 0
     skipped: Counter[str] = field(default_factory=Counter)  # reason -> responses
+    kinds: Counter[tuple[str, str]] = field(default_factory=Counter)  # (page kind, deciding signal) -> pages
+    already: int = 0  # with --new-only: responses that have a record already (not extracted again)
     file_errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
 
 class Reextractor:
     def __init__(self, warc_files: list[Path], archive_root: Path | None, out_dir: Path,
-                 existing_files: RecordFiles | None, since_version: Version | None, progress: Progress) -> None:
+                 existing_files: RecordFiles | None, since_version: Version | None, progress: Progress,
+                 new_only: bool = False) -> None:
         self.warc_files = warc_files
         self.names = [pointer_name(path, archive_root or _layout_root(path)) for path in warc_files]
         self.out_dir = out_dir
         self.existing_files = existing_files
         self.since_version = since_version
+        self.new_only = new_only  # write only articles without a record (what an earlier crawl skipped)
         self.progress = progress
         self.report = ReextractReport(warc_files=len(warc_files), warc_bytes=sum(p.stat().st_size for p in warc_files))
 
@@ -156,7 +160,11 @@ class Reextractor:
                 report.missing = self.existing.count_stage(UNSEEN)
             self.existing.db.close()
             self.index.db.close()
-        os.replace(partial, out)
+        if self.new_only and not self.report.written:
+            partial.unlink()  # nothing recovered: no empty file left beside the records
+            out = None
+        else:
+            os.replace(partial, out)
         self.progress.close()
         report.out, report.seconds = out, time.monotonic() - started
         return report
@@ -189,6 +197,10 @@ class Reextractor:
             self._skip(head, "status" if head.status != ARTICLE_STATUS else "not-html")
             return
         existing = self.existing.get(head.record_id)
+        if existing and self.new_only:
+            self.existing.mark(head.record_id, REDONE)
+            self.report.already += 1
+            return
         if existing and existing[1] is not None:
             self.output.write(existing[1] + "\n")  # made by a new enough extractor: kept as it is
             self.existing.mark(head.record_id, REDONE)
@@ -204,6 +216,7 @@ class Reextractor:
             self._skip(head, "not-html")
             return
         decision = decide(fetched_page(scrapy_response))
+        self.report.kinds[decision.kind, decision.reason] += 1
         if decision.article is None:
             self._skip(head, decision.kind)
             return
