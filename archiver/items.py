@@ -7,7 +7,7 @@ from typing import Any, TypedDict
 
 # Bump SCHEMA_VERSION when a field is added, renamed or changes meaning; the JSON
 # Schema in archiver/schema/ carries the same number (docs/records/schema-changes.md).
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 
 
 class Caption(TypedDict):
@@ -61,6 +61,9 @@ class Article:
     provenance: dict[str, str] = field(default_factory=dict)
     # -- archive
     warc: WarcPointer | None = None
+    # How complete the page's capture is: its requisites archived and missing (schema 1.3;
+    # None when requisites were not fetched). See archiver.middlewares.requisites.capture_summary.
+    capture: dict[str, Any] | None = None
     id: str | None = None  # record id; the WARC-Record-ID of the response it came from
     content_sha1: str | None = None  # SHA-1 of the body text
     version: int = 1
@@ -87,5 +90,7 @@ class FetchedPage:
     discovered_via: str | None = None
     news_sitemap: dict[str, Any] | None = None
     truncated: bool = False
+    # Set by archiver.middlewares.requisites once the page's requisites are archived or missing.
+    capture: dict[str, Any] | None = None
     # The spider's archiver.extract.PageAnalysis of the body, when it made one (saves a second parse).
     analysis: Any = None

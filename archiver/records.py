@@ -22,7 +22,7 @@ from archiver.items import Article, FetchedPage
 
 # Record fields only the crawl knows: a WARC response cannot give them back, so
 # ``reextract`` carries them over from the existing record with the same id.
-CRAWL_ONLY_FIELDS = ("discovered_via", "news_sitemap", "version", "previous_version_id", "browser")
+CRAWL_ONLY_FIELDS = ("discovered_via", "news_sitemap", "version", "previous_version_id", "browser", "capture")
 
 # The only status the extraction pipeline makes records from.
 ARTICLE_STATUS = 200
@@ -99,6 +99,7 @@ def fill_capture_fields(article: Article, page: FetchedPage) -> Article:
     adapter["status"] = page.status
     adapter["fetched_at"] = page.fetched_at
     adapter["warc"] = page.warc
+    adapter["capture"] = page.capture
     adapter["id"] = page.warc["record_id"] if page.warc else None
     adapter["discovered_via"] = page.discovered_via
     adapter["news_sitemap"] = page.news_sitemap

@@ -68,6 +68,35 @@ DOWNLOAD_HANDLERS = {
     "https": "archiver.browser.handler.BrowserDownloadHandler",
 }
 
+# -- Page requisites (archiver.capture, archiver.middlewares.requisites) ------------
+# Every 2xx HTML page the crawl archives (articles and listings) gets what it needs to render
+# archived too: stylesheets and their @imports, fonts and images named in CSS, images (src,
+# srcset, <picture>, lazy-loading attributes), scripts, icons, iframe documents. Each URL is
+# fetched once per crawl, on any host (links to other sites are still not followed); an
+# unchanged one in a later crawl becomes a revisit record. See docs/archive/requisites.md.
+REQUISITES_ENABLED = True
+REQUISITES_MAX_PER_PAGE = 300  # fetched for one page, what its stylesheets need included
+REQUISITES_MAX_TOTAL = 100_000  # distinct requisite URLs fetched by one crawl
+REQUISITES_MAX_SIZE = 20 * 1024**2  # bytes; a bigger requisite is not archived, recorded as missing (too-big)
+REQUISITES_TIMEOUT = 30.0  # seconds per download
+REQUISITES_RETRY_TIMES = 1
+# A browser loading an allowed page does not ask robots.txt about its images and stylesheets,
+# nor do browser-based archivers (Browsertrix): an archived page should render. True: obey it.
+REQUISITES_OBEY_ROBOTSTXT = False
+# Trackers and ad servers: not needed to render a page, and fetching them tells them about the
+# crawl. Hosts (and their subdomains), or host/path prefixes, whose requisites are neither
+# fetched nor counted.
+REQUISITES_IGNORE_HOSTS = [
+    "www.facebook.com/tr", "google-analytics.com", "googletagmanager.com", "googlesyndication.com", "doubleclick.net",
+    "googleadservices.com", "adservice.google.com", "connect.facebook.net", "scorecardresearch.com",
+    "quantserve.com", "chartbeat.com", "chartbeat.net", "hotjar.com", "newrelic.com", "nr-data.net",
+    "amazon-adsystem.com", "taboola.com", "outbrain.com", "criteo.com", "criteo.net", "adnxs.com",
+]
+
+SPIDER_MIDDLEWARES = {
+    "archiver.middlewares.requisites.RequisitesMiddleware": 950,
+}
+
 # -- Article records (pipelines.jsonlines) ------------------------------------
 JSONL_ENABLED = True
 JSONL_SUBDIR = "articles"
@@ -125,6 +154,9 @@ ITEM_PIPELINES = {
 
 EXTENSIONS = {
     "archiver.extensions.progress.ProgressExtension": 500,
+    # CLOSESPIDER_PAGECOUNT (--max-pages) counts pages, not page requisites.
+    "scrapy.extensions.closespider.CloseSpider": None,
+    "archiver.extensions.closespider.PageCloseSpider": 0,
 }
 # A progress line every PROGRESS_INTERVAL seconds: pages, articles, errors, rate.
 PROGRESS_ENABLED = True

@@ -32,7 +32,8 @@ def add_crawl_options(parser: argparse.ArgumentParser) -> None:
                         help="refetch archived articles younger than DAYS with conditional requests")
     parser.add_argument("--depth", type=int, default=None,
                         help="follow links this many hops from the start pages (default: no limit)")
-    parser.add_argument("--max-pages", type=int, default=0, help="stop after this many responses (0: no limit)")
+    parser.add_argument("--max-pages", type=int, default=0,
+                        help="stop after this many responses, page requisites not counted (0: no limit)")
     parser.add_argument("--contact", help="e-mail or URL for site owners, added to the User-Agent")
     parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                         help="override a Scrapy setting (repeatable)")
