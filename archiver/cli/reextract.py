@@ -24,7 +24,28 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="keep records made by extractor version V or newer as they are; re-do the rest")
     parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                         help="progress bar on stderr (default: only when stderr is a terminal)")
+    add_worker_options(parser)
     parser.set_defaults(func=run)
+
+
+def add_worker_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--workers", type=int, default=None, metavar="N",
+                        help="processes to run on (default: this machine's cores); the output is the same for any N")
+    parser.add_argument("--dask", metavar="ADDRESS",
+                        help="run on a Dask distributed cluster instead, e.g. tcp://scheduler:8786 (needs "
+                             "archiver[cluster]; the WARC files and --out must be on storage every worker sees)")
+
+
+def make_runner(args: argparse.Namespace):
+    """The runner ``--workers``/``--dask`` ask for; raises ``WorkerDied`` (a message) when it cannot start."""
+    from archiver.datasets.workers import WorkerDied, make_runner as make
+
+    if args.workers is not None and args.workers < 1:
+        raise WorkerDied("--workers must be 1 or more")
+    try:
+        return make(args.workers, args.dask)
+    except OSError as error:  # Dask could not reach the scheduler
+        raise WorkerDied(f"cannot reach the Dask scheduler at {args.dask}: {error}") from None
 
 
 def fail(message: str) -> int:
@@ -64,8 +85,22 @@ def run(args: argparse.Namespace) -> int:
             return fail(str(error))
     if since is not None and existing is None:
         return fail("--since-version needs the existing records (--archive DIR or --records PATH)")
+    from archiver.datasets.workers import WorkerDied, close_runner
+
     progress = Progress(sum(p.stat().st_size for p in warcs), enabled=Progress.wanted(args.progress))
-    report = Reextractor(warcs, args.archive, args.out, existing, since, progress).run()
+    try:
+        runner = make_runner(args)
+    except WorkerDied as error:
+        return fail(str(error))
+    try:
+        report = Reextractor(warcs, args.archive, args.out, existing, since, progress, runner).run()
+    except WorkerDied as error:
+        return fail(str(error))
+    except KeyboardInterrupt:
+        fail("interrupted; nothing was written")
+        return 130
+    finally:
+        close_runner(runner)
     skipped = ", ".join(f"{reason} {count:,}" for reason, count in sorted(report.skipped.items())) or "none"
     lines = [
         f"WARC files      {report.warc_files} ({report.warc_bytes / 1024:.1f} KiB)"
@@ -81,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
         if existing else None,
         f"  missing       {report.missing:,} existing records whose response was not read" if existing else None,
         f"not articles    {skipped}",
-        f"time            {report.seconds:.1f} s",
+        f"time            {report.seconds:.1f} s on {report.workers} worker{'s' if report.workers > 1 else ''}",
     ]
     lines += [f"error           {message}" for message in report.file_errors]
     print("\n".join(line for line in lines if line is not None))
