@@ -75,6 +75,19 @@ class Summary:
         self.no_language += not language
         self.no_authors += not record.get("authors")
 
+    def merge(self, other: Summary) -> None:
+        """Add the counts of ``other`` (another shard's rows): the same as having added its rows here."""
+        for name, value in vars(other).items():
+            mine = getattr(self, name)
+            if isinstance(value, Counter):
+                mine.update(value)
+            elif isinstance(value, int):
+                setattr(self, name, mine + value)
+            elif name.endswith("_first") and value is not None:
+                setattr(self, name, min(mine or value, value))
+            elif name.endswith("_last") and value is not None:
+                setattr(self, name, max(mine or value, value))
+
     def published_months(self) -> dict[str, int]:
         months: Counter[str] = Counter()
         for day, count in self.published_days.items():

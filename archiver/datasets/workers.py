@@ -13,7 +13,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
@@ -77,7 +77,7 @@ def _init_worker(tally: Tally) -> None:
 class Runner(Protocol):
     workers: int
 
-    def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any], tally: Tally,
+    def map(self, fn: Callable[[Any], Any], tasks: Iterable[Any], tally: Tally,
             tick: Callable[[], None]) -> Iterator[Any]: ...
 
 
@@ -112,32 +112,42 @@ class PoolRunner:
     def map(self, fn, tasks, tally, tick):
         retries = self.retries
         pool = self._pool(tally)
-        queue = list(range(len(tasks)))[::-1]  # task numbers still to submit, next one last
-        running: dict[Future, int] = {}
+        source = enumerate(tasks)  # read lazily: only the tasks in flight are held
+        again: list[tuple[int, Any]] = []  # tasks of a dead pool, to run again (next one last)
+        running: dict[Future, tuple[int, Any]] = {}
         results: dict[int, Any] = {}
-        following = 0
+        following, exhausted = 0, False
         try:
-            while following < len(tasks):
-                while queue and len(running) < 2 * self.workers:
-                    number = queue.pop()
-                    running[pool.submit(fn, tasks[number])] = number
-                done, _ = wait(running, timeout=TICK, return_when=FIRST_COMPLETED)
+            while not (exhausted and not again and not running and not results):
+                while len(running) < 2 * self.workers:
+                    if again:
+                        number, task = again.pop()
+                    else:
+                        number, task = next(source, (None, None))
+                        if number is None:
+                            exhausted = True
+                            break
+                    running[pool.submit(fn, task)] = (number, task)
+                if running:
+                    done, _ = wait(running, timeout=TICK, return_when=FIRST_COMPLETED)
+                else:
+                    done = set()
                 tick()
                 broken = False
                 for future in done:
-                    number = running.pop(future)
+                    number, task = running.pop(future)
                     try:
                         results[number] = future.result()
                     except BrokenProcessPool:
                         broken = True
-                        queue.append(number)
+                        again.append((number, task))
                 if broken:
                     if retries <= 0:
                         raise WorkerDied("a worker process died twice (killed, or out of memory?); "
                                          "nothing was written")
                     retries -= 1
-                    queue.extend(running.values())
-                    queue.sort(reverse=True)
+                    again.extend(running.values())
+                    again.sort(key=lambda item: item[0], reverse=True)
                     running.clear()
                     _stop(pool)
                     pool = self._pool(tally)
@@ -176,15 +186,26 @@ class DaskRunner:
         self.workers = max(1, len(self.client.scheduler_info().get("workers", {})))
 
     def map(self, fn, tasks, tally, tick):
-        futures = self.client.map(fn, list(tasks), pure=False)
+        from collections import deque
+
+        window = 4 * self.workers  # tasks submitted ahead; results come back in order
+        running: deque = deque()
+        source = iter(tasks)
         try:
-            for future in futures:
-                result = future.result()
+            while True:
+                while len(running) < window:
+                    task = next(source, None)
+                    if task is None:
+                        break
+                    running.append(self.client.submit(fn, task, pure=False))
+                if not running:
+                    return
+                result = running.popleft().result()
                 tally.add(getattr(result, "done_bytes", 0), getattr(result, "items", 0))
                 tick()
                 yield result
         except BaseException:
-            self.client.cancel(futures)
+            self.client.cancel(list(running))
             raise
 
     def close(self) -> None:
