@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 TICK = 0.2  # seconds between progress redraws while waiting on workers
 POOL_RETRIES = 1
+CONNECT_TIMEOUT = "10s"  # a scheduler that does not answer by then is reported, not waited for
 
 
 class WorkerDied(Exception):
@@ -182,7 +183,7 @@ class DaskRunner:
             from distributed import Client
         except ImportError:
             raise WorkerDied("--dask needs Dask distributed: pip install 'archiver[cluster]'") from None
-        self.client = Client(address, timeout="30s")
+        self.client = Client(address, timeout=CONNECT_TIMEOUT)
         self.workers = max(1, len(self.client.scheduler_info().get("workers", {})))
 
     def map(self, fn, tasks, tally, tick):
