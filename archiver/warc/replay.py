@@ -19,7 +19,7 @@ from pathlib import Path
 
 import platformdirs
 
-from archiver.warc.cdxj import INDEX_FILENAME
+from archiver.warc.cdxj import index_dir
 
 ENV_VARIABLE = "ARCHIVER_PYWB_VENV"
 COLLECTION = "archive"
@@ -75,13 +75,17 @@ def create_env(env: Path) -> None:
 
 
 def write_config(archive: Path, folder: Path) -> Path:
-    """A pywb config with one collection, ``archive``, reading the WARC folder and its CDXJ index."""
+    """A pywb config with one collection, ``archive``: the WARC folder, and its index folder.
+
+    pywb reads every ``.cdxj`` and ZipNum ``.idx`` of the folder as one index.
+    """
     warc_dir = (archive / "warc").resolve()
+    index_dir(warc_dir).mkdir(parents=True, exist_ok=True)
     config = folder / "config.yaml"
     config.write_text(
         "collections:\n"
         f"  {COLLECTION}:\n"
-        f"    index_paths: {warc_dir / INDEX_FILENAME}\n"
+        f"    index_paths: {index_dir(warc_dir)}/\n"
         f"    archive_paths: {warc_dir}/\n",
         encoding="utf-8",
     )
