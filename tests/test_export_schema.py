@@ -1,4 +1,4 @@
-"""The record schema: versioned, in step with the Article item and the README, and what every export follows."""
+"""The record schema: versioned, in step with the Article item and its docs page, and what every export follows."""
 
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ from archiver.items import SCHEMA_VERSION, Article
 from archiver.schema import article_schema, schema_version_of, schema_versions
 from conftest import REPO
 
-README = (REPO / "README.md").read_text(encoding="utf-8")
+RECORDS_PAGE = (REPO / "docs" / "records" / "records.md").read_text(encoding="utf-8")
 
 
 def section(title: str) -> str:
-    match = re.search(rf"^(#+) {re.escape(title)}\n(.*?)(?=^#{{1,3}} |\Z)", README, re.M | re.S)
-    assert match, f"README has no section {title!r}"
+    match = re.search(rf"^(#+) {re.escape(title)}\n(.*?)(?=^#{{1,3}} |\Z)", RECORDS_PAGE, re.M | re.S)
+    assert match, f"docs/records/records.md has no section {title!r}"
     return match.group(2)
 
 
@@ -40,7 +40,7 @@ def test_schema_fields_are_the_article_fields_in_order():
     assert list(article_schema()["properties"]) == [f.name for f in dataclasses.fields(Article)]
 
 
-def test_every_field_is_described_in_the_schema_and_the_readme():
+def test_every_field_is_described_in_the_schema_and_the_docs():
     schema = article_schema()
 
     def undescribed(node, path=""):
@@ -55,7 +55,7 @@ def test_every_field_is_described_in_the_schema_and_the_readme():
     assert documented == list(schema["properties"])
 
 
-def test_readme_lists_every_schema_version():
+def test_docs_list_every_schema_version():
     versions = section("Schema versions")
     for version in schema_versions():
         assert re.search(rf"^\| `?{re.escape(version)}`? \|", versions, re.M), version

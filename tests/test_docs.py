@@ -1,0 +1,57 @@
+"""The docs keep their promises: every test a docs page names exists, and the README stays one screen."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+
+DOCS = REPO / "docs"
+TEST_REF = re.compile(r"`(tests/test_[a-z0-9_]+\.py)::([A-Za-z0-9_]+)`")
+
+
+def named_tests() -> list[tuple[str, str, str]]:
+    return [
+        (str(page.relative_to(REPO)), path, name)
+        for page in sorted(DOCS.rglob("*.md"))
+        for path, name in TEST_REF.findall(page.read_text(encoding="utf-8"))
+    ]
+
+
+def functions_in(path: str) -> set[str]:
+    tree = ast.parse((REPO / path).read_text(encoding="utf-8"))
+    return {node.name for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+
+
+@pytest.mark.parametrize(("page", "path", "name"), named_tests())
+def test_every_test_a_docs_page_names_exists(page, path, name):
+    assert (REPO / path).is_file(), f"{page} names {path}, which does not exist"
+    assert name in functions_in(path), f"{page} names {path}::{name}, which does not exist"
+
+
+@pytest.mark.parametrize("page", ["archive/crash-safety.md", "archive/replay.md"])
+def test_promise_pages_name_a_test_for_every_promise(page):
+    text = (DOCS / page).read_text(encoding="utf-8")
+    table = text.split("| promise | test that checks it |", 1)
+    assert len(table) == 2, f"docs/{page} has no promise table"
+    rows = [row for row in table[1].splitlines() if row.startswith("| ") and not row.startswith("| ---")]
+    assert rows and all(TEST_REF.search(row) for row in rows)
+
+
+def test_readme_is_one_screen_and_holds_the_two_commands_ci_runs():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert len(readme.splitlines()) <= 150
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    test_command = "python3 -m venv .venv && .venv/bin/pip install '.[test]' && .venv/bin/python -m pytest"
+    assert test_command in readme and test_command in ci
+    assert "python3 -m venv .venv && .venv/bin/pip install . && .venv/bin/archiver demo" in readme
+
+
+def test_readme_links_resolve():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for target in re.findall(r"\]\(((?!https?:)[^)#]+)", readme):
+        assert (REPO / target).exists(), f"README links to {target}, which does not exist"
