@@ -120,3 +120,21 @@ def test_workers_killed_twice_fail_the_job_with_nothing_written(big_archive, tmp
     assert process.returncode == 1
     assert "a worker process died twice" in stderr and "Traceback" not in stderr
     assert list(tmp_path.iterdir()) == []  # no output, no part files
+
+
+def test_ctrl_c_stops_every_worker_and_writes_nothing(big_archive, tmp_path):
+    archive, _ = big_archive
+    process = subprocess.Popen([sys.executable, "-m", "archiver", "reextract", "--archive", str(archive), "--out",
+                                str(tmp_path), "--workers", "2"], cwd=REPO, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while not children(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    workers = children(process.pid)
+    time.sleep(0.5)
+    os.killpg(process.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole foreground group
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr[-3000:]
+    assert "interrupted; nothing was written" in stderr and "Traceback" not in stderr
+    assert list(tmp_path.iterdir()) == []
+    assert workers and not any(Path(f"/proc/{pid}").exists() for pid in workers)
