@@ -133,7 +133,7 @@ def main() -> None:
         print(f"outputs identical: {len(digests) == 1}")
         sizes = [int(size) for size in args.memory.split(",") if size]
         if sizes:
-            print(f"\nmemory: --workers 2, peak resident size of the whole process tree")
+            print("\nmemory: --workers 2, peak resident size of the whole process tree")
             print(f"{'pages':>9} {'WARC MB':>8} {'wall s':>8} {'pages/s':>8} {'peak MB':>8}")
             first = None
             for size in sizes:

@@ -7,16 +7,16 @@ import shutil
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from collections.abc import Iterator
 from pathlib import Path
 
 import archiver
 from archiver.datasets.card import CardInfo, render_card
-from archiver.datasets.columns import record_columns, normalize
-from archiver.datasets.progress import Progress
+from archiver.datasets.columns import record_columns
 from archiver.datasets.export_tasks import SHARD_BYTES, ExportTask, IndexTask, Job, export_shard, index_shard, plan_shards
+from archiver.datasets.progress import Progress
 from archiver.datasets.select import Filters, VersionIndex
 from archiver.datasets.source import RecordFiles
 from archiver.datasets.summary import Summary

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import io
 import json
 from collections import Counter
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from archiver.datasets import workers
-from archiver.datasets.columns import Column, normalize
+from archiver.datasets.columns import Column, csv_cell, normalize
 from archiver.datasets.parts import PartFile
 from archiver.datasets.select import Filters, record_key, record_version, sort_time
 from archiver.datasets.source import Line, RecordFiles
@@ -196,9 +197,6 @@ class _TextSink:
         self.rows = self.bad_rows = 0
 
     def write(self, rows: list[dict[str, Any]]) -> None:
-        from archiver.datasets.columns import csv_cell
-        import io
-
         if self.fmt == "jsonl":
             text = "".join(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n" for row in rows)
         else:

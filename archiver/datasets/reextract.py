@@ -95,7 +95,8 @@ class ResponseIndex:
 
     def __init__(self, directory: Path) -> None:
         self.db = scratch_db(directory / "responses.sqlite",
-                             "CREATE TABLE responses (id TEXT PRIMARY KEY, file INT, offset INT)")
+                             "CREATE TABLE responses (id TEXT PRIMARY KEY, file INT, offset INT);"
+                             "CREATE TABLE files (number INT PRIMARY KEY, path TEXT)")
 
 
 @dataclass
@@ -152,7 +153,7 @@ class Reextractor:
 
     def _run(self, work: Path, out: Path) -> None:
         existing = ExistingRecords(work, self.existing_files, self.since_version)
-        job = Job(work, self.warc_files, self.names, work / "existing.sqlite" if existing.count else None)
+        job = Job(work, work / "existing.sqlite" if existing.count else None)
         counts = Counts()
         tally = Tally(shared=isinstance(self.runner, PoolRunner))
         self.progress.stage("reading")
@@ -160,17 +161,20 @@ class Reextractor:
         def tick() -> None:
             self.progress.update(tally.done_bytes, tally.items, "articles")
 
-        tasks = [FileTask(job, number) for number in range(len(self.warc_files))]
+        def tasks(job: Job, numbers):
+            return (FileTask(job, n, self.warc_files[n], self.names[n]) for n in numbers)
+
+        files = range(len(self.warc_files))
         with_revisits = []
-        for result in self.runner.map(scan_file, tasks, tally, tick):
+        for result in self.runner.map(scan_file, tasks(job, files), tally, tick):
             counts.add(result.counts)
             if result.counts.revisits:
                 with_revisits.append(result.number)
-        parts = [job.part("responses", n) for n in range(len(tasks))]
-        marks = [job.part("marks-r", n) for n in range(len(tasks))]
+        parts = [job.part("responses", n) for n in files]
+        marks = [job.part("marks-r", n) for n in files]
         if with_revisits:
             job = dataclasses.replace(job, responses_db=self._response_table(job))
-            for result in self.runner.map(resolve_file, [FileTask(job, n) for n in with_revisits], tally, tick):
+            for result in self.runner.map(resolve_file, tasks(job, with_revisits), tally, tick):
                 counts.add(result.counts)
             parts += [job.part("revisits", n) for n in with_revisits]
             marks += [job.part("marks-v", n) for n in with_revisits]
@@ -187,9 +191,10 @@ class Reextractor:
     def _response_table(self, job: Job) -> Path:
         """Where every response record is, from the positions phase one noted (the first one of an id wins)."""
         index = ResponseIndex(job.work)
-        for number in range(len(self.warc_files)):
+        for number, path in enumerate(self.warc_files):
             rows = [(record_id, number, offset) for record_id, offset in positions(job, number, "response")]
             index.db.executemany("INSERT OR IGNORE INTO responses VALUES (?, ?, ?)", rows)
+            index.db.execute("INSERT INTO files VALUES (?, ?)", (number, str(path)))
         index.db.commit()
         index.db.close()
         return job.work / "responses.sqlite"

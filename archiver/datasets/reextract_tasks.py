@@ -54,13 +54,11 @@ class Counts:
 
 @dataclass(frozen=True)
 class Job:
-    """What every task of one run reads: paths on storage every worker sees."""
+    """What every task of one run reads: paths on storage every worker sees (small: sent with each task)."""
 
     work: Path  # the run's folder of part files and tables
-    warc_files: list[Path]
-    names: list[str]  # each file's name in WARC pointers
     existing_db: Path | None  # ExistingRecords' table, when there are existing records
-    responses_db: Path | None = None  # phase two: response record id -> (file, offset)
+    responses_db: Path | None = None  # phase two: response record id -> (file, offset), and file -> path
 
     def part(self, kind: str, number: int) -> Path:
         return self.work / f"{kind}-{number:06d}"
@@ -69,7 +67,9 @@ class Job:
 @dataclass(frozen=True)
 class FileTask:
     job: Job
-    number: int
+    number: int  # the file's place in the run
+    path: Path
+    name: str  # the file's name in WARC pointers
 
 
 @dataclass
@@ -153,8 +153,7 @@ def wants_body(head: RecordHead) -> bool:
 
 def scan_file(task: FileTask) -> FileResult:
     """Phase one for one WARC file: its responses re-extracted, its records' positions noted."""
-    job, number = task.job, task.number
-    path, name = job.warc_files[number], job.names[number]
+    job, number, path, name = task.job, task.number, task.path, task.name
     counts = Counts()
     tell, reported = [0], 0
     with PartFile(job.part("responses", number)) as output, PartFile(job.part("marks-r", number)) as marks, \
@@ -194,15 +193,15 @@ def positions(job: Job, number: int, kind: str):
 
 def resolve_file(task: FileTask) -> FileResult:
     """Phase two for one WARC file: each revisit rebuilt from the response it refers to."""
-    job, number = task.job, task.number
-    path, name = job.warc_files[number], job.names[number]
+    job, number, path, name = task.job, task.number, task.path, task.name
     counts = Counts()
     assert job.responses_db is not None
     responses = read_only(job.responses_db)
 
     def find_original(record_id: str) -> tuple[Path, int] | None:
-        found = responses.execute("SELECT file, offset FROM responses WHERE id = ?", (record_id,)).fetchone()
-        return (job.warc_files[found[0]], found[1]) if found else None
+        found = responses.execute("SELECT files.path, responses.offset FROM responses JOIN files "
+                                  "ON files.number = responses.file WHERE responses.id = ?", (record_id,)).fetchone()
+        return (Path(found[0]), found[1]) if found else None
 
     with PartFile(job.part("revisits", number)) as output, PartFile(job.part("marks-v", number)) as marks:
         maker = RecordMaker(job, output, marks, counts)
