@@ -16,6 +16,7 @@ from itemadapter import ItemAdapter
 from scrapy.http import HtmlResponse, Response, TextResponse
 from w3lib.encoding import http_content_type_encoding
 
+from archiver.domains import registrable_domain
 from archiver.extract import EXTRACTOR_VERSION, analyze_page
 from archiver.items import Article, FetchedPage
 
@@ -92,6 +93,7 @@ def fill_capture_fields(article: Article, page: FetchedPage) -> Article:
     """Copy what the crawl knows (not the page) into the record."""
     adapter = ItemAdapter(article)
     adapter["url"] = page.url
+    adapter["site"] = registrable_domain(page.url)
     adapter["status"] = page.status
     adapter["fetched_at"] = page.fetched_at
     adapter["warc"] = page.warc

@@ -39,8 +39,9 @@ FOLLOWED_EXTENSIONS = {"pdf"}
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/xml")
 # <html amp> or <html ⚡>: an AMP rendering, whose canonical page is the one to archive.
 AMP_HTML = re.compile(rb"<html\b[^>]*?\s(?:amp|\xe2\x9a\xa1)(?:[\s=>/])", re.IGNORECASE)
-# Pages reached this way are listings or articles found by links; feeds and sitemaps give leaves.
-LINK_CHAIN = ("start", "link")
+# An article follows its links only when it is a start page: whether an article was reached by a
+# link or by a feed first is a race, and the crawl's pages must not depend on it (one crawl profile).
+ARTICLE_FOLLOWS_FROM = ("start",)
 
 
 def split_urls(value: str | Iterable[str] | None) -> list[str]:
@@ -185,12 +186,12 @@ class NewsSpider(Spider):
                 yield Request(url, callback=self.parse, meta=self._meta(site, "link"))
 
     def _follows_links(self, site: Site, response: Response, page: FetchedPage) -> bool:
-        """Links are followed from listing pages, and from articles that were themselves found by links."""
+        """Links are followed from listing pages and start pages; other articles are leaves."""
         if site.depth is not None and response.meta.get("depth", 0) >= site.depth:
             return False
         if page.analysis is None:
             return True  # without analysis every page is treated as a listing
-        return page.analysis.kind != "article" or response.meta.get("discovered_via") in LINK_CHAIN
+        return page.analysis.kind != "article" or response.meta.get("discovered_via") in ARTICLE_FOLLOWS_FROM
 
     # -- sitemaps and feeds
 

@@ -77,7 +77,7 @@ def build_versioned_archive(demo_crawl, root: Path) -> VersionedArchive:
         "D": version_of(d, "D", version=2, delta=timedelta(days=2), canonical_url=None),
     }
     e = copy.deepcopy(a)
-    e.update(url="https://news.example.org/2025/01/15/leer/", canonical_url="https://news.example.org/2025/01/15/leer/",
+    e.update(url="https://news.example.org/2025/01/15/leer/", site="example.org", canonical_url="https://news.example.org/2025/01/15/leer/",
              id="<urn:uuid:00000000-0000-4000-8000-00000000000e>", language="de", body="", truncated=True,
              content_sha1=sha1(""), published="2025-01-15T10:00:00+01:00", site_name="Beispiel Zeitung",
              headline="Leer", version=1, previous_version_id=None, captions=[], authors=[],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import shlex
 import sys
 from pathlib import Path
@@ -30,6 +31,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--shard-size", default="256MB", metavar="SIZE",
                         help="hf: start a new data file once one reaches SIZE (default 256MB)")
     parser.add_argument("--name", help="hf: the dataset's name on its card")
+    parser.add_argument("--license", default="other", type=license_id, metavar="ID",
+                        help="hf: the card's license, a Hugging Face license id (cc-by-4.0, ...) or other "
+                             "(default: other; publishers' rights vary, the card says so)")
     parser.add_argument("--overwrite", action="store_true", help="hf: replace the Parquet files already in --out")
     parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                         help="progress bar on stderr (default: only when stderr is a terminal)")
@@ -37,6 +41,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--task-size", default="16MB", metavar="SIZE",
                         help="records each worker task takes, as bytes of record files (default 16MB)")
     parser.set_defaults(func=run)
+
+
+def license_id(value: str) -> str:
+    value = value.strip().lower()
+    if not re.fullmatch(r"[a-z0-9][a-z0-9.+-]*", value):
+        raise argparse.ArgumentTypeError(f"not a license id: {value!r} (e.g. cc-by-4.0, other)")
+    return value
 
 
 def add_source_options(parser: argparse.ArgumentParser) -> None:
@@ -88,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
             row_group_rows=args.row_group_size or ROW_GROUP_ROWS,
             shard_bytes=parse_size(args.shard_size),
             name=args.name,
+            license=args.license,
             overwrite=args.overwrite,
             progress=Progress.wanted(args.progress),
             # For the dataset card: the command as typed, when this process is that command.

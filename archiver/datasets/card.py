@@ -13,6 +13,11 @@ from archiver.datasets.summary import NONE, Summary
 # Strings YAML reads back as the same string when written unquoted.
 PLAIN = re.compile(r"^[A-Za-z][A-Za-z0-9_./<>*+-]*$")
 YAML_WORDS = {"true", "false", "null", "yes", "no", "on", "off", "y", "n"}
+DEFAULT_LICENSE = "other"
+RIGHTS = ("The articles are the publishers' work: their rights vary by publisher and country, and most "
+          "news sites reserve them. The card's `license` metadata was set by whoever made this export "
+          "(`archiver export --license`); it cannot grant rights the publishers did not. Check each "
+          "publisher's terms before you redistribute or train on the text.")
 SIZE_CATEGORIES = [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
                    (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M")]
 
@@ -31,6 +36,7 @@ class CardInfo:
     command: str = ""
     split: str = "train"
     files: list[str] = field(default_factory=list)
+    license: str = DEFAULT_LICENSE  # the card's `license` key: a Hub license id, or "other"
 
 
 def size_category(n: int) -> str:
@@ -83,7 +89,7 @@ def to_yaml(value: Any, indent: int = 0) -> list[str]:
 
 def card_metadata(info: CardInfo, summary: Summary, columns: list[Column], num_bytes: int) -> dict[str, Any]:
     languages = [lang for lang, _ in summary.languages.most_common() if lang != NONE]
-    metadata: dict[str, Any] = {"pretty_name": info.name}
+    metadata: dict[str, Any] = {"pretty_name": info.name, "license": info.license}
     if languages:
         metadata["language"] = languages
     metadata.update({
@@ -132,7 +138,9 @@ def render_card(info: CardInfo, summary: Summary, columns: list[Column], num_byt
                       ("languages", ", ".join(f"{k} ({v:,})" for k, v in s.languages.most_common())),
                       ("published", published), ("fetched", fetched),
                       ("body text", f"{s.body_chars:,} characters")], ("", "")), "",
-             "### Articles per site", "", *_counts(s.sites.most_common(), "site"), "",
+             "### Articles per site", "",
+             "`site` is the column of that name: the registrable domain of the article's URL.", "",
+             *_counts(s.sites.most_common(), "site"), "",
              "### Articles per language", "", *_counts(s.languages.most_common(), "language"), "",
              "### Articles per month of publication", "",
              *_counts(list(s.published_months().items()) + ([("(no date)", s.no_published)] if s.no_published else []),
@@ -152,6 +160,7 @@ def render_card(info: CardInfo, summary: Summary, columns: list[Column], num_byt
              "- The `warc` column gives the WARC file (relative to the archive folder), the record id, and the "
              "byte offset and length of the record's gzip member: seek there and read one record with warcio "
              "to get the exact response.", "",
+             "## License", "", f"`{info.license}`. {RIGHTS}", "",
              "## Fields", "",
              *_fields(columns),
              ""]

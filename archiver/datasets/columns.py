@@ -12,7 +12,15 @@ array of X                                     list                 list<X>
 object with ``properties``                     struct               struct<...> (schema order)
 object with only ``additionalProperties``      keyed                list<struct<key, value>>
 object without either, or mixed types          json                 string holding JSON text
+string marked ``"x-export": "timestamp"``      timestamp            timestamp[us, tz=UTC]
 =============================================  ===================  =============================
+
+A ``timestamp`` field (``fetched_at``, ``published``, ``modified``) becomes three
+columns: ``<name>`` in UTC (one ISO 8601 form in JSON Lines and CSV, a timestamp in
+Parquet), ``<name>_raw`` (the record's string, as the page wrote it) and
+``<name>_precision`` (day, minute, second, millisecond, microsecond; see
+``archiver.datasets.moments``). ``site`` is filled from ``url`` for records older than
+schema 1.1, which lack it.
 
 ``keyed`` objects (``provenance``) are stored as a list of key/value structs, not as
 an Arrow map: Hugging Face ``datasets`` cannot load map columns.
@@ -25,6 +33,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from archiver.domains import registrable_domain
+from archiver.datasets.moments import from_utc_text, utc_text
+from archiver.items import SCHEMA_VERSION
 from archiver.schema import article_schema
 
 SCALARS = {"string", "integer", "number", "boolean"}
@@ -34,7 +45,7 @@ SCALARS = {"string", "integer", "number", "boolean"}
 class Shape:
     """The shape of one JSON Schema node (see the module docstring)."""
 
-    kind: str  # scalar, list, struct, keyed, json
+    kind: str  # scalar, list, struct, keyed, json, timestamp
     scalar: str | None = None  # for scalar: string, integer, number, boolean
     item: Shape | None = None  # for list: the items; for keyed: the values
     fields: tuple[tuple[str, Shape, str], ...] = ()  # for struct: (name, shape, description)
@@ -45,10 +56,12 @@ class Column:
     name: str
     shape: Shape
     description: str = ""
+    # For the companions of a timestamp column: (the record field, "raw" or "precision").
+    derived_from: tuple[str, str] | None = None
     nested: bool = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "nested", self.shape.kind != "scalar")
+        object.__setattr__(self, "nested", self.shape.kind not in ("scalar", "timestamp"))
 
 
 def _types(node: dict[str, Any]) -> set[str]:
@@ -61,6 +74,8 @@ def _types(node: dict[str, Any]) -> set[str]:
 
 def shape_of(node: dict[str, Any]) -> Shape:
     """The shape of a JSON Schema node."""
+    if node.get("x-export") == "timestamp":
+        return Shape("timestamp")
     types = _types(node)
     if len(types) == 1:
         (kind,) = types
@@ -77,17 +92,52 @@ def shape_of(node: dict[str, Any]) -> Shape:
     return Shape("json")
 
 
+TEXT = Shape("scalar", scalar="string")
+
+
 def record_columns(schema: dict[str, Any] | None = None) -> list[Column]:
-    """The export columns: the schema's properties, in schema order."""
+    """The export columns: the schema's properties, in schema order, timestamps with their companions."""
     schema = schema or article_schema()
-    return [Column(name, shape_of(node), node.get("description", ""))
-            for name, node in schema["properties"].items()]
+    columns = []
+    for name, node in schema["properties"].items():
+        shape = shape_of(node)
+        if shape.kind != "timestamp":
+            columns.append(Column(name, shape, node.get("description", "")))
+            continue
+        columns += [
+            Column(name, shape, f"{node.get('description', '')} As a UTC timestamp; a date alone is midnight UTC."),
+            Column(f"{name}_raw", TEXT, f"{name} as the record holds it (the page's own string).", (name, "raw")),
+            Column(f"{name}_precision", TEXT, f"Precision of {name}_raw: day, minute, second, millisecond or "
+                   "microsecond.", (name, "precision")),
+        ]
+    return columns
 
 
 def normalize(record: dict[str, Any], columns: list[Column]) -> tuple[dict[str, Any], list[str]]:
-    """The record with exactly the columns, in order (missing ones null), and the names it had beyond them."""
-    row = {column.name: record.get(column.name) for column in columns}
-    return row, [name for name in record if name not in row]
+    """The record with exactly the columns, in order (missing ones null), and the names it had beyond them.
+
+    Dates become the one UTC text form (``moments.utc_text``) with their companions;
+    a record of schema 1.0 gets its ``site`` from its URL and is labelled with the
+    current schema version, whose layout the row now has.
+    """
+    row: dict[str, Any] = {}
+    dates: dict[str, tuple[str | None, str | None]] = {}
+    for column in columns:
+        if column.shape.kind == "timestamp":
+            dates[column.name] = utc_text(record.get(column.name))
+            row[column.name] = dates[column.name][0]
+        elif column.derived_from:
+            source, part = column.derived_from
+            raw = record.get(source)
+            row[column.name] = raw if part == "raw" else (dates.get(source) or utc_text(raw))[1]
+        else:
+            row[column.name] = record.get(column.name)
+    if "site" in row and "site" not in record:
+        row["site"] = registrable_domain(record.get("url"))
+        if "schema_version" in row and record.get("schema_version") == "1.0":
+            row["schema_version"] = SCHEMA_VERSION
+    derived = {c.name for c in columns if c.derived_from}
+    return row, [name for name in record if name not in row or name in derived]
 
 
 # -- Arrow / Parquet ------------------------------------------------------------------------------
@@ -95,6 +145,8 @@ def normalize(record: dict[str, Any], columns: list[Column]) -> tuple[dict[str, 
 def arrow_type(shape: Shape) -> Any:
     import pyarrow as pa
 
+    if shape.kind == "timestamp":
+        return pa.timestamp("us", tz="UTC")
     if shape.kind == "scalar":
         return {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(),
                 "boolean": pa.bool_()}[shape.scalar or "string"]
@@ -114,8 +166,6 @@ def arrow_schema(columns: list[Column]) -> Any:
     """The Arrow schema of the export, field descriptions kept as field metadata."""
     import pyarrow as pa
 
-    from archiver.items import SCHEMA_VERSION
-
     return pa.schema([pa.field(c.name, arrow_type(c.shape), metadata=_description(c.description)) for c in columns],
                      metadata={"archiver.schema_version": SCHEMA_VERSION})
 
@@ -128,6 +178,8 @@ def arrow_converter(shape: Shape) -> Callable[[Any], Any]:
     """A function from a JSON value to what pyarrow takes for ``arrow_type(shape)``."""
     if shape.kind == "scalar":
         return _identity
+    if shape.kind == "timestamp":
+        return from_utc_text
     if shape.kind == "json":
         return _json_text
     if shape.kind == "list":
@@ -158,6 +210,8 @@ def _json_text(value: Any) -> str | None:
 
 def type_label(shape: Shape) -> str:
     """A short type for people: ``string``, ``list<string>``, ``list<struct<text, credit>>``, ``JSON text``."""
+    if shape.kind == "timestamp":
+        return "timestamp[us, UTC]"
     if shape.kind == "scalar":
         return {"integer": "int64", "number": "float64", "boolean": "bool"}.get(shape.scalar or "", "string")
     if shape.kind == "list":
@@ -183,6 +237,11 @@ def csv_cell(value: Any) -> str:
     return str(value)
 
 
+def csv_quoted(column: Column) -> bool:
+    """Whether a column's cells are written quoted: text and JSON text, not numbers, booleans or timestamps."""
+    return column.shape.kind != "timestamp" and (column.shape.kind != "scalar" or column.shape.scalar == "string")
+
+
 # -- Hugging Face features ------------------------------------------------------------------------
 
 HF_DTYPES = {"string": "string", "integer": "int64", "number": "float64", "boolean": "bool"}
@@ -192,6 +251,8 @@ def hf_feature(shape: Shape) -> dict[str, Any]:
     """The dataset card's ``features`` entry (without ``name``) for one shape."""
     if shape.kind == "scalar":
         return {"dtype": HF_DTYPES[shape.scalar or "string"]}
+    if shape.kind == "timestamp":
+        return {"dtype": "timestamp[us, tz=UTC]"}
     if shape.kind == "json":
         return {"dtype": "string"}
     if shape.kind == "struct":

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import archiver
-from archiver.datasets.card import CardInfo, render_card
+from archiver.datasets.card import DEFAULT_LICENSE, CardInfo, render_card
 from archiver.datasets.columns import record_columns
 from archiver.datasets.export_tasks import SHARD_BYTES, ExportTask, IndexTask, Job, export_shard, index_shard, plan_shards
 from archiver.datasets.progress import Progress
@@ -63,6 +63,7 @@ class ExportOptions:
     progress: bool = False
     command: str = ""
     task_bytes: int = SHARD_BYTES  # records per task (pass one and two), as bytes of record files
+    license: str = DEFAULT_LICENSE  # hf: the card's license key
 
 
 @dataclass
@@ -265,6 +266,7 @@ def _write_card(options: ExportOptions, summary: Summary, columns: list, paths: 
         source=Path(source).name,
         command=options.command,
         files=[p.relative_to(options.out).as_posix() for p in paths],
+        license=options.license,
     )
     card = options.out / "README.md"
     card.write_text(render_card(info, summary, columns, num_bytes), encoding="utf-8")

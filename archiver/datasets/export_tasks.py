@@ -12,9 +12,7 @@ shard order, so the output does not depend on how many workers made them.
 
 from __future__ import annotations
 
-import csv
 import gzip
-import io
 import json
 from collections import Counter
 from collections.abc import Iterator
@@ -23,11 +21,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from archiver.datasets import workers
-from archiver.datasets.columns import Column, csv_cell, normalize
+from archiver.datasets.columns import Column, csv_quoted, normalize
 from archiver.datasets.parts import PartFile
 from archiver.datasets.select import Filters, record_key, record_version, sort_time
 from archiver.datasets.source import Line, RecordFiles
 from archiver.datasets.summary import Summary
+from archiver.datasets.writers import RowConverter, csv_line
 
 SHARD_BYTES = 16 * 1024**2
 SCAN_CHUNK = 1024 * 1024
@@ -193,6 +192,7 @@ class _TextSink:
     def __init__(self, job: Job, out: IO[bytes]) -> None:
         self.fmt = job.fmt
         self.names = [c.name for c in job.columns]
+        self.quoted = [csv_quoted(c) for c in job.columns]
         self.out = out
         self.rows = self.bad_rows = 0
 
@@ -200,11 +200,7 @@ class _TextSink:
         if self.fmt == "jsonl":
             text = "".join(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n" for row in rows)
         else:
-            buffer = io.StringIO()
-            table = csv.writer(buffer, lineterminator="\n")
-            for row in rows:
-                table.writerow([csv_cell(row[name]) for name in self.names])
-            text = buffer.getvalue()
+            text = "".join(csv_line(self.names, self.quoted, row) for row in rows)
         self.out.write(text.encode("utf-8"))
         self.rows += len(rows)
 
@@ -217,8 +213,6 @@ class _ArrowSink:
 
     def __init__(self, job: Job, out: IO[bytes]) -> None:
         import pyarrow as pa
-
-        from archiver.datasets.writers import RowConverter
 
         self.converter = RowConverter(job.columns)
         self.writer = pa.ipc.new_stream(out, self.converter.schema)

@@ -44,6 +44,8 @@ def normalize_site(value: str) -> str:
 
 def parse_moment(value: str | None) -> datetime | None:
     """An ISO 8601 date or date-time as an aware UTC datetime (naive ones are taken as UTC)."""
+    if isinstance(value, datetime):  # a timestamp read back from Parquet
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
     if not value or not isinstance(value, str):
         return None
     try:

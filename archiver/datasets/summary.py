@@ -10,7 +10,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from archiver.datasets.select import parse_moment, site_of
+from archiver.datasets.select import parse_moment
+from archiver.domains import registrable_domain
 
 NONE = "(none)"
 
@@ -47,7 +48,9 @@ class Summary:
 
     def add(self, record: dict[str, Any]) -> None:
         self.records += 1
-        self.sites[site_of(record.get("url")) or NONE] += 1
+        # The `site` column (schema 1.1); records of 1.0 get it from their URL as exports do.
+        site = record["site"] if "site" in record else registrable_domain(record.get("url"))
+        self.sites[site or NONE] += 1
         language = _text(record.get("language")).lower()
         self.languages[language or NONE] += 1
         self.schema_versions[_text(record.get("schema_version")) or NONE] += 1
@@ -58,7 +61,8 @@ class Summary:
             self.fetch_days[day] += 1
             self.fetched_first = min(self.fetched_first or day, day)
             self.fetched_last = max(self.fetched_last or day, day)
-        published = _text(record.get("published"))[:10]
+        # The page's own calendar day (an export row keeps the page's string in published_raw).
+        published = _text(record.get("published_raw", record.get("published")))[:10]
         if published and parse_moment(published):
             self.published_days[published] += 1
             self.published_first = min(self.published_first or published, published)

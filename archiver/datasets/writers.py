@@ -15,11 +15,11 @@ import json
 import logging
 import os
 import sys
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 from typing import IO, Any
 
-from archiver.datasets.columns import Column, arrow_converter, arrow_schema, csv_cell
+from archiver.datasets.columns import Column, arrow_converter, arrow_schema, csv_cell, csv_quoted
 
 logger = logging.getLogger(__name__)
 
@@ -88,17 +88,36 @@ class JsonlWriter(_TextFileWriter):
 
 
 class CsvWriter(_TextFileWriter):
-    """A header row of the columns; lists and objects as JSON text, null as an empty cell."""
+    """A header row of the columns; lists and objects as JSON text, null as an empty cell.
+
+    Text cells are always quoted, numbers, booleans and timestamps never, so a reader
+    that honours quoting keeps ``schema_version`` ("1.1") and other text as text.
+    """
 
     def __init__(self, path: Path | None, columns: list[Column], *, compress: bool) -> None:
         super().__init__(path, compress=compress)
         self.names = [c.name for c in columns]
+        self.quoted = [csv_quoted(c) for c in columns]
         self._csv = csv.writer(self.stream, lineterminator="\n")
         self._csv.writerow(self.names)
 
     def write(self, row: dict[str, Any]) -> None:
-        self._csv.writerow([csv_cell(row[name]) for name in self.names])
+        self.stream.write(csv_line(self.names, self.quoted, row))
         self.rows += 1
+
+
+def csv_line(names: list[str], quoted: list[bool], row: dict[str, Any]) -> str:
+    """One CSV line of a row: text cells quoted, the rest only when they must be."""
+    cells = []
+    for name, quote in zip(names, quoted):
+        cell = csv_cell(row[name])
+        cells.append('"' + cell.replace('"', '""') + '"' if quote and cell else _plain_cell(cell))
+    return ",".join(cells) + "\n"
+
+
+def _plain_cell(cell: str) -> str:
+    """A cell quoted only when it must be (RFC 4180: separator, quote or line break in it)."""
+    return '"' + cell.replace('"', '""') + '"' if any(ch in cell for ch in ',"\n\r') else cell
 
 
 class RowConverter:

@@ -4,7 +4,8 @@
 keeps every released version unchanged, so a record can always be checked against
 the schema its ``schema_version`` names. Changing a field means a new version: bump
 ``archiver.items.SCHEMA_VERSION``, the ``$id`` and ``schema_version`` default here,
-add the frozen copy, and a line to the README's "Schema versions".
+add the frozen copy, and a row to "Schema versions" in docs/records/records.md
+(what changed, in docs/records/schema-changes.md).
 """
 
 from __future__ import annotations
