@@ -76,6 +76,7 @@ class Decision:
 
     kind: str
     article: Article | None = None
+    reason: str = ""  # the page-kind signal (or gate) that decided it
 
 
 def decide(page: FetchedPage) -> Decision:
@@ -85,8 +86,8 @@ def decide(page: FetchedPage) -> Decision:
     # The spider may have analysed the page already (to decide which links to follow).
     analysis = page.analysis or analyze_page(page.body, page.url, encoding=page.encoding)
     if analysis.kind != "article":
-        return Decision(analysis.kind)
-    return Decision("article", fill_capture_fields(analysis.article, page))
+        return Decision(analysis.kind, reason=analysis.reason)
+    return Decision("article", fill_capture_fields(analysis.article, page), reason=analysis.reason)
 
 
 def fill_capture_fields(article: Article, page: FetchedPage) -> Article:

@@ -10,6 +10,7 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from archiver.secrets import mask_logs, mask_url
 from archiver.warc.writer import WARC_SUFFIX
 
 
@@ -56,6 +57,21 @@ class CrawlReport:
     def unchanged(self) -> int:
         return int(self.stats.get("seen/revisit/unchanged", 0))
 
+    def page_kinds(self) -> str:
+        """"article 5 (story-text 3, declared-article 2); listing 2 (teasers-in-story 2)" from the stats."""
+        kinds: dict[str, dict[str, int]] = {}
+        for key, value in self.stats.items():
+            if key.startswith("extract/kind/"):
+                kind, _, reason = key[len("extract/kind/"):].partition("/")
+                kinds.setdefault(kind, {})[reason] = int(value)
+        parts = []
+        for kind in sorted(kinds, key=lambda k: ("article", "listing", "other").index(k) if k in
+                           ("article", "listing", "other") else 3):
+            reasons = sorted(kinds[kind].items(), key=lambda item: (-item[1], item[0]))
+            parts.append(f"{kind} {sum(kinds[kind].values())} ("
+                         + ", ".join(f"{reason} {count}" for reason, count in reasons) + ")")
+        return "; ".join(parts) or "-"
+
     @property
     def warc_bytes(self) -> int:
         return sum(path.stat().st_size for path in self.warc_files if path.exists())
@@ -65,6 +81,7 @@ class CrawlReport:
         lines = [
             f"pages fetched   {self.pages} ({rate:.1f}/s)",
             f"articles        {self.articles}",
+            f"page kinds      {self.page_kinds()}",
             f"WARC files      {len(self.warc_files)} ({self.warc_bytes / 1024:.1f} KiB) in {self.archive / 'warc'}",
             f"records         {self.stats.get('jsonl/path', '-')}",
             f"already held    {self.skipped} articles not fetched again"
@@ -73,7 +90,7 @@ class CrawlReport:
             f"time            {self.seconds:.1f} s",
             f"finish reason   {self.stats.get('finish_reason', '-')}",
         ]
-        return "\n".join(lines)
+        return mask_url("\n".join(lines))
 
 
 def run_crawl(spider_kwargs: dict[str, Any], settings: Settings) -> CrawlReport:
@@ -82,6 +99,7 @@ def run_crawl(spider_kwargs: dict[str, Any], settings: Settings) -> CrawlReport:
 
     archive = Path(settings.get("ARCHIVE_DIR"))
     before = set(archive.glob(f"warc/*{WARC_SUFFIX}"))
+    mask_logs()  # no password of REDIS_URL (or of any URL) in a log line
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
     started = time.monotonic()

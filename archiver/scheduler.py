@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO
 
+from archiver.secrets import REDIS_URL_ENV
 from archiver.sites import Site
 
 logger = logging.getLogger(__name__)
@@ -84,8 +85,10 @@ class SiteCrawl:
 class Scheduler:
     """Starts due sites' crawls (at most ``jobs`` at once) and records how they ended."""
 
-    def __init__(self, sites_file: Path, archive: Path, crawl_args: list[str], jobs: int = 2) -> None:
+    def __init__(self, sites_file: Path, archive: Path, crawl_args: list[str], jobs: int = 2,
+                 redis_url: str | None = None) -> None:
         self.sites_file = sites_file
+        self.redis_url = redis_url  # distributed mode: given to each crawl in its environment, never its argv
         self.archive = archive
         self.crawl_args = crawl_args  # passed through to every `archiver crawl`
         self.jobs = max(1, jobs)
@@ -118,15 +121,26 @@ class Scheduler:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         log_path = self.archive / "logs" / site.name / f"{stamp}.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        command = [sys.executable, "-m", "archiver", "crawl", "--sites", str(self.sites_file), "--site", site.name,
-                   "--archive", str(self.archive), "--jobdir", str(self.archive / "jobs" / site.name),
-                   "-s", "DISCOVERY_ADAPTIVE=True", *self.crawl_args]
+        command, env = self.crawl_command(site)
         with open(log_path, "wb") as log:
-            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
         self.state.update(site.name, last_start=time.time())
         self.running[site.name] = SiteCrawl(site, process, lock, log_path)
         logger.info("%s: crawl started (pid %d, log %s)", site.name, process.pid, log_path)
         return True
+
+    def crawl_command(self, site: Site) -> tuple[list[str], dict[str, str]]:
+        """The command line and environment of ``site``'s crawl; a Redis URL is in the environment only."""
+        command = [sys.executable, "-m", "archiver", "crawl", "--sites", str(self.sites_file), "--site", site.name,
+                   "--archive", str(self.archive), "-s", "DISCOVERY_ADAPTIVE=True", *self.crawl_args]
+        env = dict(os.environ)
+        env.pop(REDIS_URL_ENV, None)
+        if self.redis_url:
+            # A worker of a shared crawl: leases, not a job directory, bring back a killed crawl's requests.
+            env[REDIS_URL_ENV] = self.redis_url
+        else:
+            command[command.index("-s"):command.index("-s")] = ["--jobdir", str(self.archive / "jobs" / site.name)]
+        return command, env
 
     def reap(self) -> list[tuple[str, int]]:
         """Collect finished crawls: record their end, release their locks; return (name, exit code)."""

@@ -157,3 +157,8 @@ REDIS_LEASE_SECONDS = 60
 REDIS_MAX_ATTEMPTS = 5
 # How often an idle worker looks for requests other workers queued.
 REDIS_POLL_INTERVAL = 0.25
+# Redis unreachable (restarting, network cut): the worker pauses and retries every command,
+# backing off up to this many seconds between attempts, for as long as the outage lasts.
+REDIS_RETRY_MAX_DELAY = 5.0
+# A reply that takes longer counts as a lost connection (a cut that drops packets silently).
+REDIS_SOCKET_TIMEOUT = 15.0

@@ -40,8 +40,10 @@ class ArticleExtractionPipeline:
         decision = decide(item)
         if decision.kind == "status":
             raise DropItem(f"status {item.status}: {item.url}")
+        # Every page's kind with the signal that decided it ("extract/kind/listing/teasers-in-story").
+        stats.inc_value(f"extract/kind/{decision.kind}/{decision.reason or 'unknown'}")
         if decision.article is None:
             stats.inc_value(f"extract/skipped/{decision.kind}")
-            raise DropItem(f"not an article ({decision.kind}): {item.url}")
+            raise DropItem(f"not an article ({decision.kind}, {decision.reason}): {item.url}")
         stats.inc_value("extract/articles")
         return decision.article

@@ -92,3 +92,30 @@ def test_requests_are_json_and_foreign_classes_are_refused(redis_url, key):
     assert queue.pop().body == b"\xff\x00"
     with pytest.raises(ValueError, match="refusing"):
         serializer.loads(b'{"url": "http://x/", "_class": "os.system"}')
+
+
+def test_a_push_retried_after_a_lost_reply_is_neither_doubled_nor_dropped(redis_url, key):
+    # The client retries a command whose reply was lost (Redis restarted, network cut): the first
+    # attempt may have run. The same push again must find it, not queue a second copy, and must
+    # not take the request's own fingerprint for a duplicate.
+    queue = make_queue(redis_url, key, "a")
+    request = Request("http://example.com/once")
+    assert queue.push(request, f"{key}:fingerprints", "fp-once", request_id="r1")
+    assert queue.push(request, f"{key}:fingerprints", "fp-once", request_id="r1")  # the retry
+    assert len(queue) == 1
+    assert not queue.push(request, f"{key}:fingerprints", "fp-once")  # a real duplicate: another push
+    assert len(queue) == 1
+
+
+def test_an_ack_after_the_lease_was_requeued_removes_the_requeued_copy(redis_url, key):
+    # A worker cut off from Redis past its lease finishes the request all the same.
+    slow = make_queue(redis_url, key, "slow", lease_seconds=0.2)
+    other = make_queue(redis_url, key, "other", lease_seconds=0.2)
+    slow.push(Request("http://example.com/slow"))
+    lease = slow.pop().meta["lease_id"]
+    other.push(Request("http://example.com/urgent", priority=10))
+    time.sleep(0.3)
+    assert other.pop().url == "http://example.com/urgent" and other.requeued == 1  # /slow is back in line
+    assert len(other) == 1
+    slow.ack(lease)
+    assert len(other) == 0 and other.pop() is None

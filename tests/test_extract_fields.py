@@ -189,13 +189,20 @@ def test_teaser_articlebody_is_never_the_body(structured):
     assert complete_structured_body(structured, "") == ""
 
 
-@pytest.mark.parametrize(("url", "head", "kind"), [
-    (URL, '<meta property="og:type" content="article">', "article"),
-    ("https://news.example.com/tag/ferries/", '<meta property="og:type" content="article">', "listing"),
-    ("https://news.example.com/", "", "listing"),
+TEASERS = "".join(f'<h2><a href="/2024/05/ferry-story-{i}/">Ferry story number {i} of the week</a></h2>'
+                  f"<p>A summary of ferry story {i}, with the facts a reader needs to choose it.</p>" for i in range(8))
+
+
+@pytest.mark.parametrize(("url", "head", "body", "kind"), [
+    (URL, '<meta property="og:type" content="article">', STORY, "article"),
+    # A tag page whose CMS calls every page an article: its teasers make it a listing.
+    ("https://news.example.com/tag/ferries/", '<meta property="og:type" content="article">', TEASERS, "listing"),
+    # The URL is one signal, never the only one: one declared story at a tag URL is an article.
+    ("https://news.example.com/tag/ferries/", '<meta property="og:type" content="article">', STORY, "article"),
+    ("https://news.example.com/", "", STORY, "listing"),
 ])
-def test_page_kind(url, head, kind):
-    assert analyze_page(page(head), url).kind == kind
+def test_page_kind(url, head, body, kind):
+    assert analyze_page(page(head, body), url).kind == kind
 
 
 def test_site_wide_website_node_does_not_make_an_article_a_listing():

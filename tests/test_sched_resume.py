@@ -79,7 +79,10 @@ def test_a_crawl_stopped_gracefully_resumes_without_fetching_anything_twice(tmp_
     with FixtureSite("sections", articles=60, delay=0.1) as site:
         sites = write_sites_file(tmp_path / "sites.toml", site)
         process = start_crawl(sites, archive, jobdir)
-        time.sleep(2.0)
+        # Stop once the crawl is under way (a fixed sleep stopped it before Scrapy had started on a busy machine).
+        deadline = time.monotonic() + 60
+        while len(site.article_fetches()) < 3 and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.1)
         process.send_signal(signal.SIGINT)  # Ctrl-C: Scrapy finishes what is in flight and saves its queue
         assert process.wait(timeout=60) == 0
         stopped_after = len(site.article_fetches())

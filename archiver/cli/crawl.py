@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any
+
+from archiver.secrets import REDIS_URL_ENV, mask_url
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -34,7 +37,8 @@ def add_crawl_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                         help="override a Scrapy setting (repeatable)")
     parser.add_argument("--redis", metavar="URL", help="share the frontier with other workers through this Redis "
-                        "(distributed mode; pip install '.[distributed]')")
+                        "(distributed mode; pip install '.[distributed]'); a URL with a password is better given "
+                        f"in the environment variable {REDIS_URL_ENV}, where `ps` does not show it to every local user")
     parser.add_argument("--log-level", default="INFO", help="Scrapy log level (default: INFO)")
 
 
@@ -44,8 +48,9 @@ def settings_from_args(args: argparse.Namespace, extra: dict[str, Any] | None = 
         overrides["DEPTH_LIMIT"] = args.depth
     if args.max_pages:
         overrides["CLOSESPIDER_PAGECOUNT"] = args.max_pages
-    if args.redis:
-        overrides["REDIS_URL"] = args.redis
+    redis_url = args.redis or os.environ.get(REDIS_URL_ENV)
+    if redis_url:
+        overrides["REDIS_URL"] = redis_url
     if args.contact:
         overrides["ARCHIVER_CONTACT"] = args.contact
     if getattr(args, "jobdir", None):
@@ -89,6 +94,19 @@ def spider_arguments(args: argparse.Namespace) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     from archiver.runner import project_settings, run_crawl
 
-    report = run_crawl(spider_arguments(args), project_settings(settings_from_args(args)))
+    spider_kwargs = spider_arguments(args)
+    settings = project_settings(settings_from_args(args))
+    if settings.get("REDIS_URL"):
+        from redis.exceptions import RedisError
+
+        from archiver.distributed.connection import redis_reachable
+
+        try:
+            redis_reachable(settings)
+        except RedisError as exc:
+            print(f"archiver crawl: Redis {mask_url(settings.get('REDIS_URL'))} unreachable: {mask_url(str(exc))}",
+                  file=sys.stderr)
+            return 1
+    report = run_crawl(spider_kwargs, settings)
     print(report.summary())
     return 0 if report.errors == 0 else 1

@@ -13,11 +13,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("file", help="HTML file, or - for standard input")
     parser.add_argument("--url", required=True, help="the URL the page was fetched from")
     parser.add_argument("--encoding", help="charset the HTTP headers declared, if known")
+    parser.add_argument("--explain", action="store_true",
+                        help="print why the page is (or is not) an article: each page-kind signal, its value, "
+                             "weight and share of the score, and the decision, instead of the record")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from archiver.extract import extract_article
+    from archiver.extract import analyze_page
+    from archiver.extract.sniff import looks_binary
 
     try:
         data = sys.stdin.buffer.read() if args.file == "-" else open(args.file, "rb").read()
@@ -27,19 +31,44 @@ def run(args: argparse.Namespace) -> int:
     if not data.strip():
         print(f"archiver extract: {args.file} is empty", file=sys.stderr)
         return 1
-    if _looks_binary(data):
+    if looks_binary(data) and not args.explain:
         print(f"archiver extract: {args.file} is not an HTML page (binary data)", file=sys.stderr)
         return 1
-    record = asdict(extract_article(data, args.url, encoding=args.encoding))
+    analysis = analyze_page(data, args.url, encoding=args.encoding)
+    if args.explain:
+        sys.stdout.write(explain(analysis))
+        return 0
+    record = asdict(analysis.article)
     record.pop("warc", None)
     json.dump(record, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
     return 0
 
 
-def _looks_binary(data: bytes) -> bool:
-    """NUL bytes in the head of a file without a UTF-16/32 BOM: an image, a PDF, an archive."""
-    head = data[:2048]
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return False
-    return b"\x00" in head or head.startswith((b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04"))
+def explain(analysis) -> str:
+    """The page-kind decision of one page as a table: signal, value, weight, contribution."""
+    from archiver.extract.pagekind import ARTICLE_SCORE, LISTING_PULL, SIGNALS
+
+    judgement = analysis.judgement
+    article = analysis.article
+    lines = [f"url        {article.url}",
+             f"headline   {article.headline or '-'}",
+             f"body       {len(article.body):,} characters, {article.body.count(chr(10) * 2) + 1 if article.body else 0}"
+             " paragraphs",
+             ""]
+    if judgement is None or not judgement.values:
+        reason = judgement.reason if judgement else "no analysis"
+        lines.append(f"decision   {analysis.kind} ({reason}): no signal measured")
+        return "\n".join(lines) + "\n"
+    contributions = judgement.contributions()
+    width = max(len(signal.name) for signal in SIGNALS)
+    lines.append(f"{'signal':<{width}}  {'value':>5}  {'weight':>6}  {'score':>6}  meaning")
+    for signal in SIGNALS:
+        value = judgement.values.get(signal.name, 0.0)
+        lines.append(f"{signal.name:<{width}}  {value:5.2f}  {signal.weight:+6.1f}  {contributions[signal.name] + 0.0:+6.2f}"
+                     f"  {signal.meaning}")
+    lines += ["",
+              f"score      {judgement.score:+.2f} (an article from {ARTICLE_SCORE:+.1f}; a listing when listing "
+              f"signals pull {LISTING_PULL:+.1f} or more)",
+              f"decision   {analysis.kind}, decided by {judgement.reason}"]
+    return "\n".join(lines) + "\n"

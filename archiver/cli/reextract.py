@@ -22,6 +22,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", type=Path, required=True, help="folder for the new records file")
     parser.add_argument("--since-version", metavar="V",
                         help="keep records made by extractor version V or newer as they are; re-do the rest")
+    parser.add_argument("--new-only", action="store_true",
+                        help="write only articles that have no record yet: recover the pages an earlier crawl "
+                             "judged not to be articles (needs the existing records; run it again: nothing doubles)")
     parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                         help="progress bar on stderr (default: only when stderr is a terminal)")
     add_worker_options(parser)
@@ -46,6 +49,17 @@ def make_runner(args: argparse.Namespace):
         return make(args.workers, args.dask)
     except OSError as error:  # Dask could not reach the scheduler
         raise WorkerDied(f"cannot reach the Dask scheduler at {args.dask}: {error}") from None
+
+
+def page_kinds(kinds) -> str:
+    """"article 3 (story-text 2, declared-article 1); listing 1 (teasers-in-story 1)"."""
+    by_kind: dict[str, list[tuple[str, int]]] = {}
+    for (kind, reason), count in sorted(kinds.items(), key=lambda item: (-item[1], item[0])):
+        by_kind.setdefault(kind, []).append((reason or "unknown", count))
+    order = ("article", "listing", "other")
+    return "; ".join(f"{kind} {sum(c for _, c in reasons):,} (" + ", ".join(f"{r} {c:,}" for r, c in reasons) + ")"
+                     for kind, reasons in sorted(by_kind.items(), key=lambda item: order.index(item[0])
+                                                 if item[0] in order else 3)) or "-"
 
 
 def fail(message: str) -> int:
@@ -85,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
             return fail(str(error))
     if since is not None and existing is None:
         return fail("--since-version needs the existing records (--archive DIR or --records PATH)")
+    if args.new_only and existing is None:
+        return fail("--new-only needs the existing records (--archive DIR or --records PATH)")
     from archiver.datasets.workers import WorkerDied, close_runner
 
     progress = Progress(sum(p.stat().st_size for p in warcs), enabled=Progress.wanted(args.progress))
@@ -93,7 +109,8 @@ def run(args: argparse.Namespace) -> int:
     except WorkerDied as error:
         return fail(str(error))
     try:
-        report = Reextractor(warcs, args.archive, args.out, existing, since, progress, runner).run()
+        report = Reextractor(warcs, args.archive, args.out, existing, since, progress, runner,
+                             new_only=args.new_only).run()
     except WorkerDied as error:
         return fail(str(error))
     except KeyboardInterrupt:
@@ -107,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
         + (f"; {len(still_open)} still open (.open) left out" if still_open else ""),
         f"responses       {report.responses:,}; revisits {report.revisits_resolved:,} resolved, "
         f"{report.revisits_unresolved:,} unresolved",
-        f"articles        {report.written:,} written to {report.out}",
+        f"articles        {report.written:,} written to {report.out or '(no file: nothing new)'}",
         f"  re-extracted  {report.carried:,} (crawl-only fields carried over from the existing record)",
         f"  new           {report.new:,} (no existing record)",
         f"  kept          {report.kept:,} (extractor {args.since_version} or newer, copied as they were)"
@@ -115,7 +132,10 @@ def run(args: argparse.Namespace) -> int:
         f"  no longer     {report.dropped:,} existing records whose page is not an article now"
         if existing else None,
         f"  missing       {report.missing:,} existing records whose response was not read" if existing else None,
+        f"  already held  {report.already:,} (a record exists; --new-only leaves them as they are)"
+        if args.new_only else None,
         f"not articles    {skipped}",
+        f"page kinds      {page_kinds(report.kinds)}",
         f"time            {report.seconds:.1f} s on {report.workers} worker{'s' if report.workers > 1 else ''}",
     ]
     lines += [f"error           {message}" for message in report.file_errors]

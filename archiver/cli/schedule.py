@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import time
 from pathlib import Path
 from types import FrameType
+
+from archiver.secrets import REDIS_URL_ENV, mask_logs
 
 POLL_SECONDS = 5.0  # how often the loop looks at running crawls and the clock
 
@@ -30,7 +33,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                         help="override a Scrapy setting of every crawl (repeatable)")
     parser.add_argument("--redis", metavar="URL", help="run each crawl as a worker of a crawl shared through this "
-                        "Redis (start the same schedule on every machine; pip install '.[distributed]')")
+                        "Redis (start the same schedule on every machine; pip install '.[distributed]'); "
+                        f"default: the environment variable {REDIS_URL_ENV}, the better place for a password")
     parser.add_argument("--log-level", default="INFO", help="log level of the crawls (default: INFO)")
     parser.set_defaults(func=run)
 
@@ -41,8 +45,7 @@ def crawl_arguments(args: argparse.Namespace) -> list[str]:
         out += ["--contact", args.contact]
     if args.max_pages:
         out += ["--max-pages", str(args.max_pages)]
-    if args.redis:
-        out += ["--redis", args.redis]
+    # Not --redis: the URL (and its password) goes to the crawls in their environment.
     for item in args.set:
         out += ["-s", item]
     return out
@@ -53,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
     from archiver.sites import SitesFileError, load_sites
 
     logging.basicConfig(format="%(asctime)s schedule: %(message)s", level=logging.INFO, stream=sys.stdout)
+    mask_logs()
     log = logging.getLogger("archiver.scheduler")
     try:
         sites = load_sites(args.sites, only=args.site)
@@ -60,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"archiver schedule: {exc}", file=sys.stderr)
         return 2
     archive = Path(args.archive)
-    scheduler = Scheduler(Path(args.sites).resolve(), archive, crawl_arguments(args), jobs=args.jobs)
+    scheduler = Scheduler(Path(args.sites).resolve(), archive, crawl_arguments(args), jobs=args.jobs,
+                          redis_url=args.redis or os.environ.get(REDIS_URL_ENV))
 
     if args.once:
         failed, crawled = 0, set()

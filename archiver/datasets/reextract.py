@@ -114,6 +114,8 @@ class ReextractReport:
     revisits_resolved: int = 0
     revisits_unresolved: int = 0
     skipped: Counter[str] = field(default_factory=Counter)  # reason -> responses
+    kinds: Counter[tuple[str, str]] = field(default_factory=Counter)  # (page kind, deciding signal) -> pages
+    already: int = 0  # with --new-only: responses that have a record already (not extracted again)
     file_errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
     workers: int = 1
@@ -124,12 +126,13 @@ class Reextractor:
 
     def __init__(self, warc_files: list[Path], archive_root: Path | None, out_dir: Path,
                  existing_files: RecordFiles | None, since_version: Version | None, progress: Progress,
-                 runner: Runner | None = None) -> None:
+                 runner: Runner | None = None, new_only: bool = False) -> None:
         self.warc_files = [Path(p).resolve() for p in warc_files]
         self.names = [pointer_name(path, archive_root or _layout_root(path)) for path in warc_files]
         self.out_dir = out_dir
         self.existing_files = existing_files
         self.since_version = since_version
+        self.new_only = new_only  # write only articles without a record (what an earlier crawl skipped)
         self.progress = progress
         self.runner = runner or InlineRunner()
         self.report = ReextractReport(warc_files=len(warc_files), warc_bytes=sum(p.stat().st_size for p in warc_files),
@@ -143,17 +146,18 @@ class Reextractor:
         # Beside the output, so every worker of a cluster sees it; removed whatever happens.
         work = self.out_dir / f".{out.stem}.parts"
         work.mkdir()
+        self.out: Path | None = out
         try:
             self._run(work, out)
         finally:
             shutil.rmtree(work, ignore_errors=True)
             self.progress.close()
-        self.report.out, self.report.seconds = out, time.monotonic() - started
+        self.report.out, self.report.seconds = self.out, time.monotonic() - started
         return self.report
 
     def _run(self, work: Path, out: Path) -> None:
         existing = ExistingRecords(work, self.existing_files, self.since_version)
-        job = Job(work, work / "existing.sqlite" if existing.count else None)
+        job = Job(work, work / "existing.sqlite" if existing.count else None, new_only=self.new_only)
         counts = Counts()
         tally = Tally(shared=isinstance(self.runner, PoolRunner))
         self.progress.stage("reading")
@@ -178,6 +182,11 @@ class Reextractor:
                 counts.add(result.counts)
             parts += [job.part("revisits", n) for n in with_revisits]
             marks += [job.part("marks-v", n) for n in with_revisits]
+        self._settle(existing, marks, counts)
+        existing.db.close()
+        if self.new_only and not counts.written:
+            self.out = None  # nothing recovered: no empty file left beside the records
+            return
         partial = out.with_name(out.name + PARTIAL)
         try:
             with open(partial, "wb") as output:
@@ -185,8 +194,6 @@ class Reextractor:
             os.replace(partial, out)
         finally:
             partial.unlink(missing_ok=True)
-        self._settle(existing, marks, counts)
-        existing.db.close()
 
     def _response_table(self, job: Job) -> Path:
         """Where every response record is, from the positions phase one noted (the first one of an id wins)."""
@@ -201,9 +208,10 @@ class Reextractor:
 
     def _settle(self, existing: ExistingRecords, marks: list[Path], counts: Counts) -> None:
         report = self.report
-        for name in ("responses", "written", "kept", "carried", "new", "revisits_resolved", "revisits_unresolved"):
+        for name in ("responses", "written", "kept", "carried", "new", "revisits_resolved", "revisits_unresolved",
+                     "already"):
             setattr(report, name, getattr(counts, name))
-        report.skipped, report.file_errors = counts.skipped, counts.file_errors
+        report.skipped, report.kinds, report.file_errors = counts.skipped, counts.kinds, counts.file_errors
         if not existing.count:
             return
         for path in marks:  # in the order a single worker settles them: the last mark of an id wins

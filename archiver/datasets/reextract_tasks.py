@@ -41,14 +41,17 @@ class Counts:
     revisits: int = 0
     revisits_resolved: int = 0
     revisits_unresolved: int = 0
+    already: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
+    kinds: Counter[tuple[str, str]] = field(default_factory=Counter)
     file_errors: list[str] = field(default_factory=list)
 
     def add(self, other: Counts) -> None:
         for name in ("responses", "written", "kept", "carried", "new", "revisits", "revisits_resolved",
-                     "revisits_unresolved"):
+                     "revisits_unresolved", "already"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.skipped.update(other.skipped)
+        self.kinds.update(other.kinds)
         self.file_errors += other.file_errors
 
 
@@ -59,6 +62,7 @@ class Job:
     work: Path  # the run's folder of part files and tables
     existing_db: Path | None  # ExistingRecords' table, when there are existing records
     responses_db: Path | None = None  # phase two: response record id -> (file, offset), and file -> path
+    new_only: bool = False  # write only articles without a record (what an earlier crawl skipped)
 
     def part(self, kind: str, number: int) -> Path:
         return self.work / f"{kind}-{number:06d}"
@@ -88,6 +92,7 @@ class RecordMaker:
     """One response in, one article record out (or a counted skip); notes which existing records it settled."""
 
     def __init__(self, job: Job, output: IO[str], marks: IO[str], counts: Counts) -> None:
+        self.new_only = job.new_only
         self.existing = read_only(job.existing_db) if job.existing_db else None
         self.output = output
         self.marks = marks
@@ -113,6 +118,10 @@ class RecordMaker:
             self.skip(head, "status" if head.status != ARTICLE_STATUS else "not-html")
             return
         existing = self._existing(head.record_id)
+        if existing and self.new_only:
+            self._mark(head.record_id, REDONE)
+            counts.already += 1
+            return
         if existing and existing[1] is not None:
             self.output.write(existing[1] + "\n")  # made by a new enough extractor: kept as it is
             self._mark(head.record_id, REDONE)
@@ -128,6 +137,7 @@ class RecordMaker:
             self.skip(head, "not-html")
             return
         decision = decide(fetched_page(scrapy_response))
+        counts.kinds[decision.kind, decision.reason] += 1
         if decision.article is None:
             self.skip(head, decision.kind)
             return

@@ -54,6 +54,20 @@ redis.call('HINCRBY', attempts, id, 1)
 return {#expired, id, redis.call('HGET', payload, id)}
 """
 
+# Dupefilter and queue in one step, idempotent: a command retried after a lost reply (Redis
+# restarted, network cut) neither queues a request twice nor takes it for a duplicate and drops it.
+_PUSH = """
+local ready, payload, score, seq, fingerprints = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local id, data, priority, fingerprint = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+if redis.call('HEXISTS', payload, id) == 1 then return 1 end
+if fingerprint ~= '' and redis.call('SADD', fingerprints, fingerprint) == 0 then return 0 end
+local s = -priority * 1e10 + redis.call('INCR', seq)
+redis.call('HSET', payload, id, data)
+redis.call('HSET', score, id, string.format('%.17g', s))
+redis.call('ZADD', ready, s, id)
+return 1
+"""
+
 _RENEW = """
 local t = redis.call('TIME')
 local expiry = tonumber(t[1]) + tonumber(t[2]) / 1000000 + tonumber(ARGV[1])
@@ -87,6 +101,7 @@ class LeasedQueue(Base):  # type: ignore[misc]
                      ("ready", "leased", "owner", "payload", "score", "attempts", "failed", "seq")}
         self._lease = server.register_script(_LEASE)
         self._renew = server.register_script(_RENEW)
+        self._push = server.register_script(_PUSH)
         self.requeued = 0  # expired leases this worker put back in line
 
     # -- scrapy_redis.queue.Base interface
@@ -98,16 +113,13 @@ class LeasedQueue(Base):  # type: ignore[misc]
     def __len__(self) -> int:
         return int(self.server.zcard(self.keys["ready"]))
 
-    def push(self, request: Request) -> None:
-        request_id = uuid.uuid4().hex
-        data = self._encode_request(request)
-        seq = int(self.server.incr(self.keys["seq"]))
-        score = -request.priority * 1e10 + seq
-        pipe = self.server.pipeline()
-        pipe.hset(self.keys["payload"], request_id, data)
-        pipe.hset(self.keys["score"], request_id, repr(score))
-        pipe.zadd(self.keys["ready"], {request_id: score})
-        pipe.execute()
+    def push(self, request: Request, fingerprints_key: str | None = None, fingerprint: str | None = None,
+             request_id: str | None = None) -> bool:
+        """Queue ``request``; with a fingerprint, only if ``fingerprints_key`` lacks it. True if queued."""
+        request_id = request_id or uuid.uuid4().hex  # chosen here, so a retried push finds its first attempt
+        keys = [self.keys[name] for name in ("ready", "payload", "score", "seq")] + [fingerprints_key or self.keys["seq"]]
+        args = [request_id, self._encode_request(request), request.priority, fingerprint or ""]
+        return bool(self._push(keys=keys, args=args))
 
     def pop(self, timeout: float = 0) -> Request | None:
         request_id, data = self.lease()
@@ -135,6 +147,8 @@ class LeasedQueue(Base):  # type: ignore[misc]
         """The request's records are written: forget it for good."""
         pipe = self.server.pipeline()
         pipe.zrem(self.keys["leased"], request_id)
+        # Requeued meanwhile (this worker was cut off past its lease): its work is done all the same.
+        pipe.zrem(self.keys["ready"], request_id)
         for name in ("owner", "payload", "score", "attempts"):
             pipe.hdel(self.keys[name], request_id)
         pipe.execute()

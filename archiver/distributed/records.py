@@ -6,8 +6,9 @@ another worker fetches the page again and records it too. So each worker notes, 
 the records it is about to write (``:unconfirmed:<host>:<pid>``) and clears them once the
 seen-store is marked. A worker starting on an archive folder reconciles the JSON Lines
 files of dead writers on its host: an unconfirmed line is dropped if the seen-store names
-another record (or the same record, written again by the worker that took over), and
-adopted — marked in the seen-store — if nobody recorded the article since.
+another record (another worker recorded the article since), kept if it names this very
+record (the dead worker marked it and died before confirming), and adopted — marked in the
+seen-store — if nobody recorded the article since.
 """
 
 from __future__ import annotations
@@ -73,10 +74,14 @@ def _settle_file(path: Path, unconfirmed: set[str], store: SeenStore) -> tuple[i
             continue
         if record.get("id") in unconfirmed:
             seen = store.get(record.get("canonical_url") or record["url"]) or store.get(record["url"])
-            if seen is not None:
-                dropped += 1  # another worker recorded the article (perhaps as this very record)
+            if seen is None:
+                store.mark(_entry_of(record), aliases=[record["url"]])
+            elif (seen.record_id, seen.fetched_at) != (record.get("id"), record.get("fetched_at")):
+                # Another worker recorded the article since: its record stands. (A revisit keeps
+                # the original's id, but not its fetch time: the same id alone is not this line.)
+                dropped += 1
                 continue
-            store.mark(_entry_of(record), aliases=[record["url"]])
+            # Else the dead worker marked this very record and died before confirming it: keep it.
             adopted += 1
         kept.append(line)
     temporary = path.with_suffix(".reconciled")

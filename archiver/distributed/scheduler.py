@@ -12,9 +12,10 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
 from twisted.internet.task import LoopingCall
 
-from archiver.distributed.connection import redis_from_settings
+from archiver.distributed.connection import Outage, redis_from_settings, redis_reachable
 from archiver.distributed.ack import LeaseTracker
 from archiver.distributed.queue import LeasedQueue
+from archiver.distributed.stores import state_prefix
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -63,8 +64,8 @@ class LeasedRedisScheduler(RedisScheduler):  # type: ignore[misc]
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
+        redis_reachable(settings)  # fail at start, not mid-crawl, when Redis is unreachable
         server = redis_from_settings(settings)
-        server.ping()  # fail at start, not mid-crawl, when Redis is unreachable
         scheduler = cls(crawler, server, key=settings.get("REDIS_FRONTIER_KEY"), lease_seconds=settings.getfloat("REDIS_LEASE_SECONDS"),
                         max_attempts=settings.getint("REDIS_MAX_ATTEMPTS"),
                         poll_interval=settings.getfloat("REDIS_POLL_INTERVAL"))
@@ -80,9 +81,14 @@ class LeasedRedisScheduler(RedisScheduler):  # type: ignore[misc]
                                  lease_seconds=self.lease_seconds, max_attempts=self.max_attempts)
         self.df = RFPDupeFilter(self.server, key=self.dupefilter_key,
                                 debug=self.crawler.settings.getbool("DUPEFILTER_DEBUG"))
+        logger.info("Distributed mode: Redis %s, frontier %s, shared state %s, worker %s",
+                    self.crawler.settings.get("REDIS_URL"), self.frontier_key,
+                    state_prefix(self.crawler.settings), self.worker_id)  # the log filter masks the password
         if len(self.queue) or self.queue.leased_count():
             logger.info("Joining crawl %s: %d requests ready, %d leased", self.frontier_key, len(self.queue),
                         self.queue.leased_count())
+        # Back from an outage: hold on to this worker's leases before anything else.
+        Outage.recovery_hooks.insert(0, self.renew_leases)
         self._heartbeat = LoopingCall(self.renew_leases)
         self._heartbeat.start(max(1.0, self.lease_seconds / 3), now=False)
         # Other workers fill the queue too, and Scrapy's engine only looks at the
@@ -91,6 +97,8 @@ class LeasedRedisScheduler(RedisScheduler):  # type: ignore[misc]
         self._poll.start(self.poll_interval, now=False)
 
     def close(self, reason: str) -> None:
+        if self.renew_leases in Outage.recovery_hooks:
+            Outage.recovery_hooks.remove(self.renew_leases)
         for loop in (self._heartbeat, self._poll):
             if loop is not None and loop.running:
                 loop.stop()
@@ -105,13 +113,12 @@ class LeasedRedisScheduler(RedisScheduler):  # type: ignore[misc]
     def enqueue_request(self, request: Request) -> bool:
         parent = request.meta.pop("lease_id", None)
         continues = parent in self.in_flight and _continues(request, self.leased_urls.get(parent))
-        if not request.dont_filter and self.df.request_seen(request):
-            self.df.log(request, self.spider)
-            queued = False
-        else:
-            self.queue.push(request)
+        fingerprint = None if request.dont_filter else self.df.request_fingerprint(request)
+        queued = self.queue.push(request, self.dupefilter_key, fingerprint)
+        if queued:
             self.stats.inc_value("scheduler/enqueued/redis")
-            queued = True
+        else:
+            self.df.log(request, self.spider)
         if continues:
             # A redirect or a retry carries the leased request's work on: the new
             # request is safely in Redis now, so the old lease is done.

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from archiver.discovery.urls import url_key
-from archiver.distributed.connection import redis_from_settings, redis_text
+from archiver.distributed.connection import Outage, redis_from_settings, redis_text
 from archiver.seen import FeedState, SeenEntry, SeenStore, entry_from_json, timestamp_of
 from archiver.warc.records import Original
 
@@ -20,10 +22,42 @@ if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
 
 
+logger = logging.getLogger(__name__)
+
+# Writes younger than this are written again after an outage: a Redis that came back from a
+# crash may have lost its last second or so (appendfsync everysec), and a write is idempotent.
+REPLAY_SECONDS = 60.0
+
+
+class RecentWrites:
+    """The writes of the last ``REPLAY_SECONDS``, replayed when Redis comes back from an outage."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.writes: deque[tuple[float, Callable[[], None]]] = deque()
+        Outage.recovery_hooks.append(self.replay)
+
+    def add(self, write: Callable[[], None]) -> None:
+        now = time.monotonic()
+        self.writes.append((now, write))
+        while self.writes and self.writes[0][0] < now - REPLAY_SECONDS:
+            self.writes.popleft()
+
+    def replay(self) -> None:
+        writes = [write for _, write in list(self.writes)]  # list(): one step, another thread may append
+        for write in writes:
+            write()
+        if writes:
+            logger.info("Reconciled with Redis after the outage: %d recent %s written again", len(writes), self.name)
+
+    def close(self) -> None:
+        if self.replay in Outage.recovery_hooks:
+            Outage.recovery_hooks.remove(self.replay)
+
+
 def state_prefix(settings: BaseSettings) -> str:
     """Key prefix of an archive's shared state; every worker writing into one archive must use the same."""
     return settings.get("REDIS_STATE_KEY") or "archiver:state"
-
 
 
 class RedisSeenStore(SeenStore):
@@ -38,6 +72,7 @@ class RedisSeenStore(SeenStore):
     def __init__(self, server: Redis, prefix: str) -> None:
         self.server = server
         self.prefix = prefix
+        self.recent_marks = RecentWrites("seen-store marks")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RedisSeenStore:
@@ -51,6 +86,11 @@ class RedisSeenStore(SeenStore):
         return entry_from_json(data) if data else None
 
     def mark(self, entry: SeenEntry, aliases: Iterable[str] = ()) -> None:
+        aliases = list(aliases)
+        self._mark(entry, aliases)
+        self.recent_marks.add(lambda: self._mark(entry, aliases))
+
+    def _mark(self, entry: SeenEntry, aliases: list[str]) -> None:
         key = url_key(entry.url)
         data = json.dumps(asdict(entry), separators=(",", ":"))
         keys = {key} | {url_key(alias) for alias in aliases}
@@ -90,6 +130,7 @@ class RedisSeenStore(SeenStore):
         self.server.hset(self._key("feeds"), state.url, json.dumps(asdict(state)))
 
     def close(self) -> None:
+        self.recent_marks.close()
         self.server.close()
 
 
@@ -104,6 +145,7 @@ class RedisDigestIndex:
     def __init__(self, server: Redis, prefix: str) -> None:
         self.server = server
         self.key = f"{prefix}:digests"
+        self.recent_adds = RecentWrites("payload digests")
 
     @classmethod
     def from_archive(cls, archive_root: Path, settings: Any = None) -> RedisDigestIndex:
@@ -116,7 +158,13 @@ class RedisDigestIndex:
         return Original(**json.loads(data)) if data else None
 
     def add(self, digest: str, original: Original) -> None:
-        if self.server.hsetnx(self.key, digest, json.dumps(asdict(original), separators=(",", ":"))):
+        self._add(digest, original)
+        self.recent_adds.add(lambda: self._add(digest, original))
+
+    def _add(self, digest: str, original: Original) -> None:
+        data = json.dumps(asdict(original), separators=(",", ":"))
+        # The second test: this very add, retried after its reply was lost.
+        if self.server.hsetnx(self.key, digest, data) or redis_text(self.server.hget(self.key, digest)) == data:
             self.server.zadd(f"{self.key}:byfile:{original.filename}", {digest: original.offset + original.length})
 
     def forget(self, digest: str) -> None:
@@ -141,4 +189,5 @@ class RedisDigestIndex:
             yield redis_text(digest) or "", Original(**json.loads(redis_text(data) or "{}"))
 
     def close(self) -> None:
+        self.recent_adds.close()
         self.server.close()

@@ -11,18 +11,19 @@ import logging
 from dataclasses import dataclass
 
 from archiver.extract import metadata as _fields
-from archiver.extract.blocks import scan
+from archiver.extract.blocks import interleaved_teasers, scan
 from archiver.extract.body import extract_dom_body, remove_promo_boxes
 from archiver.extract.captions import extract_captions, image_url
-from archiver.extract.headline import h1_text
+from archiver.extract.headline import h1_text, heading_above, shown_headline, words
 from archiver.extract.jsonld import JsonLd
 from archiver.extract.language import detect_language
 from archiver.extract.links import translations
 from archiver.extract.meta import MetaTags
-from archiver.extract.pagekind import page_kind, paywall
+from archiver.extract.pagekind import Evidence, Judgement, declared, judge, paywall, text_weight
 from archiver.extract.parse import parse_html
+from archiver.extract.sniff import looks_binary
 from archiver.extract.structured import complete_structured_body, structured_paragraphs
-from archiver.extract.text import Element
+from archiver.extract.text import Element, clean
 from archiver.items import Article
 
 __all__ = ["EXTRACTOR_VERSION", "PageAnalysis", "analyze_page", "article_body", "extract_article"]
@@ -30,7 +31,7 @@ __all__ = ["EXTRACTOR_VERSION", "PageAnalysis", "analyze_page", "article_body", 
 logger = logging.getLogger(__name__)
 
 # Bump when a change to extraction can change a record (reextract --since-version uses it).
-EXTRACTOR_VERSION = "0.2.0"
+EXTRACTOR_VERSION = "0.3.0"  # 0.3.0: page kind from weighted signals, shown headlines
 # A DOM body shorter than this share of a complete JSON-LD articleBody missed part of the story.
 MIN_DOM_SHARE = 0.6
 
@@ -41,6 +42,11 @@ class PageAnalysis:
 
     kind: str
     article: Article
+    judgement: Judgement | None = None
+
+    @property
+    def reason(self) -> str:
+        return self.judgement.reason if self.judgement else ""
 
 
 def extract_article(html: bytes | str, url: str, encoding: str | None = None) -> Article:
@@ -55,6 +61,9 @@ def article_body(html: str, url: str) -> str:
 
 def analyze_page(html: bytes | str, url: str, encoding: str | None = None) -> PageAnalysis:
     """Kind and record of one page; ``encoding`` is the charset the HTTP headers declared, if any."""
+    if looks_binary(html):
+        # An image, PDF or archive served as text/html: never a record of mojibake.
+        return PageAnalysis(kind="other", article=Article(url=url), judgement=judge(Evidence(url, binary=True)))
     try:
         return _analyze_tree(parse_html(html, encoding), url)
     except Exception:  # noqa: BLE001 - the one boundary: a record must never crash a crawl
@@ -75,16 +84,20 @@ def _analyze_tree(tree: Element, url: str) -> PageAnalysis:
 
     # -- one scan of the <body>, then translations: the small "read in Spanish" boxes around their
     # links are not the story; then site, headline, people, dates (bylines live in page furniture)
+    title = tree.findtext(".//title") or ""
     body_root = tree.find("body")
     page = scan(body_root if body_root is not None else tree)
-    src = _fields.Sources(tree=tree, url=url, jsonld=jsonld, meta=meta, page=page)
+    src = _fields.Sources(tree=tree, url=url, jsonld=jsonld, meta=meta, page=page, title=title)
     put("canonical_url", _fields.canonical_url(src))
     put("language", _fields.declared_language(src))
     found_translations, translation_anchors = translations(tree, page, url, article.language,
                                                            article.canonical_url or url)
     put("translations", (found_translations, "dom"))
     remove_promo_boxes(page, translation_anchors)
-    h1 = h1_text(tree)
+    titles = [title, meta.first("og:title", "twitter:title") or "", jsonld.text("headline") or ""]
+    h1, _, h1_linked = shown_headline(page, titles)
+    if h1 is None and not clean(title):
+        h1 = h1_text(tree)
     put("publisher", _fields.publisher(src))
     put("site_name", _fields.site_name(src, article.publisher, h1))
     put("headline", _fields.headline(src, [article.site_name or "", article.publisher or ""], h1))
@@ -103,6 +116,12 @@ def _analyze_tree(tree: Element, url: str) -> PageAnalysis:
     captions_text = {c["text"] for c in article.captions}
     if captions_text and dom_body:
         dom_body = "\n\n".join(p for p in dom_body.split("\n\n") if p not in captions_text)
+    if h1 is None and scope is not None and article.provenance.get("headline", "dom") == "dom":
+        # No heading the page shows matches its titles: the <title> names the site, not the story.
+        above = heading_above(page, page.elements.index(scope), {w for t in titles for w in words(t)})
+        if above:
+            article.headline = above
+            dom_body = "\n\n".join(p for p in dom_body.split("\n\n") if p != above)
     structured = complete_structured_body(jsonld.text("articleBody"), dom_body)
     if structured and len(dom_body) < MIN_DOM_SHARE * len(structured):
         put("body", (structured, "jsonld"))
@@ -123,6 +142,27 @@ def _analyze_tree(tree: Element, url: str) -> PageAnalysis:
     if len(article.body) < MIN_DOM_SHARE * full_length or paywalled and article.provenance.get("body") != "jsonld":
         article.truncated = True  # shorter than the structured body says it is, or a paywalled teaser
 
-    kind = page_kind(article.body, article.published, jsonld, meta, page.teasers, url,
-                     has_byline=bool(article.authors))
-    return PageAnalysis(kind=kind, article=article)
+    judgement = judge(_evidence(page, scope, article, bool(h1) and not h1_linked, jsonld, meta, url))
+    return PageAnalysis(kind=judgement.kind, article=article, judgement=judgement)
+
+
+def _evidence(page, scope: Element | None, article: Article, shown: bool, jsonld: JsonLd,
+              meta: MetaTags, url: str) -> Evidence:
+    """The page-kind signals' inputs, from the scan already made (no second pass over the tree)."""
+    is_article, is_listing, is_website = declared(jsonld, meta, page.itemtypes)
+    evidence = Evidence(url, declared_article=is_article, declared_listing=is_listing, declared_website=is_website,
+                        dated=bool(article.published), byline=bool(article.authors))
+    body = article.body
+    evidence.story_chars = text_weight(body)
+    evidence.paragraphs = body.count("\n\n") + 1 if body else 0
+    evidence.headline_in_title = shown and len((article.headline or "").split()) >= 4
+    try:
+        index = page.elements.index(scope) if scope is not None else -1
+    except ValueError:
+        index = -1
+    evidence.teasers_in_story = page.story_teasers
+    if index >= 0:
+        evidence.teasers_in_story = max(page.story_teasers, interleaved_teasers(page, index))
+        evidence.story_link_share = page.story_link_share
+        evidence.prose_share = page.good[index] / page.good[0] if page.good and page.good[0] else 0.0
+    return evidence

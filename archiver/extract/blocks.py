@@ -62,7 +62,11 @@ class PageBlocks:
     author_marks: list[Element] = field(default_factory=list)  # rel=author, itemprop=author
     by_lines: list[Element] = field(default_factory=list)  # text starting "By ", "Por ", "Von "...
     paywall_marked: bool = False  # an element named like a paywall or a subscriber-only box
+    itemtypes: list[str] = field(default_factory=list)  # microdata types (schema.org URLs)
     teasers: int = 0  # linked headings or <article> cards, whichever is more
+    teaser_headings: list[int] = field(default_factory=list)  # indices of linked h2-h4
+    story_teasers: int = 0  # teasers (a headline link and its summary) among the story's blocks
+    story_link_share: float = 0.0  # link text / text of the story's blocks
     junk: list[Element] = field(default_factory=list)  # not walked (inline pop-ups, small furniture): dropped
     furniture: list[int] = field(default_factory=list)  # walked furniture, removed unless it holds the story
     removed: bytearray = field(default_factory=bytearray)  # 1 for each element removed from the body
@@ -82,7 +86,7 @@ class PageBlocks:
 # Block furniture holding less than this share of the page's text is dropped without a walk.
 SKIP_SHARE = 0.15
 _BY_LINE_TAGS = frozenset({"p", "div", "span", "address", "li"})
-_READ_ATTRIBUTES = frozenset({"hidden", "aria-hidden", "role", "style", "itemprop", "rel", "hreflang"})
+_READ_ATTRIBUTES = frozenset({"hidden", "aria-hidden", "role", "style", "itemprop", "itemtype", "rel", "hreflang"})
 # Tags element_flags must see even without attributes.
 _FLAGGED_TAGS = FURNITURE_TAGS | {"figcaption"}
 
@@ -150,6 +154,8 @@ def scan(root: Element) -> PageBlocks:
                         page.author_marks.append(element)
                     elif key == "hreflang":
                         page.hreflangs.append((element, value))
+                    elif key == "itemtype":
+                        page.itemtypes.append(value)
                 elif key == "href" and tag == "a":
                     page.anchors.append(element)
             flags = element_flags(tag, cls, ident, attributes)
@@ -222,7 +228,32 @@ def _linked_headings(page: PageBlocks) -> int:
                     headings.add(j)
                     break
                 j = parents[j]
+    page.teaser_headings = sorted(headings)
     return len(headings)
+
+
+def interleaved_teasers(page: PageBlocks, index: int) -> int:
+    """Linked headings (or ``<article>`` cards) under ``index`` that a paragraph follows before the next one.
+
+    A list of teasers alternates headlines and summaries; a story's box of related links is a run
+    of headlines with no paragraph between them, and counts once at most.
+    """
+    end = index + page.size[index]
+    tags, removed = page.tags, page.removed
+    marks = set(i for i in page.teaser_headings if index < i < end)
+    cards = [i for i in range(index + 1, end) if tags[i] == "article"]
+    if len(cards) > len(marks):
+        marks = set(cards)
+    if not marks:
+        return 0
+    count, open_heading = 0, False
+    for i in range(min(marks), end):
+        if i in marks:
+            open_heading = True
+        elif open_heading and page.chars[i] and not removed[i] and page.is_paragraph(i):
+            count += 1
+            open_heading = False
+    return count
 
 
 def _sum_subtrees(page: PageBlocks) -> None:

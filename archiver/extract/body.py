@@ -13,7 +13,7 @@ import re
 from archiver.extract.blocks import HEADING_TAGS, INLINE_TAGS, PageBlocks, remove_element, remove_furniture
 from archiver.extract.boilerplate import is_boilerplate
 from archiver.extract.furniture import class_string, is_content_container
-from archiver.extract.text import Element, clean, drop_tree, node_text
+from archiver.extract.text import Element, clean, drop_tree, node_text, text_content
 
 POSITIVE = re.compile(r"article|body|content|entry|main|post|story|text|prose|rich-text|paragraph", re.I)
 NEGATIVE = re.compile(r"comment|meta|footer|footnote|sidebar|widget|share|social|related|promo|teaser|"
@@ -92,8 +92,14 @@ def grow(page: PageBlocks, index: int) -> int:
 def _emit(element: Element, out: list[tuple[str, int]]) -> None:
     """Append (text, link characters) for each text block under ``element``, in reading order."""
     tag = element.tag
+    if tag == "tr" and _is_layout_row(element):
+        for cell in element:  # a page laid out in a table: each cell is a column of blocks
+            if isinstance(cell.tag, str):
+                _emit(cell, out)
+        return
     if tag in LEAF_BLOCKS or (tag in ("li", "blockquote", "td", "th", "dd")
                               and not any(isinstance(c.tag, str) and c.tag not in INLINE_TAGS
+                                          and (c.tag != "br" or tag in ("td", "th"))
                                           for c in element.iterdescendants())):
         if tag == "tr":
             cells = [node_text(cell) for cell in element if cell.tag in ("td", "th")]
@@ -121,6 +127,12 @@ def _emit(element: Element, out: list[tuple[str, int]]) -> None:
             buffer.append("\n" if child_tag == "br" else _inline_text(child, links))
         buffer.append(child.tail or "")
     _flush(buffer, links, out)
+
+
+def _is_layout_row(row: Element) -> bool:
+    """A table row that lays out a page (long cells, line breaks), not a row of data."""
+    return any(isinstance(cell.tag, str) and (cell.find("br") is not None or len(text_content(cell)) > 200)
+               for cell in row)
 
 
 def _flush(buffer: list[str], links: list[int], out: list[tuple[str, int]]) -> None:
@@ -157,6 +169,11 @@ def extract_dom_body(page: PageBlocks, headline: str | None = None) -> tuple[str
         return "", None
     blocks: list[tuple[str, int]] = []
     _emit(scope, blocks)
+    page.story_teasers = count_teasers(blocks)
+    # Link density of the story's prose: blocks that are all links (a list of links) are not prose.
+    prose = [(len(text), links) for text, links in blocks if text and links <= 0.7 * len(text)]
+    text_chars = sum(length for length, _ in prose)
+    page.story_link_share = sum(links for _, links in prose) / text_chars if text_chars else 0.0
     headline_key = clean(headline).lower() if headline else None
     paragraphs: list[str] = []
     for text, link_chars in blocks:
@@ -167,7 +184,56 @@ def extract_dom_body(page: PageBlocks, headline: str | None = None) -> tuple[str
         if paragraphs and paragraphs[-1] == text:
             continue
         paragraphs.append(text)
-    return "\n\n".join(paragraphs), scope
+    return "\n\n".join(cut_at_comments(paragraphs)), scope
+
+
+# A reader comment signs off with its author and time: "Posted by Jane on January 10, 2008 5:15 PM".
+_COMMENT_SIGNATURE = re.compile(r"^(?:posted|submitted|written|comment(?:ed)?) (?:by|on) .{1,80}"
+                                r"(?:\b(?:19|20)\d\d\b|\d{1,2}:\d\d)", re.IGNORECASE | re.MULTILINE)
+MIN_SIGNED_COMMENTS = 3
+STORY_HEAD = 3  # paragraphs
+
+
+def cut_at_comments(paragraphs: list[str]) -> list[str]:
+    """The story without the reader comments that follow it in the same box (old blogs and papers)."""
+    # "Posted by <author> on <date>" in the first paragraphs is the story's own byline.
+    signed = [i for i, text in enumerate(paragraphs) if i >= STORY_HEAD and _COMMENT_SIGNATURE.search(text)]
+    if len(signed) < MIN_SIGNED_COMMENTS:
+        return paragraphs
+    return paragraphs[: signed[0]]
+
+
+# A teaser's headline link has this many words; its summary at most this many characters.
+MIN_TEASER_WORDS = 3
+MAX_SUMMARY_CHARS = 600
+
+
+def count_teasers(blocks: list[tuple[str, int]]) -> int:
+    """Teasers among a story's blocks: a headline link followed by a summary of plain text.
+
+    Either one block that starts with the link ("<a>Headline</a><br>Summary", an archive's list
+    item, a table layout's cell) or a block that is all link followed by a plain one (a linked
+    heading, then its summary). A box of related links after a story has no summaries between them.
+    """
+    count, previous_was_link = 0, False
+    for text, link_chars in blocks:
+        length = len(text)
+        if not length:
+            continue
+        share = link_chars / length
+        if share > 0.7:
+            previous_was_link = len(text.split()) >= MIN_TEASER_WORDS
+            continue
+        if previous_was_link and link_chars and length < 80:
+            continue  # "Posted on <date> by <author>" between a teaser's headline and its summary
+        if previous_was_link and link_chars < 0.1 * length and length <= MAX_SUMMARY_CHARS:
+            count += 1
+        elif 0.1 <= share <= 0.7 and link_chars >= 20 and "\n" in text:
+            # The headline link on its own line above the summary; a layout without blocks puts
+            # a whole list of them in one cell, a line each.
+            count += 1 if length <= MAX_SUMMARY_CHARS else text.count("\n") // 2
+        previous_was_link = False
+    return count
 
 
 def remove_promo_boxes(page: PageBlocks, anchors: list[Element], max_chars: int = 250) -> None:

@@ -50,6 +50,18 @@ _YEAR = re.compile(r"(?:19|20)\d\d")
 _MARKUP = re.compile(r"</?(?:div|span|img|iframe|p|a|h\d|script|em|strong|br)\b[^>]*>", re.IGNORECASE)
 
 
+_SEPARATOR_LINE = re.compile(r"^[|·•/\-–—]$")
+
+
+def _is_widget(text: str) -> bool:
+    """Share and font-size boxes: a label ("Post this story to:") over lines of a word or two, or
+    single words between separators ("Digg | Reddit | Fark")."""
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    if len(lines) < 3 or any(len(line.split()) > 2 for line in lines[1:]):
+        return False
+    return lines[0].endswith(":") or any(_SEPARATOR_LINE.match(line) for line in lines)
+
+
 def is_boilerplate(text: str, link_chars: int = 0) -> bool:
     """True for a block that no article means as its text."""
     length = len(text)
@@ -66,4 +78,7 @@ def is_boilerplate(text: str, link_chars: int = 0) -> bool:
     if text.startswith("[") and _SHORTCODE.match(text):
         return True
     # Mostly a link: "Read more: <headline>", "[Read in Spanish]", a related-story teaser.
-    return bool(link_chars) and link_chars >= 0.6 * length and length < 200
+    if "\n" in text and _is_widget(text):
+        return True
+    # A long run of links (a list of other stories, lines of navigation) is never the story's text either.
+    return bool(link_chars) and (link_chars >= 0.6 * length and length < 200 or link_chars >= 0.8 * length)

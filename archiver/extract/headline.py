@@ -1,9 +1,10 @@
-"""Headline reconciled from JSON-LD, OpenGraph, ``<h1>`` and ``<title>``."""
+"""Headline reconciled from JSON-LD, OpenGraph, the heading the page shows and ``<title>``."""
 
 from __future__ import annotations
 
 import re
 
+from archiver.extract.blocks import HEADING_TAGS, INLINE_TAGS, PageBlocks
 from archiver.extract.text import Element, clean, node_text
 
 
@@ -27,6 +28,127 @@ def strip_site_name(title: str, site_names: list[str]) -> str:
     if len(tail) <= 25 and len(head) > 2 * len(tail) and len(separators) == 1:
         return clean(head)
     return title
+
+
+_WORD = re.compile(r"\w+")
+# Scripts written without spaces between words (Chinese, Japanese, Thai): a headline is matched
+# by being in the title as it is.
+_UNSPACED = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
+# A shown headline is a block of at most this much text, most of whose words the titles repeat.
+MAX_HEADLINE_CHARS = 300
+MIN_TITLE_SHARE = 0.75
+MIN_MATCHED_WORDS = 3
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+_LINE_TAGS = frozenset({"b", "strong", "font", "big"})  # headlines of layouts without headings
+
+
+def shown_headline(page: PageBlocks, titles: list[str]) -> tuple[str | None, int, bool]:
+    """(text, element index, linked) of the heading the page shows above its story, or (None, -1, False).
+
+    It is the block whose words the ``<title>`` (or og:title, JSON-LD headline) repeats: most of
+    its words are title words, and it has the most title words of all such blocks (the site's logo
+    matches only the site-name part of a title). Headings (``<h1>``..``<h6>``) win ties over bold
+    lines and table cells of older layouts; earlier wins over later.
+    """
+    title_words = {w for title in titles if title for w in words(title)}
+    lowered = [clean(title).lower() for title in titles if title]
+    if not lowered:
+        return None, -1, False
+    best, best_score, best_index = None, 0.0, -1
+    tags, chars, elements, removed = page.tags, page.chars, page.elements, page.removed
+    # Blocks with a little text of their own, and bold lines (a few per page of thousands of elements).
+    candidates = sorted([i for i, own in enumerate(chars) if 0 < own <= MAX_HEADLINE_CHARS]
+                        + [i for i, tag in enumerate(tags) if tag in _LINE_TAGS])
+    for i in candidates:
+        tag = tags[i]
+        if removed[i]:
+            continue
+        own = chars[i]
+        heading = tag in HEADING_TAGS
+        if tag in _LINE_TAGS:
+            own = MAX_HEADLINE_CHARS  # inline: its text is counted in its block's
+        elif not own or own > MAX_HEADLINE_CHARS or tag in INLINE_TAGS:
+            continue
+        elif not heading and page.links[i]:
+            continue  # a linked line outside a heading is navigation or a teaser
+        element = elements[i]
+        start = element.text
+        if tag in _LINE_TAGS and not (start and start.strip()):
+            continue  # <font><b>Headline</b></font>: the innermost bold element holds the text
+        if start and start.strip():
+            lead = _WORD.search(start.lower())
+            if lead is None or lead.group() not in title_words and not (
+                    _UNSPACED.search(lead.group()) and any(lead.group() in t for t in lowered)):
+                continue  # a headline the titles repeat starts with one of their words
+        text = node_text(element)
+        if not text or len(text) > 1.5 * own + 20:
+            continue  # mostly the text of child blocks, not its own
+        found = words(text)
+        matched = sum(1 for w in found if w in title_words)
+        if len(text) >= 8 and _UNSPACED.search(text) and any(text.lower() in title for title in lowered):
+            matched = max(matched, len(found), 3)  # in the title as it is (scripts written without spaces)
+        elif matched < MIN_TITLE_SHARE * len(found) or matched < MIN_MATCHED_WORDS and (
+                matched < 2 or matched < 0.8 * len(title_words)):
+            continue  # two words match only a title that is hardly more (not "Sports Wire" of a site's title)
+        score = matched + (1.5 if heading else 0)
+        if score > best_score:
+            best, best_score, best_index = text, score, i
+    if best is None:
+        return None, -1, False
+    element = elements[best_index]
+    linked = element.find(".//a") is not None or any(a.tag == "a" for a in element.iterancestors())
+    return best, best_index, linked
+
+
+_DATE_OR_BYLINE = re.compile(r"\b(?:1[89]|20)\d\d\b|\d{1,2}:\d\d|^\s*(?:by|posted|updated|published)\b", re.I)
+_ABOVE_TAGS = frozenset({"h1", "h2", "h3", "h4", "div", "span", "p", "td", "font", "b", "strong", "big"})
+
+
+def heading_above(page: PageBlocks, scope_index: int, title_words: set[str], max_steps: int = 300) -> str | None:
+    """The line nearest above the story's first paragraph that reads as a headline.
+
+    Used when no heading matches the page's titles (a ``<title>`` that names only the site): a heading,
+    bold line or short block of 3 to 25 words, not a link, not a date or byline, not in capitals
+    (a section label), and not the site or section names the ``<title>`` holds.
+    """
+    end = scope_index + page.size[scope_index]
+    first = next((i for i in range(scope_index, end) if page.chars[i] and not page.removed[i]
+                  and page.is_paragraph(i)), -1)
+    if first < 0:
+        return None
+    for i in range(first - 1, max(first - max_steps, 0) - 1, -1):
+        tag = page.tags[i]
+        if page.removed[i] or tag not in _ABOVE_TAGS or tag not in _LINE_TAGS and page.links[i]:
+            continue
+        if tag not in _LINE_TAGS and tag not in HEADING_TAGS and not 15 <= page.chars[i] <= MAX_HEADLINE_CHARS:
+            continue
+        element = page.elements[i]
+        text = node_text(element)
+        found = words(text)
+        if not 3 <= len(found) <= 25 or len(text) > MAX_HEADLINE_CHARS or text.isupper():
+            continue
+        if _DATE_OR_BYLINE.search(text) or sum(w in title_words for w in found) >= 0.5 * len(found):
+            continue
+        if element.find(".//a") is not None or any(a.tag == "a" for a in element.iterancestors()):
+            continue
+        return text
+    return None
+
+
+def title_headline(title: str, site_names: list[str]) -> str:
+    """The headline part of a ``<title>``: without site names and section prefixes (its longest part)."""
+    title = clean(title)
+    parts = [clean(p) for p in _SEPARATORS.split(title) if clean(p)]
+    if len(parts) <= 1:
+        return title
+    names = {clean(name).lower() for name in site_names if name}
+    kept = [p for p in parts if p.lower() not in names] or parts
+    return max(kept, key=lambda p: len(words(p)))
 
 
 def h1_text(tree: Element) -> str | None:
@@ -57,5 +179,5 @@ def choose_headline(jsonld: str | None, og: str | None, h1: str | None, title: s
     if h1:
         return h1, "dom"
     if title:
-        return title, "dom"
+        return title_headline(title, site_names), "dom"
     return None, ""

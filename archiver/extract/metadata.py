@@ -35,6 +35,7 @@ class Sources:
     jsonld: JsonLd
     meta: MetaTags
     page: PageBlocks | None  # the scan of <body>: date, byline and caption candidates
+    title: str = ""  # the <title>, read before the scan (which drops a <title> misplaced in <body>)
 
 
 def absolute(base: str, href: object) -> str | None:
@@ -71,7 +72,7 @@ def site_name(src: Sources, publisher_name: str | None, h1: str | None) -> Sourc
     if publisher_name:
         return publisher_name, "jsonld"
     # "<headline> | <site>": what the <title> adds to the page's <h1> is the site name.
-    title = clean(src.tree.findtext(".//title"))
+    title = clean(src.title)
     if h1 and title and title != h1:
         for part in (title.replace(h1, "", 1), title):
             pieces = [p for p in _TITLE_SEPARATOR.split(part) if clean(p)]
@@ -85,7 +86,7 @@ def headline(src: Sources, site_names: list[str], h1: str | None) -> Sourced:
         src.jsonld.text("headline") or src.jsonld.text("name") or src.jsonld.text("alternativeHeadline"),
         src.meta.first("og:title", "twitter:title", "dc.title", "sailthru.title", "parsely-title"),
         h1,
-        clean(src.tree.findtext(".//title")) or None,
+        clean(src.title) or None,
         site_names,
     )
 

@@ -24,7 +24,12 @@ _BOMS = [
 _META_CHARSET = re.compile(
     rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE
 )
-_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+# An XML declaration, or the start of one whose file was cut mid-token (up to the first ">").
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>", re.IGNORECASE)
+_TITLE_END = re.compile(r"</title\s*>", re.IGNORECASE)
+_TITLE_START = re.compile(r"<title\b[^>]*>", re.IGNORECASE)
+# A <title> longer than this that holds markup was never closed (a file cut mid-token).
+MAX_TITLE_CHARS = 500
 # Plain lxml.etree elements: lxml.html's Python-level element classes cost twice the time per node.
 _PARSER = etree.HTMLParser(
     recover=True, no_network=True, remove_pis=True, remove_comments=True, default_doctype=False
@@ -103,10 +108,33 @@ def decode_html(data: bytes | str, declared: str | None = None) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
+def close_title(text: str) -> str:
+    """Close a ``<title>`` left open (a saved copy cut mid-token), which swallows the whole page.
+
+    The parser reads a title's content as text up to ``</title>``: without one nearby, the page's
+    body ends up in ``<head>``. The title is closed at its first markup instead.
+    """
+    match = _TITLE_START.search(text, 0, DETECT_BYTES)
+    if match is None:
+        return text
+    start = match.end()
+    window = text[start:start + MAX_TITLE_CHARS]
+    if _TITLE_END.search(window):
+        return text
+    # Closed at its first markup, else at its first line break after some text.
+    cut = window.find("<")
+    if cut < 0:
+        line = re.search(r"\S[^\n]*\n", window)
+        if line is None:
+            return text
+        cut = line.end()
+    return text[:start + cut] + "</title>" + text[start + cut:]
+
+
 def parse_html(data: bytes | str, declared_encoding: str | None = None) -> Element:
     """Parse a page; always returns an ``<html>`` root with a ``<body>``, empty for unparseable input."""
     text = decode_html(data, declared_encoding)[:MAX_HTML_CHARS]
-    text = _XML_DECLARATION.sub("", text.replace("\x00", ""), count=1)
+    text = close_title(_XML_DECLARATION.sub("", text.replace("\x00", ""), count=1))
     root = None
     if text.strip():
         try:

@@ -1,0 +1,232 @@
+"""Page kind from the page itself: listings stay listings, metadata-free articles are articles, headlines,
+binaries, --explain, crawl stats, and reextract recovering what an earlier crawl skipped.
+
+Every page here is written for the tests (tests/pagekind_pages.py, the demo site); corpus figures
+are in bench/pagekind.py.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from archiver.extract import analyze_page
+from archiver.extract.pagekind import SIGNALS, judge, Evidence
+from archiver.extract.sniff import looks_binary
+from conftest import REPO, run_archiver, site_page
+from pagekind_pages import article_pages, listing_pages
+from pagekind_site import BINARIES, PNG, PDF, GZIP, PageKindSite
+
+sys.path.insert(0, str(REPO / "bench"))
+from strip_metadata import strip_metadata  # noqa: E402
+
+FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16"]
+MAX_LISTINGS_AS_ARTICLES = 0.02
+
+
+def demo_listings(expected):
+    """The demo site's home, section, tag and author pages (and their Spanish ones)."""
+    return [path for path in expected["not_articles"] if path not in ("/about/", "/contact/")]
+
+
+def test_listing_pages_stay_listings(expected):
+    base = "http://127.0.0.1:8000"
+    pages = [(name, url, html) for name, url, html in listing_pages()]
+    for path in demo_listings(expected):
+        html = site_page(path, base).decode("utf-8")
+        pages.append((path, base + path, html))
+        pages.append((path + " stripped", base + path, strip_metadata(html)))
+    kinds = {name: analyze_page(html, url).kind for name, url, html in pages}
+    as_articles = [name for name, kind in kinds.items() if kind == "article"]
+    assert len(as_articles) <= MAX_LISTINGS_AS_ARTICLES * len(pages), as_articles
+
+
+def test_demo_pages_that_are_not_articles_are_not_articles_with_their_metadata(expected):
+    base = "http://127.0.0.1:8000"
+    for path in expected["not_articles"]:
+        assert analyze_page(site_page(path, base), base + path).kind != "article", path
+
+
+def test_articles_without_any_metadata_are_articles_with_their_shown_headline():
+    for name, url, headline, html in article_pages():
+        analysis = analyze_page(html, url)
+        assert analysis.kind == "article", (name, analysis.reason, analysis.judgement.contributions())
+        assert analysis.article.headline == headline, name
+
+
+def test_demo_articles_stripped_of_every_metadata_signal_are_still_articles(expected):
+    base = "http://127.0.0.1:8000"
+    for path, fields in expected["articles"].items():
+        stripped = strip_metadata(site_page(path, base).decode("utf-8"))
+        assert "og:type" not in stripped and "ld+json" not in stripped and "<time" not in stripped
+        analysis = analyze_page(stripped, base + path)
+        assert analysis.kind == "article", (path, analysis.reason, analysis.judgement.contributions())
+        assert analysis.article.headline == fields["headline"], path
+
+
+def story(title: str, heading: str, kicker: str = "") -> str:
+    paragraphs = "".join(f"<p>Paragraph {i} of the story about the harbour repairs, which the authority said on "
+                         f"Tuesday would take until spring, after engineers found more damage.</p>" for i in range(5))
+    return (f"<html><head><title>{title}</title></head><body><div class='nav'><a href='/'>Home</a> "
+            f"<a href='/sport/'>Sport</a></div>{kicker}{heading}<div>{paragraphs}</div></body></html>")
+
+
+@pytest.mark.parametrize("title, heading, kicker, want", [
+    # Site names and section prefixes come off the <title>; the heading the title repeats wins.
+    ("Valley Courier - Local news - Harbour repairs delayed to spring", "<h2>Harbour repairs delayed to spring</h2>",
+     "", "Harbour repairs delayed to spring"),
+    ("Harbour repairs delayed to spring | Local | Valley Courier", "", "", "Harbour repairs delayed to spring"),
+    # A <title> naming only the site: the line above the story, not the site's name or a section label.
+    ("Valley Courier Online", "<font size='5'><b>Harbour repairs delayed to spring</b></font>",
+     "<div>LOCAL NEWS</div>", "Harbour repairs delayed to spring"),
+    # An old table layout's bold headline matched against the <title>.
+    ("Valley Courier: Harbour repairs delayed to spring", "<b>Harbour repairs delayed to spring</b><br>", "",
+     "Harbour repairs delayed to spring"),
+    # A <title> and nothing else: never an empty headline.
+    ("Harbour repairs", "", "", "Harbour repairs"),
+])
+def test_headline_is_the_heading_nearest_the_story_matched_against_the_title(title, heading, kicker, want):
+    analysis = analyze_page(story(title, heading, kicker), "http://courier.example/news/harbour.html")
+    assert analysis.article.headline == want
+
+
+@pytest.mark.parametrize("data", [PNG, PDF, GZIP, b"GIF89a" + bytes(range(256)) * 4,
+                                  bytes(range(256)) * 40, PNG.decode("latin-1")])
+def test_binary_bodies_are_never_articles(data):
+    assert looks_binary(data)
+    analysis = analyze_page(data, "http://courier.example/files/photo.html")
+    assert (analysis.kind, analysis.reason) == ("other", "binary")
+    assert analysis.article.body == ""
+
+
+@pytest.mark.parametrize("text", ["<html><body><p>café, naïve, 3 €</p></body></html>".encode("cp1252"),
+                                  "<p>日本語のニュース記事</p>".encode("shift_jis"),
+                                  "\ufeff<p>utf-16</p>".encode("utf-16")])
+def test_text_in_any_charset_is_not_binary(text):
+    assert not looks_binary(text)
+
+
+def test_explain_prints_every_signal_with_value_weight_and_the_decision(tmp_path):
+    name, url, headline, html = article_pages()[1]
+    page = tmp_path / "page.html"
+    page.write_text(html, encoding="utf-8")
+    done = run_archiver("extract", str(page), "--url", url, "--explain")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    for signal in SIGNALS:
+        row = next(line for line in lines if line.startswith(signal.name + " "))
+        assert f"{signal.weight:+.1f}" in row
+    assert f"headline   {headline}" in done.stdout
+    assert lines[-1].startswith("decision   article, decided by ")
+    listing = tmp_path / "listing.html"
+    listing.write_text(listing_pages()[2][2], encoding="utf-8")
+    done = run_archiver("extract", str(listing), "--url", "http://courier.example/archive/?page=2", "--explain")
+    assert done.stdout.splitlines()[-1].startswith("decision   listing, decided by ")
+
+
+def test_judge_names_the_deciding_signal():
+    article = judge(Evidence("http://x.example/a", story_chars=3000, paragraphs=8, prose_share=0.9))
+    assert (article.kind, article.reason) == ("article", "story-text")
+    declared = judge(Evidence("http://x.example/", story_chars=400, paragraphs=2, declared_article=True))
+    assert (declared.kind, declared.reason) == ("article", "declared-article")
+    teasers = judge(Evidence("http://x.example/a", story_chars=2000, paragraphs=10, teasers_in_story=9))
+    assert (teasers.kind, teasers.reason) == ("listing", "teasers-in-story")
+    assert judge(Evidence("http://x.example/a")).reason == "no-text"
+
+
+@pytest.fixture(scope="module")
+def site_crawl(tmp_path_factory):
+    archive = tmp_path_factory.mktemp("pagekind") / "archive"
+    with PageKindSite() as site:
+        done = run_archiver("crawl", f"{site.url}/", "--archive", str(archive), *FAST)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return site, archive, done
+
+
+def records_of(archive):
+    return [json.loads(line) for path in sorted((archive / "articles").glob("*.jsonl"))
+            for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_a_crawl_records_metadata_free_articles_and_no_binary(site_crawl):
+    site, archive, done = site_crawl
+    records = records_of(archive)
+    paths = {r["url"].split("/", 3)[3] and "/" + r["url"].split("/", 3)[3] for r in records}
+    assert paths == set(site.articles)
+    assert not any(path in paths for path in BINARIES)
+    # The crawl's summary counts every page's kind with the signal that decided it.
+    kinds = next(line for line in done.stdout.splitlines() if line.startswith("page kinds"))
+    assert f"article {len(site.articles)} (" in kinds
+    assert "other 3 (binary 3)" in kinds or "binary 3" in kinds
+    assert "listing " in kinds and "teasers-in-story" in kinds
+
+
+def read_response(archive, pointer):
+    with open(archive / pointer["filename"], "rb") as fh:
+        fh.seek(pointer["offset"])
+        return next(iter(ArchiveIterator(fh)))
+
+
+def test_reextract_recovers_articles_an_earlier_crawl_skipped(site_crawl, tmp_path):
+    site, crawled, _ = site_crawl
+    import shutil
+
+    archive = tmp_path / "archive"
+    shutil.copytree(crawled, archive)
+    # The archive as a crawl with the old judgement left it: the metadata-free articles got no record.
+    records_file = next((archive / "articles").glob("*.jsonl"))
+    records = records_of(archive)
+    kept = [r for r in records if not r["url"].endswith(("-0.html", "-1.html", "-2.html"))]
+    skipped = {r["id"]: r for r in records if r not in kept}
+    assert skipped and kept
+    records_file.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in kept), encoding="utf-8")
+
+    done = run_archiver("reextract", "--archive", str(archive), "--out", str(archive / "articles"), "--new-only")
+    assert done.returncode == 0, done.stderr
+    assert f"new           {len(skipped)} (no existing record)" in done.stdout
+    assert f"already held  {len(kept)}" in done.stdout
+    assert "page kinds      article" in done.stdout
+    recovered = [r for r in records_of(archive) if r["id"] in skipped]
+    assert len(recovered) == len(skipped)
+    for record in recovered:
+        original = skipped[record["id"]]
+        assert record["warc"] == original["warc"] and record["fetched_at"] == original["fetched_at"]
+        assert record["headline"] == original["headline"] and record["body"] == original["body"]
+        response = read_response(archive, record["warc"])
+        assert response.rec_headers.get_header("WARC-Record-ID") == record["id"]
+        assert response.rec_headers.get_header("WARC-Target-URI") == record["url"]
+
+    # A second run finds nothing new and writes nothing: no record is doubled.
+    files_before = sorted((archive / "articles").iterdir())
+    again = run_archiver("reextract", "--archive", str(archive), "--out", str(archive / "articles"), "--new-only")
+    assert again.returncode == 0, again.stderr
+    assert "new           0 (no existing record)" in again.stdout
+    assert sorted((archive / "articles").iterdir()) == files_before
+    ids = [r["id"] for r in records_of(archive)]
+    assert len(ids) == len(set(ids)) == len(records)
+
+
+def test_new_only_needs_the_existing_records(site_crawl, tmp_path):
+    _, archive, _ = site_crawl
+    warc = next((archive / "warc").glob("*.warc.gz"))
+    done = run_archiver("reextract", str(warc), "--out", str(tmp_path / "out"), "--new-only")
+    assert done.returncode == 1
+    assert done.stderr.strip() == "archiver reextract: --new-only needs the existing records (--archive DIR or --records PATH)"
+
+
+def test_signed_reader_comments_and_share_boxes_after_a_story_are_not_its_body():
+    story_paragraphs = [f"Paragraph {i} of the harbour story, which the authority said on Tuesday would take until "
+                        f"spring to finish, after engineers found more damage." for i in range(5)]
+    comments = [f"I think the council should pay for it.<br>Posted by reader{i} on January 10, 2008 5:1{i} PM"
+                for i in range(4)]
+    html = ("<html><head><title>Harbour repairs delayed to spring</title></head><body><div>"
+            "<h1>Harbour repairs delayed to spring</h1><p>Posted by Tom Okonjo on January 9, 2008 10:00 AM</p>"
+            + "".join(f"<p>{p}</p>" for p in story_paragraphs)
+            + "<p>Post this story to:<br>Digg<br>|<br>Reddit<br>|<br>Fark</p>"
+            + "".join(f"<p>{c}</p>" for c in comments) + "</div></body></html>")
+    body = analyze_page(html, "http://courier.example/news/harbour.html").article.body
+    assert all(p in body for p in story_paragraphs)
+    assert "reader" not in body and "Digg" not in body
