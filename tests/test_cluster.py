@@ -3,21 +3,46 @@ the same bytes as one local worker."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import run_archiver
+from conftest import REPO, run_archiver
 from synthetic_warcs import write_archive
 
-distributed = pytest.importorskip("distributed", reason="Dask distributed is not installed: pip install '.[cluster]'")
+
+
+def without_bench(paths: list[str]) -> list[str]:
+    """bench/distributed.py (on sys.path when a test put bench/ there) shadows Dask's `distributed` package."""
+    return [p for p in paths if Path(p or ".").resolve() != REPO / "bench"]
+
+
+def import_dask():
+    shadow = sys.modules.get("distributed")
+    if shadow is not None and not hasattr(shadow, "__path__"):  # the bench script, not the package
+        del sys.modules["distributed"]
+    saved = list(sys.path)
+    sys.path[:] = without_bench(sys.path)
+    try:
+        return pytest.importorskip("distributed", reason="Dask distributed is not installed: pip install '.[cluster]'")
+    finally:
+        sys.path[:] = saved
+
+
+distributed = import_dask()
 
 
 @pytest.fixture(scope="module")
 def cluster():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None, scheduler_port=0) as local:
-        yield local
+    saved = list(sys.path)
+    sys.path[:] = without_bench(sys.path)  # worker processes start with this process's sys.path
+    try:
+        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                      dashboard_address=None, scheduler_port=0) as local:
+            yield local
+    finally:
+        sys.path[:] = saved
 
 
 def one_file(folder: Path, pattern: str = "*") -> Path:
