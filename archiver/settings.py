@@ -38,7 +38,7 @@ WARC_DEDUP_INDEX = "archiver.warc.digests.SqliteDigestIndex"
 # instead of being dropped whole, as DOWNLOAD_MAXSIZE does (0: no limit). Per request:
 # meta["warc_max_payload_size"]. Keep it below DOWNLOAD_MAXSIZE to take effect.
 WARC_MAX_PAYLOAD_SIZE = 32 * 1024**2
-# Merge this crawl's WARC files into the CDXJ index <archive>/warc/index.cdxj at the end.
+# Index this crawl's WARC files at the end: one <archive>/warc/indexes/<file>.cdxj each (archiver cdx).
 WARC_INDEX_ENABLED = True
 # The job named in each file's warcinfo record (isPartOf); default: spider name and start URLs.
 WARC_JOB = ""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import html
 import json
+import shutil
 import subprocess
 import sys
 import urllib.request
@@ -166,10 +167,9 @@ class Replay:
     listed: list[str]
 
 
-@pytest.fixture(scope="module")
-def replay(two_crawls):
+def serve(archive: Path):
     pywb_env()
-    process = subprocess.Popen([sys.executable, "-m", "archiver", "replay", "--archive", str(two_crawls.archive),
+    process = subprocess.Popen([sys.executable, "-m", "archiver", "replay", "--archive", str(archive),
                                 "--port", "0"], cwd=REPO, stdout=subprocess.PIPE, text=True)
     lines = []
     try:
@@ -182,6 +182,42 @@ def replay(two_crawls):
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def replay(two_crawls):
+    yield from serve(two_crawls.archive)
+
+
+@pytest.fixture(scope="module")
+def compacted(two_crawls, tmp_path_factory):
+    """A copy of the archive whose per-file indexes were compacted into a ZipNum set of small blocks."""
+    archive = tmp_path_factory.mktemp("compacted") / "archive"
+    shutil.copytree(two_crawls.archive, archive)
+    done = run_archiver("cdx", "compact", "--archive", str(archive), "--block-lines", "5")
+    assert done.returncode == 0 and "compacted" in done.stdout, done.stdout + done.stderr
+    return archive
+
+
+def test_each_warc_file_has_its_own_index_file(two_crawls):
+    folder = two_crawls.archive / "warc" / "indexes"
+    warcs = two_crawls.first.warcs + two_crawls.second.warcs
+    assert sorted(p.name for p in folder.glob("*.cdxj")) == sorted(f"{w.name}.cdxj" for w in warcs)
+    assert not (two_crawls.archive / "warc" / "index.cdxj").exists()
+
+
+@pytest.mark.parametrize("crawl", ["first", "second"])
+def test_every_article_replays_from_the_compacted_zipnum_index(compacted, two_crawls, crawl):
+    folder = compacted / "warc" / "indexes"
+    assert not list(folder.glob("*.cdxj")) and len(list(folder.glob("*.idx"))) == 1
+    assert len((next(folder.glob("*.idx"))).read_text().splitlines()) > 3  # several blocks to search
+    verify = run_archiver("verify", "--archive", str(compacted))
+    assert verify.returncode == 0, verify.stdout
+    for served in serve(compacted):
+        for record in captured_articles(getattr(two_crawls, crawl), two_crawls.first):
+            sent = fetch(record["url"])
+            replayed = fetch(f"{served.base}/{timestamp(record['fetched_at'])}id_/{record['url']}")
+            assert replayed == sent, record["url"]
 
 
 def fetch(url: str) -> bytes:

@@ -8,7 +8,9 @@ import sqlite3
 
 import pytest
 
-from archiver.warc.cdxj import INDEX_FILENAME, update_index
+import shutil
+
+from archiver.warc.cdxj import compact_index, index_dir, update_index
 from archiver.warc.digests import SqliteDigestIndex
 from archiver.warc.store import WarcStore
 from archiver.warc.verify import verify_archive
@@ -36,6 +38,10 @@ def build_archive(root, crawls: int = 2):
             (root / "articles" / f"crawl-{crawl}.jsonl").write_text("\n".join(lines) + "\n")
     update_index(root / "warc")
     return root
+
+
+def first_index(root):
+    return sorted(index_dir(root / "warc").glob("*.cdxj"))[0]
 
 
 def first_warc(root):
@@ -77,13 +83,31 @@ DAMAGE = {
     "pointer": (lambda root: (root / "articles" / "crawl-0.jsonl").write_text(record_json(Article(
         url="u", extractor_version="1", warc={"filename": "warc/none.warc.gz", "offset": 0, "record_id": "x",
                                              "length": 1})) + "\n"), "is no record"),
-    "index entry": (lambda root: (root / "warc" / INDEX_FILENAME).write_text(
-        (root / "warc" / INDEX_FILENAME).read_text().replace('"offset": "', '"offset": "1', 1)),
-        "index"),
-    "index missing": (lambda root: (root / "warc" / INDEX_FILENAME).unlink(), "not indexed"),
+    "index entry": (lambda root: first_index(root).write_text(
+        first_index(root).read_text().replace('"offset": "', '"offset": "1', 1)), "index"),
+    "index missing": (lambda root: first_index(root).unlink(), "not indexed"),
+    "zipnum block": (lambda root: [compact_index(root / "warc", block_lines=2), _swap_blocks(root)],
+                     "block does not start with the key"),
     "digest entry": (lambda root: sqlite3.connect(root / "digests.sqlite3", isolation_level=None).execute(
         "UPDATE payloads SET offset = offset + 1"), "does not point at its original"),
 }
+
+
+def _swap_blocks(root):
+    """Point the summary's second block at the first block's bytes."""
+    [summary] = index_dir(root / "warc").glob("*.idx")
+    lines = summary.read_text().splitlines()
+    first, second = lines[0].split("\t"), lines[1].split("\t")
+    lines[1] = "\t".join([second[0], *first[1:4], second[4]])
+    summary.write_text("\n".join(lines) + "\n")
+
+
+def test_a_compacted_archive_passes_with_the_same_entries(tmp_path):
+    root = build_archive(tmp_path)
+    compact_index(root / "warc", block_lines=2)
+    report = verify_archive(root)
+    assert report.ok, report.summary()
+    assert report.index_entries == 6
 
 
 @pytest.mark.parametrize("damage", sorted(DAMAGE))
@@ -100,7 +124,7 @@ def test_cli_prints_a_summary_and_exits_non_zero_on_a_fault(tmp_path):
     root = build_archive(tmp_path)
     done = run_archiver("verify", "--archive", str(root))
     assert done.returncode == 0 and "faults          0" in done.stdout, done.stdout
-    (root / "warc" / INDEX_FILENAME).unlink()
+    shutil.rmtree(index_dir(root / "warc"))
     done = run_archiver("verify", "--archive", str(root))
     assert done.returncode == 1 and "not indexed" in done.stdout
     done = run_archiver("verify", "--archive", str(root), "--update-index")

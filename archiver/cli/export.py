@@ -8,6 +8,8 @@ import shlex
 import sys
 from pathlib import Path
 
+from archiver.cli.reextract import add_worker_options, make_runner
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -35,6 +37,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--overwrite", action="store_true", help="hf: replace the Parquet files already in --out")
     parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                         help="progress bar on stderr (default: only when stderr is a terminal)")
+    add_worker_options(parser)
+    parser.add_argument("--task-size", default="16MB", metavar="SIZE",
+                        help="records each worker task takes, as bytes of record files (default 16MB)")
     parser.set_defaults(func=run)
 
 
@@ -77,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
     from archiver.datasets.export import ExportOptions, export, parse_size
     from archiver.datasets.progress import Progress
     from archiver.datasets.source import SourceError
+    from archiver.datasets.workers import WorkerDied, close_runner
     from archiver.datasets.writers import ROW_GROUP_ROWS, ExportError
 
     to_stdout = args.out == "-"
@@ -97,12 +103,20 @@ def run(args: argparse.Namespace) -> int:
             overwrite=args.overwrite,
             progress=Progress.wanted(args.progress),
             # For the dataset card: the command as typed, when this process is that command.
+            task_bytes=parse_size(args.task_size),
             command=shlex.join(["archiver", *sys.argv[1:]]) if sys.argv[1:2] == ["export"] else "",
         )
-        report = export(options)
-    except (ExportError, SourceError, ValueError) as error:
+        runner = make_runner(args)
+        try:
+            report = export(options, runner)
+        finally:
+            close_runner(runner)
+    except (ExportError, SourceError, ValueError, WorkerDied) as error:
         print(f"archiver export: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("archiver export: interrupted; nothing was written", file=sys.stderr)
+        return 130
     rate = report.records_read / report.seconds if report.seconds else 0.0
     lines = [
         f"records read    {report.records_read:,} ({report.unreadable:,} unreadable lines skipped)",
@@ -111,7 +125,8 @@ def run(args: argparse.Namespace) -> int:
         f"exported        {report.rows:,} " + ("(every version)" if options.all_versions
                                                else "(latest version per canonical URL)"),
         f"files           {', '.join(str(p) for p in report.files) or 'standard output'}",
-        f"time            {report.seconds:.1f} s ({rate:,.0f} records/s)",
+        f"time            {report.seconds:.1f} s ({rate:,.0f} records/s) on {runner.workers} "
+        f"worker{'s' if runner.workers > 1 else ''}",
     ]
     if report.dropped_fields:
         lines.append("not in schema   " + ", ".join(f"{k} ({v:,})" for k, v in report.dropped_fields.most_common())

@@ -27,7 +27,28 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                              "judged not to be articles (needs the existing records; run it again: nothing doubles)")
     parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                         help="progress bar on stderr (default: only when stderr is a terminal)")
+    add_worker_options(parser)
     parser.set_defaults(func=run)
+
+
+def add_worker_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--workers", type=int, default=None, metavar="N",
+                        help="processes to run on (default: this machine's cores); the output is the same for any N")
+    parser.add_argument("--dask", metavar="ADDRESS",
+                        help="run on a Dask distributed cluster instead, e.g. tcp://scheduler:8786 (needs "
+                             "archiver[cluster]; the WARC files and --out must be on storage every worker sees)")
+
+
+def make_runner(args: argparse.Namespace):
+    """The runner ``--workers``/``--dask`` ask for; raises ``WorkerDied`` (a message) when it cannot start."""
+    from archiver.datasets.workers import WorkerDied, make_runner as make
+
+    if args.workers is not None and args.workers < 1:
+        raise WorkerDied("--workers must be 1 or more")
+    try:
+        return make(args.workers, args.dask)
+    except OSError as error:  # Dask could not reach the scheduler
+        raise WorkerDied(f"cannot reach the Dask scheduler at {args.dask}: {error}") from None
 
 
 def page_kinds(kinds) -> str:
@@ -80,8 +101,23 @@ def run(args: argparse.Namespace) -> int:
         return fail("--since-version needs the existing records (--archive DIR or --records PATH)")
     if args.new_only and existing is None:
         return fail("--new-only needs the existing records (--archive DIR or --records PATH)")
+    from archiver.datasets.workers import WorkerDied, close_runner
+
     progress = Progress(sum(p.stat().st_size for p in warcs), enabled=Progress.wanted(args.progress))
-    report = Reextractor(warcs, args.archive, args.out, existing, since, progress, new_only=args.new_only).run()
+    try:
+        runner = make_runner(args)
+    except WorkerDied as error:
+        return fail(str(error))
+    try:
+        report = Reextractor(warcs, args.archive, args.out, existing, since, progress, runner,
+                             new_only=args.new_only).run()
+    except WorkerDied as error:
+        return fail(str(error))
+    except KeyboardInterrupt:
+        fail("interrupted; nothing was written")
+        return 130
+    finally:
+        close_runner(runner)
     skipped = ", ".join(f"{reason} {count:,}" for reason, count in sorted(report.skipped.items())) or "none"
     lines = [
         f"WARC files      {report.warc_files} ({report.warc_bytes / 1024:.1f} KiB)"
@@ -102,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
         f"page kinds      {page_kinds(report.kinds)}",
         f"damaged         {len(report.damaged):,} stretch(es) of WARC data skipped (each named in a warning); "
         "every readable record was read" if report.damaged else None,
-        f"time            {report.seconds:.1f} s",
+        f"time            {report.seconds:.1f} s on {report.workers} worker{'s' if report.workers > 1 else ''}",
     ]
     lines += [f"error           {message}" for message in report.file_errors]
     print("\n".join(line for line in lines if line is not None))

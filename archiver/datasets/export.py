@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 import archiver
 from archiver.datasets.card import DEFAULT_LICENSE, CardInfo, render_card
-from archiver.datasets.columns import record_columns, normalize
+from archiver.datasets.columns import record_columns
+from archiver.datasets.export_tasks import SHARD_BYTES, ExportTask, IndexTask, Job, export_shard, index_shard, plan_shards
 from archiver.datasets.progress import Progress
-from archiver.datasets.select import Filters, Selection
+from archiver.datasets.select import Filters, VersionIndex
 from archiver.datasets.source import RecordFiles
 from archiver.datasets.summary import Summary
 from archiver.datasets.writers import (
@@ -25,9 +29,11 @@ from archiver.datasets.writers import (
     ShardedParquetWriter,
     require_pyarrow,
 )
+from archiver.datasets.workers import InlineRunner, PoolRunner, Runner, Tally
 from archiver.items import SCHEMA_VERSION
 
 FORMATS = ("jsonl", "csv", "parquet", "hf")
+COPY_CHARS = 1024 * 1024
 DEFAULT_SHARD_BYTES = 256 * 1024**2
 SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?i?B?)?\s*$", re.IGNORECASE)
 
@@ -56,6 +62,7 @@ class ExportOptions:
     overwrite: bool = False
     progress: bool = False
     command: str = ""
+    task_bytes: int = SHARD_BYTES  # records per task (pass one and two), as bytes of record files
     license: str = DEFAULT_LICENSE  # hf: the card's license key
 
 
@@ -111,41 +118,126 @@ def _writer(options: ExportOptions, columns: list) -> object:
     return ShardedParquetWriter(data, columns, shard_bytes=options.shard_bytes, row_group_rows=options.row_group_rows)
 
 
-def export(options: ExportOptions) -> ExportReport:
-    """Run one export; raises ``ExportError`` (before writing anything) when it cannot."""
+def export(options: ExportOptions, runner: Runner | None = None) -> ExportReport:
+    """Run one export; raises ``ExportError`` (before writing anything) when it cannot.
+
+    Both passes run as record-shard tasks on ``runner`` (``export_tasks.py``); this
+    process only plans the shards, picks the latest versions in its SQLite table and
+    appends the finished parts to the writer in shard order.
+    """
     _check_output(options)
+    runner = runner or InlineRunner()
     columns = record_columns()
     files = RecordFiles.locate(options.archive, options.records)
     started = time.monotonic()
     progress = Progress(files.total_bytes, enabled=options.progress)
-    writer = _writer(options, columns)
-    summary = Summary() if options.fmt == "hf" else None  # only the dataset card needs one
-    dropped: Counter[str] = Counter()
-    rows = 0
+    work_parent = options.out.parent if options.out is not None and options.fmt != "hf" else options.out
+    if work_parent is not None:
+        work_parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".archiver-export-", dir=work_parent))  # beside the output: workers see it
+    writer = None
     try:
-        with Selection(files, options.filters, options.all_versions, progress) as selection:
-            for record in selection:
-                row, extra = normalize(record, columns)
-                if extra:
-                    dropped.update(extra)
-                writer.write(row)  # type: ignore[attr-defined]
-                rows += 1
-                if summary is not None:
-                    summary.add(row)
+        job = Job(work, [p.resolve() for p in files.paths], options.fmt, options.filters, columns,
+                  summarize=options.fmt == "hf", shard_bytes=max(options.task_bytes, 1))
+        counts = _Counts()
+        with tempfile.TemporaryDirectory(prefix="archiver-select-") as scratch:
+            index = VersionIndex(Path(scratch))
+            _index(job, runner, index, progress, counts)
+            writer = _writer(options, columns)
+            _export(job, runner, index, writer, progress, counts, "id" if options.all_versions else "key")
+            index.close()
+        paths = writer.close()  # type: ignore[attr-defined]
     except BaseException:
-        writer.abort()  # type: ignore[attr-defined]
+        if writer is not None:
+            writer.abort()  # type: ignore[attr-defined]
         raise
-    paths = writer.close()  # type: ignore[attr-defined]
-    bad_rows = getattr(writer, "bad_rows", 0)
-    rows -= bad_rows
+    finally:
+        progress.close()
+        shutil.rmtree(work, ignore_errors=True)
+    summary = counts.summary
     if summary is not None:
-        if bad_rows:
+        if counts.bad_rows:
             summary = _recount(paths)
         paths.append(_write_card(options, summary, columns, paths, writer.arrow_bytes))  # type: ignore[attr-defined]
-    return ExportReport(rows=rows, files=paths, records_read=selection.records_read,
-                        matched=selection.matched, unreadable=files.unreadable,
-                        seconds=time.monotonic() - started, summary=summary, dropped_fields=dropped,
-                        bad_rows=bad_rows)
+    return ExportReport(rows=counts.rows, files=paths, records_read=counts.records_read,
+                        matched=counts.matched, unreadable=counts.unreadable,
+                        seconds=time.monotonic() - started, summary=summary, dropped_fields=counts.dropped,
+                        bad_rows=counts.bad_rows)
+
+
+@dataclass
+class _Counts:
+    records_read: int = 0
+    unreadable: int = 0
+    matched: int = 0
+    rows: int = 0
+    bad_rows: int = 0
+    dropped: Counter[str] = field(default_factory=Counter)
+    summary: Summary | None = None
+
+
+def _ticker(progress: Progress, tally: Tally, noun: str):
+    def tick() -> None:
+        progress.update(tally.done_bytes, tally.items, noun)
+    return tick
+
+
+def _index(job: Job, runner: Runner, index: VersionIndex, progress: Progress, counts: _Counts) -> None:
+    """Pass one: every shard's selection rows into the table, in shard order."""
+    progress.stage("indexing")
+    tally = Tally(shared=isinstance(runner, PoolRunner))
+    tasks = (IndexTask(job, shard) for shard in plan_shards(job.paths, job.shard_bytes))
+    for result in runner.map(index_shard, tasks, tally, _ticker(progress, tally, "records")):
+        index.add_rows(result.rows)
+        counts.records_read += result.records_read
+        counts.unreadable += result.unreadable
+    progress.update(progress.total, counts.records_read, force=True)
+    counts.matched = index.count
+
+
+def _chosen_by_shard(job: Job, index: VersionIndex, per: str) -> Iterator[ExportTask]:
+    """Pass two's tasks: each shard with the lines chosen in it (shards with none are left out)."""
+    chosen = index.best(per)
+    want = next(chosen, None)
+    for shard in plan_shards(job.paths, job.shard_bytes):
+        lines = []
+        while want is not None and shard.holds(*want):
+            lines.append(want[1])
+            want = next(chosen, None)
+        if lines:
+            yield ExportTask(job, shard, tuple(lines))
+
+
+def _export(job: Job, runner: Runner, index: VersionIndex, writer, progress: Progress, counts: _Counts,
+            per: str) -> None:
+    """Pass two: the chosen records, normalised in the shards' tasks, appended to the writer in shard order."""
+    progress.stage("exporting")
+    tally = Tally(shared=isinstance(runner, PoolRunner))
+    tasks = _chosen_by_shard(job, index, per)
+    counts.summary = Summary() if job.summarize else None
+    for result in runner.map(export_shard, tasks, tally, _ticker(progress, tally, "records")):
+        append_part(writer, result.part, job.fmt)
+        result.part.unlink()
+        counts.rows += result.rows
+        counts.bad_rows += result.bad_rows
+        counts.dropped.update(result.dropped)
+        if counts.summary is not None and result.summary is not None:
+            counts.summary.merge(result.summary)
+    progress.update(progress.total, counts.rows, force=True)
+
+
+def append_part(writer, part: Path, fmt: str) -> None:
+    """A finished part, streamed into the writer: text as it is, Arrow batches cut into row groups."""
+    if fmt in ("jsonl", "csv"):
+        with open(part, encoding="utf-8", newline="") as text:
+            while chunk := text.read(COPY_CHARS):
+                writer.stream.write(chunk)
+        return
+    import pyarrow as pa
+
+    with pa.ipc.open_stream(str(part)) as batches:
+        for batch in batches:
+            writer.write_table(pa.Table.from_batches([batch]))
 
 
 def _recount(paths: list[Path]) -> Summary:

@@ -6,17 +6,21 @@ spider's response is rebuilt (``rebuild.py``) and handed to the crawl's own code
 WARC pointer, id and ``fetched_at`` of their response. What only the crawl knew
 (``archiver.records.CRAWL_ONLY_FIELDS``) is carried over from the existing record
 with the same id.
+
+The work is split by WARC file (``reextract_tasks.py``) and run on a ``workers.py``
+runner: this process, a local pool (``--workers``) or a Dask cluster (``--dask``);
+the output is the same file, byte for byte, whichever runs it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
-import tempfile
+import shutil
 import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,19 +28,18 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
+from archiver.datasets.parts import PARTIAL, concatenate
 from archiver.datasets.progress import Progress
+from archiver.datasets.reextract_tasks import DROPPED, UNSEEN, Counts, FileTask, Job, positions, resolve_file, \
+    scan_file
 from archiver.datasets.scratch import scratch_db
-from archiver.datasets.rebuild import NotAPage, may_be_html, rebuild_response
 from archiver.datasets.source import RecordFiles
-from archiver.datasets.warc_responses import READ_ERRORS, RecordHead, pointer_name, resolve_revisit, scan
-from archiver.warc.reading import Damage, log_damage
-from archiver.records import ARTICLE_STATUS, CRAWL_ONLY_FIELDS, decide, fetched_page, is_html_page
-from pipelines.jsonlines import record_json
+from archiver.datasets.warc_responses import pointer_name
+from archiver.datasets.workers import InlineRunner, PoolRunner, Runner, Tally
+from archiver.records import CRAWL_ONLY_FIELDS
 
 logger = logging.getLogger(__name__)
 
-# Stages of an existing record in the index: not met yet, met and re-extracted, met and no longer an article.
-UNSEEN, REDONE, DROPPED = 0, 1, 2
 
 
 def parse_version(text: str) -> Version | None:
@@ -69,6 +72,7 @@ class ExistingRecords:
                 self._insert(rows)
                 rows = []
         self._insert(rows)
+        self.db.commit()  # tasks read the table from their own processes
 
     def _insert(self, rows: list[tuple[Any, ...]]) -> None:
         # The last record with an id wins (a later file re-did it).
@@ -87,26 +91,12 @@ class ExistingRecords:
 
 
 class ResponseIndex:
-    """Where each response record is (to resolve revisits), and the revisits met, on disk."""
+    """Where each response record is (to resolve revisits), on disk, for the tasks of phase two."""
 
     def __init__(self, directory: Path) -> None:
         self.db = scratch_db(directory / "responses.sqlite",
                              "CREATE TABLE responses (id TEXT PRIMARY KEY, file INT, offset INT);"
-                             "CREATE TABLE revisits (file INT, offset INT, length INT, id TEXT, url TEXT, status INT)")
-
-    def add_response(self, head: RecordHead, file: int) -> None:
-        self.db.execute("INSERT OR IGNORE INTO responses VALUES (?, ?, ?)", (head.record_id, file, head.offset))
-
-    def add_revisit(self, head: RecordHead, file: int) -> None:
-        self.db.execute("INSERT INTO revisits VALUES (?, ?, ?, ?, ?, ?)",
-                        (file, head.offset, head.length, head.record_id, head.url, head.status))
-
-    def find(self, record_id: str) -> tuple[int, int] | None:
-        return self.db.execute("SELECT file, offset FROM responses WHERE id = ?", (record_id,)).fetchone()
-
-    def revisits(self) -> Iterator[tuple[int, int, int, str, str, int | None]]:
-        self.db.commit()
-        yield from self.db.execute("SELECT * FROM revisits ORDER BY file, offset")
+                             "CREATE TABLE files (number INT PRIMARY KEY, path TEXT)")
 
 
 @dataclass
@@ -129,143 +119,110 @@ class ReextractReport:
     file_errors: list[str] = field(default_factory=list)
     damaged: list[str] = field(default_factory=list)  # damaged stretches of WARC files, skipped (one each)
     seconds: float = 0.0
+    workers: int = 1
 
 
 class Reextractor:
+    """One run: phase one over every file, then phase two over the files with revisits, on ``runner``."""
+
     def __init__(self, warc_files: list[Path], archive_root: Path | None, out_dir: Path,
                  existing_files: RecordFiles | None, since_version: Version | None, progress: Progress,
-                 new_only: bool = False) -> None:
-        self.warc_files = warc_files
+                 runner: Runner | None = None, new_only: bool = False) -> None:
+        self.warc_files = [Path(p).resolve() for p in warc_files]
         self.names = [pointer_name(path, archive_root or _layout_root(path)) for path in warc_files]
         self.out_dir = out_dir
         self.existing_files = existing_files
         self.since_version = since_version
         self.new_only = new_only  # write only articles without a record (what an earlier crawl skipped)
         self.progress = progress
-        self.report = ReextractReport(warc_files=len(warc_files), warc_bytes=sum(p.stat().st_size for p in warc_files))
+        self.runner = runner or InlineRunner()
+        self.report = ReextractReport(warc_files=len(warc_files), warc_bytes=sum(p.stat().st_size for p in warc_files),
+                                      workers=self.runner.workers)
 
     def run(self) -> ReextractReport:
         started = time.monotonic()
         self.out_dir.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         out = self.out_dir / f"{stamp}-{os.getpid()}-reextract.jsonl"
-        partial = out.with_name(out.name + ".partial")
-        with tempfile.TemporaryDirectory(prefix="archiver-reextract-") as scratch, \
-                open(partial, "w", encoding="utf-8") as self.output:
-            self.existing = ExistingRecords(Path(scratch), self.existing_files, self.since_version)
-            self.index = ResponseIndex(Path(scratch))
-            self._scan_files()
-            self._resolve_revisits()
-            report = self.report
-            if self.existing.count:
-                report.dropped = self.existing.count_stage(DROPPED)
-                report.missing = self.existing.count_stage(UNSEEN)
-            self.existing.db.close()
-            self.index.db.close()
-        if self.new_only and not self.report.written:
-            partial.unlink()  # nothing recovered: no empty file left beside the records
-            out = None
-        else:
-            os.replace(partial, out)
-        self.progress.close()
-        report.out, report.seconds = out, time.monotonic() - started
-        return report
-
-    def _scan_files(self) -> None:
-        done, tell = 0, [0]
-        self.progress.stage("reading")
-        for number, (path, name) in enumerate(zip(self.warc_files, self.names)):
-            try:
-                for head, response in scan(path, name, self._wants_body, tell, self._damaged):
-                    if head.rec_type == "response":
-                        self.report.responses += 1
-                        self.index.add_response(head, number)
-                        self._handle(head, response)
-                    elif head.rec_type == "revisit":
-                        self.index.add_revisit(head, number)
-                    self.progress.update(done + tell[0], self.report.written, "articles")
-            except READ_ERRORS as error:
-                # A file that cannot be read at all (damage inside a file is skipped and reported).
-                self.report.file_errors.append(f"{path}: {error}")
-            done += path.stat().st_size
-        self.index.db.commit()
-
-    def _damaged(self, damage: Damage) -> None:
-        log_damage(damage)
-        self.report.damaged.append(str(damage))
-
-    @staticmethod
-    def _wants_body(head: RecordHead) -> bool:
-        return head.status == ARTICLE_STATUS and head.headers is not None and may_be_html(head.url, head.headers)
-
-    def _handle(self, head: RecordHead, response) -> None:
-        if response is None:
-            self._skip(head, "status" if head.status != ARTICLE_STATUS else "not-html")
-            return
-        existing = self.existing.get(head.record_id)
-        if existing and self.new_only:
-            self.existing.mark(head.record_id, REDONE)
-            self.report.already += 1
-            return
-        if existing and existing[1] is not None:
-            self.output.write(existing[1] + "\n")  # made by a new enough extractor: kept as it is
-            self.existing.mark(head.record_id, REDONE)
-            self.report.kept += 1
-            self.report.written += 1
-            return
+        # Beside the output, so every worker of a cluster sees it; removed whatever happens.
+        work = self.out_dir / f".{out.stem}.parts"
+        work.mkdir()
+        self.out: Path | None = out
         try:
-            scrapy_response = rebuild_response(response)
-        except NotAPage as reason:
-            self._skip(head, str(reason))
-            return
-        if not is_html_page(scrapy_response):
-            self._skip(head, "not-html")
-            return
-        decision = decide(fetched_page(scrapy_response))
-        self.report.kinds[decision.kind, decision.reason] += 1
-        if decision.article is None:
-            self._skip(head, decision.kind)
-            return
-        article = decision.article
-        if existing:
-            for name, value in existing[0].items():
-                setattr(article, name, value)
-            self.existing.mark(head.record_id, REDONE)
-            self.report.carried += 1
-        else:
-            self.report.new += 1
-        self.output.write(record_json(article) + "\n")
-        self.report.written += 1
+            self._run(work, out)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+            self.progress.close()
+        self.report.out, self.report.seconds = self.out, time.monotonic() - started
+        return self.report
 
-    def _skip(self, head: RecordHead, reason: str) -> None:
-        self.report.skipped[reason] += 1
-        if self.existing.count:
-            self.existing.mark(head.record_id, DROPPED)
+    def _run(self, work: Path, out: Path) -> None:
+        existing = ExistingRecords(work, self.existing_files, self.since_version)
+        job = Job(work, work / "existing.sqlite" if existing.count else None, new_only=self.new_only)
+        counts = Counts()
+        tally = Tally(shared=isinstance(self.runner, PoolRunner))
+        self.progress.stage("reading")
 
-    def _resolve_revisits(self) -> None:
-        for file, offset, length, record_id, url, status in self.index.revisits():
-            head = RecordHead("revisit", record_id, url, offset=offset, length=length, status=status)
-            if status is not None and status != ARTICLE_STATUS:
-                self._skip(head, "status")  # e.g. a server-not-modified revisit of a 304
-                continue
-            try:
-                response = resolve_revisit(self.warc_files[file], self.names[file], head, self._find_original)
-            except READ_ERRORS as error:
-                logger.warning("revisit %s: %s", record_id, error)
-                response = None
-            if response is None:
-                self.report.revisits_unresolved += 1
-                self._skip(head, "revisit-unresolved")
-                continue
-            self.report.revisits_resolved += 1
-            head.status = response.status
-            if response.status != ARTICLE_STATUS or not may_be_html(response.url, response.headers):
-                response = None
-            self._handle(head, response)
+        def tick() -> None:
+            self.progress.update(tally.done_bytes, tally.items, "articles")
 
-    def _find_original(self, record_id: str) -> tuple[Path, int] | None:
-        found = self.index.find(record_id)
-        return (self.warc_files[found[0]], found[1]) if found else None
+        def tasks(job: Job, numbers):
+            return (FileTask(job, n, self.warc_files[n], self.names[n]) for n in numbers)
+
+        files = range(len(self.warc_files))
+        with_revisits = []
+        for result in self.runner.map(scan_file, tasks(job, files), tally, tick):
+            counts.add(result.counts)
+            if result.counts.revisits:
+                with_revisits.append(result.number)
+        parts = [job.part("responses", n) for n in files]
+        marks = [job.part("marks-r", n) for n in files]
+        if with_revisits:
+            job = dataclasses.replace(job, responses_db=self._response_table(job))
+            for result in self.runner.map(resolve_file, tasks(job, with_revisits), tally, tick):
+                counts.add(result.counts)
+            parts += [job.part("revisits", n) for n in with_revisits]
+            marks += [job.part("marks-v", n) for n in with_revisits]
+        self._settle(existing, marks, counts)
+        existing.db.close()
+        if self.new_only and not counts.written:
+            self.out = None  # nothing recovered: no empty file left beside the records
+            return
+        partial = out.with_name(out.name + PARTIAL)
+        try:
+            with open(partial, "wb") as output:
+                concatenate(parts, output)
+            os.replace(partial, out)
+        finally:
+            partial.unlink(missing_ok=True)
+
+    def _response_table(self, job: Job) -> Path:
+        """Where every response record is, from the positions phase one noted (the first one of an id wins)."""
+        index = ResponseIndex(job.work)
+        for number, path in enumerate(self.warc_files):
+            rows = [(record_id, number, offset) for record_id, offset in positions(job, number, "response")]
+            index.db.executemany("INSERT OR IGNORE INTO responses VALUES (?, ?, ?)", rows)
+            index.db.execute("INSERT INTO files VALUES (?, ?)", (number, str(path)))
+        index.db.commit()
+        index.db.close()
+        return job.work / "responses.sqlite"
+
+    def _settle(self, existing: ExistingRecords, marks: list[Path], counts: Counts) -> None:
+        report = self.report
+        for name in ("responses", "written", "kept", "carried", "new", "revisits_resolved", "revisits_unresolved",
+                     "already"):
+            setattr(report, name, getattr(counts, name))
+        report.skipped, report.kinds, report.file_errors = counts.skipped, counts.kinds, counts.file_errors
+        report.damaged = counts.damaged
+        if not existing.count:
+            return
+        for path in marks:  # in the order a single worker settles them: the last mark of an id wins
+            with open(path, encoding="utf-8") as lines:
+                for line in lines:
+                    record_id, stage = json.loads(line)
+                    existing.mark(record_id, stage)
+        report.dropped = existing.count_stage(DROPPED)
+        report.missing = existing.count_stage(UNSEEN)
 
 
 def _layout_root(path: Path) -> Path | None:

@@ -180,6 +180,13 @@ class VersionIndex:
         if len(self._pending) >= BATCH:
             self.flush()
 
+    def add_rows(self, rows: list[tuple[Any, ...]]) -> None:
+        """Rows made elsewhere (a shard task) with ``add``'s layout."""
+        self._pending.extend(rows)
+        self.count += len(rows)
+        if len(self._pending) >= BATCH:
+            self.flush()
+
     def flush(self) -> None:
         if self._pending:
             self.db.executemany("INSERT INTO recs VALUES (?, ?, ?, ?, ?, ?, ?)", self._pending)

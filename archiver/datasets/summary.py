@@ -100,6 +100,19 @@ class Summary:
         return {site: {"complete": self.capture_complete[site], "incomplete": self.capture_incomplete[site],
                        "not_recorded": self.capture_unrecorded[site]} for site, _ in self.sites.most_common()}
 
+    def merge(self, other: Summary) -> None:
+        """Add the counts of ``other`` (another shard's rows): the same as having added its rows here."""
+        for name, value in vars(other).items():
+            mine = getattr(self, name)
+            if isinstance(value, Counter):
+                mine.update(value)
+            elif isinstance(value, int):
+                setattr(self, name, mine + value)
+            elif name.endswith("_first") and value is not None:
+                setattr(self, name, min(mine or value, value))
+            elif name.endswith("_last") and value is not None:
+                setattr(self, name, max(mine or value, value))
+
     def published_months(self) -> dict[str, int]:
         months: Counter[str] = Counter()
         for day, count in self.published_days.items():

@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -101,12 +102,17 @@ class CsvWriter(_TextFileWriter):
         self._csv.writerow(self.names)
 
     def write(self, row: dict[str, Any]) -> None:
-        cells = []
-        for name, quoted in zip(self.names, self.quoted):
-            cell = csv_cell(row[name])
-            cells.append('"' + cell.replace('"', '""') + '"' if quoted and cell else _plain_cell(cell))
-        self.stream.write(",".join(cells) + "\n")
+        self.stream.write(csv_line(self.names, self.quoted, row))
         self.rows += 1
+
+
+def csv_line(names: list[str], quoted: list[bool], row: dict[str, Any]) -> str:
+    """One CSV line of a row: text cells quoted, the rest only when they must be."""
+    cells = []
+    for name, quote in zip(names, quoted):
+        cell = csv_cell(row[name])
+        cells.append('"' + cell.replace('"', '""') + '"' if quote and cell else _plain_cell(cell))
+    return ",".join(cells) + "\n"
 
 
 def _plain_cell(cell: str) -> str:
@@ -114,51 +120,25 @@ def _plain_cell(cell: str) -> str:
     return '"' + cell.replace('"', '""') + '"' if any(ch in cell for ch in ',"\n\r') else cell
 
 
-class ParquetWriter:
-    """Typed columns (lists, structs) from the schema, zstd, one row group per ``row_group_rows`` rows."""
+class RowConverter:
+    """Export rows to Arrow tables of the schema's types; rows that do not fit are counted, named and left out."""
 
-    def __init__(self, path: Path, columns: list[Column], *, row_group_rows: int = ROW_GROUP_ROWS) -> None:
+    def __init__(self, columns: list[Column]) -> None:
         require_pyarrow()
-        import pyarrow.parquet as pq
-
-        self.path = path
         self.schema = arrow_schema(columns)
         self.converters = [(c.name, arrow_converter(c.shape)) for c in columns]
-        self.row_group_rows = max(1, row_group_rows)
-        self.rows = 0
         self.bad_rows = 0
-        self.arrow_bytes = 0  # size of the rows in memory, as Hugging Face counts a split's num_bytes
-        self._buffer: list[dict[str, Any]] = []
-        self._buffered_bytes = 0
-        self._writer = pq.ParquetWriter(_partial(path), self.schema, compression="zstd")
 
-    def write(self, row: dict[str, Any]) -> None:
-        self._buffer.append({name: convert(row.get(name)) for name, convert in self.converters})
-        body = row.get("body")
-        self._buffered_bytes += 1024 + (len(body) if isinstance(body, str) else 0)
-        if len(self._buffer) >= self.row_group_rows or self._buffered_bytes >= ROW_GROUP_BYTES:
-            self.flush()
-
-    def flush(self) -> None:
-        if not self._buffer:
-            return
-        table = self._table(self._buffer)
-        self._buffer, self._buffered_bytes = [], 0
-        if table.num_rows:
-            self._writer.write_table(table)
-            self.rows += table.num_rows
-            self.arrow_bytes += table.nbytes
-
-    def _table(self, rows: list[dict[str, Any]]) -> Any:
+    def table(self, rows: list[dict[str, Any]]) -> Any:
         import pyarrow as pa
 
+        converted = [{name: convert(row.get(name)) for name, convert in self.converters} for row in rows]
         try:
-            return pa.Table.from_pylist(rows, schema=self.schema)
+            return pa.Table.from_pylist(converted, schema=self.schema)
         except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
             pass
-        # Some row does not fit its column types: keep the others, name the bad ones.
         good = []
-        for row in rows:
+        for row in converted:
             try:
                 good.append(pa.Table.from_pylist([row], schema=self.schema))
             except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as error:
@@ -166,12 +146,76 @@ class ParquetWriter:
                 logger.warning("record %s does not fit the schema, skipped: %s", row.get("id") or row.get("url"), error)
         return pa.concat_tables(good) if good else self.schema.empty_table()
 
+
+class RowGroups:
+    """Cuts a stream of Arrow tables into row groups: ``row_group_rows`` rows, or fewer once they hold
+    ``ROW_GROUP_BYTES`` (counted as 1 KiB plus the body's characters per row). The cuts depend only on
+    the rows, never on how the stream was chunked, so any number of workers gives the same file."""
+
+    def __init__(self, row_group_rows: int = ROW_GROUP_ROWS) -> None:
+        self.row_group_rows = max(1, row_group_rows)
+        self._pending: list[Any] = []
+        self._rows = 0
+        self._bytes = 0
+
+    def add(self, table: Any) -> Iterator[Any]:
+        import pyarrow.compute as pc
+
+        lengths = pc.fill_null(pc.utf8_length(table.column("body")), 0).to_pylist() if table.num_rows else []
+        start = 0
+        for index, length in enumerate(lengths):
+            self._rows += 1
+            self._bytes += 1024 + length
+            if self._rows >= self.row_group_rows or self._bytes >= ROW_GROUP_BYTES:
+                self._pending.append(table.slice(start, index + 1 - start))
+                start = index + 1
+                yield self._take()
+        if start < table.num_rows:
+            self._pending.append(table.slice(start))
+
+    def rest(self) -> Iterator[Any]:
+        if self._rows:
+            yield self._take()
+
+    def _take(self) -> Any:
+        import pyarrow as pa
+
+        group = pa.concat_tables(self._pending).combine_chunks()
+        self._pending, self._rows, self._bytes = [], 0, 0
+        return group
+
+
+class ParquetWriter:
+    """Typed columns (lists, structs) from the schema, zstd; rows arrive as Arrow tables, one per row group."""
+
+    def __init__(self, path: Path, columns: list[Column], *, row_group_rows: int = ROW_GROUP_ROWS) -> None:
+        require_pyarrow()
+        import pyarrow.parquet as pq
+
+        self.path = path
+        self.schema = arrow_schema(columns)
+        self.groups = RowGroups(row_group_rows)
+        self.rows = 0
+        self.bad_rows = 0
+        self.arrow_bytes = 0  # size of the rows in memory, as Hugging Face counts a split's num_bytes
+        self._writer = pq.ParquetWriter(_partial(path), self.schema, compression="zstd")
+
+    def write_table(self, table: Any) -> None:
+        for group in self.groups.add(table):
+            self.write_group(group)
+
+    def write_group(self, group: Any) -> None:
+        self._writer.write_table(group, row_group_size=max(group.num_rows, 1))
+        self.rows += group.num_rows
+        self.arrow_bytes += group.nbytes
+
     @property
     def file_size(self) -> int:
         return _partial(self.path).stat().st_size
 
     def close(self) -> list[Path]:
-        self.flush()
+        for group in self.groups.rest():
+            self.write_group(group)
         self._writer.close()
         os.replace(_partial(self.path), self.path)
         return [self.path]
@@ -194,13 +238,14 @@ class ShardedParquetWriter:
         self.shard_bytes = shard_bytes
         self.row_group_rows = row_group_rows
         self.split = split
+        self.groups = RowGroups(row_group_rows)
         self.shards: list[ParquetWriter] = []
         self.rows = 0
         self._open()
 
     @property
     def bad_rows(self) -> int:
-        return sum(shard.bad_rows for shard in self.shards)
+        return 0  # counted where rows are converted
 
     @property
     def arrow_bytes(self) -> int:
@@ -210,17 +255,21 @@ class ShardedParquetWriter:
         path = self.directory / f"{self.split}-{len(self.shards):05d}.parquet"
         self.shards.append(ParquetWriter(path, self.columns, row_group_rows=self.row_group_rows))
 
-    def write(self, row: dict[str, Any]) -> None:
+    def write_table(self, table: Any) -> None:
+        for group in self.groups.add(table):
+            self._write_group(group)
+
+    def _write_group(self, group: Any) -> None:
         current = self.shards[-1]
-        before = current.rows
-        current.write(row)
-        if current.rows != before and current.file_size >= self.shard_bytes:
-            current.flush()
+        current.write_group(group)
+        if current.file_size >= self.shard_bytes:
             self.rows += current.rows
             current.close()
             self._open()
 
     def close(self) -> list[Path]:
+        for group in self.groups.rest():
+            self._write_group(group)
         last = self.shards[-1]
         last.close()
         self.rows += last.rows

@@ -1,9 +1,18 @@
-"""The CDXJ index beside the WARC files: ``<archive>/warc/index.cdxj``, sorted, merged crawl after crawl.
+"""The CDXJ index beside the WARC files: ``<archive>/warc/indexes/``, one sorted file per WARC file.
+
+Each closed WARC file gets ``indexes/<file>.cdxj`` when its crawl ends, so a crawl's
+indexing costs what the crawl wrote, whatever the size of the archive. pywb reads
+every ``.cdxj`` (and every ZipNum ``.idx``) of the folder as one collection.
+``compact_index`` (``archiver cdx compact``, for a scheduled job) merges the
+per-file indexes and earlier ZipNum sets into one ZipNum set (``zipnum.py``), so
+lookups stay a binary search over a few files however many crawls there were.
 
 Entries come from webrecorder's ``cdxj-indexer`` (the indexer behind pywb and
 py-wacz), so keys, fields and POST handling are exactly what pywb and
-ReplayWeb.page look up. File names in the index are relative to the index's
-folder, as in a WACZ package.
+ReplayWeb.page look up. File names in the index are the bare WARC file names,
+found under the WARC folder (pywb's ``archive_paths``), as in a WACZ package.
+An archive made before this layout has one merged ``warc/index.cdxj``; the next
+update moves it into the folder, and the next compaction folds it in.
 """
 
 from __future__ import annotations
@@ -16,6 +25,8 @@ import json
 import logging
 import os
 import tempfile
+import time
+from datetime import datetime, timezone
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,14 +36,22 @@ from cdxj_indexer.main import CDXJIndexer
 
 from archiver.warc.reading import iter_warc
 from archiver.warc.writer import WARC_SUFFIX, iter_member_ends
+from archiver.warc.zipnum import BLOCK_LINES, SHARD_BLOCKS, ZipNumSet, write_set
 
 logger = logging.getLogger(__name__)
 
-INDEX_FILENAME = "index.cdxj"
+INDEX_DIRNAME = "indexes"
+INDEX_SUFFIX = ".cdxj"
+LEGACY_INDEX = "index.cdxj"  # one merged file: the layout before per-file indexes
+LEGACY_IN_FOLDER = "legacy.cdxj"
 LOCK_FILENAME = ".index.lock"
 # Records a replay tool looks up by URL. Requests are not captures; metadata
 # records (TLS certificates) describe a capture and are reached through it.
 INDEXED_RECORDS = "response,revisit"
+
+
+class IndexBusy(Exception):
+    """Another compaction of the same archive is running."""
 
 
 @dataclass(frozen=True)
@@ -53,9 +72,24 @@ class CdxjEntry:
 class IndexUpdate:
     """What one ``update_index`` call did."""
 
-    path: Path
+    path: Path  # the index folder
     files_indexed: list[str] = field(default_factory=list)
     entries_added: int = 0
+
+
+@dataclass
+class Compaction:
+    """What one ``compact_index`` call did."""
+
+    summary: Path | None = None  # the new set's .idx; None when there was nothing to compact
+    lines: int = 0
+    blocks: int = 0
+    inputs: list[str] = field(default_factory=list)  # index files merged (and removed)
+    seconds: float = 0.0
+
+
+def index_dir(warc_dir: Path) -> Path:
+    return Path(warc_dir) / INDEX_DIRNAME
 
 
 def _indexer_lines(warc: Path, filename: str) -> list[str]:
@@ -115,61 +149,149 @@ def read_entries(path: Path) -> Iterator[CdxjEntry]:
                 yield CdxjEntry.parse(line)
 
 
-def indexed_filenames(path: Path) -> set[str]:
-    if not path.exists():
-        return set()
-    return {entry.fields.get("filename", "") for entry in read_entries(path)}
+def per_file_indexes(warc_dir: Path) -> list[Path]:
+    """The plain ``.cdxj`` files of the index folder (per WARC file, and a moved legacy index)."""
+    folder = index_dir(warc_dir)
+    return sorted(folder.glob(f"*{INDEX_SUFFIX}")) if folder.is_dir() else []
+
+
+def warc_index_path(warc_dir: Path, warc_name: str) -> Path:
+    return index_dir(warc_dir) / f"{warc_name}{INDEX_SUFFIX}"
+
+
+def sources(warc_dir: Path) -> list[tuple[str, Iterator[str]]]:
+    """Every index of the folder as ``(name, sorted lines)``: plain CDXJ files, then ZipNum sets."""
+    found: list[tuple[str, Iterator[str]]] = []
+    for path in per_file_indexes(warc_dir):
+        found.append((path.name, _file_lines(path)))
+    for zipnum in ZipNumSet.find_all(index_dir(warc_dir)):
+        found.append((zipnum.summary.name, zipnum.lines()))
+    return found
+
+
+def _file_lines(path: Path) -> Iterator[str]:
+    with open(path, encoding="utf-8") as lines:
+        yield from (line for line in lines if line.strip())
+
+
+def all_lines(warc_dir: Path) -> Iterator[str]:
+    """The whole index as one sorted stream (what pywb's collection answers from)."""
+    return heapq.merge(*(lines for _, lines in sources(warc_dir)))
+
+
+def indexed_warcs(warc_dir: Path) -> set[str]:
+    """WARC files the index covers: one ``.cdxj`` each, the manifests of ZipNum sets, a legacy index's lines."""
+    return _covered(per_file_indexes(warc_dir), ZipNumSet.find_all(index_dir(warc_dir)))
+
+
+def _covered(plain: list[Path], sets: list[ZipNumSet]) -> set[str]:
+    known = set()
+    for path in plain:
+        if path.name == LEGACY_IN_FOLDER:
+            known |= {entry.fields.get("filename", "") for entry in read_entries(path)}
+        else:
+            known.add(path.name[: -len(INDEX_SUFFIX)])
+    for zipnum in sets:
+        known |= set(zipnum.warcs())
+    return known
 
 
 def update_index(warc_dir: Path, only: Iterable[Path] | None = None) -> IndexUpdate:
-    """Add every closed WARC file in ``warc_dir`` that the index lacks, merging into ``index.cdxj``.
+    """Index every closed WARC file in ``warc_dir`` that the index lacks, one ``indexes/<file>.cdxj`` each.
 
-    Safe with several crawls (or workers) finishing at once: the merge runs under
-    an exclusive lock, writes a new file and renames it over the old one, so a
-    reader always sees a whole, sorted index.
+    The cost follows the new files, not the archive: nothing already indexed is read
+    or rewritten. Each file is written under a temporary name and renamed, so a
+    reader (pywb) sees whole indexes only; a lock keeps two crawls finishing at once
+    from indexing the same file twice.
     """
     warc_dir = Path(warc_dir)
-    index = warc_dir / INDEX_FILENAME
-    update = IndexUpdate(index)
-    warc_dir.mkdir(parents=True, exist_ok=True)
+    folder = index_dir(warc_dir)
+    update = IndexUpdate(folder)
+    folder.mkdir(parents=True, exist_ok=True)
     # The lock is on the folder itself: no lock file is left behind.
     lock = os.open(warc_dir, os.O_RDONLY)
     try:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        known = indexed_filenames(index)
+        legacy = warc_dir / LEGACY_INDEX
+        if legacy.exists():
+            os.replace(legacy, folder / LEGACY_IN_FOLDER)
+        known = indexed_warcs(warc_dir)
         candidates = sorted(only) if only is not None else sorted(warc_dir.glob(f"*{WARC_SUFFIX}"))
-        new_lines: list[str] = []
         for warc in candidates:
             if warc.name in known or not warc.exists():
                 continue
             lines = index_lines(warc)
-            new_lines.extend(lines)
+            _write_atomic(warc_index_path(warc_dir, warc.name), lines)
             update.files_indexed.append(warc.name)
-        if not new_lines:
-            return update
-        new_lines.sort()
-        _merge_into(index, new_lines)
-        update.entries_added = len(new_lines)
+            update.entries_added += len(lines)
     finally:
         os.close(lock)  # releases the lock
     (warc_dir / LOCK_FILENAME).unlink(missing_ok=True)  # left by earlier versions
-    logger.info("Indexed %d WARC file(s) into %s (%d entries)", len(update.files_indexed), index,
-                update.entries_added)
+    if update.files_indexed:
+        logger.info("Indexed %d WARC file(s) into %s (%d entries)", len(update.files_indexed), folder,
+                    update.entries_added)
     return update
 
 
-def _merge_into(index: Path, new_lines: list[str]) -> None:
-    temporary = index.with_name(index.name + ".tmp")
+def compact_index(warc_dir: Path, *, block_lines: int = BLOCK_LINES, shard_blocks: int = SHARD_BLOCKS) -> Compaction:
+    """Merge every per-file index and ZipNum set of the folder into one new ZipNum set, then remove them.
+
+    Crawls go on indexing meanwhile: their new files are not inputs and stay. The
+    new set is published (its summary renamed into place) before the inputs are
+    removed, so a lookup never misses an entry; identical lines are written once.
+    """
+    started = time.monotonic()
+    warc_dir = Path(warc_dir)
+    folder = index_dir(warc_dir)
+    report = Compaction()
+    if not folder.is_dir():
+        return report
+    # The lock is on the indexes folder itself (no lock file is left behind); update_index locks warc/.
+    lock = os.open(folder, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IndexBusy(f"another compaction of {warc_dir} is running") from None
+        plain = per_file_indexes(warc_dir)
+        sets = ZipNumSet.find_all(folder)
+        if not plain and len(sets) <= 1:
+            return report
+        warcs = _covered(plain, sets)
+        streams = [_file_lines(path) for path in plain] + [zipnum.lines() for zipnum in sets]
+        name = "archive-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+        zipnum, count = write_set(folder, name, _unique(heapq.merge(*streams)), sorted(warcs),
+                                  block_lines=block_lines, shard_blocks=shard_blocks)
+        for path in plain:
+            path.unlink()
+        for old in sets:
+            old.remove()
+        report.summary, report.lines = zipnum.summary, count
+        report.blocks = sum(1 for _ in zipnum.blocks())
+        report.inputs = [path.name for path in plain] + [old.summary.name for old in sets]
+    finally:
+        os.close(lock)
+    report.seconds = time.monotonic() - started
+    logger.info("Compacted %d index files into %s (%d entries)", len(report.inputs), report.summary, report.lines)
+    return report
+
+
+def _unique(lines: Iterator[str]) -> Iterator[str]:
+    previous = None
+    for line in lines:
+        if line != previous:
+            yield line
+        previous = line
+
+
+def _write_atomic(path: Path, lines: list[str]) -> None:
+    temporary = path.with_name(path.name + ".tmp")  # not .cdxj: pywb does not read it
     with open(temporary, "w", encoding="utf-8") as out:
-        if index.exists():
-            with open(index, encoding="utf-8") as old:
-                out.writelines(heapq.merge(old, new_lines))
-        else:
-            out.writelines(new_lines)
+        out.writelines(lines)
         out.flush()
         os.fsync(out.fileno())
-    os.replace(temporary, index)
-    directory = os.open(index.parent, os.O_RDONLY)
+    os.replace(temporary, path)
+    directory = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(directory)
     finally:

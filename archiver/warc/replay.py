@@ -19,7 +19,7 @@ from pathlib import Path
 
 import platformdirs
 
-from archiver.warc.cdxj import INDEX_FILENAME
+from archiver.warc.cdxj import index_dir
 
 ENV_VARIABLE = "ARCHIVER_PYWB_VENV"
 COLLECTION = "archive"
@@ -79,16 +79,19 @@ EMPTY_BANNER = "no_banner.html"
 
 
 def write_config(archive: Path, folder: Path, *, frameless: bool = False) -> Path:
-    """A pywb config with one collection, ``archive``, reading the WARC folder and its CDXJ index.
+    """A pywb config with one collection, ``archive``, the WARC folder and its index folder.
+
+    pywb reads every ``.cdxj`` and ZipNum ``.idx`` of the index folder as one index.
 
     ``frameless``: pages replay at their own address, without pywb's top frame or banner (for
     screenshots of a replayed page, and for readers who want the page alone).
     """
     warc_dir = (archive / "warc").resolve()
+    index_dir(warc_dir).mkdir(parents=True, exist_ok=True)
     config = folder / "config.yaml"
     text = ("collections:\n"
             f"  {COLLECTION}:\n"
-            f"    index_paths: {warc_dir / INDEX_FILENAME}\n"
+            f"    index_paths: {index_dir(warc_dir)}/\n"
             f"    archive_paths: {warc_dir}/\n")
     if frameless:
         (folder / "templates").mkdir(exist_ok=True)

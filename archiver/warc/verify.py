@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -10,11 +11,12 @@ from typing import Any
 
 from warcio.timeutils import iso_date_to_timestamp
 
-from archiver.warc.cdxj import INDEX_FILENAME, CdxjEntry
+from archiver.warc.cdxj import INDEX_DIRNAME, CdxjEntry, index_dir, sources as cdxj_sources
 from archiver.warc.digests import DIGESTS_FILENAME, SqliteDigestIndex
 from archiver.warc.reading import Damage, iter_warc
 from archiver.warc.verify_articles import Duplicates, check_articles
 from archiver.warc.writer import OPEN_SUFFIX, WARC_SUFFIX
+from archiver.warc.zipnum import ZipNumSet
 
 CAPTURES = ("response", "revisit")
 MAX_LISTED_FAULTS = 50
@@ -299,35 +301,55 @@ def _check_reference(info: RecordInfo, target: RecordInfo | None, where: str, re
 
 def check_cdxj_index(warc_dir: Path, archive: Path, closed: list[Path],
                      by_position: dict[tuple[str, int], RecordInfo], report: VerifyReport) -> None:
-    index = warc_dir / INDEX_FILENAME
+    """Every index of the folder (per-file CDXJ and ZipNum sets): sorted, pointing at its records, complete."""
     prefix = warc_dir.relative_to(archive).as_posix() + "/"
     indexed: set[tuple[str, int]] = set()
-    if index.exists():
+    for zipnum in ZipNumSet.find_all(index_dir(warc_dir)):
+        check_zipnum_set(zipnum, report)
+    for name, lines in cdxj_sources(warc_dir):
         previous = ""
-        with open(index, encoding="utf-8") as lines:
-            for number, line in enumerate(lines, start=1):
-                where = f"{index.name}:{number}"
-                if line < previous:
-                    report.fault(where, "index is not sorted")
-                previous = line
-                try:
-                    entry = CdxjEntry.parse(line)
-                    position = (prefix + entry.fields["filename"], int(entry.fields["offset"]))
-                except (ValueError, KeyError):
-                    report.fault(where, "not a CDXJ line")
-                    continue
-                report.index_entries += 1
-                indexed.add(position)
-                if position not in by_position and report.in_damage(*position):
-                    report.lost("CDXJ index entries")
-                    continue
-                _check_index_entry(entry, by_position.get(position), where, report)
+        for number, line in enumerate(lines, start=1):
+            where = f"{name}:{number}"
+            if line < previous:
+                report.fault(where, "index is not sorted")
+            previous = line
+            try:
+                entry = CdxjEntry.parse(line)
+                position = (prefix + entry.fields["filename"], int(entry.fields["offset"]))
+            except (ValueError, KeyError):
+                report.fault(where, "not a CDXJ line")
+                continue
+            report.index_entries += 1
+            indexed.add(position)
+            if position not in by_position and report.in_damage(*position):
+                report.lost("CDXJ index entries")
+                continue
+            _check_index_entry(entry, by_position.get(position), where, report)
     closed_names = {prefix + path.name for path in closed}
     missing = [info for key, info in by_position.items()
                if info.type in CAPTURES and info.filename in closed_names and key not in indexed]
     if missing:
-        report.fault(index.name, f"{len(missing)} captures in closed WARC files are not indexed, e.g. "
+        report.fault(INDEX_DIRNAME, f"{len(missing)} captures in closed WARC files are not indexed, e.g. "
                      f"{missing[0].uri} (a crawl did not finish: run `archiver verify --update-index`)")
+
+
+def check_zipnum_set(zipnum: ZipNumSet, report: VerifyReport) -> None:
+    """The summary's blocks: in order, each a whole gzip member of its shard starting with the key named."""
+    try:
+        shards = dict(zipnum.shards())
+        previous = ""
+        for block in zipnum.blocks():
+            where = f"{zipnum.summary.name}:{block.number}"
+            if block.key < previous:
+                report.fault(where, "summary is not sorted")
+            previous = block.key
+            with open(shards[block.shard], "rb") as fh:
+                fh.seek(block.offset)
+                first = zlib.decompress(fh.read(block.length), wbits=31).split(b"\n", 1)[0].decode("utf-8")
+            if not first.startswith(block.key + " "):
+                report.fault(where, "block does not start with the key the summary names")
+    except (OSError, KeyError, ValueError, zlib.error) as error:
+        report.fault(zipnum.summary.name, f"unreadable ZipNum set: {error}")
 
 
 def _check_index_entry(entry: CdxjEntry, target: RecordInfo | None, where: str, report: VerifyReport) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import archiver
 from archiver.record_reader import Warnings, iter_records
-from archiver.warc.cdxj import index_lines
+from archiver.warc.cdxj import index_lines, warc_index_path
 from archiver.warc.digests import DIGESTS_FILENAME, SqliteDigestIndex
 from archiver.warc.reading import iter_warc
 from archiver.warc.writer import WARC_SUFFIX
@@ -174,13 +174,22 @@ def _sha256(data: bytes | Path) -> tuple[str, int]:
     return "sha256:" + digest.hexdigest(), size
 
 
+def warc_lines(warc: Path) -> list[str]:
+    """One WARC file's CDXJ lines: its own index file when the crawl wrote one, else indexed now."""
+    own = warc_index_path(warc.parent, warc.name)
+    if own.exists():
+        with open(own, encoding="utf-8") as lines:
+            return [line for line in lines if line.strip()]
+    return index_lines(warc)
+
+
 def write_wacz(archive: Path, crawl: Crawl, output: Path) -> WaczResult:
     """Write ``output``: the crawl's WARC files plus those holding originals its revisits refer to."""
     if not crawl.warcs:
         raise WaczError(f"crawl {crawl.crawl_id} has no closed WARC files")
     extra = files_holding(archive, referenced_originals(crawl.warcs), set(crawl.warcs))
     warcs = sorted(set(crawl.warcs) | set(extra))
-    index = "".join(sorted(line for warc in warcs for line in index_lines(warc))).encode("utf-8")
+    index = "".join(sorted(line for warc in warcs for line in warc_lines(warc))).encode("utf-8")
     pages = page_lines(crawl.articles)
     pages += recaptured_pages(archive, crawl, {page["url"] for page in pages})
     if not pages:

@@ -1,0 +1,236 @@
+"""The work of ``archiver export`` cut into record shards, for any runner (``workers.py``).
+
+A shard is a run of whole lines of one records file (a ``.jsonl.gz`` file is one
+shard: gzip cannot be entered mid-way). The parent plans the shards by counting
+newlines, so each knows the number of its first line. Pass one (``index_shard``)
+parses a shard and returns the selection rows of the records that pass the
+filters; pass two (``export_shard``) parses the chosen lines again, normalises
+them and writes them to a part file ready to be appended: JSON Lines or CSV text,
+or an Arrow IPC stream of typed rows for Parquet. The parent writes the parts in
+shard order, so the output does not depend on how many workers made them.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from archiver.datasets import workers
+from archiver.datasets.columns import Column, csv_quoted, normalize
+from archiver.datasets.parts import PartFile
+from archiver.datasets.select import Filters, record_key, record_version, sort_time
+from archiver.datasets.source import Line, RecordFiles
+from archiver.datasets.summary import Summary
+from archiver.datasets.writers import RowConverter, csv_line
+
+SHARD_BYTES = 16 * 1024**2
+SCAN_CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Shard:
+    number: int
+    file: int  # index into the run's record files
+    start: int  # byte offset of the first line (plain files)
+    end: int | None  # byte offset after the last line; None: to the end of the file
+    first_line: int
+    size: int  # bytes of the file (as stored) this shard covers, for progress
+    stop_line: int | None = None  # the first line of the next shard of the file; None: to the end
+
+    def holds(self, file: int, line: int) -> bool:
+        return file == self.file and line >= self.first_line and (self.stop_line is None or line < self.stop_line)
+
+
+def plan_shards(paths: list[Path], shard_bytes: int = SHARD_BYTES) -> Iterator[Shard]:
+    """Shards of about ``shard_bytes`` each, cut at line starts (one read of each plain file, no parsing)."""
+    number = 0
+    for file, path in enumerate(paths):
+        if path.name.endswith(".gz"):
+            yield Shard(number, file, 0, None, 0, path.stat().st_size)
+            number += 1
+            continue
+        start, first, position = 0, 0, 0
+        with open(path, "rb") as raw:
+            for line_number, text in enumerate(raw):
+                position += len(text)
+                if position - start >= shard_bytes:
+                    yield Shard(number, file, start, position, first, position - start, line_number + 1)
+                    number += 1
+                    start, first = position, line_number + 1
+        if position > start or first == 0:
+            yield Shard(number, file, start, None, first, position - start)
+            number += 1
+
+
+def shard_lines(paths: list[Path], shard: Shard) -> Iterator[Line]:
+    """The non-blank lines of a shard, numbered as in the whole file."""
+    path = paths[shard.file]
+    with open(path, "rb") as raw:
+        if path.name.endswith(".gz"):
+            stream: IO[bytes] = gzip.GzipFile(fileobj=raw)
+        else:
+            raw.seek(shard.start)
+            stream = raw
+        left = None if shard.end is None else shard.end - shard.start
+        for number, text in enumerate(stream, start=shard.first_line):
+            if left is not None:
+                if left <= 0:
+                    break
+                left -= len(text)
+            if text.strip():
+                yield Line(shard.file, number, text)
+
+
+@dataclass(frozen=True)
+class Job:
+    """What every task of one export reads (paths on storage every worker sees)."""
+
+    work: Path
+    paths: list[Path]
+    fmt: str = "jsonl"
+    filters: Filters = field(default_factory=Filters)
+    columns: list[Column] = field(default_factory=list)
+    summarize: bool = False
+    shard_bytes: int = SHARD_BYTES
+
+
+@dataclass(frozen=True)
+class IndexTask:
+    job: Job
+    shard: Shard
+
+
+@dataclass
+class IndexResult:
+    rows: list[tuple[Any, ...]]  # VersionIndex rows of the records that passed the filters
+    records_read: int
+    unreadable: int
+    done_bytes: int
+    items: int = 0
+
+
+def index_shard(task: IndexTask) -> IndexResult:
+    """Pass one: the selection row of every record of the shard that passes the filters."""
+    job, shard = task.job, task.shard
+    files = RecordFiles(job.paths)
+    rows, read = [], 0
+    for line in shard_lines(job.paths, shard):
+        record = files.parse(line)
+        if record is None:
+            continue
+        read += 1
+        if job.filters.match(record):
+            record_id = record.get("id")
+            sha = record.get("content_sha1")
+            rows.append((record_key(record), record_id if isinstance(record_id, str) else f"#{line.file}:{line.number}",
+                         record_version(record), sort_time(record.get("fetched_at")),
+                         sha if isinstance(sha, str) else None, line.file, line.number))
+    workers.report(shard.size, read)
+    return IndexResult(rows, read, files.unreadable, shard.size, read)
+
+
+@dataclass(frozen=True)
+class ExportTask:
+    job: Job
+    shard: Shard
+    wanted: tuple[int, ...]  # line numbers chosen in this shard, ascending
+
+
+@dataclass
+class ExportResult:
+    part: Path
+    rows: int
+    bad_rows: int
+    dropped: Counter[str]
+    summary: Summary | None
+    done_bytes: int
+    items: int = 0
+
+
+def export_shard(task: ExportTask) -> ExportResult:
+    """Pass two: the chosen records of one shard, normalised and written to a part file."""
+    job, shard = task.job, task.shard
+    files = RecordFiles(job.paths)
+    wanted = iter(task.wanted)
+    want = next(wanted, None)
+    dropped: Counter[str] = Counter()
+    summary = Summary() if job.summarize else None
+    rows: list[dict[str, Any]] = []
+    part = job.work / f"export-{shard.number:06d}"
+    with PartFile(part, "wb") as out:
+        sink = _sink(job, out)
+        for line in shard_lines(job.paths, shard):
+            if want is None:
+                break
+            if line.number != want:
+                continue
+            want = next(wanted, None)
+            record = files.parse(line)
+            if record is None:
+                continue
+            row, extra = normalize(record, job.columns)
+            if extra:
+                dropped.update(extra)
+            if summary is not None:
+                summary.add(row)
+            rows.append(row)
+            if len(rows) >= 1000:
+                sink.write(rows)
+                rows = []
+        sink.write(rows)
+        sink.close()
+    workers.report(shard.size, sink.rows)
+    return ExportResult(part, sink.rows, sink.bad_rows, dropped, summary, shard.size, sink.rows)
+
+
+class _TextSink:
+    def __init__(self, job: Job, out: IO[bytes]) -> None:
+        self.fmt = job.fmt
+        self.names = [c.name for c in job.columns]
+        self.quoted = [csv_quoted(c) for c in job.columns]
+        self.out = out
+        self.rows = self.bad_rows = 0
+
+    def write(self, rows: list[dict[str, Any]]) -> None:
+        if self.fmt == "jsonl":
+            text = "".join(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n" for row in rows)
+        else:
+            text = "".join(csv_line(self.names, self.quoted, row) for row in rows)
+        self.out.write(text.encode("utf-8"))
+        self.rows += len(rows)
+
+    def close(self) -> None:
+        pass
+
+
+class _ArrowSink:
+    """Typed rows as an Arrow IPC stream; rows that do not fit the schema are counted and left out."""
+
+    def __init__(self, job: Job, out: IO[bytes]) -> None:
+        import pyarrow as pa
+
+        self.converter = RowConverter(job.columns)
+        self.writer = pa.ipc.new_stream(out, self.converter.schema)
+        self.rows = 0
+
+    @property
+    def bad_rows(self) -> int:
+        return self.converter.bad_rows
+
+    def write(self, rows: list[dict[str, Any]]) -> None:
+        table = self.converter.table(rows)
+        if table.num_rows:
+            self.writer.write_table(table)
+            self.rows += table.num_rows
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+def _sink(job: Job, out: IO[bytes]):
+    return _TextSink(job, out) if job.fmt in ("jsonl", "csv") else _ArrowSink(job, out)

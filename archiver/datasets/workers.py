@@ -1,0 +1,226 @@
+"""Run independent tasks (one WARC file, one record shard) in this process, a local pool, or a Dask cluster.
+
+Every runner yields results in task order, so what is assembled from them is the
+same whatever the number of workers. Tasks write their output to files of their
+own (renamed into place only when whole) and return small results; the caller
+concatenates. A local pool whose worker dies (killed, out of memory) is rebuilt
+and the unfinished tasks run again, once; a second death fails the job with
+``WorkerDied``. Ctrl-C stops the workers at once and raises ``KeyboardInterrupt``.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Protocol
+
+TICK = 0.2  # seconds between progress redraws while waiting on workers
+POOL_RETRIES = 1
+CONNECT_TIMEOUT = "10s"  # a scheduler that does not answer by then is reported, not waited for
+
+
+class WorkerDied(Exception):
+    """A worker process died twice in one job; the message is meant for the user."""
+
+
+def default_workers() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class Tally:
+    """Bytes read and items made so far, summed over workers (shared memory in a local pool)."""
+
+    def __init__(self, shared: bool = False) -> None:
+        self.values: Any = multiprocessing.get_context("fork").Array("q", 2) if shared else [0, 0]
+
+    def add(self, done_bytes: int, items: int) -> None:
+        values = self.values
+        if hasattr(values, "get_lock"):
+            with values.get_lock():
+                values[0] += done_bytes
+                values[1] += items
+        else:
+            values[0] += done_bytes
+            values[1] += items
+
+    @property
+    def done_bytes(self) -> int:
+        return int(self.values[0])
+
+    @property
+    def items(self) -> int:
+        return int(self.values[1])
+
+
+# The tally a task in this process reports to (None on a cluster worker: the runner counts at the end).
+_tally: Tally | None = None
+
+
+def report(done_bytes: int, items: int = 0) -> None:
+    """Called by tasks as they go, for the progress bar."""
+    if _tally is not None:
+        _tally.add(done_bytes, items)
+
+
+def _init_worker(tally: Tally) -> None:
+    global _tally
+    _tally = tally
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+
+
+class Runner(Protocol):
+    workers: int
+
+    def map(self, fn: Callable[[Any], Any], tasks: Iterable[Any], tally: Tally,
+            tick: Callable[[], None]) -> Iterator[Any]: ...
+
+
+class InlineRunner:
+    """One worker: the tasks run here, one after the other."""
+
+    workers = 1
+
+    def map(self, fn, tasks, tally, tick):
+        global _tally
+        _tally = tally
+        try:
+            for task in tasks:
+                result = fn(task)
+                tick()
+                yield result
+        finally:
+            _tally = None
+
+
+class PoolRunner:
+    """``workers`` forked processes; at most two tasks per worker in flight, so results stay few."""
+
+    def __init__(self, workers: int, retries: int = POOL_RETRIES) -> None:
+        self.workers = max(1, workers)
+        self.retries = retries
+
+    def _pool(self, tally: Tally) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"),
+                                   initializer=_init_worker, initargs=(tally,))
+
+    def map(self, fn, tasks, tally, tick):
+        retries = self.retries
+        pool = self._pool(tally)
+        source = enumerate(tasks)  # read lazily: only the tasks in flight are held
+        again: list[tuple[int, Any]] = []  # tasks of a dead pool, to run again (next one last)
+        running: dict[Future, tuple[int, Any]] = {}
+        results: dict[int, Any] = {}
+        following, exhausted = 0, False
+        try:
+            while not (exhausted and not again and not running and not results):
+                while len(running) < 2 * self.workers:
+                    if again:
+                        number, task = again.pop()
+                    else:
+                        number, task = next(source, (None, None))
+                        if number is None:
+                            exhausted = True
+                            break
+                    running[pool.submit(fn, task)] = (number, task)
+                if running:
+                    done, _ = wait(running, timeout=TICK, return_when=FIRST_COMPLETED)
+                else:
+                    done = set()
+                tick()
+                broken = False
+                for future in done:
+                    number, task = running.pop(future)
+                    try:
+                        results[number] = future.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        again.append((number, task))
+                if broken:
+                    if retries <= 0:
+                        raise WorkerDied("a worker process died twice (killed, or out of memory?); "
+                                         "nothing was written")
+                    retries -= 1
+                    again.extend(running.values())
+                    again.sort(key=lambda item: item[0], reverse=True)
+                    running.clear()
+                    _stop(pool)
+                    pool = self._pool(tally)
+                while following in results:
+                    yield results.pop(following)
+                    following += 1
+        except BaseException:
+            _stop(pool)
+            raise
+        pool.shutdown(wait=True)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """End a pool's processes now (a dead or interrupted job's half-done tasks are thrown away)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # no public way to reach them
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.kill()
+    for process in processes:
+        process.join(timeout=5)
+
+
+class DaskRunner:
+    """Tasks on a Dask distributed cluster (``tcp://host:8786``); files must be on storage every worker sees.
+
+    Dask itself runs a task again elsewhere when its worker dies.
+    """
+
+    def __init__(self, address: str) -> None:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise WorkerDied("--dask needs Dask distributed: pip install 'archiver[cluster]'") from None
+        self.client = Client(address, timeout=CONNECT_TIMEOUT)
+        self.workers = max(1, len(self.client.scheduler_info().get("workers", {})))
+
+    def map(self, fn, tasks, tally, tick):
+        from collections import deque
+
+        window = 4 * self.workers  # tasks submitted ahead; results come back in order
+        running: deque = deque()
+        source = iter(tasks)
+        try:
+            while True:
+                while len(running) < window:
+                    task = next(source, None)
+                    if task is None:
+                        break
+                    running.append(self.client.submit(fn, task, pure=False))
+                if not running:
+                    return
+                result = running.popleft().result()
+                tally.add(getattr(result, "done_bytes", 0), getattr(result, "items", 0))
+                tick()
+                yield result
+        except BaseException:
+            self.client.cancel(list(running))
+            raise
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def make_runner(workers: int | None = None, dask: str | None = None) -> Runner:
+    if dask:
+        return DaskRunner(dask)
+    workers = workers or default_workers()
+    return InlineRunner() if workers <= 1 else PoolRunner(workers)
+
+
+def close_runner(runner: Runner) -> None:
+    close = getattr(runner, "close", None)
+    if close is not None:
+        close()
