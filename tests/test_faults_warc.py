@@ -160,13 +160,15 @@ def test_verify_counts_the_damage_as_one_fault(damaged):
 
 
 def test_the_cdxj_index_is_rebuilt_from_the_readable_records(damaged):
-    (damaged.archive / "warc" / "index.cdxj").unlink()
+    from archiver.warc.cdxj import all_lines, index_dir
+
+    shutil.rmtree(index_dir(damaged.archive / "warc"))  # the per-file indexes (docs/archive/cdx-index.md)
     started = time.monotonic()
     done = run_archiver("verify", "--archive", str(damaged.archive), "--update-index")
     seconds = time.monotonic() - started
     assert "Traceback" not in done.stderr
     assert len(warnings_in(done.stderr)) == 1, done.stderr
-    lines = (damaged.archive / "warc" / "index.cdxj").read_text().splitlines()
+    lines = list(all_lines(damaged.archive / "warc"))
     indexed = {(json.loads(line.split(" ", 2)[2])["offset"]) for line in lines}
     captures = {str(m.offset) for m in damaged.spared if m.type in ("response", "revisit")}
     assert indexed == captures
@@ -222,7 +224,10 @@ def test_pywb_replays_every_article_whose_response_survived(damaged):
     from test_replay import fetch, pywb_env, timestamp
 
     pywb_env()
-    (damaged.archive / "warc" / "index.cdxj").unlink()  # `archiver replay` indexes the damaged file anew
+    from archiver.warc.cdxj import index_dir
+
+    # `archiver replay` indexes the damaged file anew.
+    shutil.rmtree(index_dir(damaged.archive / "warc"), ignore_errors=True)
     process = subprocess.Popen([sys.executable, "-m", "archiver", "replay", "--archive", str(damaged.archive),
                                 "--port", "0"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

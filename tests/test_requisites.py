@@ -88,8 +88,9 @@ def crawl(archive: Path, main: Origin, cdn: Origin, *options: str) -> Crawl:
     cdn.hits.clear()
     done = run_archiver("crawl", main.url + "/", "--archive", str(archive), *FAST, *options)
     assert done.returncode == 0, done.stdout + done.stderr[-3000:]
-    [records_file] = set((archive / "articles").glob("*.jsonl")) - before[1]
-    records = [json.loads(line) for line in records_file.read_text().splitlines()]
+    # A crawl that recorded nothing (a re-crawl of an unchanged site) leaves no records file.
+    new_files = set((archive / "articles").glob("*.jsonl")) - before[1]
+    records = [json.loads(line) for path in new_files for line in path.read_text().splitlines()]
     types: Counter = Counter()
     for path in set((archive / "warc").glob("*.warc.gz")) - before[0]:
         with open(path, "rb") as fh:

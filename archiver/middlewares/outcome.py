@@ -52,14 +52,16 @@ class FetchOutcomeMiddleware:
             self.stats.inc_value("fetch/start/requests")
 
     def process_response(self, request: Request, response: Response) -> Response:
+        if request.meta.get("requisite"):
+            return response  # page requisites are counted apart (requisites/*), never as the crawl's errors
         self.stats.inc_value("fetch/responses")
         if response.status in ERROR_STATUSES:
             self.stats.inc_value("fetch/errors/http")
         return response
 
     def process_exception(self, request: Request, exception: Exception) -> None:
-        if isinstance(exception, IgnoreRequest):
-            return None
+        if isinstance(exception, IgnoreRequest) or request.meta.get("requisite"):
+            return None  # a failed requisite is recorded as missing by its fetcher (archiver.capture.fetch)
         self.stats.inc_value("fetch/failed")
         reason = str(exception).strip().split("\n")[0][:200] or type(exception).__name__
         if _is_start(request):

@@ -15,7 +15,7 @@ from typing import Any
 
 import archiver
 from archiver.record_reader import Warnings, iter_records
-from archiver.warc.cdxj import index_lines, warc_index_path
+from archiver.warc.cdxj import index_lines, is_whole, warc_index_path
 from archiver.warc.digests import DIGESTS_FILENAME, SqliteDigestIndex
 from archiver.warc.reading import iter_warc
 from archiver.warc.writer import WARC_SUFFIX
@@ -175,9 +175,10 @@ def _sha256(data: bytes | Path) -> tuple[str, int]:
 
 
 def warc_lines(warc: Path) -> list[str]:
-    """One WARC file's CDXJ lines: its own index file when the crawl wrote one, else indexed now."""
+    """One WARC file's CDXJ lines: its own index file when the crawl wrote one and the file is still whole
+    (a quick zlib pass), else indexed now from its readable records."""
     own = warc_index_path(warc.parent, warc.name)
-    if own.exists():
+    if own.exists() and is_whole(warc):
         with open(own, encoding="utf-8") as lines:
             return [line for line in lines if line.strip()]
     return index_lines(warc)
