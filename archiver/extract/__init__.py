@@ -14,7 +14,7 @@ from archiver.extract import metadata as _fields
 from archiver.extract.blocks import interleaved_teasers, scan
 from archiver.extract.body import extract_dom_body, remove_promo_boxes
 from archiver.extract.captions import extract_captions, image_url
-from archiver.extract.headline import h1_text, heading_above, shown_headline, words
+from archiver.extract.headline import deck_below, h1_text, heading_above, is_description, shown_headline, words
 from archiver.extract.jsonld import JsonLd
 from archiver.extract.language import detect_language
 from archiver.extract.links import translations
@@ -95,7 +95,7 @@ def _analyze_tree(tree: Element, url: str) -> PageAnalysis:
     put("translations", (found_translations, "dom"))
     remove_promo_boxes(page, translation_anchors)
     titles = [title, meta.first("og:title", "twitter:title") or "", jsonld.text("headline") or ""]
-    h1, _, h1_linked = shown_headline(page, titles)
+    h1, h1_index, h1_linked = shown_headline(page, titles)
     if h1 is None and not clean(title):
         h1 = h1_text(tree)
     put("publisher", _fields.publisher(src))
@@ -122,6 +122,13 @@ def _analyze_tree(tree: Element, url: str) -> PageAnalysis:
         if above:
             article.headline = above
             dom_body = "\n\n".join(p for p in dom_body.split("\n\n") if p != above)
+    elif h1 is not None and article.headline == h1 and article.provenance.get("headline") == "dom":
+        # No metadata names the headline: it is the lines the page shows, its deck included, unless
+        # the page names that line its description (then the record holds it as the description).
+        deck = deck_below(page.elements[h1_index])
+        if deck and deck not in h1 and not is_description(deck, article.description):
+            article.headline = f"{h1}\n{deck}"
+            dom_body = "\n\n".join(p for p in dom_body.split("\n\n") if p != deck)
     structured = complete_structured_body(jsonld.text("articleBody"), dom_body)
     if structured and len(dom_body) < MIN_DOM_SHARE * len(structured):
         put("body", (structured, "jsonld"))

@@ -181,3 +181,67 @@ def choose_headline(jsonld: str | None, og: str | None, h1: str | None, title: s
     if title:
         return title_headline(title, site_names), "dom"
     return None, ""
+
+
+# A deck (standfirst, subheading) is the line a page shows right under its headline, in the same
+# header block: a lower heading, or a line its markup names a deck. Dates and bylines may sit between.
+_DECK_CLASS = re.compile(r"deck|\bdek\b|sub-?hea?d|sub-?title|standfirst|strap|intro|summary|\bsell\b", re.I)
+_DATELINE_CLASS = re.compile(r"date|byline|author|posted|time|updated", re.I)
+_BYLINE = re.compile(r"^\s*(?:by|posted|updated|published|last updated)\b", re.I)
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_DATE = re.compile(rf"\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{1,2}}\s+{_MONTH}\s+\d{{4}}\b|\b\d{{1,2}}:\d\d\b"
+                   r"|\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b", re.I)
+_SKIPPED_TAGS = frozenset({"br", "hr", "img", "script", "style", "noscript", "iframe"})
+MAX_DECK_CHARS = 400
+MAX_DECK_WORDS = 60
+
+
+def _marks(element: Element) -> str:
+    return f"{element.get('class', '')} {element.get('id', '')}"
+
+
+def _is_dateline(element: Element, text: str) -> bool:
+    return bool(_DATELINE_CLASS.search(_marks(element))) or len(text) < 80 and bool(
+        _BYLINE.search(text) or _DATE.search(text))
+
+
+def deck_below(headline: Element) -> str | None:
+    """The deck the page shows right under its headline element, or None.
+
+    The headline's next lines in its own container (or, when the headline is alone in its container,
+    the container's next lines): empty elements, a date and a byline are passed over; the first line
+    with text is the deck when it is a lower heading (``<h2>``..``<h6>``, not the headline's own tag)
+    or its class names a deck ("deck", "subhead", "standfirst", "intro", ...), has 2 to 60 words and
+    holds no link. Anything else (the story's first paragraph, a toolbar) ends the search.
+    """
+    element = headline
+    for _ in range(2):
+        passed = 0
+        for sibling in element.itersiblings():
+            if not isinstance(sibling.tag, str) or sibling.tag in _SKIPPED_TAGS:
+                continue
+            text = node_text(sibling)
+            if not text:
+                continue
+            if _is_dateline(sibling, text) and passed < 2:
+                passed += 1
+                continue
+            heading = sibling.tag in HEADING_TAGS and sibling.tag != headline.tag
+            # The header block's own container holds the headline and this line and nothing else.
+            alone = not passed and node_text(sibling.getparent()) == clean(f"{node_text(element)} {text}")
+            if not (heading or alone or _DECK_CLASS.search(_marks(sibling))):
+                return None
+            if sibling.find(".//a") is not None or len(text) > MAX_DECK_CHARS:
+                return None
+            return text if 2 <= len(words(text)) <= MAX_DECK_WORDS else None
+        parent = element.getparent()
+        if parent is None or passed or node_text(parent) != node_text(headline):
+            return None  # the headline shares its container: its lines end there
+        element = parent
+    return None
+
+
+def is_description(line: str, description: str | None) -> bool:
+    """True when the page's description (meta, og) repeats the line: the page calls it a summary."""
+    line, description = clean(line).lower(), clean(description).lower()
+    return bool(description) and (line in description or description in line)
