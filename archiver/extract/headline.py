@@ -12,6 +12,32 @@ _ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…)$")
 _SEPARATORS = re.compile(r"\s+[|\u2013\u2014\-:·•»]\s+")
 
 
+_DOMAIN_END = re.compile(r"\.(?:com|net|org|co|uk|au|ca|in|za|tv|info|biz)(?:\.[a-z]{2})?$")
+
+
+def spells_host(part: str, host: str) -> bool:
+    """True when a title part is the site's name as its host spells it ("newsobserver.com",
+    "News & Observer" on www.newsobserver.com, "The Times Leader" on timesleader.com)."""
+    key = _DOMAIN_END.sub("", clean(part).lower().removeprefix("www."))
+    letters = re.sub(r"[^a-z0-9]", "", key.removeprefix("the "))
+    host_letters = re.sub(r"[^a-z0-9]", "", (host or "").lower().removeprefix("www."))
+    return len(letters) >= 4 and letters in host_letters
+
+
+def strip_host_parts(text: str, host: str) -> str:
+    """Remove leading and trailing parts ("Site | Headline", "Headline - site.com") that name the host."""
+    if not host:
+        return text
+    parts = _SEPARATORS.split(text)
+    while len(parts) > 1 and spells_host(parts[0], host):
+        parts = parts[1:]
+    while len(parts) > 1 and spells_host(parts[-1], host):
+        parts = parts[:-1]
+    if len(parts) == len(_SEPARATORS.split(text)):
+        return text
+    return text[text.find(parts[0]): text.rfind(parts[-1]) + len(parts[-1])]
+
+
 def strip_site_name(title: str, site_names: list[str]) -> str:
     """Remove a site-name suffix or prefix ("Headline | Example Post")."""
     separators = list(_SEPARATORS.finditer(title))
@@ -134,6 +160,8 @@ def heading_above(page: PageBlocks, scope_index: int, title_words: set[str], max
             continue
         if _DATE_OR_BYLINE.search(text) or sum(w in title_words for w in found) >= 0.5 * len(found):
             continue
+        if text.endswith(".") and len(found) > 6:
+            continue  # a sentence (a lead paragraph, a caption), not a headline
         if element.find(".//a") is not None or any(a.tag == "a" for a in element.iterancestors()):
             continue
         return text
@@ -162,8 +190,9 @@ def h1_text(tree: Element) -> str | None:
 
 
 def choose_headline(jsonld: str | None, og: str | None, h1: str | None, title: str | None,
-                    site_names: list[str]) -> tuple[str | None, str]:
+                    site_names: list[str], host: str = "") -> tuple[str | None, str]:
     """(headline, provenance); the ``<h1>`` wins when it agrees with a structured title."""
+    jsonld, og, h1, title = (strip_host_parts(clean(t), host) if t else t for t in (jsonld, og, h1, title))
     jsonld = strip_site_name(clean(jsonld), site_names) if jsonld else None
     og = strip_site_name(og, site_names) if og else None
     title = strip_site_name(title, site_names) if title else None
