@@ -234,6 +234,10 @@ def _is_dateline(element: Element, text: str) -> bool:
         _BYLINE.search(text) or _DATE.search(text))
 
 
+def _squeezed(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
 def deck_below(headline: Element) -> str | None:
     """The deck the page shows right under its headline element, or None.
 
@@ -257,14 +261,14 @@ def deck_below(headline: Element) -> str | None:
                 continue
             heading = sibling.tag in HEADING_TAGS and sibling.tag != headline.tag
             # The header block's own container holds the headline and this line and nothing else.
-            alone = not passed and node_text(sibling.getparent()) == clean(f"{node_text(element)} {text}")
+            alone = not passed and _squeezed(node_text(sibling.getparent())) == _squeezed(node_text(element) + text)
             if not (heading or alone or _DECK_CLASS.search(_marks(sibling))):
                 return None
             if sibling.find(".//a") is not None or len(text) > MAX_DECK_CHARS:
                 return None
             return text if 2 <= len(words(text)) <= MAX_DECK_WORDS else None
         parent = element.getparent()
-        if parent is None or passed or node_text(parent) != node_text(headline):
+        if parent is None or passed or _squeezed(node_text(parent)) != _squeezed(node_text(headline)):
             return None  # the headline shares its container: its lines end there
         element = parent
     return None
