@@ -107,7 +107,9 @@ DECK = "Engineers found more damage under the old pier than the survey showed"
     ("", f"<div class='top'><h1>{HEADLINE}</h1><p>{DECK}</p></div>", f"{HEADLINE}\n{DECK}"),
     # The headline alone in its block, the deck in the next one.
     ("", f"<div class='title'><h1>{HEADLINE}</h1></div><h3>{DECK}</h3>", f"{HEADLINE}\n{DECK}"),
-    # Not a deck: a linked line, a plain paragraph outside a header block, the page's declared description,
+    # One sentence between the headline and the story's own container introduces the story.
+    ("", f"<h1>{HEADLINE}</h1><p>{DECK}.</p><div class='ad'></div>", f"{HEADLINE}\n{DECK}."),
+    # Not a deck: a linked line, paragraphs outside a header block, the page's declared description,
     # a headline that metadata names.
     ("", f"<h1>{HEADLINE}</h1><h2><a href='/more/'>{DECK}</a></h2>", HEADLINE),
     ("", f"<h1>{HEADLINE}</h1><p>{DECK}</p><p>More of the story follows here.</p>", HEADLINE),

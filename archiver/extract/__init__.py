@@ -125,7 +125,7 @@ def _analyze_tree(tree: Element, url: str) -> PageAnalysis:
     elif h1 is not None and article.headline == h1 and article.provenance.get("headline") == "dom":
         # No metadata names the headline: it is the lines the page shows, its deck included, unless
         # the page names that line its description (then the record holds it as the description).
-        deck = deck_below(page.elements[h1_index])
+        deck = deck_below(page.elements[h1_index], scope)
         if deck and deck not in h1 and not is_description(deck, article.description):
             article.headline = f"{h1}\n{deck}"
             dom_body = "\n\n".join(p for p in dom_body.split("\n\n") if p != deck)

@@ -238,7 +238,22 @@ def _squeezed(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def deck_below(headline: Element) -> str | None:
+def _outside(element: Element, scope: Element | None) -> bool:
+    """True when the element is neither in the story's container nor holds it."""
+    if scope is None or element is scope:
+        return False
+    return not any(a is scope for a in element.iterancestors()) and not any(d is scope for d in element.iter())
+
+
+def _story_follows(element: Element, scope: Element | None) -> bool:
+    """True when the next element with text after this one is, or holds, the story's container."""
+    for sibling in element.itersiblings():
+        if isinstance(sibling.tag, str) and node_text(sibling):
+            return not _outside(sibling, scope)
+    return False
+
+
+def deck_below(headline: Element, scope: Element | None = None) -> str | None:
     """The deck the page shows right under its headline element, or None.
 
     The headline's next lines in its own container (or, when the headline is alone in its container,
@@ -262,7 +277,10 @@ def deck_below(headline: Element) -> str | None:
             heading = sibling.tag in HEADING_TAGS and sibling.tag != headline.tag
             # The header block's own container holds the headline and this line and nothing else.
             alone = not passed and _squeezed(node_text(sibling.getparent())) == _squeezed(node_text(element) + text)
-            if not (heading or alone or _DECK_CLASS.search(_marks(sibling))):
+            # A sentence between the headline and a story that starts elsewhere introduces it.
+            lead_in = (sibling.tag == "p" and len(words(text)) >= 6 and _outside(sibling, scope)
+                       and _story_follows(sibling, scope))
+            if not (heading or alone or lead_in or _DECK_CLASS.search(_marks(sibling))):
                 return None
             if sibling.find(".//a") is not None or len(text) > MAX_DECK_CHARS:
                 return None
