@@ -128,6 +128,9 @@ def test_headline_of_a_page_without_metadata_holds_the_deck_it_shows_under_it(he
     (f"courier.example | {HEADLINE}", f"<h1><a href='/'>Courier Example | courier.example | {HEADLINE}</a></h1>",
      HEADLINE),
     (f"{HEADLINE} - The Courier Example", "", HEADLINE),
+    # A <title> naming only the site: the heading above the story and the higher heading over it.
+    ("Valley Courier Online", f"<div class='headline'><h1>Pier closed</h1></div><div class='dek'><h2>{HEADLINE}</h2></div>",
+     f"Pier closed\n{HEADLINE}"),
     # A <title> naming only the site: the lead sentence under the headline is not the headline.
     ("Valley Courier Online", f"<div class='headline'>{HEADLINE}</div><div>By Jo Reed</div>"
                               "<p>HARBOURTON - The pier will stay shut until spring, the port said.</p>", HEADLINE),

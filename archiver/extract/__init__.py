@@ -121,7 +121,7 @@ def _analyze_tree(tree: Element, url: str) -> PageAnalysis:
         above = heading_above(page, page.elements.index(scope), {w for t in titles for w in words(t)})
         if above:
             article.headline = above
-            dom_body = "\n\n".join(p for p in dom_body.split("\n\n") if p != above)
+            dom_body = "\n\n".join(p for p in dom_body.split("\n\n") if p not in above.split("\n"))
     elif h1 is not None and article.headline == h1 and article.provenance.get("headline") == "dom":
         # No metadata names the headline: it is the lines the page shows, its deck included, unless
         # the page names that line its description (then the record holds it as the description).

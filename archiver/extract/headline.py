@@ -164,7 +164,8 @@ def heading_above(page: PageBlocks, scope_index: int, title_words: set[str], max
             continue  # a sentence (a lead paragraph, a caption), not a headline
         if element.find(".//a") is not None or any(a.tag == "a" for a in element.iterancestors()):
             continue
-        return text
+        upper = heading_over(element)
+        return f"{upper}\n{text}" if upper else text
     return None
 
 
@@ -296,3 +297,23 @@ def is_description(line: str, description: str | None) -> bool:
     """True when the page's description (meta, og) repeats the line: the page calls it a summary."""
     line, description = clean(line).lower(), clean(description).lower()
     return bool(description) and (line in description or description in line)
+
+
+def heading_over(deck: Element) -> str | None:
+    """The higher heading right above a heading (``<h1>`` over ``<h2>``): the headline whose deck it is."""
+    element = deck
+    for _ in range(2):
+        above = next((e for e in element.itersiblings(preceding=True)
+                      if isinstance(e.tag, str) and e.tag not in _SKIPPED_TAGS and node_text(e)), None)
+        if above is not None:
+            head = above if above.tag in HEADING_TAGS else next(
+                (h for h in above.iter(*HEADING_TAGS) if _squeezed(node_text(h)) == _squeezed(node_text(above))), None)
+            if (head is None or deck.tag not in HEADING_TAGS or head.tag >= deck.tag
+                    or head.find(".//a") is not None or not 1 <= len(words(node_text(head))) <= 25):
+                return None
+            return node_text(head)
+        parent = element.getparent()
+        if parent is None or _squeezed(node_text(parent)) != _squeezed(node_text(deck)):
+            return None
+        element = parent
+    return None
