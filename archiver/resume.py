@@ -20,11 +20,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from warcio.archiveiterator import ArchiveIterator
-
 from archiver.discovery.urls import url_key
 from archiver.items import WarcPointer
+from archiver.record_reader import iter_records
 from archiver.seen import SeenEntry, SeenStore
+from archiver.warc.reading import iter_warc
 from archiver.warc.writer import WARC_SUFFIX
 
 logger = logging.getLogger(__name__)
@@ -127,20 +127,17 @@ def iter_captures(archive: Path, warc_subdir: str, runs: list[Run]) -> Iterator[
         if not any(run.wrote(path) for run in runs):
             continue
         relative = path.relative_to(archive).as_posix()
-        with open(path, "rb") as fh:
-            records = ArchiveIterator(fh)
-            for record in records:
-                if record.rec_type != "response" or record.http_headers is None:
-                    continue
-                record.raw_stream.read()  # to the end, so the length is known
-                offset, length = records.get_record_offset(), records.get_record_length()
-                yield Capture(
-                    url=record.rec_headers.get_header("WARC-Target-URI"),
-                    pointer=WarcPointer(filename=relative, record_id=record.rec_headers.get_header("WARC-Record-ID"),
-                                        offset=offset, length=length),
-                    warc_date=record.rec_headers.get_header("WARC-Date"),
-                    status=int(record.http_headers.get_statuscode() or 0),
-                )
+        for member in iter_warc(path):  # a damaged record is skipped (and logged): that page is fetched again
+            record = member.record
+            if record.rec_type != "response" or record.http_headers is None:
+                continue
+            yield Capture(
+                url=record.rec_headers.get_header("WARC-Target-URI"),
+                pointer=WarcPointer(filename=relative, record_id=record.rec_headers.get_header("WARC-Record-ID"),
+                                    offset=member.offset, length=member.length),
+                warc_date=record.rec_headers.get_header("WARC-Date"),
+                status=int(record.http_headers.get_statuscode() or 0),
+            )
 
 
 def capture_index(archive: Path, warc_subdir: str, runs: list[Run]) -> dict[str, Capture]:
@@ -158,18 +155,21 @@ def mark_written_records(store: SeenStore, archive: Path, jsonl_subdir: str, run
         if not any(run.wrote(path) for run in runs):
             continue
         drop_partial_last_line(path)
-        with open(path, encoding="utf-8") as lines:
-            for line in lines:
-                record: dict[str, Any] = json.loads(line)
-                known = store.get(record["url"])
-                if known is not None and known.record_id == record.get("id"):
-                    continue
-                entry = SeenEntry(url=record["url"], record_id=record.get("id"), fetched_at=record.get("fetched_at"),
-                                  content_sha1=record.get("content_sha1"), published=record.get("published"),
-                                  version=record.get("version", 1))
-                store.mark(entry, aliases=[record.get("canonical_url") or record["url"]])
-                marked += 1
+        for line in iter_records([path]):  # a malformed line is skipped with a warning
+            marked += mark_if_unmarked(store, line.record)
     return marked
+
+
+def mark_if_unmarked(store: SeenStore, record: dict[str, Any]) -> bool:
+    """Mark a written record's article in the seen-store unless it holds this record (or a later version)."""
+    known = store.get(record["url"])
+    if known is not None and (known.record_id == record.get("id") or known.version > record.get("version", 1)):
+        return False
+    entry = SeenEntry(url=record["url"], record_id=record.get("id"), fetched_at=record.get("fetched_at"),
+                      content_sha1=record.get("content_sha1"), published=record.get("published"),
+                      version=record.get("version", 1))
+    store.mark(entry, aliases=[record.get("canonical_url") or record["url"]])
+    return True
 
 
 def drop_partial_last_line(path: Path) -> None:

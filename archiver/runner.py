@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,11 @@ from scrapy.settings import Settings
 
 from archiver.secrets import mask_logs, mask_url
 from archiver.warc.writer import WARC_SUFFIX
+
+logger = logging.getLogger(__name__)
+
+# Exit codes of archiver crawl (docs/crawling/exit-codes.md); 2 is argparse's, for usage errors.
+EXIT_OK, EXIT_NOT_FINISHED, EXIT_USAGE, EXIT_NOTHING_FETCHED, EXIT_TOO_MANY_ERRORS = 0, 1, 2, 3, 4
 
 
 def project_settings(overrides: dict[str, Any] | None = None) -> Settings:
@@ -31,6 +37,7 @@ class CrawlReport:
     stats: dict[str, Any]
     seconds: float
     warc_files: list[Path] = field(default_factory=list)
+    crashed: str | None = None  # the exception that ended the crawl, if one did
 
     @property
     def pages(self) -> int:
@@ -43,6 +50,41 @@ class CrawlReport:
     @property
     def errors(self) -> int:
         return int(self.stats.get("log_count/ERROR", 0))
+
+    @property
+    def fetches(self) -> int:
+        """Requests that ended (after retries and redirects): with a response, or failed."""
+        return int(self.stats.get("fetch/responses", 0)) + self.failed_fetches
+
+    @property
+    def failed_fetches(self) -> int:
+        return int(self.stats.get("fetch/failed", 0))
+
+    @property
+    def fetch_errors(self) -> int:
+        """Fetches that failed: network failures after retries, and 5xx/429 answers."""
+        return self.failed_fetches + int(self.stats.get("fetch/errors/http", 0))
+
+    @property
+    def error_rate(self) -> float:
+        return self.fetch_errors / self.fetches if self.fetches else 0.0
+
+    def outcome(self, max_error_rate: float) -> tuple[int, str | None]:
+        """The exit code of the crawl (see docs/crawling/exit-codes.md) and, unless 0, why in one line."""
+        reason = self.stats.get("finish_reason", "-")
+        # Stopped on request (Ctrl-C, SIGTERM: "shutdown") or at a limit is a normal end; --jobdir resumes it.
+        if self.crashed or not (reason in ("finished", "shutdown") or str(reason).startswith("closespider_")):
+            return EXIT_NOT_FINISHED, f"the crawl did not finish ({self.crashed or f'finish reason {reason}'})"
+        if self.fetches and self.failed_fetches == self.fetches:
+            starts = int(self.stats.get("fetch/start/requests", 0))
+            if starts and int(self.stats.get("fetch/start/failed", 0)) >= starts:
+                return EXIT_NOTHING_FETCHED, ("no start URL reachable, e.g. "
+                                              f"{self.stats.get('fetch/start/failed_example', '?')}")
+            return EXIT_NOTHING_FETCHED, f"every fetch failed ({self.failed_fetches})"
+        if self.error_rate > max_error_rate:
+            return EXIT_TOO_MANY_ERRORS, (f"{self.error_rate:.0%} of fetches failed ({self.fetch_errors} of "
+                                          f"{self.fetches}), above --max-error-rate {max_error_rate:g}")
+        return EXIT_OK, None
 
     @property
     def skipped(self) -> int:
@@ -73,6 +115,12 @@ class CrawlReport:
         return "; ".join(parts) or "-"
 
     @property
+    def records_path(self) -> str | None:
+        """The crawl's records file, when it wrote one (a crawl that recorded nothing leaves none)."""
+        path = self.stats.get("jsonl/path")
+        return path if path and Path(path).exists() else None
+
+    @property
     def warc_bytes(self) -> int:
         return sum(path.stat().st_size for path in self.warc_files if path.exists())
 
@@ -83,10 +131,12 @@ class CrawlReport:
             f"articles        {self.articles}",
             f"page kinds      {self.page_kinds()}",
             f"WARC files      {len(self.warc_files)} ({self.warc_bytes / 1024:.1f} KiB) in {self.archive / 'warc'}",
-            f"records         {self.stats.get('jsonl/path', '-')}",
+            f"records         {self.records_path or 'none (no article recorded)'}",
             f"already held    {self.skipped} articles not fetched again"
             + (f", {self.revisited} revisited ({self.unchanged} unchanged)" if self.revisited else ""),
-            f"errors          {self.errors}",
+            f"errors          {self.fetch_errors} of {self.fetches} fetches ({self.error_rate:.0%}): "
+            f"{self.failed_fetches} failed, {self.fetch_errors - self.failed_fetches} answered 5xx/429"
+            + (f"; {self.errors} errors logged" if self.errors else ""),
             f"time            {self.seconds:.1f} s",
             f"finish reason   {self.stats.get('finish_reason', '-')}",
         ]
@@ -103,9 +153,20 @@ def run_crawl(spider_kwargs: dict[str, Any], settings: Settings) -> CrawlReport:
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
     started = time.monotonic()
-    process.crawl(crawler, **spider_kwargs)
+    crashed = None
+    deferred = process.crawl(crawler, **spider_kwargs)
+    failures: list[Any] = []
+
+    def crash(failure: Any) -> None:  # an exception that ended the crawl: a bug, so its traceback is logged
+        failures.append(failure)
+        logger.error("The crawl crashed: %s", failure.getErrorMessage(),
+                     exc_info=(failure.type, failure.value, failure.getTracebackObject()))
+
+    deferred.addErrback(crash)
     process.start()
+    if failures:
+        crashed = f"{failures[0].type.__name__}: {str(failures[0].value).strip()[:200]}"
     seconds = time.monotonic() - started
     stats = crawler.stats.get_stats() if crawler.stats else {}
     warc_files = sorted(set(archive.glob(f"warc/*{WARC_SUFFIX}")) - before)
-    return CrawlReport(archive=archive, stats=stats, seconds=seconds, warc_files=warc_files)
+    return CrawlReport(archive=archive, stats=stats, seconds=seconds, warc_files=warc_files, crashed=crashed)

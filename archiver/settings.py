@@ -62,6 +62,8 @@ DISCOVERY_ADAPTIVE = False
 DISCOVERY_MAX_BACKOFF = 8.0  # an unchanged feed is read at least every 8 site intervals
 
 DOWNLOADER_MIDDLEWARES = {
+    # Outermost: how each fetch ended (after retries), for the summary and the exit code.
+    "archiver.middlewares.outcome.FetchOutcomeMiddleware": 5,
     # First: an archived article is dropped before robots.txt, slots or downloads.
     "archiver.middlewares.seen.SeenFilterMiddleware": 50,
     # Then: a killed job's captures answer requests instead of the site.
@@ -124,6 +126,12 @@ BACKOFF_ENABLED = True
 BACKOFF_HTTP_CODES = [429, 503]
 BACKOFF_BASE_DELAY = 5.0
 BACKOFF_MAX_DELAY = 600.0
+# A refused connection or an unknown host is not a server under load: retried at once, no pause.
+BACKOFF_SKIP_EXCEPTIONS = ["scrapy.exceptions.DownloadConnectionRefusedError", "scrapy.exceptions.CannotResolveHostError"]
+# archiver crawl exits 4 when more than this share of its fetches failed (network failure
+# after retries, 5xx or 429): the site is down or refusing us, and the run's archive is no
+# picture of it. Page errors below it are counted and shown, not fatal. (--max-error-rate)
+CRAWL_MAX_ERROR_RATE = 0.5
 
 # A cut-off body is archived (marked WARC-Truncated) instead of being lost.
 DOWNLOAD_FAIL_ON_DATALOSS = False

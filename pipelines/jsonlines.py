@@ -47,10 +47,10 @@ class JsonLinesPipeline:
         return cls(crawler, Path(settings.get("ARCHIVE_DIR")) / settings.get("JSONL_SUBDIR"))
 
     def open_spider(self) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        # The name is the crawl's id from the start (WARC files' warcinfo names it); the file is
+        # created with the first record, so a crawl that recorded nothing leaves no empty file.
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         self.path = self.directory / f"{stamp}-{os.getpid()}.jsonl"
-        self._file = open(self.path, "a", encoding="utf-8")
         stats = self.crawler.stats
         assert stats is not None
         stats.set_value("jsonl/path", str(self.path))
@@ -63,8 +63,11 @@ class JsonLinesPipeline:
             self._file = None
 
     def process_item(self, item: object) -> object:
-        if not isinstance(item, Article) or self._file is None:
+        if not isinstance(item, Article) or self.path is None:
             return item
+        if self._file is None:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self._file = open(self.path, "a", encoding="utf-8")
         self._file.write(record_json(item) + "\n")
         self._file.flush()
         stats = self.crawler.stats

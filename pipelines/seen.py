@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from itemadapter import ItemAdapter
@@ -10,6 +11,7 @@ from scrapy import signals
 from scrapy.exceptions import DropItem, NotConfigured
 
 from archiver.items import Article
+from archiver.reconcile import note_complete, reconcile
 from archiver.seen import SeenEntry, SeenStore, seen_store
 
 if TYPE_CHECKING:
@@ -31,6 +33,28 @@ class SeenStorePipeline:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        settings = crawler.settings
+        archive = Path(settings.get("ARCHIVE_DIR"))
+        self.articles_dir = archive / settings.get("JSONL_SUBDIR")
+        self.state_dir = archive / "state"
+
+    def open_spider(self) -> None:
+        # Before the first request: articles a killed crawl recorded but did not mark are not fetched again.
+        marked = reconcile(self.store, self.articles_dir, self.state_dir, skip=self._own_records())
+        if marked:
+            stats = self.crawler.stats
+            assert stats is not None
+            stats.set_value("seen/reconciled", marked)
+
+    def close_spider(self) -> None:
+        own = self._own_records()
+        if own is not None:
+            note_complete(own, self.state_dir)
+
+    def _own_records(self) -> Path | None:
+        stats = self.crawler.stats
+        path = stats.get_value("jsonl/path") if stats is not None else None
+        return Path(path) if path else None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:

@@ -224,7 +224,8 @@ def test_revisits_truncation_and_a_cut_file(tmp_path):
     cut.write_bytes(data[: pointers[4]["offset"] + pointers[4]["length"] // 2])
     done, records = reextract(cut, "--out", tmp_path / "out-cut")
     assert done.returncode == 1
-    assert f"error           {cut}: gzip member at byte {pointers[4]['offset']} is cut short" in done.stdout
+    assert f"{cut}@{pointers[4]['offset']}: damaged WARC data" in done.stderr
+    assert "damaged         1 stretch(es) of WARC data skipped" in done.stdout
     assert {r["id"] for r in records} == {pointers[0]["record_id"], pointers[1]["record_id"]}
 
 

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from archiver.warc.wacz import read_warcinfo
 from conftest import IN_CI, REPO, run_archiver, shared_tool
 
 FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16"]
@@ -47,9 +48,13 @@ def crawl_into(archive: Path, url: str, *options: str) -> Crawl:
     before = set((archive / "articles").glob("*.jsonl")), set((archive / "warc").glob("*.warc.gz"))
     done = run_archiver("crawl", url, "--archive", str(archive), *FAST, *options)
     assert done.returncode == 0, done.stderr[-3000:]
-    [articles] = set((archive / "articles").glob("*.jsonl")) - before[0]
+    warcs = sorted(set((archive / "warc").glob("*.warc.gz")) - before[1])
+    new = set((archive / "articles").glob("*.jsonl")) - before[0]
+    if not new:  # a crawl that recorded nothing leaves no records file; its WARC files name the crawl
+        return Crawl(read_warcinfo(warcs[0])["crawl"], [], warcs)
+    [articles] = new
     records = [json.loads(line) for line in articles.read_text(encoding="utf-8").splitlines()]
-    return Crawl(articles.stem, records, sorted(set((archive / "warc").glob("*.warc.gz")) - before[1]))
+    return Crawl(articles.stem, records, warcs)
 
 
 @pytest.fixture(scope="module")

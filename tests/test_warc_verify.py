@@ -13,23 +13,27 @@ from archiver.warc.digests import SqliteDigestIndex
 from archiver.warc.store import WarcStore
 from archiver.warc.verify import verify_archive
 from archiver.warc.writer import RotatingWarcWriter, iter_member_ends
+from archiver.items import Article
 from conftest import run_archiver
+from pipelines.jsonlines import record_json
 from test_warc_store import exchange
 
 
 def build_archive(root, crawls: int = 2):
-    """``crawls`` crawls of the same three pages, an article record per page, and the index."""
+    """``crawls`` crawls of the same three pages, an article record per page (the first crawl's: the pages
+    do not change), and the index."""
     for crawl in range(crawls):
         store = WarcStore(RotatingWarcWriter(root / "warc", archive_root=root),
                           SqliteDigestIndex.from_archive(root))
         lines = []
         for n in range(3):
             stored = store.store(exchange(url=f"http://example.com/{n}", body=b"<p>story %d</p>" % n))
-            lines.append(json.dumps({"url": f"http://example.com/{n}", "id": stored.pointer["record_id"],
-                                     "warc": stored.pointer}))
+            lines.append(record_json(Article(url=f"http://example.com/{n}", id=stored.pointer["record_id"],
+                                             warc=stored.pointer, body=f"story {n}", extractor_version="1")))
         store.close()
         (root / "articles").mkdir(exist_ok=True)
-        (root / "articles" / f"crawl-{crawl}.jsonl").write_text("\n".join(lines) + "\n")
+        if crawl == 0:
+            (root / "articles" / f"crawl-{crawl}.jsonl").write_text("\n".join(lines) + "\n")
     update_index(root / "warc")
     return root
 
@@ -57,7 +61,7 @@ def test_a_sound_archive_passes(tmp_path):
     report = verify_archive(build_archive(tmp_path))
     assert report.ok, report.summary()
     assert report.record_types == {"warcinfo": 2, "response": 3, "revisit": 3, "request": 6}
-    assert report.pairs == 6 and report.references == 3 and report.articles == 6
+    assert report.pairs == 6 and report.references == 3 and report.articles == 3
     assert report.index_entries == 6 and report.digest_entries == 3
 
 
@@ -70,9 +74,9 @@ DAMAGE = {
     "request gone": (lambda root: drop_member(first_warc(root), 2), "without a request record"),
     "original gone": (lambda root: [drop_member(first_warc(root), 1), drop_member(first_warc(root), 1)],
                       "WARC-Refers-To"),
-    "pointer": (lambda root: (root / "articles" / "crawl-0.jsonl").write_text(
-        json.dumps({"url": "u", "warc": {"filename": "warc/none.warc.gz", "offset": 0, "record_id": "x",
-                                         "length": 1}}) + "\n"), "is no record"),
+    "pointer": (lambda root: (root / "articles" / "crawl-0.jsonl").write_text(record_json(Article(
+        url="u", extractor_version="1", warc={"filename": "warc/none.warc.gz", "offset": 0, "record_id": "x",
+                                             "length": 1})) + "\n"), "is no record"),
     "index entry": (lambda root: (root / "warc" / INDEX_FILENAME).write_text(
         (root / "warc" / INDEX_FILENAME).read_text().replace('"offset": "', '"offset": "1', 1)),
         "index"),
@@ -105,7 +109,7 @@ def test_cli_prints_a_summary_and_exits_non_zero_on_a_fault(tmp_path):
 
 def test_a_killed_crawls_cut_last_line_is_a_note_not_a_fault(tmp_path):
     root = build_archive(tmp_path)
-    with open(root / "articles" / "crawl-1.jsonl", "a") as lines:
+    with open(root / "articles" / "crawl-0.jsonl", "a") as lines:
         lines.write('{"url": "http://example.com/cut", "wa')
     report = verify_archive(root)
     assert report.ok and any("incomplete last line" in note for note in report.notes)

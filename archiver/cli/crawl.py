@@ -40,6 +40,19 @@ def add_crawl_options(parser: argparse.ArgumentParser) -> None:
                         "(distributed mode; pip install '.[distributed]'); a URL with a password is better given "
                         f"in the environment variable {REDIS_URL_ENV}, where `ps` does not show it to every local user")
     parser.add_argument("--log-level", default="INFO", help="Scrapy log level (default: INFO)")
+    parser.add_argument("--max-error-rate", type=error_rate, default=None, metavar="SHARE",
+                        help="exit 4 when more than this share of fetches failed (network failure after "
+                             "retries, 5xx, 429); default 0.5 (CRAWL_MAX_ERROR_RATE)")
+
+
+def error_rate(text: str) -> float:
+    try:
+        value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"not a share between 0 and 1 (or 0% to 100%): {text!r}")
+    return value
 
 
 def settings_from_args(args: argparse.Namespace, extra: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -51,6 +64,8 @@ def settings_from_args(args: argparse.Namespace, extra: dict[str, Any] | None = 
     redis_url = args.redis or os.environ.get(REDIS_URL_ENV)
     if redis_url:
         overrides["REDIS_URL"] = redis_url
+    if getattr(args, "max_error_rate", None) is not None:
+        overrides["CRAWL_MAX_ERROR_RATE"] = args.max_error_rate
     if args.contact:
         overrides["ARCHIVER_CONTACT"] = args.contact
     if getattr(args, "jobdir", None):
@@ -63,9 +78,20 @@ def settings_from_args(args: argparse.Namespace, extra: dict[str, Any] | None = 
     for item in args.set:
         name, sep, value = item.partition("=")
         if not sep:
-            raise SystemExit(f"archiver: --set takes NAME=VALUE, got {item!r}")
+            usage_error(f"--set takes NAME=VALUE, got {item!r}")
         overrides[name.strip()] = value
     return overrides
+
+
+def is_http_url(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def spider_arguments(args: argparse.Namespace) -> dict[str, Any]:
@@ -73,22 +99,40 @@ def spider_arguments(args: argparse.Namespace) -> dict[str, Any]:
     from archiver.sites import SitesFileError, load_sites
 
     if not args.urls and not args.sites:
-        raise SystemExit("archiver crawl: give start URLs or --sites FILE")
+        usage_error("give start URLs or --sites FILE")
     if args.site and not args.sites:
-        raise SystemExit("archiver crawl: --site needs --sites FILE")
+        usage_error("--site needs --sites FILE")
     kwargs: dict[str, Any] = {}
     if args.urls:
+        bad = [url for url in args.urls if not is_http_url(url)]
+        if bad:  # checked as the sites file's start URLs are, before anything is created
+            usage_error(f"not an http(s) URL: {', '.join(map(repr, bad))}")
         kwargs["urls"] = args.urls
     if args.sites:
         try:
             load_sites(args.sites, only=args.site)
         except SitesFileError as exc:
-            print(f"archiver crawl: {exc}", file=sys.stderr)
-            raise SystemExit(2) from None
+            usage_error(str(exc))
         kwargs["sites"] = args.sites
         if args.site:
             kwargs["site"] = ",".join(args.site)
     return kwargs
+
+
+def usage_error(message: str) -> None:
+    """One line on stderr, exit 2 (as argparse does for its own usage errors)."""
+    print(f"archiver crawl: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def report_outcome(report: Any, settings: Any) -> int:
+    """Print the summary; return the exit code (docs/crawling/exit-codes.md), saying why when not 0."""
+    print(report.summary())
+    code, why = report.outcome(settings.getfloat("CRAWL_MAX_ERROR_RATE"))
+    if why:
+        print(f"outcome         exit {code}: {why}")
+        print(f"archiver crawl: {why}", file=sys.stderr)
+    return code
 
 
 def run(args: argparse.Namespace) -> int:
@@ -106,7 +150,5 @@ def run(args: argparse.Namespace) -> int:
         except RedisError as exc:
             print(f"archiver crawl: Redis {mask_url(settings.get('REDIS_URL'))} unreachable: {mask_url(str(exc))}",
                   file=sys.stderr)
-            return 1
-    report = run_crawl(spider_kwargs, settings)
-    print(report.summary())
-    return 0 if report.errors == 0 else 1
+            return 1  # could not run (docs/crawling/exit-codes.md)
+    return report_outcome(run_crawl(spider_kwargs, settings), settings)

@@ -23,9 +23,8 @@ LOCAL_SITE_SETTINGS = {
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-
     from archiver.demo import DemoServer, load_expected
+    from archiver.record_reader import iter_records
     from archiver.runner import project_settings, run_crawl
 
     settings = project_settings({"ARCHIVE_DIR": args.archive, "LOG_LEVEL": args.log_level, **LOCAL_SITE_SETTINGS})
@@ -34,14 +33,16 @@ def run(args: argparse.Namespace) -> int:
         report = run_crawl({"urls": [server.url + "/"]}, settings)
     expected = set(load_expected()["articles"])
     found = set()
-    records = report.stats.get("jsonl/path")
+    records = report.records_path
     if records:
-        with open(records, encoding="utf-8") as lines:
-            for line in lines:
-                url = json.loads(line)["url"]
-                found.add("/" + url.split("/", 3)[3] if url.count("/") >= 3 else "/")
+        for line in iter_records([records]):
+            url = line.record["url"]
+            found.add("/" + url.split("/", 3)[3] if url.count("/") >= 3 else "/")
     missing = sorted(expected - found)
     print(report.summary())
     print(f"demo articles   {len(expected & found)} of {len(expected)} archived"
           + (f"; missing: {', '.join(missing)}" if missing else ""))
-    return 0 if not missing and report.errors == 0 else 1
+    code, why = report.outcome(settings.getfloat("CRAWL_MAX_ERROR_RATE"))
+    if why:
+        print(f"outcome         exit {code}: {why}")
+    return code or (1 if missing else 0)

@@ -100,8 +100,11 @@ def run(args: argparse.Namespace) -> int:
         if args.new_only else None,
         f"not articles    {skipped}",
         f"page kinds      {page_kinds(report.kinds)}",
+        f"damaged         {len(report.damaged):,} stretch(es) of WARC data skipped (each named in a warning); "
+        "every readable record was read" if report.damaged else None,
         f"time            {report.seconds:.1f} s",
     ]
     lines += [f"error           {message}" for message in report.file_errors]
     print("\n".join(line for line in lines if line is not None))
-    return 1 if report.file_errors else 0
+    # Damage is not silent: the records file is whole for what could be read, and the exit says "look".
+    return 1 if report.file_errors or report.damaged else 0

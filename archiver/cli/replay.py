@@ -15,16 +15,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def articles(archive) -> list[dict]:
-    import json
+    from archiver.record_reader import iter_records, record_files
 
-    found = []
-    for path in sorted((archive / "articles").glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
-                found.append(json.loads(line))
-            except ValueError:
-                continue  # an incomplete last line of a killed crawl
-    return found
+    # Malformed lines (a killed crawl's cut last line, say) are skipped with one warning each.
+    return [line.record for line in iter_records(record_files(archive / "articles"))]
 
 
 def _stop(signum: int, frame: object) -> None:

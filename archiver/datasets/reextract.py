@@ -29,6 +29,7 @@ from archiver.datasets.scratch import scratch_db
 from archiver.datasets.rebuild import NotAPage, may_be_html, rebuild_response
 from archiver.datasets.source import RecordFiles
 from archiver.datasets.warc_responses import READ_ERRORS, RecordHead, pointer_name, resolve_revisit, scan
+from archiver.warc.reading import Damage, log_damage
 from archiver.records import ARTICLE_STATUS, CRAWL_ONLY_FIELDS, decide, fetched_page, is_html_page
 from pipelines.jsonlines import record_json
 
@@ -126,6 +127,7 @@ class ReextractReport:
     kinds: Counter[tuple[str, str]] = field(default_factory=Counter)  # (page kind, deciding signal) -> pages
     already: int = 0  # with --new-only: responses that have a record already (not extracted again)
     file_errors: list[str] = field(default_factory=list)
+    damaged: list[str] = field(default_factory=list)  # damaged stretches of WARC files, skipped (one each)
     seconds: float = 0.0
 
 
@@ -174,7 +176,7 @@ class Reextractor:
         self.progress.stage("reading")
         for number, (path, name) in enumerate(zip(self.warc_files, self.names)):
             try:
-                for head, response in scan(path, name, self._wants_body, tell):
+                for head, response in scan(path, name, self._wants_body, tell, self._damaged):
                     if head.rec_type == "response":
                         self.report.responses += 1
                         self.index.add_response(head, number)
@@ -183,10 +185,14 @@ class Reextractor:
                         self.index.add_revisit(head, number)
                     self.progress.update(done + tell[0], self.report.written, "articles")
             except READ_ERRORS as error:
-                # Records before the bad member are kept; the report names the file.
+                # A file that cannot be read at all (damage inside a file is skipped and reported).
                 self.report.file_errors.append(f"{path}: {error}")
             done += path.stat().st_size
         self.index.db.commit()
+
+    def _damaged(self, damage: Damage) -> None:
+        log_damage(damage)
+        self.report.damaged.append(str(damage))
 
     @staticmethod
     def _wants_body(head: RecordHead) -> bool:

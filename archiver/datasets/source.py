@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import gzip
-import json
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-logger = logging.getLogger(__name__)
+from archiver.record_reader import RECORD_SUFFIXES, Malformed, Warnings, parse_line
 
-RECORD_SUFFIXES = (".jsonl", ".jsonl.gz")
-SHOWN_BAD_LINES = 10
+logger = logging.getLogger(__name__)
 
 
 class SourceError(Exception):
@@ -36,7 +34,8 @@ class RecordFiles:
 
     paths: list[Path]
     bytes_read: int = 0
-    unreadable: int = 0  # lines that are not a JSON object (e.g. cut by a killed crawl)
+    _warnings: Warnings = field(default_factory=Warnings, repr=False)
+    unreadable: int = 0  # lines that hold no valid record (cut by a killed crawl, not JSON, wrong shape)
 
     @classmethod
     def locate(cls, archive: Path | None, records: list[Path] | None = None) -> RecordFiles:
@@ -74,18 +73,15 @@ class RecordFiles:
                 self.bytes_read = done
 
     def parse(self, line: Line) -> dict[str, Any] | None:
-        """The record on a line, or None (counted in ``unreadable``) when it is not a JSON object."""
-        try:
-            record = json.loads(line.text)
-        except ValueError:
-            record = None
-        if isinstance(record, dict):
+        """The record on a line, or None (counted in ``unreadable``, one warning) when it holds no valid record.
+
+        The check is ``archiver.record_reader``'s, the one every command reads records with.
+        """
+        record, reason = parse_line(line.text)
+        if record is not None:
             return record
         self.unreadable += 1
-        if self.unreadable <= SHOWN_BAD_LINES:
-            logger.warning("%s line %d: not a JSON record, skipped", self.paths[line.file], line.number + 1)
-        elif self.unreadable == SHOWN_BAD_LINES + 1:
-            logger.warning("more lines that are not JSON records: counted, not shown")
+        self._warnings(Malformed(self.paths[line.file], line.number + 1, reason or "malformed"))
         return None
 
     def records(self) -> Iterator[tuple[Line, dict[str, Any]]]:

@@ -22,6 +22,7 @@ from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord
 
 from archiver.items import WarcPointer
+from archiver.warc.reading import OnDamage, iter_warc, log_damage
 
 # What a broken or cut file raises while it is read; the rest of the archive is still read.
 READ_ERRORS = (ArchiveLoadFailed, zlib.error, EOFError, OSError, ValueError)
@@ -107,33 +108,27 @@ def to_response(record: ArcWarcRecord, pointer: WarcPointer, body: bytes,
     )
 
 
-def scan(path: Path, filename: str, wants_body, tell: list[int] | None = None
-         ) -> Iterator[tuple[RecordHead, ArchivedResponse | None]]:
-    """Every record of one file, with the response (body read) when ``wants_body(head)`` says so.
+def scan(path: Path, filename: str, wants_body, tell: list[int] | None = None,
+         on_damage: OnDamage | None = log_damage) -> Iterator[tuple[RecordHead, ArchivedResponse | None]]:
+    """Every readable record of one file, with the response (body read) when ``wants_body(head)`` says so.
 
     ``tell``, when given, is updated with the bytes of the file read so far (for progress).
-    Raises one of ``READ_ERRORS`` at the first unreadable member.
+    A damaged record is skipped and reported once to ``on_damage`` (``archiver.warc.reading``).
     """
-    with open(path, "rb") as fh:
-        iterator = ArchiveIterator(fh)
-        for record in iterator:
-            http = record.http_headers
-            head = RecordHead(record.rec_type, record.rec_headers.get_header("WARC-Record-ID") or "",
-                              record.rec_headers.get_header("WARC-Target-URI") or "", status=_status(record),
-                              headers=list(http.headers) if http is not None else None)
-            body = _http_body(record) if record.rec_type == "response" and wants_body(head) else None
-            head.offset, head.length = iterator.get_record_offset(), iterator.get_record_length()
-            decompressor = iterator.reader.decompressor  # warcio keeps the member's zlib object here
-            if decompressor is not None and not decompressor.eof:
-                raise ArchiveLoadFailed(f"gzip member at byte {head.offset} is cut short")
-            if tell is not None:
-                tell[0] = fh.tell()
-            response = None
-            if body is not None:
-                pointer = WarcPointer(filename=filename, record_id=head.record_id, offset=head.offset,
-                                      length=head.length)
-                response = to_response(record, pointer, body)
-            yield head, response
+    for member in iter_warc(path, on_damage, tell=tell):
+        record = member.record
+        http = record.http_headers
+        head = RecordHead(record.rec_type, record.rec_headers.get_header("WARC-Record-ID") or "",
+                          record.rec_headers.get_header("WARC-Target-URI") or "", offset=member.offset,
+                          length=member.length, status=_status(record),
+                          headers=list(http.headers) if http is not None else None)
+        body = _http_body(record) if record.rec_type == "response" and wants_body(head) else None
+        response = None
+        if body is not None:
+            pointer = WarcPointer(filename=filename, record_id=head.record_id, offset=head.offset,
+                                  length=head.length)
+            response = to_response(record, pointer, body)
+        yield head, response
 
 
 def read_record_at(path: Path, offset: int) -> tuple[ArcWarcRecord, bytes]:

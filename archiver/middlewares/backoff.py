@@ -43,9 +43,11 @@ class BackoffMiddleware:
     """
 
     def __init__(self, crawler: Crawler, codes: set[int], base: float, ceiling: float,
-                 exceptions: tuple[type[BaseException], ...] = ()) -> None:
+                 exceptions: tuple[type[BaseException], ...] = (),
+                 skipped: tuple[type[BaseException], ...] = ()) -> None:
         self.crawler = crawler
         self.exceptions = exceptions
+        self.skipped = skipped
         self.codes = codes
         self.base = base
         self.ceiling = ceiling
@@ -56,10 +58,12 @@ class BackoffMiddleware:
         settings = crawler.settings
         if not settings.getbool("BACKOFF_ENABLED"):
             raise NotConfigured
-        exceptions = tuple(load_object(path) if isinstance(path, str) else path
-                           for path in settings.getlist("RETRY_EXCEPTIONS"))
+        def classes(name: str) -> tuple[type[BaseException], ...]:
+            return tuple(load_object(path) if isinstance(path, str) else path for path in settings.getlist(name))
+
         middleware = cls(crawler, {int(c) for c in settings.getlist("BACKOFF_HTTP_CODES")},
-                         settings.getfloat("BACKOFF_BASE_DELAY"), settings.getfloat("BACKOFF_MAX_DELAY"), exceptions)
+                         settings.getfloat("BACKOFF_BASE_DELAY"), settings.getfloat("BACKOFF_MAX_DELAY"),
+                         classes("RETRY_EXCEPTIONS"), classes("BACKOFF_SKIP_EXCEPTIONS"))
         crawler.signals.connect(middleware.response_downloaded, signal=signals.response_downloaded)
         return middleware
 
@@ -74,7 +78,8 @@ class BackoffMiddleware:
 
     def process_exception(self, request: Request, exception: Exception) -> None:
         # Only the network failures RetryMiddleware retries (IgnoreRequest and the like come here too).
-        if isinstance(exception, self.exceptions):
+        # A refused connection or unknown host costs the server nothing: retried without a pause.
+        if isinstance(exception, self.exceptions) and not isinstance(exception, self.skipped):
             self.pause(request, self.backoff(request), type(exception).__name__)
 
     def backoff(self, request: Request) -> float:

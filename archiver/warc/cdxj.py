@@ -8,12 +8,14 @@ folder, as in a WACZ package.
 
 from __future__ import annotations
 
+import bisect
 import fcntl
 import heapq
 import io
 import json
 import logging
 import os
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +23,8 @@ from typing import Any
 
 from cdxj_indexer.main import CDXJIndexer
 
-from archiver.warc.writer import WARC_SUFFIX
+from archiver.warc.reading import iter_warc
+from archiver.warc.writer import WARC_SUFFIX, iter_member_ends
 
 logger = logging.getLogger(__name__)
 
@@ -55,11 +58,54 @@ class IndexUpdate:
     entries_added: int = 0
 
 
-def index_lines(warc: Path) -> list[str]:
-    """Sorted CDXJ lines for one WARC file (file names as bare names)."""
+def _indexer_lines(warc: Path, filename: str) -> list[str]:
     out = io.StringIO()
-    CDXJIndexer(out, [str(warc)], post_append=True, sort=True, records=INDEXED_RECORDS).process_all()
+    CDXJIndexer(out, [str(warc)], post_append=True, sort=True, records=INDEXED_RECORDS,
+                filename=filename).process_all()
     return out.getvalue().splitlines(keepends=True)
+
+
+def is_whole(warc: Path) -> bool:
+    """Whether every byte of a gzip WARC file is in a whole gzip member (a quick check: no parsing)."""
+    with open(warc, "rb") as fh:
+        if fh.read(2) != b"\x1f\x8b":
+            return True  # not gzip-per-record: left to warcio as it is
+        size = fh.seek(0, os.SEEK_END)
+        ends = list(iter_member_ends(fh))
+    return bool(ends) and ends[-1] == size
+
+
+def index_lines(warc: Path) -> list[str]:
+    """Sorted CDXJ lines for one WARC file (file names as bare names).
+
+    A file with damaged records is indexed without them: its readable members
+    (``archiver.warc.reading``, which reports each damaged stretch once) are copied
+    side by side, indexed, and their offsets mapped back to the file's.
+    """
+    warc = Path(warc)
+    if is_whole(warc):
+        return _indexer_lines(warc, warc.name)
+    # warcio's indexer would stop at the damage (or index garbage after it) without a word.
+    logger.info("%s has damaged records: indexing the readable ones", warc)
+    spans = sorted({(member.offset, member.length) for member in iter_warc(warc)})
+    moved: list[tuple[int, int]] = []  # (offset in the copy, offset in the file)
+    with open(warc, "rb") as source, tempfile.NamedTemporaryFile(
+            dir=warc.parent, prefix=".indexing-", suffix=WARC_SUFFIX) as copy:
+        for offset, length in spans:
+            moved.append((copy.tell(), offset))
+            source.seek(offset)
+            copy.write(source.read(length))
+        copy.flush()
+        lines = _indexer_lines(Path(copy.name), warc.name)
+    starts = [start for start, _ in moved]
+    remapped = []
+    for line in lines:
+        entry = CdxjEntry.parse(line)
+        copied = int(entry.fields["offset"])
+        start, original = moved[bisect.bisect_right(starts, copied) - 1]
+        entry.fields["offset"] = str(original + copied - start)
+        remapped.append(f"{entry.urlkey} {entry.timestamp} {json.dumps(entry.fields)}\n")
+    return sorted(remapped)
 
 
 def read_entries(path: Path) -> Iterator[CdxjEntry]:
@@ -86,8 +132,10 @@ def update_index(warc_dir: Path, only: Iterable[Path] | None = None) -> IndexUpd
     index = warc_dir / INDEX_FILENAME
     update = IndexUpdate(index)
     warc_dir.mkdir(parents=True, exist_ok=True)
-    with open(warc_dir / LOCK_FILENAME, "a") as lock:
-        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+    # The lock is on the folder itself: no lock file is left behind.
+    lock = os.open(warc_dir, os.O_RDONLY)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
         known = indexed_filenames(index)
         candidates = sorted(only) if only is not None else sorted(warc_dir.glob(f"*{WARC_SUFFIX}"))
         new_lines: list[str] = []
@@ -102,6 +150,9 @@ def update_index(warc_dir: Path, only: Iterable[Path] | None = None) -> IndexUpd
         new_lines.sort()
         _merge_into(index, new_lines)
         update.entries_added = len(new_lines)
+    finally:
+        os.close(lock)  # releases the lock
+    (warc_dir / LOCK_FILENAME).unlink(missing_ok=True)  # left by earlier versions
     logger.info("Indexed %d WARC file(s) into %s (%d entries)", len(update.files_indexed), index,
                 update.entries_added)
     return update

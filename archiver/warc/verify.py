@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import io
-import json
-import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from warcio.archiveiterator import ArchiveIterator
-from warcio.exceptions import ArchiveLoadFailed
 from warcio.timeutils import iso_date_to_timestamp
 
 from archiver.warc.cdxj import INDEX_FILENAME, CdxjEntry
 from archiver.warc.digests import DIGESTS_FILENAME, SqliteDigestIndex
-from archiver.warc.writer import OPEN_SUFFIX, WARC_SUFFIX, iter_member_ends
+from archiver.warc.reading import Damage, iter_warc
+from archiver.warc.verify_articles import Duplicates, check_articles
+from archiver.warc.writer import OPEN_SUFFIX, WARC_SUFFIX
 
 CAPTURES = ("response", "revisit")
 MAX_LISTED_FAULTS = 50
@@ -59,8 +56,24 @@ class VerifyReport:
     articles: int = 0
     index_entries: int = 0
     digest_entries: int = 0
+    damaged: int = 0  # damaged stretches of WARC files (one fault each)
+    # Where they are (file -> [(start, end)]), and what points into them: counted once, in the damage.
+    damage_spans: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    # Records next to a damaged stretch: their partner (request or response) may have been lost in it.
+    beside_damage: set[str] = field(default_factory=set)
+    lost_ids: set[str] = field(default_factory=set)  # ids the digest index places in damaged data
+    lost_to_damage: Counter[str] = field(default_factory=Counter)
+    duplicates: Duplicates = field(default_factory=Duplicates)  # duplicate article records, for --dedupe
     faults: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+    def in_damage(self, filename: str | None, offset: object) -> bool:
+        return any(start <= offset < end for start, end in self.damage_spans.get(filename or "", ())
+                   ) if isinstance(offset, int) else False
+
+    def lost(self, what: str) -> None:
+        """A reference into damaged data: not a fault of its own (the damage is one)."""
+        self.lost_to_damage[what] += 1
 
     @property
     def ok(self) -> bool:
@@ -78,11 +91,16 @@ class VerifyReport:
             f"digests         {self.digests_checked} records' digests checked",
             f"pairs           {self.pairs} captures with their request record",
             f"references      {self.references} WARC-Refers-To resolved",
-            f"articles        {self.articles} records in {self.article_files} files, pointers checked",
+            f"articles        {self.articles} records in {self.article_files} files, pointers checked, "
+            f"{len(self.duplicates.lines)} duplicates",
             f"CDXJ index      {self.index_entries} entries checked",
             f"digest index    {self.digest_entries} entries checked",
         ]
         lines += [f"note            {note}" for note in self.notes]
+        if self.lost_to_damage:
+            lost = ", ".join(f"{n} {what}" for what, n in sorted(self.lost_to_damage.items()))
+            lines.append(f"damage          {self.damaged} damaged stretches of WARC data (one fault each); "
+                         f"pointing into them: {lost}")
         lines.append(f"faults          {len(self.faults)}")
         lines += [f"  {fault}" for fault in self.faults[:MAX_LISTED_FAULTS]]
         if len(self.faults) > MAX_LISTED_FAULTS:
@@ -111,8 +129,10 @@ def verify_archive(archive: Path, warc_subdir: str = "warc", articles_subdir: st
                 report.fault(f"{info.filename}@{info.offset}", f"duplicate WARC-Record-ID {info.record_id}")
             records[info.record_id] = info
             by_position[(info.filename, info.offset)] = info
+    if report.damaged:
+        report.lost_ids = _ids_in_damage(archive / DIGESTS_FILENAME, report)
     check_pairs_and_references(records, report)
-    check_articles(archive / articles_subdir, archive, by_position, report)
+    report.duplicates = check_articles(archive / articles_subdir, archive, by_position, report)
     check_cdxj_index(warc_dir, archive, closed, by_position, report)
     check_digest_index(archive / DIGESTS_FILENAME, by_position, report)
     return report
@@ -124,55 +144,58 @@ def verify_archive(archive: Path, warc_subdir: str = "warc", articles_subdir: st
 def check_warc_file(path: Path, archive: Path, report: VerifyReport, *, is_open: bool) -> Iterator[RecordInfo]:
     """Whole gzip members, one record per member, digests, warcinfo first.
 
-    Each member is read on its own, so one damaged record does not hide the rest of the file.
+    Read with ``archiver.warc.reading``: a damaged stretch is one fault, and the records
+    after it are still read and checked.
     """
     relative = path.relative_to(archive).as_posix()
     if is_open:
         relative = relative[: -len(OPEN_SUFFIX)]
         report.notes.append(f"{path.name} is still open (a crawl is running, or was killed: the next crawl "
                             "into this archive closes it)")
-    size = path.stat().st_size
-    report.bytes += size
-    with open(path, "rb") as fh:
-        ends = list(iter_member_ends(fh))
-        whole = ends[-1] if ends else 0
-        if whole < size and not is_open:
-            report.fault(relative, f"bytes {whole}..{size} are not a whole gzip member (corrupt or cut file)")
-        report.members += len(ends)
-        warcinfo_ids: set[str] = set()
-        for start, end in zip([0, *ends[:-1]], ends):
-            fh.seek(start)
-            info = _read_member(fh.read(end - start), relative, start, report)
-            if info is None:
-                continue
-            if start == 0 and info.type != "warcinfo":
-                report.fault(f"{relative}@0", "first record is not warcinfo")
-            if info.type == "warcinfo":
-                warcinfo_ids.add(info.record_id)
-            if info.warcinfo_id and info.warcinfo_id not in warcinfo_ids:
-                report.fault(f"{relative}@{start}", f"WARC-Warcinfo-ID {info.warcinfo_id} is not a warcinfo "
-                             "record of this file")
-            yield info
+    report.bytes += path.stat().st_size
 
+    neighbours: list[RecordInfo] = []  # records since the last non-metadata record
 
-def _read_member(member: bytes, filename: str, offset: int, report: VerifyReport) -> RecordInfo | None:
-    """The one record in a gzip member, its digests checked."""
-    where = f"{filename}@{offset}"
-    found: list[RecordInfo] = []
-    try:
-        for record in ArchiveIterator(io.BytesIO(zlib.decompress(member, zlib.MAX_WBITS | 16)),
-                                      check_digests=True):
-            stream = record.raw_stream
-            while stream.read(1 << 16):
-                pass
-            found.append(_record_info(record, filename, offset, len(member)))
-            _count_record(record, found[-1], report)
-    except (ArchiveLoadFailed, zlib.error, ValueError) as error:
-        report.fault(where, f"unreadable record: {str(error).strip()[:200]}")
-        return None
-    if len(found) != 1:
-        report.fault(where, f"gzip member holds {len(found)} records, not one")
-    return found[0] if found else None
+    def damaged(damage: Damage) -> None:
+        nonlocal after_damage
+        if is_open and damage.at_end:
+            return  # the record being written, or cut by the kill: recovery cuts it off
+        report.damaged += 1
+        report.damage_spans.setdefault(relative, []).append((damage.offset, damage.end))
+        report.beside_damage.update(info.record_id for info in neighbours)
+        after_damage = True
+        report.fault(f"{relative}@{damage.offset}", f"damaged: {damage.end - damage.offset} bytes hold no "
+                     f"readable record ({damage.reason}); reading went on at byte {damage.end}")
+
+    warcinfo_ids: set[str] = set()
+    previous = -1
+    after_damage = False
+    for member in iter_warc(path, damaged, check_digests=True):
+        record, start = member.record, member.offset
+        stream = record.raw_stream
+        while stream.read(1 << 16):
+            pass
+        info = _record_info(record, relative, start, member.length)
+        if start == previous:
+            report.fault(f"{relative}@{start}", "gzip member holds more than one record")
+        else:
+            report.members += 1
+        previous = start
+        _count_record(record, info, report)
+        if info.type != "metadata":
+            neighbours.clear()
+        neighbours.append(info)
+        if after_damage:
+            report.beside_damage.add(info.record_id)
+            after_damage = info.type == "metadata"
+        if start == 0 and info.type != "warcinfo":
+            report.fault(f"{relative}@0", "first record is not warcinfo")
+        if info.type == "warcinfo":
+            warcinfo_ids.add(info.record_id)
+        if info.warcinfo_id and info.warcinfo_id not in warcinfo_ids:
+            report.fault(f"{relative}@{start}", f"WARC-Warcinfo-ID {info.warcinfo_id} is not a warcinfo "
+                         "record of this file")
+        yield info
 
 
 def _record_info(record: Any, filename: str, offset: int, length: int) -> RecordInfo:
@@ -206,13 +229,27 @@ def _count_record(record: Any, info: RecordInfo, report: VerifyReport) -> None:
 # -- across files
 
 
+def _ids_in_damage(path: Path, report: VerifyReport) -> set[str]:
+    """Record ids of originals the digest index places inside damaged data (revisits may name them)."""
+    if not path.exists():
+        return set()
+    digests = SqliteDigestIndex(path)
+    try:
+        return {original.record_id for _, original in digests.items()
+                if report.in_damage(original.filename, original.offset)}
+    finally:
+        digests.close()
+
+
 def check_pairs_and_references(records: dict[str, RecordInfo], report: VerifyReport) -> None:
     paired: set[str] = set()
     for info in records.values():
         where = f"{info.filename}@{info.offset}"
         if info.type == "request":
             capture = records.get(info.concurrent_to or "")
-            if capture is None or capture.type not in CAPTURES:
+            if capture is None and info.record_id in report.beside_damage:
+                report.lost("requests of damaged captures")
+            elif capture is None or capture.type not in CAPTURES:
                 report.fault(where, f"request's WARC-Concurrent-To {info.concurrent_to} is no response/revisit")
             elif capture.date != info.date:
                 report.fault(where, "request and response have different WARC-Date")
@@ -224,11 +261,16 @@ def check_pairs_and_references(records: dict[str, RecordInfo], report: VerifyRep
         if info.type in CAPTURES:
             if info.record_id in paired:
                 report.pairs += 1
+            elif info.record_id in report.beside_damage:
+                report.lost("captures whose request record is damaged")
             else:
                 report.fault(f"{info.filename}@{info.offset}", f"{info.type} without a request record")
 
 
 def _check_reference(info: RecordInfo, target: RecordInfo | None, where: str, report: VerifyReport) -> None:
+    if target is None and (info.record_id in report.beside_damage or info.refers_to in report.lost_ids):
+        report.lost("WARC-Refers-To naming a damaged record")
+        return
     if target is None:
         report.fault(where, f"WARC-Refers-To {info.refers_to} not found in the archive")
         return
@@ -240,45 +282,6 @@ def _check_reference(info: RecordInfo, target: RecordInfo | None, where: str, re
         elif (info.refers_to_uri, info.refers_to_date) != (target.uri, target.date):
             report.fault(where, "WARC-Refers-To-Target-URI/-Date do not match the original")
     report.references += 1
-
-
-def check_articles(articles_dir: Path, archive: Path, by_position: dict[tuple[str, int], RecordInfo],
-                   report: VerifyReport) -> None:
-    for path in sorted(articles_dir.glob("*.jsonl")):
-        report.article_files += 1
-        data = path.read_bytes()
-        lines = data.split(b"\n")
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            where = f"{path.relative_to(archive).as_posix()}:{number}"
-            try:
-                record = json.loads(line)
-            except ValueError:
-                if number == len(lines):  # no newline after it: a crawl killed mid-write
-                    report.notes.append(f"{where}: incomplete last line (crawl killed while writing), skipped")
-                else:
-                    report.fault(where, "not valid JSON")
-                continue
-            report.articles += 1
-            _check_pointer(record, where, by_position, report)
-
-
-def _check_pointer(record: dict, where: str, by_position: dict[tuple[str, int], RecordInfo],
-                   report: VerifyReport) -> None:
-    pointer = record.get("warc")
-    if not pointer:
-        report.fault(where, "article record without a warc pointer")
-        return
-    target = by_position.get((pointer.get("filename"), pointer.get("offset")))
-    if target is None:
-        report.fault(where, f"warc pointer {pointer.get('filename')}@{pointer.get('offset')} is no record")
-    elif target.record_id != pointer.get("record_id") or target.length != pointer.get("length"):
-        report.fault(where, "warc pointer's record id or length does not match the record there")
-    elif target.type != "response":
-        report.fault(where, f"warc pointer names a {target.type} record, not a response")
-    elif record.get("id") not in (None, target.record_id):
-        report.fault(where, "record id differs from its pointer's WARC-Record-ID")
 
 
 def check_cdxj_index(warc_dir: Path, archive: Path, closed: list[Path],
@@ -302,6 +305,9 @@ def check_cdxj_index(warc_dir: Path, archive: Path, closed: list[Path],
                     continue
                 report.index_entries += 1
                 indexed.add(position)
+                if position not in by_position and report.in_damage(*position):
+                    report.lost("CDXJ index entries")
+                    continue
                 _check_index_entry(entry, by_position.get(position), where, report)
     closed_names = {prefix + path.name for path in closed}
     missing = [info for key, info in by_position.items()
@@ -330,7 +336,9 @@ def check_digest_index(path: Path, by_position: dict[tuple[str, int], RecordInfo
         for digest, original in digests.items():
             report.digest_entries += 1
             target = by_position.get((original.filename, original.offset))
-            if target is None or target.record_id != original.record_id or target.digest != digest:
+            if target is None and report.in_damage(original.filename, original.offset):
+                report.lost("digest index entries")
+            elif target is None or target.record_id != original.record_id or target.digest != digest:
                 report.fault(DIGESTS_FILENAME, f"entry {digest} does not point at its original record")
     finally:
         digests.close()

@@ -13,11 +13,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from warcio.archiveiterator import ArchiveIterator
-
 import archiver
+from archiver.record_reader import Warnings, iter_records
 from archiver.warc.cdxj import index_lines
 from archiver.warc.digests import DIGESTS_FILENAME, SqliteDigestIndex
+from archiver.warc.reading import iter_warc
 from archiver.warc.writer import WARC_SUFFIX
 
 WACZ_VERSION = "1.1.1"
@@ -47,16 +47,15 @@ class WaczResult:
 
 def read_warcinfo(path: Path) -> dict[str, str]:
     """The fields of a WARC file's first record, when it is a warcinfo record."""
-    with open(path, "rb") as fh:
-        for record in ArchiveIterator(fh):
-            if record.rec_type != "warcinfo":
-                return {}
-            fields = {}
-            for line in record.content_stream().read().decode("utf-8", "replace").splitlines():
-                name, sep, value = line.partition(":")
-                if sep:
-                    fields[name.strip()] = value.strip()
-            return fields
+    for member in iter_warc(path):
+        if member.rec_type != "warcinfo":
+            return {}
+        fields = {}
+        for line in member.record.content_stream().read().decode("utf-8", "replace").splitlines():
+            name, sep, value = line.partition(":")
+            if sep:
+                fields[name.strip()] = value.strip()
+        return fields
     return {}
 
 
@@ -76,11 +75,10 @@ def referenced_originals(warcs: Iterable[Path]) -> dict[str, str]:
     """WARC-Refers-To record id -> payload digest, for every revisit in ``warcs``."""
     wanted = {}
     for warc in warcs:
-        with open(warc, "rb") as fh:
-            for record in ArchiveIterator(fh):
-                refers_to = record.rec_headers.get_header("WARC-Refers-To")
-                if record.rec_type == "revisit" and refers_to:
-                    wanted[refers_to] = record.rec_headers.get_header("WARC-Payload-Digest") or ""
+        for member in iter_warc(warc):
+            refers_to = member.header("WARC-Refers-To")
+            if member.rec_type == "revisit" and refers_to:
+                wanted[refers_to] = member.header("WARC-Payload-Digest") or ""
     return wanted
 
 
@@ -104,8 +102,7 @@ def files_holding(archive: Path, wanted: dict[str, str], have: set[Path]) -> lis
             break
         if warc in have or warc in found:
             continue
-        with open(warc, "rb") as fh:
-            ids = {record.rec_headers.get_header("WARC-Record-ID") for record in ArchiveIterator(fh)}
+        ids = {member.header("WARC-Record-ID") for member in iter_warc(warc)}
         if ids & missing.keys():
             found.add(warc)
             for record_id in ids & missing.keys():
@@ -115,12 +112,12 @@ def files_holding(archive: Path, wanted: dict[str, str], have: set[Path]) -> lis
     return sorted(found - have)
 
 
+# Malformed record lines (the cut last line of a killed crawl, say) are skipped, one warning each.
+_warnings = Warnings()
+
+
 def _records(articles: Path) -> Iterator[dict[str, Any]]:
-    for line in articles.read_text(encoding="utf-8").splitlines():
-        try:
-            yield json.loads(line)
-        except ValueError:
-            continue  # an incomplete last line of a killed crawl
+    return (line.record for line in iter_records([articles], _warnings))
 
 
 def _page(url: str, ts: str, title: str | None) -> dict[str, str]:
@@ -150,12 +147,11 @@ def recaptured_pages(archive: Path, crawl: Crawl, listed: set[str]) -> list[dict
             headlines.setdefault(record["url"], record.get("headline") or "")
     pages = []
     for warc in crawl.warcs:
-        with open(warc, "rb") as fh:
-            for record in ArchiveIterator(fh):
-                url = record.rec_headers.get_header("WARC-Target-URI")
-                if record.rec_type in ("response", "revisit") and url in headlines and url not in listed:
-                    listed.add(url)
-                    pages.append(_page(url, record.rec_headers.get_header("WARC-Date"), headlines[url]))
+        for member in iter_warc(warc):
+            url = member.header("WARC-Target-URI")
+            if member.rec_type in ("response", "revisit") and url in headlines and url not in listed:
+                listed.add(url)
+                pages.append(_page(url, member.header("WARC-Date") or "", headlines[url]))
     return pages
 
 
@@ -187,6 +183,9 @@ def write_wacz(archive: Path, crawl: Crawl, output: Path) -> WaczResult:
     index = "".join(sorted(line for warc in warcs for line in index_lines(warc))).encode("utf-8")
     pages = page_lines(crawl.articles)
     pages += recaptured_pages(archive, crawl, {page["url"] for page in pages})
+    if not pages:
+        raise WaczError(f"crawl {crawl.crawl_id} archived no article (nothing new since the crawl before it?): "
+                        "nothing to package; `archiver wacz --list` shows the crawls, --crawl ID picks one")
     pages_bytes = "".join(json.dumps(page, ensure_ascii=False) + "\n"
                           for page in [PAGES_HEADER, *pages]).encode("utf-8")
     members: list[tuple[str, bytes | Path]] = [(f"archive/{warc.name}", warc) for warc in warcs]

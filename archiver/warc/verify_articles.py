@@ -1,0 +1,138 @@
+"""``archiver verify``, the article records: each line a valid record, its pointer on its response, no duplicates.
+
+A duplicate is a second record of one article capture: the same record id (the
+``WARC-Record-ID`` of the response it was extracted from), or the same article (canonical
+URL, else URL) with the same body and version. A crawl killed between writing a record and
+marking the seen-store, then run again, used to leave one. ``dedupe`` writes a cleaned copy
+of the records files (first record of each capture kept); nothing is changed in place.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from archiver.record_reader import Malformed, iter_records, record_files
+
+if TYPE_CHECKING:
+    from archiver.warc.verify import RecordInfo, VerifyReport
+
+
+@dataclass
+class Duplicates:
+    """Lines that repeat an earlier record's capture: (file, line number) -> where the first one is."""
+
+    lines: dict[tuple[Path, int], str] = field(default_factory=dict)
+    malformed: set[tuple[Path, int]] = field(default_factory=set)
+    _first: dict[Any, str] = field(default_factory=dict)
+
+    def check(self, path: Path, number: int, record: dict[str, Any], where: str) -> str | None:
+        """Where the record this one duplicates is, or None (and remember it as a first)."""
+        keys = [("id", record["id"])] if isinstance(record.get("id"), str) else []
+        keys.append(("article", record.get("canonical_url") or record["url"], record.get("content_sha1"),
+                     record.get("version")))
+        for key in keys:
+            if key in self._first:
+                self.lines[(path, number)] = self._first[key]
+                return self._first[key]
+        for key in keys:
+            self._first[key] = where
+        return None
+
+
+def check_articles(articles_dir: Path, archive: Path, by_position: dict[tuple[str, int], RecordInfo],
+                   report: VerifyReport) -> Duplicates:
+    duplicates = Duplicates()
+    _cut_last_line_number.cache_clear()  # files may have changed since an earlier verification
+    files = record_files(articles_dir)
+    report.article_files += len(files)
+
+    def malformed(bad: Malformed) -> None:
+        where = f"{bad.path.relative_to(archive).as_posix()}:{bad.number}"
+        duplicates.malformed.add((bad.path, bad.number))
+        if _is_cut_last_line(bad):
+            report.notes.append(f"{where}: incomplete last line (crawl killed while writing), skipped")
+        else:
+            report.fault(where, f"malformed record: {bad.reason}")
+
+    for line in iter_records(files, malformed):
+        where = f"{line.path.relative_to(archive).as_posix()}:{line.number}"
+        report.articles += 1
+        first = duplicates.check(line.path, line.number, line.record, where)
+        if first is not None:
+            report.fault(where, f"duplicate record of one article capture (first at {first}); "
+                         "`archiver verify --dedupe` writes a copy without duplicates")
+        _check_pointer(line.record, where, by_position, report)
+    return duplicates
+
+
+def _is_cut_last_line(bad: Malformed) -> bool:
+    """A last line without its newline: what a crawl killed while writing leaves."""
+    return _cut_last_line_number(bad.path) == bad.number
+
+
+@lru_cache(maxsize=64)
+def _cut_last_line_number(path: Path) -> int | None:
+    with open(path, "rb") as fh:
+        size = fh.seek(0, os.SEEK_END)
+        if size == 0:
+            return None
+        fh.seek(size - 1)
+        if fh.read(1) == b"\n":
+            return None
+        fh.seek(0)
+        return sum(1 for _ in fh)
+
+
+def _check_pointer(record: dict, where: str, by_position: dict[tuple[str, int], RecordInfo],
+                   report: VerifyReport) -> None:
+    pointer = record.get("warc")
+    if not pointer:
+        report.fault(where, "article record without a warc pointer")
+        return
+    target = by_position.get((pointer.get("filename"), pointer.get("offset")))
+    if target is None and report.in_damage(pointer.get("filename"), pointer.get("offset")):
+        report.lost("article records")
+    elif target is None:
+        report.fault(where, f"warc pointer {pointer.get('filename')}@{pointer.get('offset')} is no record")
+    elif target.record_id != pointer.get("record_id") or target.length != pointer.get("length"):
+        report.fault(where, "warc pointer's record id or length does not match the record there")
+    elif target.type != "response":
+        report.fault(where, f"warc pointer names a {target.type} record, not a response")
+    elif record.get("id") not in (None, target.record_id):
+        report.fault(where, "record id differs from its pointer's WARC-Record-ID")
+
+
+@dataclass
+class DedupeResult:
+    folder: Path
+    files: int = 0
+    kept: int = 0
+    duplicates: int = 0
+    malformed: int = 0
+
+
+def dedupe(articles_dir: Path, duplicates: Duplicates, out: Path) -> DedupeResult:
+    """Copy every records file to ``out`` without its duplicate and malformed lines; the originals stay."""
+    result = DedupeResult(out)
+    out.mkdir(parents=True, exist_ok=True)
+    for path in record_files(articles_dir):
+        target = out / path.name
+        partial = target.with_name(target.name + ".partial")
+        with open(path, "rb") as source, open(partial, "wb") as copy:
+            for number, line in enumerate(source, start=1):
+                if (path, number) in duplicates.lines:
+                    result.duplicates += 1
+                elif (path, number) in duplicates.malformed:
+                    result.malformed += 1
+                elif line.strip():
+                    copy.write(line if line.endswith(b"\n") else line + b"\n")
+                    result.kept += 1
+            copy.flush()
+            os.fsync(copy.fileno())
+        os.replace(partial, target)
+        result.files += 1
+    return result
