@@ -219,7 +219,7 @@ _DECK_CLASS = re.compile(r"deck|\bdek\b|sub-?hea?d|sub-?title|standfirst|strap|i
 _DATELINE_CLASS = re.compile(r"date|byline|author|posted|time|updated", re.I)
 _BYLINE = re.compile(r"^\s*(?:by|posted|updated|published|last updated)\b", re.I)
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
-_DATE = re.compile(rf"\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{1,2}}\s+{_MONTH}\s+\d{{4}}\b|\b\d{{1,2}}:\d\d\b"
+_DATE = re.compile(rf"\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\s+\d{{4}}\b|\b\d{{1,2}}:\d\d\b"
                    r"|\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b", re.I)
 _SKIPPED_TAGS = frozenset({"br", "hr", "img", "script", "style", "noscript", "iframe"})
 MAX_DECK_CHARS = 400
