@@ -109,9 +109,10 @@ DECK = "Engineers found more damage under the old pier than the survey showed"
     ("", f"<div class='title'><h1>{HEADLINE}</h1></div><h3>{DECK}</h3>", f"{HEADLINE}\n{DECK}"),
     # One sentence between the headline and the story's own container introduces the story.
     ("", f"<h1>{HEADLINE}</h1><p>{DECK}.</p><div class='ad'></div>", f"{HEADLINE}\n{DECK}."),
-    # Not a deck: a linked line, paragraphs outside a header block, the page's declared description,
+    # Not a deck: a linked line, a tool label, paragraphs outside a header block, the declared description,
     # a headline that metadata names.
     ("", f"<h1>{HEADLINE}</h1><h2><a href='/more/'>{DECK}</a></h2>", HEADLINE),
+    ("", f"<div class='top'><h1>{HEADLINE}</h1><span>Print this page</span></div>", HEADLINE),
     ("", f"<h1>{HEADLINE}</h1><p>{DECK}</p><p>More of the story follows here.</p>", HEADLINE),
     (f"<meta name='description' content='{DECK}.'>", f"<h1>{HEADLINE}</h1><h2>{DECK}</h2>", HEADLINE),
     (f"<meta property='og:title' content='{HEADLINE}'>", f"<h1>{HEADLINE}</h1><h2>{DECK}</h2>", HEADLINE),

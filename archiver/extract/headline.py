@@ -259,9 +259,11 @@ def deck_below(headline: Element, scope: Element | None = None) -> str | None:
 
     The headline's next lines in its own container (or, when the headline is alone in its container,
     the container's next lines): empty elements, a date and a byline are passed over; the first line
-    with text is the deck when it is a lower heading (``<h2>``..``<h6>``, not the headline's own tag)
-    or its class names a deck ("deck", "subhead", "standfirst", "intro", ...), has 2 to 60 words and
-    holds no link. Anything else (the story's first paragraph, a toolbar) ends the search.
+    with text is the deck when it is a lower heading (``<h2>``..``<h6>``, not the headline's own tag),
+    its class names a deck ("deck", "subhead", "standfirst", "intro", ...), it is the only other line
+    of the headline's container (four words at least), or it is one paragraph standing between the
+    headline and the story's container (``scope``); and it has 2 to 60 words and holds no link.
+    Anything else (the story's first paragraph, a toolbar) ends the search.
     """
     element = headline
     for _ in range(2):
@@ -277,7 +279,7 @@ def deck_below(headline: Element, scope: Element | None = None) -> str | None:
                 continue
             heading = sibling.tag in HEADING_TAGS and sibling.tag != headline.tag
             # The header block's own container holds the headline and this line and nothing else.
-            alone = not passed and _squeezed(node_text(sibling.getparent())) == _squeezed(node_text(element) + text)
+            alone = not passed and len(words(text)) >= 4 and _squeezed(node_text(sibling.getparent())) == _squeezed(node_text(element) + text)
             # A sentence between the headline and a story that starts elsewhere introduces it.
             lead_in = (sibling.tag == "p" and len(words(text)) >= 6 and _outside(sibling, scope)
                        and _story_follows(sibling, scope))
