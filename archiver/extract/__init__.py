@@ -31,7 +31,7 @@ __all__ = ["EXTRACTOR_VERSION", "PageAnalysis", "analyze_page", "article_body", 
 logger = logging.getLogger(__name__)
 
 # Bump when a change to extraction can change a record (reextract --since-version uses it).
-EXTRACTOR_VERSION = "0.3.0"  # 0.3.0: page kind from weighted signals, shown headlines
+EXTRACTOR_VERSION = "0.3.1"  # 0.3.0: page kind from weighted signals, shown headlines; 0.3.1: decks
 # A DOM body shorter than this share of a complete JSON-LD articleBody missed part of the story.
 MIN_DOM_SHARE = 0.6
 
