@@ -24,6 +24,7 @@ DEPENDENCIES = {
     "py3langid": "py3langid",
     "charset_normalizer": "charset-normalizer",
     "tldextract": "tldextract",
+    "isal": "isal",
 }
 if sys.version_info < (3, 11):
     DEPENDENCIES["tomli"] = "tomli"

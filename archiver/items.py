@@ -7,7 +7,7 @@ from typing import Any, TypedDict
 
 # Bump SCHEMA_VERSION when a field is added, renamed or changes meaning; the JSON
 # Schema in archiver/schema/ carries the same number (docs/records/schema-changes.md).
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.3"
 
 
 class Caption(TypedDict):
@@ -61,12 +61,17 @@ class Article:
     provenance: dict[str, str] = field(default_factory=dict)
     # -- archive
     warc: WarcPointer | None = None
+    # How complete the page's capture is: its requisites archived and missing (schema 1.3;
+    # None when requisites were not fetched). See archiver.middlewares.requisites.capture_summary.
+    capture: dict[str, Any] | None = None
     id: str | None = None  # record id; the WARC-Record-ID of the response it came from
     content_sha1: str | None = None  # SHA-1 of the body text
     version: int = 1
     previous_version_id: str | None = None
     discovered_via: str | None = None  # start, link, sitemap, news-sitemap, feed
     news_sitemap: dict[str, Any] | None = None
+    # Browser mode only: how the page was rendered (timed out?, requests, failures, screenshot record).
+    browser: dict[str, Any] | None = None
     schema_version: str = SCHEMA_VERSION
     extractor_version: str = ""
 
@@ -80,9 +85,12 @@ class FetchedPage:
     body: bytes
     encoding: str | None = None  # charset the HTTP headers declared, if any
     fetched_at: str | None = None
+    browser: dict[str, Any] | None = None  # browser mode: archiver.browser.capture.browser_summary
     warc: WarcPointer | None = None
     discovered_via: str | None = None
     news_sitemap: dict[str, Any] | None = None
     truncated: bool = False
+    # Set by archiver.middlewares.requisites once the page's requisites are archived or missing.
+    capture: dict[str, Any] | None = None
     # The spider's archiver.extract.PageAnalysis of the body, when it made one (saves a second parse).
     analysis: Any = None

@@ -22,7 +22,7 @@ from archiver.items import Article, FetchedPage
 
 # Record fields only the crawl knows: a WARC response cannot give them back, so
 # ``reextract`` carries them over from the existing record with the same id.
-CRAWL_ONLY_FIELDS = ("discovered_via", "news_sitemap", "version", "previous_version_id")
+CRAWL_ONLY_FIELDS = ("discovered_via", "news_sitemap", "version", "previous_version_id", "browser", "capture")
 
 # The only status the extraction pipeline makes records from.
 ARTICLE_STATUS = 200
@@ -58,6 +58,7 @@ def fetched_page(response: Response) -> FetchedPage:
         warc=meta.get("warc_pointer"),
         discovered_via=meta.get("discovered_via"),
         news_sitemap=meta.get("news_sitemap"),
+        browser=meta.get("browser_summary"),
         # Cut off by the server (data loss) or by WARC_MAX_PAYLOAD_SIZE.
         truncated="dataloss" in response.flags or bool(meta.get("warc_truncated")),
     )
@@ -98,9 +99,11 @@ def fill_capture_fields(article: Article, page: FetchedPage) -> Article:
     adapter["status"] = page.status
     adapter["fetched_at"] = page.fetched_at
     adapter["warc"] = page.warc
+    adapter["capture"] = page.capture
     adapter["id"] = page.warc["record_id"] if page.warc else None
     adapter["discovered_via"] = page.discovered_via
     adapter["news_sitemap"] = page.news_sitemap
+    adapter["browser"] = page.browser
     adapter["truncated"] = article.truncated or page.truncated
     adapter["content_sha1"] = body_sha1(article.body)
     adapter["extractor_version"] = EXTRACTOR_VERSION

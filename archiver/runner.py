@@ -11,6 +11,7 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from archiver.extensions.progress import pages_fetched
 from archiver.secrets import mask_logs, mask_url
 from archiver.warc.writer import WARC_SUFFIX
 
@@ -41,7 +42,7 @@ class CrawlReport:
 
     @property
     def pages(self) -> int:
-        return int(self.stats.get("downloader/response_count", 0))
+        return pages_fetched(self.stats)
 
     @property
     def articles(self) -> int:
@@ -99,6 +100,18 @@ class CrawlReport:
     def unchanged(self) -> int:
         return int(self.stats.get("seen/revisit/unchanged", 0))
 
+    def requisites_line(self) -> str | None:
+        """``requisites      47 files (0.1 MiB) archived, 0 missing, for 20 pages (0 incomplete)``."""
+        stats = self.stats
+        pages = int(stats.get("requisites/pages", 0))
+        if not pages:
+            return None
+        archived = int(stats.get("requisites/archived", 0))
+        missing = sum(int(v) for k, v in stats.items() if k.startswith("requisites/missing/"))
+        size = int(stats.get("requisites/bytes", 0)) / 2**20
+        incomplete = int(stats.get("requisites/pages_incomplete", 0))
+        return (f"requisites      {archived} files ({size:.1f} MiB) archived, {missing} missing, "
+                f"for {pages} pages ({incomplete} incomplete)")
     def page_kinds(self) -> str:
         """"article 5 (story-text 3, declared-article 2); listing 2 (teasers-in-story 2)" from the stats."""
         kinds: dict[str, dict[str, int]] = {}
@@ -130,6 +143,7 @@ class CrawlReport:
             f"pages fetched   {self.pages} ({rate:.1f}/s)",
             f"articles        {self.articles}",
             f"page kinds      {self.page_kinds()}",
+            *filter(None, [self.requisites_line()]),
             f"WARC files      {len(self.warc_files)} ({self.warc_bytes / 1024:.1f} KiB) in {self.archive / 'warc'}",
             f"records         {self.records_path or 'none (no article recorded)'}",
             f"already held    {self.skipped} articles not fetched again"
@@ -140,6 +154,10 @@ class CrawlReport:
             f"time            {self.seconds:.1f} s",
             f"finish reason   {self.stats.get('finish_reason', '-')}",
         ]
+        if self.stats.get("browser/pages"):
+            lines.insert(2, f"browser pages   {self.stats['browser/pages']} rendered, "
+                            f"{self.stats.get('browser/exchanges', 0)} exchanges archived, "
+                            f"{self.stats.get('browser/timed_out', 0)} cut at the page timeout")
         return mask_url("\n".join(lines))
 
 

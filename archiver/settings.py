@@ -16,8 +16,14 @@ WARC_SUBDIR = "warc"
 WARC_PREFIX = "ARCHIVER"
 # Start a new file once the current one reaches this many bytes (1 GiB, as Heritrix).
 WARC_MAX_SIZE = 1024**3
-# zlib level for the per-record gzip members; 6 costs a third of the CPU of 9.
-WARC_GZIP_LEVEL = 6
+# Each record is one gzip member, deflated by WARC_GZIP_ENGINE: "isal" (ISA-L through
+# python-isal, levels 0-3; several times zlib's speed) or "zlib" (levels 0-9; the old default
+# was zlib 6, which spent most of the writer's time compressing). See docs/archive/warc-writing.md.
+WARC_GZIP_ENGINE = "isal"
+WARC_GZIP_LEVEL = 1
+# Payloads already compressed (a Content-Encoding, JPEG/PNG/WebP, WOFF2, video...) go into
+# stored deflate blocks: still gzip, but copied instead of searched for matches they do not have.
+WARC_STORE_COMPRESSED = True
 # Cookie/Authorization request headers are credentials: keep them out unless asked.
 WARC_STORE_CREDENTIALS = False
 # Deduplication: a payload already in the archive (this crawl or an earlier one) is
@@ -37,9 +43,66 @@ WARC_INDEX_ENABLED = True
 # The job named in each file's warcinfo record (isPartOf); default: spider name and start URLs.
 WARC_JOB = ""
 
+# -- Browser mode (archiver.browser; docs/crawling/browser.md) -----------------------
+# Render pages in headless Chromium: every site (archiver crawl --browser), or the sites
+# with `browser = true` in the sites file. Every exchange the browser makes is archived.
+BROWSER_ENABLED = False
+# The Chromium executable, a path or a name on PATH; empty: `chromium` on PATH.
+BROWSER_EXECUTABLE = ""
+# A page is cut after this many seconds (load, scroll, settle) and archived as far as it got.
+BROWSER_PAGE_TIMEOUT = 30.0
+# More seconds for taking the DOM and the screenshot, also of a page that was cut.
+BROWSER_SNAPSHOT_TIMEOUT = 10.0
+# Screens scrolled at most, so lazy images and infinite lists load (0: no scrolling).
+BROWSER_SCROLL_STEPS = 20
+# A full-page PNG per page, as a WARC resource record `urn:screenshot:<url>`.
+BROWSER_SCREENSHOT = True
+# Pages rendered at once (each is a browser context: memory, not just a socket).
+BROWSER_CONCURRENCY = 2
+# Default: Chromium's own User-Agent followed by USER_AGENT.
+BROWSER_USER_AGENT = ""
+# Requests that are not rendered (feeds, sitemaps, robots.txt, non-browser sites) go here.
+BROWSER_HTTP_HANDLER = "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler"
+DOWNLOAD_HANDLERS = {
+    "http": "archiver.browser.handler.BrowserDownloadHandler",
+    "https": "archiver.browser.handler.BrowserDownloadHandler",
+}
+
+# -- Page requisites (archiver.capture, archiver.middlewares.requisites) ------------
+# Every 2xx HTML page the crawl archives (articles and listings) gets what it needs to render
+# archived too: stylesheets and their @imports, fonts and images named in CSS, images (src,
+# srcset, <picture>, lazy-loading attributes), scripts, icons, iframe documents. Each URL is
+# fetched once per crawl, on any host (links to other sites are still not followed); an
+# unchanged one in a later crawl becomes a revisit record. See docs/archive/requisites.md.
+REQUISITES_ENABLED = True
+REQUISITES_MAX_PER_PAGE = 300  # fetched for one page, what its stylesheets need included
+REQUISITES_MAX_TOTAL = 100_000  # distinct requisite URLs fetched by one crawl
+REQUISITES_MAX_SIZE = 20 * 1024**2  # bytes; a bigger requisite is not archived, recorded as missing (too-big)
+REQUISITES_TIMEOUT = 30.0  # seconds per download
+REQUISITES_RETRY_TIMES = 1
+# A browser loading an allowed page does not ask robots.txt about its images and stylesheets,
+# nor do browser-based archivers (Browsertrix): an archived page should render. True: obey it.
+REQUISITES_OBEY_ROBOTSTXT = False
+# Trackers and ad servers: not needed to render a page, and fetching them tells them about the
+# crawl. Hosts (and their subdomains), or host/path prefixes, whose requisites are neither
+# fetched nor counted.
+REQUISITES_IGNORE_HOSTS = [
+    "www.facebook.com/tr", "google-analytics.com", "googletagmanager.com", "googlesyndication.com", "doubleclick.net",
+    "googleadservices.com", "adservice.google.com", "connect.facebook.net", "scorecardresearch.com",
+    "quantserve.com", "chartbeat.com", "chartbeat.net", "hotjar.com", "newrelic.com", "nr-data.net",
+    "amazon-adsystem.com", "taboola.com", "outbrain.com", "criteo.com", "criteo.net", "adnxs.com",
+]
+
+SPIDER_MIDDLEWARES = {
+    "archiver.middlewares.requisites.RequisitesMiddleware": 950,
+}
+
 # -- Article records (pipelines.jsonlines) ------------------------------------
 JSONL_ENABLED = True
 JSONL_SUBDIR = "articles"
+# Add each written record to <ARCHIVE_DIR>/state/reading.sqlite3, the search index of `archiver serve`
+# (`archiver index` rebuilds it from the records).
+READING_INDEX_ENABLED = True
 
 # -- Incremental crawling (archiver.seen, archiver.middlewares.seen, pipelines.seen) --
 # The seen-store: every archived article by canonical URL, with content hash, dates and
@@ -85,10 +148,15 @@ ITEM_PIPELINES = {
     # Versions before the record is written; marks the seen-store after it is.
     "pipelines.seen.SeenStorePipeline": 500,
     "pipelines.jsonlines.JsonLinesPipeline": 800,
+    # After the record is written: the reading room's search index (archiver serve).
+    "pipelines.reading.ReadingIndexPipeline": 850,
 }
 
 EXTENSIONS = {
     "archiver.extensions.progress.ProgressExtension": 500,
+    # CLOSESPIDER_PAGECOUNT (--max-pages) counts pages, not page requisites.
+    "scrapy.extensions.closespider.CloseSpider": None,
+    "archiver.extensions.closespider.PageCloseSpider": 0,
 }
 # A progress line every PROGRESS_INTERVAL seconds: pages, articles, errors, rate.
 PROGRESS_ENABLED = True

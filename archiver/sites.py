@@ -41,6 +41,7 @@ SITE_KEYS = {
     "interval": 'a duration like "30m", "2h" or "1d"',
     "depth": "a number of link hops to follow from the start pages",
     "politeness": "a table with delay and concurrency",
+    "browser": "true or false: render the site's pages in headless Chromium (browser mode)",
 }
 DEFAULTS_KEYS = set(SITE_KEYS) - {"name", "start", "feeds", "sitemaps", "allowed_domains"}
 POLITENESS_KEYS = {
@@ -70,6 +71,7 @@ class Site:
     depth: int | None = None
     delay: float | None = None
     concurrency: int | None = None
+    browser: bool = False  # render pages in headless Chromium (archiver.browser)
     _allow: tuple[re.Pattern[str], ...] = field(default=(), init=False, repr=False, compare=False)
     _deny: tuple[re.Pattern[str], ...] = field(default=(), init=False, repr=False, compare=False)
 
@@ -215,8 +217,9 @@ def _parse_site(raw: dict[str, Any], problems: list[str]) -> Site | None:
                 except re.error as exc:
                     problems.append(f"{key!r}: bad regular expression {pattern!r}: {exc}")
             options[key] = tuple(raw[key])
-    if "robots_sitemaps" in raw and expect("robots_sitemaps", isinstance(raw["robots_sitemaps"], bool)):
-        options["robots_sitemaps"] = raw["robots_sitemaps"]
+    for key in ("robots_sitemaps", "browser"):
+        if key in raw and expect(key, isinstance(raw[key], bool)):
+            options[key] = raw[key]
     if "max_age_days" in raw and expect("max_age_days", _is_number(raw["max_age_days"]) and raw["max_age_days"] > 0):
         options["max_age"] = timedelta(days=raw["max_age_days"])
     if "interval" in raw:

@@ -111,20 +111,27 @@ class NewsSpider(Spider):
                 if self._due(url):
                     yield self.xml_request(url, site, "feed")
             for url in site.start:
-                yield Request(url, callback=self.parse, meta=self._meta(site, "start", dont_skip_seen=True))
+                yield Request(url, callback=self.parse, meta=self._page_meta(site, "start", dont_skip_seen=True))
             if site.robots_sitemaps and not self.settings.getbool("ROBOTSTXT_OBEY"):
                 for host_url in {f"{urlsplit(u).scheme}://{urlsplit(u).netloc}" for u in site.urls}:
                     yield Request(host_url + "/robots.txt", callback=self.parse_robots,
                                   meta=self._meta(site, "robots", dont_skip_seen=True))
             if revisit_days > 0:
                 for entry in seen_store(self.crawler).recent(revisit_days, site.name):
-                    yield Request(entry.url, callback=self.parse, meta=self._meta(site, "revisit"))
+                    yield Request(entry.url, callback=self.parse, meta=self._page_meta(site, "revisit"))
 
     def xml_request(self, url: str, site: Site, via: str) -> Request:
         return Request(url, callback=self.parse_xml, meta=self._meta(site, via, dont_skip_seen=True))
 
     def _meta(self, site: Site, via: str, **extra: Any) -> dict[str, Any]:
         return {"site": site.name, "discovered_via": via, **extra}
+
+    def _page_meta(self, site: Site, via: str, **extra: Any) -> dict[str, Any]:
+        """Meta of a page request: rendered in the browser when the site or the crawl says so."""
+        meta = self._meta(site, via, **extra)
+        if site.browser or self.settings.getbool("BROWSER_ENABLED"):
+            meta["browser"] = True
+        return meta
 
     # -- robots.txt
 
@@ -168,7 +175,7 @@ class NewsSpider(Spider):
             # An AMP page: archive the canonical article instead of extracting this rendering.
             self.crawler.stats.inc_value("discovery/amp_to_canonical")
             yield Request(clean_url(canonical), callback=self.parse, meta={
-                k: v for k, v in response.meta.items() if k in ("site", "discovered_via", "news_sitemap")})
+                k: v for k, v in response.meta.items() if k in ("site", "discovered_via", "news_sitemap", "browser")})
             return
         yield page
         if site is None:
@@ -183,7 +190,7 @@ class NewsSpider(Spider):
         for link in self.link_extractor.extract_links(response):
             url = clean_url(link.url)
             if site.follow_allowed(url):
-                yield Request(url, callback=self.parse, meta=self._meta(site, "link"))
+                yield Request(url, callback=self.parse, meta=self._page_meta(site, "link"))
 
     def _follows_links(self, site: Site, response: Response, page: FetchedPage) -> bool:
         """Links are followed from listing pages and start pages; other articles are leaves."""
@@ -241,7 +248,7 @@ class NewsSpider(Spider):
                 continue
             url = clean_url(url)
             if site.follow_allowed(url):
-                yield Request(url, callback=self.parse, meta=self._meta(site, via, news_sitemap=news))
+                yield Request(url, callback=self.parse, meta=self._page_meta(site, via, news_sitemap=news))
 
     # -- adaptive refetching of feeds and sitemaps (archiver schedule)
 

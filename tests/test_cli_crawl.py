@@ -30,13 +30,18 @@ def test_crawl_archives_every_article_from_the_home_page(demo_server, expected, 
     assert len(read_records(tmp_path)) == len(expected["articles"])
 
 
+REQUISITE_TYPES = ("image/", "text/css", "text/javascript", "font/")
+
+
 def test_max_pages_stops_the_crawl_early(demo_server, tmp_path):
     done = run_archiver("crawl", f"{demo_server.url}/", "--archive", str(tmp_path), "--max-pages", "5",
                         "-s", "CONCURRENT_REQUESTS=1")
     assert "closespider_pagecount" in done.stdout
     with open(next((tmp_path / "warc").glob("*.warc.gz")), "rb") as fh:
-        responses = [r for r in ArchiveIterator(fh) if r.rec_type == "response"]
-    assert len(responses) <= 8  # 5 pages, robots.txt, and the few in flight when it stopped
+        responses = [r for r in ArchiveIterator(fh) if r.rec_type == "response"
+                     and not r.http_headers.get_header("Content-Type", "").startswith(REQUISITE_TYPES)]
+    # 5 pages, robots.txt, and the few in flight when it stopped; their requisites are not pages
+    assert len(responses) <= 8
 
 
 def test_a_killed_crawl_leaves_an_open_file_readable_and_the_next_crawl_closes_it(tmp_path):

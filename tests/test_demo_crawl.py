@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 import subprocess
 import sys
 from datetime import datetime
@@ -40,6 +41,18 @@ def test_demo_prints_a_summary_with_every_article(demo_crawl, expected):
     for label in ("pages fetched", "articles", "WARC files", "records", "time"):
         assert label in demo_crawl.stdout
     assert sorted(path_of(r["url"]) for r in demo_crawl.records) == sorted(expected["articles"])
+
+
+def test_demo_archives_its_stylesheet_logo_and_article_images(demo_crawl):
+    assert re.search(r"^requisites      \d+ files \(.*\) archived, 0 missing, for \d+ pages \(0 incomplete\)$",
+                     demo_crawl.stdout, re.M), demo_crawl.stdout
+    archived = {path_of(uri): status for uri, status, *_ in warc_responses(demo_crawl)}
+    for path in ("/assets/css/main.css", "/images/logo.png", "/images/favicon.png", "/assets/js/site.js"):
+        assert archived.get(path) == 200, path
+    for record in demo_crawl.records:
+        assert record["capture"]["complete"] and record["capture"]["archived"] >= 4, record["url"]
+        for image in record["images"]:  # every article image is in the WARC
+            assert archived.get(path_of(image)) == 200, image
 
 
 def test_every_warc_passes_warcio_check_and_the_strict_check(demo_crawl):

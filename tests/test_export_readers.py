@@ -30,9 +30,10 @@ OLD_FILE = "20200101T000000Z-1-schema-1.0.jsonl"
 
 
 def old_record(record: dict, n: int, published: str) -> dict:
-    """A record as archiver wrote it under schema 1.0: no ``site``."""
+    """A record as archiver wrote it under schema 1.0: no ``site`` (1.1), ``browser`` (1.2) or ``capture`` (1.3)."""
     old = copy.deepcopy(record)
-    del old["site"]
+    del old["site"], old["browser"]
+    old.pop("capture", None)
     old.update(schema_version="1.0", url=f"https://www.news.example.co.uk/old/{n}/",
                canonical_url=f"https://www.news.example.co.uk/old/{n}/", published=published,
                id=f"<urn:uuid:00000000-0000-4000-8000-0000000001{n:02d}>", version=1, previous_version_id=None)

@@ -91,9 +91,10 @@ def path_of(url: str) -> str:
 
 def test_second_crawl_writes_revisits_not_second_copies(two_crawls):
     first, second = two_crawls.first.record_types(), two_crawls.second.record_types()
-    assert first.count("response") > 20 and first.count("revisit") == 0
+    # Within the first crawl only page requisites served under two URLs (main.css, main.css?ver=8.6) repeat.
+    assert first.count("response") > 20 and first.count("revisit") <= 5
     assert second.count("response") == 0
-    assert second.count("revisit") == first.count("response")
+    assert second.count("revisit") == first.count("response") + first.count("revisit")
     second_size = sum(p.stat().st_size for p in two_crawls.second.warcs)
     assert second_size < sum(p.stat().st_size for p in two_crawls.first.warcs) / 3
 

@@ -45,8 +45,11 @@ def test_all_versions_and_filters(versioned_archive):
 
 
 def test_duplicate_bodies_under_different_urls_are_counted(versioned_archive, tmp_path):
-    record = dict(versioned_archive.crawl_records[0], url="http://127.0.0.1/copy/", canonical_url=None,
-                  id="<urn:uuid:copy>")
+    # A crawl record that is still the latest version of its article (A-D have later versions),
+    # whichever order the crawl wrote its records in.
+    replaced = {r["id"] for r in versioned_archive.originals.values()}
+    latest = next(r for r in versioned_archive.crawl_records if r["id"] not in replaced)
+    record = dict(latest, url="http://127.0.0.1/copy/", canonical_url=None, id="<urn:uuid:copy>")
     extra = tmp_path / "copy.jsonl"
     extra.write_text(json.dumps(record) + "\n", encoding="utf-8")
     result = json.loads(stats("--records", versioned_archive.archive / "articles", "--records", extra, "--json"))

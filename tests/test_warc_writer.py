@@ -146,3 +146,32 @@ def test_writers_started_in_the_same_millisecond_never_share_a_file_name(tmp_pat
         writer.write_exchange(make_exchange(n))
         writer.close()
     assert len(list(tmp_path.glob("*.warc.gz"))) == 8
+
+
+@pytest.mark.parametrize("engine", ["isal", "zlib"])
+def test_precompressed_payloads_are_stored_and_text_is_deflated_one_member_each(tmp_path, engine):
+    import random
+
+    jpeg = random.Random(1).randbytes(50_000)  # incompressible, like a JPEG
+    html = b"<p>the council said the bridge would open</p>" * 2000
+    writer = RotatingWarcWriter(tmp_path / "warc", archive_root=tmp_path, gzip_engine=engine)
+    image = make_exchange(1, body=jpeg)
+    image.response_headers = [("Content-Type", "image/jpeg")]
+    encoded = make_exchange(2, body=gzip.compress(html))
+    encoded.response_headers = [("Content-Type", "text/html"), ("Content-Encoding", "gzip")]
+    pointers = [writer.write_exchange(image), writer.write_exchange(encoded), writer.write_exchange(make_exchange(3, body=html))]
+    writer.close()
+    [path] = writer.files_written
+    data = path.read_bytes()
+    members = []
+    for pointer in pointers:
+        member = data[pointer["offset"]:pointer["offset"] + pointer["length"]]
+        members.append(member)
+        assert gzip.decompress(member).startswith(b"WARC/1.1\r\n")  # one whole gzip member per record
+    # Stored blocks: the JPEG's bytes appear as they are, and cost only a few framing bytes.
+    assert jpeg[:4096] in members[0] and len(members[0]) < len(jpeg) + 1200
+    assert len(members[2]) < len(html) / 10  # text is still deflated
+    with open(path, "rb") as fh:
+        bodies = {r.rec_headers.get_header("WARC-Target-URI"): r.content_stream().read()
+                  for r in ArchiveIterator(fh, check_digests=True) if r.rec_type == "response"}
+    assert bodies["http://example.com/1"] == jpeg and bodies["http://example.com/3"] == html

@@ -9,7 +9,7 @@ import sys
 from archiver import __version__
 
 # Each module has ``add_parser(subparsers)`` that sets ``func(args) -> int``.
-COMMANDS = ("demo", "crawl", "schedule", "extract", "verify", "wacz", "replay", "export", "reextract", "stats")
+COMMANDS = ("demo", "crawl", "schedule", "extract", "verify", "wacz", "replay", "export", "reextract", "stats", "index", "serve")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -32,13 +32,16 @@ def add_crawl_options(parser: argparse.ArgumentParser) -> None:
                         help="refetch archived articles younger than DAYS with conditional requests")
     parser.add_argument("--depth", type=int, default=None,
                         help="follow links this many hops from the start pages (default: no limit)")
-    parser.add_argument("--max-pages", type=int, default=0, help="stop after this many responses (0: no limit)")
+    parser.add_argument("--max-pages", type=int, default=0,
+                        help="stop after this many responses, page requisites not counted (0: no limit)")
     parser.add_argument("--contact", help="e-mail or URL for site owners, added to the User-Agent")
     parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                         help="override a Scrapy setting (repeatable)")
     parser.add_argument("--redis", metavar="URL", help="share the frontier with other workers through this Redis "
                         "(distributed mode; pip install '.[distributed]'); a URL with a password is better given "
                         f"in the environment variable {REDIS_URL_ENV}, where `ps` does not show it to every local user")
+    parser.add_argument("--browser", action="store_true",
+                        help="render pages in headless Chromium and archive everything it fetches (needs chromium)")
     parser.add_argument("--log-level", default="INFO", help="Scrapy log level (default: INFO)")
     parser.add_argument("--max-error-rate", type=error_rate, default=None, metavar="SHARE",
                         help="exit 4 when more than this share of fetches failed (network failure after "
@@ -74,6 +77,8 @@ def settings_from_args(args: argparse.Namespace, extra: dict[str, Any] | None = 
         overrides["SEEN_REFETCH"] = True
     if getattr(args, "revisit", 0):
         overrides["SEEN_REVISIT_DAYS"] = args.revisit
+    if getattr(args, "browser", False):
+        overrides["BROWSER_ENABLED"] = True
     overrides.update(extra or {})
     for item in args.set:
         name, sep, value = item.partition("=")
@@ -135,11 +140,30 @@ def report_outcome(report: Any, settings: Any) -> int:
     return code
 
 
+def check_browser_mode(args: argparse.Namespace, settings: Any) -> None:
+    """With --browser or a site with ``browser = true``: fail at once, in one line, if Chromium is missing."""
+    from archiver.browser import BrowserMissing, check_browser
+
+    wanted = settings.getbool("BROWSER_ENABLED")
+    if not wanted and args.sites:
+        from archiver.sites import load_sites
+
+        wanted = any(site.browser for site in load_sites(args.sites, only=args.site))
+    if not wanted:
+        return
+    try:
+        check_browser(settings.get("BROWSER_EXECUTABLE") or "")
+    except BrowserMissing as exc:
+        print(f"archiver crawl: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None  # could not start (docs/crawling/exit-codes.md)
+
+
 def run(args: argparse.Namespace) -> int:
     from archiver.runner import project_settings, run_crawl
 
     spider_kwargs = spider_arguments(args)
     settings = project_settings(settings_from_args(args))
+    check_browser_mode(args, settings)
     if settings.get("REDIS_URL"):
         from redis.exceptions import RedisError
 

@@ -20,6 +20,9 @@ LOCAL_SITE_SETTINGS = {
     "CONCURRENT_REQUESTS": 16,
     "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
 }
+# The demo stays on 127.0.0.1: the third-party hosts its pages name (author avatars, a
+# newsletter's pixel) are not contacted, as trackers are not in any crawl.
+DEMO_OFFSITE_HOSTS = ["secure.gravatar.com", "elsewhere.example"]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -27,7 +30,10 @@ def run(args: argparse.Namespace) -> int:
     from archiver.record_reader import iter_records
     from archiver.runner import project_settings, run_crawl
 
-    settings = project_settings({"ARCHIVE_DIR": args.archive, "LOG_LEVEL": args.log_level, **LOCAL_SITE_SETTINGS})
+    from archiver import settings as defaults
+
+    settings = project_settings({"ARCHIVE_DIR": args.archive, "LOG_LEVEL": args.log_level, **LOCAL_SITE_SETTINGS,
+                                 "REQUISITES_IGNORE_HOSTS": [*defaults.REQUISITES_IGNORE_HOSTS, *DEMO_OFFSITE_HOSTS]})
     with DemoServer(scale=args.scale) as server:
         print(f"demo site       {server.url}/ (The Meridian Post, bundled)")
         report = run_crawl({"urls": [server.url + "/"]}, settings)

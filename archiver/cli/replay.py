@@ -9,6 +9,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("replay", help="serve the archive with pywb and list the archived articles")
     parser.add_argument("--archive", default="archive", help="archive folder (default: ./archive)")
     parser.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (default 8080; 0: any free)")
+    parser.add_argument("--frameless", action="store_true",
+                        help="replay pages at their own address, without pywb's frame and banner")
     parser.add_argument("--setup", action="store_true",
                         help="only create the pywb environment (in the cache folder, or $ARCHIVER_PYWB_VENV)")
     parser.set_defaults(func=run)
@@ -50,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     port = args.port or free_port()
     signal.signal(signal.SIGTERM, _stop)
     with tempfile.TemporaryDirectory(prefix="archiver-pywb-") as folder:
-        write_config(archive, Path(folder))
+        write_config(archive, Path(folder), frameless=args.frameless)
         try:
             process = start_pywb(env, Path(folder), port)
         except ReplayError as error:

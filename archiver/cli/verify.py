@@ -15,6 +15,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--dedupe", nargs="?", const="", default=None, metavar="DIR",
                         help="write a copy of the records files without duplicate (and malformed) records to DIR "
                              f"(default: <archive>/{DEDUPED_FOLDER}); the records themselves are not changed")
+    parser.add_argument("--require-requisites", action="store_true",
+                        help="a page whose requisites (stylesheets, images, fonts...) are not all archived is a fault")
     parser.set_defaults(func=run)
 
 
@@ -38,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     if args.update_index:
         update = update_index(archive / "warc")
         print(f"indexed         {len(update.files_indexed)} WARC files ({update.entries_added} entries)")
-    report = verify_archive(archive)
+    report = verify_archive(archive, require_requisites=args.require_requisites)
     print(report.summary())
     if out is not None:
         result = dedupe(archive / "articles", report.duplicates, out)

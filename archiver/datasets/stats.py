@@ -103,6 +103,19 @@ def _block(title: str, items: dict[str, int]) -> list[str]:
     return [title, *(f"  {k:<{width}}  {v:>8,}" for k, v in items.items())]
 
 
+def _completeness_block(summary: Summary) -> list[str]:
+    """Articles per site whose page requisites are all archived / some missing / not recorded."""
+    per_site = summary.completeness()
+    if not per_site:
+        return ["page requisites per site", "  (none)"]
+    width = max(len(site) for site in per_site)
+    lines = [f"page requisites per site ({summary.requisites_missing:,} missing in all)",
+             f"  {'site':<{width}}  {'complete':>8}  {'missing':>8}  {'unknown':>8}"]
+    lines += [f"  {site:<{width}}  {c['complete']:>8,}  {c['incomplete']:>8,}  {c['not_recorded']:>8,}"
+              for site, c in per_site.items()]
+    return lines
+
+
 def render_text(stats: ArchiveStats) -> str:
     s = stats.summary
     selection = "every version" if stats.all_versions else "latest version per canonical URL"
@@ -131,7 +144,8 @@ def render_text(stats: ArchiveStats) -> str:
         checks["WARC file missing"] = stats.dangling_pointers
     width = max(len(k) for k in checks)
     lines += [f"  {k:<{width}}  {v:>8,}" for k, v in checks.items()]
-    lines += ["", *_block("per site", dict(s.sites.most_common())),
+    lines += ["", *_completeness_block(s),
+              "", *_block("per site", dict(s.sites.most_common())),
               "", *_block("per language", dict(s.languages.most_common())),
               "", *_block("per fetch day", dict(sorted(s.fetch_days.items()))),
               "", *_block("per month published", s.published_months()),

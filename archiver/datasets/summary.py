@@ -43,14 +43,20 @@ class Summary:
     no_language: int = 0
     no_authors: int = 0
     body_chars: int = 0
+    # Page requisites (the records' capture field, schema 1.2), per site.
+    capture_complete: Counter[str] = field(default_factory=Counter)
+    capture_incomplete: Counter[str] = field(default_factory=Counter)
+    capture_unrecorded: Counter[str] = field(default_factory=Counter)
+    requisites_missing: int = 0
 
     SHORT_BODY = 200
 
     def add(self, record: dict[str, Any]) -> None:
         self.records += 1
         # The `site` column (schema 1.1); records of 1.0 get it from their URL as exports do.
-        site = record["site"] if "site" in record else registrable_domain(record.get("url"))
-        self.sites[site or NONE] += 1
+        site = (record["site"] if "site" in record else registrable_domain(record.get("url"))) or NONE
+        self.sites[site] += 1
+        self._add_capture(site, record.get("capture"))
         language = _text(record.get("language")).lower()
         self.languages[language or NONE] += 1
         self.schema_versions[_text(record.get("schema_version")) or NONE] += 1
@@ -78,6 +84,21 @@ class Summary:
         self.no_headline += not _text(record.get("headline"))
         self.no_language += not language
         self.no_authors += not record.get("authors")
+
+    def _add_capture(self, site: str, capture: Any) -> None:
+        if not isinstance(capture, dict):
+            self.capture_unrecorded[site] += 1
+        elif capture.get("complete"):
+            self.capture_complete[site] += 1
+        else:
+            self.capture_incomplete[site] += 1
+            missing = capture.get("missing_count")
+            self.requisites_missing += missing if isinstance(missing, int) else 0
+
+    def completeness(self) -> dict[str, dict[str, int]]:
+        """Per site: articles whose requisites are all archived, some missing, or not recorded."""
+        return {site: {"complete": self.capture_complete[site], "incomplete": self.capture_incomplete[site],
+                       "not_recorded": self.capture_unrecorded[site]} for site, _ in self.sites.most_common()}
 
     def published_months(self) -> dict[str, int]:
         months: Counter[str] = Counter()
@@ -110,4 +131,5 @@ class Summary:
             "extractor_versions": dict(self.extractor_versions.most_common()),
             "body_chars": self.body_chars,
             "quality": self.quality(),
+            "requisites": {"per_site": self.completeness(), "missing": self.requisites_missing},
         }

@@ -18,9 +18,14 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+def pages_fetched(stats: dict) -> int:
+    """Responses the crawl got, not counting page requisites (counted apart: requisites/responses)."""
+    return int(stats.get("downloader/response_count", 0)) - int(stats.get("requisites/responses", 0))
+
+
 def progress_line(stats: dict, seconds: float, last_pages: int, interval: float) -> str:
     """``progress: 1,204 pages (3.1/s now, 2.8/s overall), 311 articles, 57 skipped as archived, 2 errors``."""
-    pages = int(stats.get("downloader/response_count", 0))
+    pages = pages_fetched(stats)
     articles = int(stats.get("jsonl/records", stats.get("item_scraped_count", 0)))
     skipped = sum(int(v) for k, v in stats.items() if k.startswith("seen/skipped/"))
     # Logged errors and failed downloads; IgnoreRequest (robots.txt, already archived) is no failure.
@@ -62,7 +67,7 @@ class ProgressExtension:
     def log(self) -> None:
         stats = self.stats.get_stats()
         logger.info(progress_line(stats, time.monotonic() - self.started, self.last_pages, self.interval))
-        self.last_pages = int(stats.get("downloader/response_count", 0))
+        self.last_pages = pages_fetched(stats)
 
     def spider_closed(self) -> None:
         if self.task is not None and self.task.running:

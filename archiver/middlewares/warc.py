@@ -25,7 +25,9 @@ from twisted.internet.threads import deferToThreadPool
 from twisted.python.threadpool import ThreadPool
 
 import archiver
+from archiver.browser.capture import browser_summary, write_capture
 from archiver.warc.cdxj import update_index
+from archiver.warc.compression import engine_module
 from archiver.warc.records import Exchange
 from archiver.warc.store import StoredFetch, WarcStore, forget_lost_payloads
 from archiver.warc.writer import RotatingWarcWriter, recover_open_files
@@ -108,6 +110,8 @@ class WarcCaptureSettings:
     prefix: str
     max_size: int
     gzip_level: int
+    gzip_engine: str
+    store_compressed: bool
     store_credentials: bool
     dedup: bool
     dedup_min_size: int
@@ -119,12 +123,15 @@ class WarcCaptureSettings:
     @classmethod
     def from_settings(cls, settings: scrapy.settings.BaseSettings) -> WarcCaptureSettings:
         archive_root = Path(settings.get("ARCHIVE_DIR"))
+        engine_module(settings.get("WARC_GZIP_ENGINE", "isal"))  # a misspelt engine fails here, at start
         return cls(
             archive_root=archive_root,
             directory=archive_root / settings.get("WARC_SUBDIR"),
             prefix=settings.get("WARC_PREFIX"),
             max_size=settings.getint("WARC_MAX_SIZE"),
             gzip_level=settings.getint("WARC_GZIP_LEVEL"),
+            gzip_engine=settings.get("WARC_GZIP_ENGINE", "isal"),
+            store_compressed=settings.getbool("WARC_STORE_COMPRESSED", True),
             store_credentials=settings.getbool("WARC_STORE_CREDENTIALS"),
             dedup=settings.getbool("WARC_DEDUP_ENABLED", True),
             dedup_min_size=settings.getint("WARC_DEDUP_MIN_SIZE", 1),
@@ -210,6 +217,8 @@ class WarcCaptureMiddleware:
             prefix=config.prefix,
             max_size=config.max_size,
             gzip_level=config.gzip_level,
+            gzip_engine=config.gzip_engine,
+            store_compressed=config.store_compressed,
             warcinfo=self.warcinfo(),
         )
         self.store = WarcStore(writer, digests, dedup_min_size=config.dedup_min_size)
@@ -251,6 +260,9 @@ class WarcCaptureMiddleware:
     async def process_response(self, request: Request, response: Response) -> Response:
         if "cached" in response.flags or self.store is None:
             return response
+        if "browser" in response.flags:  # the DOM: archive the exchanges the browser made instead
+            await self._write_browser_capture(request, response)
+            return response
         exchange = exchange_from_scrapy(request, response, store_credentials=self.config.store_credentials)
         self._warn_if_unreplayable(exchange)
         write: Callable[[Exchange], StoredFetch] = self.store.store
@@ -262,6 +274,26 @@ class WarcCaptureMiddleware:
             self._annotate(request, exchange, stored)
         return response
 
+    async def _write_browser_capture(self, request: Request, response: Response) -> None:
+        capture = request.meta.pop("browser_capture", None)
+        if capture is None or self.store is None:
+            return
+        written = await self._write(partial(write_capture, self.store), capture, response)
+        if written is None:
+            return
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.inc_value("warc/records", written.records)
+        stats.inc_value("warc/revisits", written.revisits)
+        stats.inc_value("browser/exchanges", len(capture.exchanges))
+        stats.set_value("warc/bytes", self.store.writer.bytes_written)
+        main = capture.main_exchange
+        if written.main is not None and main is not None:
+            self._annotate(request, main, written.main)
+        if capture.timed_out or (main is not None and main.truncated):
+            request.meta["warc_truncated"] = "time" if capture.timed_out else main.truncated
+        request.meta["browser_summary"] = browser_summary(capture, written)
+
     def _warn_if_unreplayable(self, exchange: Exchange) -> None:
         """Archived as received all the same; replay tools will not be able to decode it."""
         encoding = (exchange.header("Content-Encoding") or "").strip().lower()
@@ -270,8 +302,7 @@ class WarcCaptureMiddleware:
                            "archived as received", exchange.url, encoding)
             self.crawler.stats.inc_value(f"warc/unreplayable_encoding/{encoding}")  # type: ignore[union-attr]
 
-    async def _write(self, write: Callable[[Exchange], StoredFetch], exchange: Exchange,
-                     response: Response) -> StoredFetch | None:
+    async def _write(self, write: Callable[[Any], T], exchange: Any, response: Response) -> T | None:
         try:
             stored = await self._in_writer_thread(write, exchange)
         except Exception:
@@ -284,7 +315,8 @@ class WarcCaptureMiddleware:
             # Not awaited: closing waits for the downloads in flight, this one included.
             deferred_from_coro(engine.close_spider_async(reason="warc_write_failed"))
             return None
-        self._count(stored)
+        if isinstance(stored, StoredFetch):
+            self._count(stored)
         return stored
 
     async def _in_writer_thread(self, function: Callable[..., T], *args: Any) -> T:

@@ -74,17 +74,27 @@ def create_env(env: Path) -> None:
     (env / READY_MARKER).write_text("ok\n", encoding="utf-8")
 
 
-def write_config(archive: Path, folder: Path) -> Path:
-    """A pywb config with one collection, ``archive``, reading the WARC folder and its CDXJ index."""
+# pywb's inline banner, replaced by an empty template in frameless mode.
+EMPTY_BANNER = "no_banner.html"
+
+
+def write_config(archive: Path, folder: Path, *, frameless: bool = False) -> Path:
+    """A pywb config with one collection, ``archive``, reading the WARC folder and its CDXJ index.
+
+    ``frameless``: pages replay at their own address, without pywb's top frame or banner (for
+    screenshots of a replayed page, and for readers who want the page alone).
+    """
     warc_dir = (archive / "warc").resolve()
     config = folder / "config.yaml"
-    config.write_text(
-        "collections:\n"
-        f"  {COLLECTION}:\n"
-        f"    index_paths: {warc_dir / INDEX_FILENAME}\n"
-        f"    archive_paths: {warc_dir}/\n",
-        encoding="utf-8",
-    )
+    text = ("collections:\n"
+            f"  {COLLECTION}:\n"
+            f"    index_paths: {warc_dir / INDEX_FILENAME}\n"
+            f"    archive_paths: {warc_dir}/\n")
+    if frameless:
+        (folder / "templates").mkdir(exist_ok=True)
+        (folder / "templates" / EMPTY_BANNER).write_text("", encoding="utf-8")
+        text += f"framed_replay: false\ncustom_banner_html: {EMPTY_BANNER}\n"
+    config.write_text(text, encoding="utf-8")
     return config
 
 

@@ -64,6 +64,11 @@ class VerifyReport:
     lost_ids: set[str] = field(default_factory=set)  # ids the digest index places in damaged data
     lost_to_damage: Counter[str] = field(default_factory=Counter)
     duplicates: Duplicates = field(default_factory=Duplicates)  # duplicate article records, for --dedupe
+    # Page requisites, from the records' capture field (schema 1.2).
+    pages_complete: int = 0
+    pages_incomplete: list[str] = field(default_factory=list)  # "<records file>:<line> <url>: ..."
+    pages_unrecorded: int = 0  # records without a capture field (requisites off, or older records)
+    require_requisites: bool = False
     faults: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -95,7 +100,13 @@ class VerifyReport:
             f"{len(self.duplicates.lines)} duplicates",
             f"CDXJ index      {self.index_entries} entries checked",
             f"digest index    {self.digest_entries} entries checked",
+            f"requisites      {self.pages_complete} pages complete, {len(self.pages_incomplete)} with missing "
+            f"requisites, {self.pages_unrecorded} not recorded",
         ]
+        if not self.require_requisites:  # else they are faults, listed below
+            lines += [f"  incomplete    {page}" for page in self.pages_incomplete[:MAX_LISTED_FAULTS]]
+            if len(self.pages_incomplete) > MAX_LISTED_FAULTS:
+                lines.append(f"  ... and {len(self.pages_incomplete) - MAX_LISTED_FAULTS} more")
         lines += [f"note            {note}" for note in self.notes]
         if self.lost_to_damage:
             lost = ", ".join(f"{n} {what}" for what, n in sorted(self.lost_to_damage.items()))
@@ -113,9 +124,11 @@ def warc_files(warc_dir: Path) -> tuple[list[Path], list[Path]]:
     return sorted(warc_dir.glob(f"*{WARC_SUFFIX}")), sorted(warc_dir.glob(f"*{WARC_SUFFIX}{OPEN_SUFFIX}"))
 
 
-def verify_archive(archive: Path, warc_subdir: str = "warc", articles_subdir: str = "articles") -> VerifyReport:
+def verify_archive(archive: Path, warc_subdir: str = "warc", articles_subdir: str = "articles", *,
+                   require_requisites: bool = False) -> VerifyReport:
+    """Check everything; with ``require_requisites`` a page with missing requisites is a fault."""
     archive = Path(archive)
-    report = VerifyReport(archive)
+    report = VerifyReport(archive, require_requisites=require_requisites)
     warc_dir = archive / warc_subdir
     closed, still_open = warc_files(warc_dir)
     report.files, report.open_files = len(closed), len(still_open)

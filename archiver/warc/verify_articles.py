@@ -66,6 +66,7 @@ def check_articles(articles_dir: Path, archive: Path, by_position: dict[tuple[st
             report.fault(where, f"duplicate record of one article capture (first at {first}); "
                          "`archiver verify --dedupe` writes a copy without duplicates")
         _check_pointer(line.record, where, by_position, report)
+        _check_capture(line.record, where, report)
     return duplicates
 
 
@@ -104,6 +105,24 @@ def _check_pointer(record: dict, where: str, by_position: dict[tuple[str, int], 
         report.fault(where, f"warc pointer names a {target.type} record, not a response")
     elif record.get("id") not in (None, target.record_id):
         report.fault(where, "record id differs from its pointer's WARC-Record-ID")
+
+
+def _check_capture(record: dict, where: str, report: VerifyReport) -> None:
+    """Count the page's completeness; a page with missing requisites is a fault only when required."""
+    capture = record.get("capture") if isinstance(record, dict) else None
+    if not isinstance(capture, dict):
+        report.pages_unrecorded += 1
+        return
+    if capture.get("complete"):
+        report.pages_complete += 1
+        return
+    missing = capture.get("missing") or []
+    first = f", e.g. {missing[0].get('url')} ({missing[0].get('status') or missing[0].get('reason')})" if missing else ""
+    page = (f"{where} {record.get('url')}: {capture.get('missing_count', len(missing))} of "
+            f"{capture.get('requisites')} requisites missing, {capture.get('not_fetched', 0)} not fetched{first}")
+    report.pages_incomplete.append(page)
+    if report.require_requisites:
+        report.faults.append(page)
 
 
 @dataclass

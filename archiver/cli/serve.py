@@ -1,0 +1,86 @@
+"""``archiver serve --archive DIR``: the reading room (search, articles, versions, browse, JSON API) and replay."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "serve", help="search, read and compare the archive's articles in a web browser",
+        description="Serve the reading room over an archive on 127.0.0.1 (pywb replay included when its "
+                    "environment exists; see `archiver replay --setup`).")
+    parser.add_argument("--archive", default="archive", type=Path, help="archive folder (default: ./archive)")
+    parser.add_argument("--port", type=int, default=8090, help="port (default 8090; 0: any free port)")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 opens it to the "
+                             "network, without any login)")
+    parser.add_argument("--no-replay", action="store_true", help="don't start pywb")
+    parser.add_argument("--reindex", action="store_true", help="rebuild the search index from the records first")
+    parser.set_defaults(func=run)
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def run(args: argparse.Namespace) -> int:
+    import logging
+    import signal
+
+    try:
+        import uvicorn
+
+        from archiver.reading.app import create_app
+    except ImportError as error:
+        print(f"archiver serve: {error.name or error} is missing: install the reading room with "
+              "pip install 'archiver[reading]'", file=sys.stderr)
+        return 1
+    from archiver.reading.index import build, index_path
+    from archiver.reading.replay import Replay
+    from archiver.warc.replay import free_port
+
+    logging.basicConfig(format="archiver serve: %(message)s", level=logging.WARNING)
+    archive: Path = args.archive
+    if not archive.is_dir():
+        print(f"archiver serve: no such archive folder: {archive}", file=sys.stderr)
+        return 1
+    if args.reindex or not index_path(archive).is_file():
+        if not (archive / "articles").is_dir():
+            print(f"archiver serve: no articles folder in {archive}", file=sys.stderr)
+            return 1
+        indexed, _skipped = build(archive)
+        print(f"indexed         {indexed:,} records into {index_path(archive)}")
+    # SIGTERM stops the server as Ctrl-C does, so pywb is stopped below (uvicorn handles it while serving,
+    # then raises it again with this handler back).
+    signal.signal(signal.SIGTERM, _stop)
+    replay = Replay()
+    stops = {signal.SIGTERM, signal.SIGINT}
+    try:
+        # Held back while pywb starts, so a stop request finds it started (and stops it), never half-way.
+        signal.pthread_sigmask(signal.SIG_BLOCK, stops)
+        try:
+            if args.no_replay:
+                replay.reason = "started with --no-replay"
+            else:
+                replay.start(archive)
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, stops)
+    except KeyboardInterrupt:
+        replay.stop()
+        return 0
+    port = args.port or free_port()
+    host_in_url = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"reading room    http://{host_in_url}:{port}/")
+    print("replay          " + ("pywb, proxied under /archive/" if replay.running else f"off ({replay.reason})"))
+    print("serving", flush=True)
+    try:
+        uvicorn.run(create_app(archive, replay), host=args.host, port=port, log_level="warning",
+                    access_log=False, server_header=False)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        replay.stop()
+    return 0

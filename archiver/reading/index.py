@@ -1,0 +1,312 @@
+"""The reading room's search index: one SQLite file with an FTS5 table over the article records.
+
+``records`` holds what pages show and filter on (one row per record, i.e. per version),
+``fts`` is an external-content FTS5 table over its headline, body, captions and authors,
+ranked with bm25 and cut into snippets by FTS5 itself.
+
+Two choices keep searches fast at millions of records. A record's row number (FTS5 rowid)
+starts with its day (``day ordinal << 24 | sequence``), so "newest first" is FTS5's own
+rowid order (it stops after one page) and a date range is a rowid range. And the filters
+(site, language, section, authors) are also tokens of an indexed ``facets`` column with
+weight 0 in the ranking, so a filtered search intersects posting lists instead of checking
+every match. The JSON Lines records stay the
+source of truth: ``archiver index`` rebuilds this file from them, and the crawl's
+``ReadingIndexPipeline`` adds each record as it is written.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from archiver.datasets.select import parse_moment, record_key, record_version
+from archiver.domains import registrable_domain
+from archiver.reading.query import Query
+
+logger = logging.getLogger(__name__)
+
+INDEX_PATH = Path("state") / "reading.sqlite3"
+# Snippet markers: control characters no record keeps (they are removed from indexed text).
+MARK_START, MARK_END, ELLIPSIS = "\x02", "\x03", "\u2026"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# Headline matches count most, then authors, captions, body; facets (filters) not at all.
+RANK = "bm25(10.0, 1.0, 2.0, 5.0, 0.0)"
+DAY_SHIFT = 24
+SEQUENCE_MASK = (1 << DAY_SHIFT) - 1
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS records (
+    n INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,          -- the record id without <urn:uuid: ... >: used in URLs
+    id TEXT NOT NULL,
+    article TEXT NOT NULL,             -- canonical URL (else URL): what versions share
+    version INTEGER NOT NULL,
+    latest INTEGER NOT NULL DEFAULT 1,
+    url TEXT NOT NULL,
+    site TEXT NOT NULL,
+    language TEXT,
+    section TEXT COLLATE NOCASE,
+    day TEXT,                          -- published day, else fetch day: what date filters use
+    fetch_day TEXT,
+    fetched_at TEXT,
+    headline TEXT,
+    body TEXT,
+    captions TEXT,
+    authors TEXT,
+    facets TEXT,                       -- filter tokens: site_..., lang_..., sect_..., auth_...
+    data TEXT NOT NULL                 -- the record as JSON, body left out (it is in `body`)
+);
+-- Each index ends with the row number (day first), so rows come newest first within a value.
+CREATE INDEX IF NOT EXISTS records_latest ON records(latest);
+CREATE INDEX IF NOT EXISTS records_site ON records(site, latest);
+CREATE INDEX IF NOT EXISTS records_language ON records(language, latest);
+CREATE INDEX IF NOT EXISTS records_section ON records(section, latest);
+CREATE INDEX IF NOT EXISTS records_article ON records(article, version);
+CREATE INDEX IF NOT EXISTS records_fetch_day ON records(latest, fetch_day);
+CREATE INDEX IF NOT EXISTS records_day ON records(latest, day);
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS authors (name TEXT NOT NULL COLLATE NOCASE, n INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS authors_name ON authors(name, n);
+CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
+    headline, body, captions, authors, facets, content='records', content_rowid='n',
+    tokenize="unicode61 remove_diacritics 2 tokenchars '_'");
+"""
+TEXT_COLUMNS = ("headline", "body", "captions", "authors", "facets")
+SEARCHED_COLUMNS = "{headline body captions authors}"
+
+
+class IndexError_(Exception):
+    """The index cannot be opened or is missing; the message says what to run."""
+
+
+def index_path(archive: Path) -> Path:
+    return Path(archive) / INDEX_PATH
+
+
+def record_key_of(record_id: str) -> str:
+    """``<urn:uuid:X>`` -> ``X``; any other id is kept, minus characters URLs would need escaped."""
+    match = re.fullmatch(r"<?urn:uuid:([0-9a-fA-F-]{36})>?", record_id.strip())
+    return match[1].lower() if match else re.sub(r"[^A-Za-z0-9._~-]", "_", record_id)[:200]
+
+
+def facet(kind: str, value: str) -> str:
+    """One filter value as one token of the ``facets`` column (lower case, non-word characters as ``_``)."""
+    return f"{kind}_" + (re.sub(r"\W+", "_", value.lower()).strip("_") or "_")
+
+
+def day_range(first: str | None, last: str | None) -> tuple[int, int]:
+    """The row numbers of records dated from day ``first`` to day ``last`` (ISO dates; None: open)."""
+    from datetime import date
+
+    if not first and not last:
+        return 0, 1 << 62  # undated records (day 0) too
+    low = date.fromisoformat(first).toordinal() << DAY_SHIFT if first else 1 << DAY_SHIFT
+    high = ((date.fromisoformat(last).toordinal() + 1) << DAY_SHIFT) - 1 if last else (1 << 62)
+    return low, high
+
+
+def day_number(day: str | None) -> int:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(day).toordinal() if day else 0
+    except ValueError:
+        return 0
+
+
+def _text(value: Any) -> str:
+    return _CONTROL.sub(" ", value) if isinstance(value, str) else ""
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _strings(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str) and v.strip()] if isinstance(value, list) else []
+
+
+@dataclass
+class Row:
+    """One record as the index stores it."""
+
+    values: dict[str, Any]
+    authors: list[str]
+
+    @classmethod
+    def of(cls, record: dict[str, Any]) -> Row | None:
+        """The row of a record, or None when the record lacks what any page needs (URL, body)."""
+        url, body = record.get("url"), record.get("body")
+        if not isinstance(url, str) or not url or not isinstance(body, str):
+            return None
+        record_id = record.get("id") if isinstance(record.get("id"), str) and record.get("id") else None
+        if record_id is None:  # a crawl without WARC capture: no WARC-Record-ID to name the record
+            import hashlib
+
+            record_id = "sha1:" + hashlib.sha1(f"{url} {record.get('fetched_at')}".encode()).hexdigest()
+        captions = [c for c in _list(record.get("captions")) if isinstance(c, dict)]
+        authors = _strings(record.get("authors"))
+        fetched = parse_moment(record.get("fetched_at"))
+        fetch_day = fetched.strftime("%Y-%m-%d") if fetched else None
+        published = _text(record.get("published"))[:10]
+        day = published if published and parse_moment(published) else fetch_day
+        language = _text(record.get("language")).strip().lower() or None
+        section = _text(record.get("section")).strip() or None
+        # The record's `site` (schema 1.1: its registrable domain), else the same from its URL, as `archiver stats`.
+        site = record.get("site") if isinstance(record.get("site"), str) and record.get("site") else None
+        site = site or registrable_domain(url) or "(none)"
+        data = {k: v for k, v in record.items() if k != "body"}
+        values = {
+            "key": record_key_of(record_id), "id": record_id, "article": record_key(record),
+            "version": record_version(record), "url": url, "site": site,
+            "language": language, "section": section, "day": day, "fetch_day": fetch_day,
+            "fetched_at": record.get("fetched_at") if isinstance(record.get("fetched_at"), str) else None,
+            "headline": _text(record.get("headline")),
+            "body": _text(body),
+            "captions": "\n".join(_text(c.get("text")) + (f" ({_text(c.get('credit'))})" if c.get("credit") else "")
+                                  for c in captions),
+            "authors": "; ".join(_text(a) for a in authors),
+            "facets": " ".join([facet("site", site), facet("lang", language or "none"),
+                                facet("sect", section or "none"), *(facet("auth", a) for a in authors)]),
+            "data": json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+        }
+        return cls(values, [a.strip() for a in authors])
+
+
+COLUMNS = ("n", "key", "id", "article", "version", "url", "site", "language", "section", "day", "fetch_day",
+           "fetched_at", "headline", "body", "captions", "authors", "facets", "data")
+_INSERT = f"INSERT INTO records ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+_FTS_INSERT = "INSERT INTO fts (rowid, headline, body, captions, authors, facets) VALUES (?, ?, ?, ?, ?, ?)"
+_FTS_DELETE = ("INSERT INTO fts (fts, rowid, headline, body, captions, authors, facets) "
+               "VALUES ('delete', ?, ?, ?, ?, ?, ?)")
+
+
+def connect(path: Path, *, create: bool = False, readonly: bool = False) -> sqlite3.Connection:
+    if not create and not path.is_file():
+        raise IndexError_(f"no search index at {path}: run `archiver index --archive {path.parent.parent}`")
+    if create:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    uri = f"file:{path}?mode=ro" if readonly else f"file:{path}"
+    # Autocommit: transactions are opened and closed explicitly (BEGIN/COMMIT) where they matter.
+    connection = sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=False, isolation_level=None)
+    connection.row_factory = sqlite3.Row
+    if create:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.executescript(SCHEMA)
+        connection.execute("INSERT INTO fts (fts, rank) VALUES ('rank', ?)", (RANK,))
+    return connection
+
+
+class Writer:
+    """Adds records to an index: one at a time (the crawl) or in bulk (``archiver index``)."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.db = connection
+        row = connection.execute("SELECT value FROM meta WHERE name = 'sequence'").fetchone()
+        self.sequence = row[0] if row else 0
+
+    def _number(self, day: str | None) -> int:
+        """A free row number for a record of this day: the day, then a sequence number."""
+        while True:
+            self.sequence += 1
+            n = day_number(day) << DAY_SHIFT | (self.sequence & SEQUENCE_MASK)
+            if self.db.execute("SELECT 1 FROM records WHERE n = ?", (n,)).fetchone() is None:
+                return n
+
+    def add(self, record: dict[str, Any]) -> bool:
+        """Index one record (a record already indexed under its id is replaced); False if unusable."""
+        row = Row.of(record)
+        if row is None:
+            return False
+        values = row.values
+        old = self.db.execute("SELECT n, headline, body, captions, authors, facets FROM records WHERE key = ?",
+                              (values["key"],)).fetchone()
+        if old is not None:
+            self.db.execute(_FTS_DELETE, tuple(old))
+            self.db.execute("DELETE FROM records WHERE n = ?", (old["n"],))
+            self.db.execute("DELETE FROM authors WHERE n = ?", (old["n"],))
+        values["n"] = n = self._number(values["day"])
+        self.db.execute(_INSERT, tuple(values[c] for c in COLUMNS))
+        self.db.execute(_FTS_INSERT, (n, *(values[c] for c in TEXT_COLUMNS)))
+        self.db.executemany("INSERT INTO authors (name, n) VALUES (?, ?)", [(a, n) for a in row.authors])
+        return True
+
+    def save_sequence(self) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('sequence', ?)", (self.sequence,))
+
+    def mark_latest(self, article: str | None = None) -> None:
+        """Flag the highest version of each article (of one article, when named) as the latest."""
+        where = "WHERE article = ?" if article is not None else ""
+        self.db.execute(f"UPDATE records SET latest = (version = (SELECT max(version) FROM records AS r "
+                        f"WHERE r.article = records.article)) {where}", (article,) if article is not None else ())
+
+    def add_many(self, records: list[dict[str, Any]]) -> int:
+        """The crawl's path: add a batch in one transaction, fix the latest flags of their articles."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            added = [record for record in records if self.add(record)]
+            for article in {record_key(record) for record in added}:
+                self.mark_latest(article)
+            self.save_sequence()
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+        return len(added)
+
+
+def read_records(archive: Path) -> Iterator[dict[str, Any]]:
+    """Every valid record of an archive's JSON Lines files, through the reader every command uses:
+    a malformed line (not JSON, not of the schema's shape) is skipped with one warning naming it."""
+    from archiver.datasets.source import RecordFiles
+
+    for _line, record in RecordFiles.locate(archive).records():
+        yield record
+
+
+def build(archive: Path, records: Iterable[dict[str, Any]] | None = None, *, path: Path | None = None,
+          batch: int = 5000) -> tuple[int, int]:
+    """Write a new index from the records (default: the archive's), then swap it in; (indexed, skipped)."""
+    target = path or index_path(archive)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    scratch = target.with_name(target.name + ".building")
+    for leftover in (scratch, scratch.with_name(scratch.name + "-wal"), scratch.with_name(scratch.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    db = connect(scratch, create=True)
+    db.execute("PRAGMA journal_mode=OFF")
+    db.execute("PRAGMA synchronous=OFF")
+    db.execute("PRAGMA cache_size=-65536")  # 64 MiB: bounded whatever the archive's size
+    # Bulk load: no incremental merging of FTS5 segments while loading; one 'optimize' at the end.
+    db.execute("INSERT INTO fts (fts, rank) VALUES ('automerge', 0)")
+    db.execute("INSERT INTO fts (fts, rank) VALUES ('crisismerge', 64)")
+    writer = Writer(db)
+    indexed = skipped = 0
+    db.execute("BEGIN")
+    for record in records if records is not None else read_records(archive):
+        if writer.add(record):
+            indexed += 1
+        else:
+            skipped += 1
+        if indexed and indexed % batch == 0:
+            db.execute("COMMIT")
+            db.execute("BEGIN")
+    writer.mark_latest()
+    writer.save_sequence()
+    db.execute("COMMIT")
+    db.execute("INSERT INTO fts (fts) VALUES ('optimize')")
+    db.execute("INSERT INTO fts (fts, rank) VALUES ('automerge', 4)")  # FTS5's default, for the crawl's adds
+    db.execute("INSERT INTO fts (fts, rank) VALUES ('crisismerge', 16)")
+    db.execute("PRAGMA journal_mode=WAL")
+    db.close()
+    for stale in (target.with_name(target.name + "-wal"), target.with_name(target.name + "-shm")):
+        stale.unlink(missing_ok=True)
+    os.replace(scratch, target)
+    if skipped:
+        logger.warning("%d record(s) without a URL or body were not indexed", skipped)
+    return indexed, skipped

@@ -1,0 +1,100 @@
+"""Item pipeline that adds each written record to the reading room's search index."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import sqlite3
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from itemadapter import ItemAdapter
+from scrapy.exceptions import NotConfigured
+
+from archiver.items import Article
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from typing_extensions import Self
+
+logger = logging.getLogger(__name__)
+
+BATCH = 200  # records per index transaction at most
+CLOSE_TIMEOUT = 120.0  # seconds the crawl waits at its end for the index to catch up
+
+
+class ReadingIndexPipeline:
+    """Indexes every ``Article`` after the JSON Lines writer has written it (``archiver serve`` searches it).
+
+    The index is written by a thread of its own, in batches, so the crawl never waits on
+    SQLite's lock (several crawls, or distributed workers, can share one archive). The
+    records stay the source of truth: an index error is logged once and indexing stops for
+    this crawl, and records a killed crawl had not indexed yet are found by ``archiver index``.
+    """
+
+    def __init__(self, crawler: Crawler, path: Path) -> None:
+        self.crawler = crawler
+        self.path = path
+        self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self.failed = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        settings = crawler.settings
+        if not settings.getbool("READING_INDEX_ENABLED") or not settings.getbool("JSONL_ENABLED"):
+            raise NotConfigured
+        from archiver.reading.index import index_path
+
+        return cls(crawler, index_path(Path(settings.get("ARCHIVE_DIR"))))
+
+    def open_spider(self) -> None:
+        self._thread = threading.Thread(target=self._write, name="reading-index", daemon=True)
+        self._thread.start()
+
+    def close_spider(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(CLOSE_TIMEOUT)
+            if self._thread.is_alive():
+                logger.warning("reading index %s is still being written; run `archiver index` to complete it",
+                               self.path)
+            self._thread = None
+
+    def process_item(self, item: object) -> object:
+        if isinstance(item, Article) and not self.failed:
+            self._queue.put(ItemAdapter(item).asdict())
+        return item
+
+    def _write(self) -> None:
+        from archiver.reading.index import Writer, connect
+
+        try:
+            writer = Writer(connect(self.path, create=True))
+        except sqlite3.Error as error:
+            self._fail(error)
+            return
+        try:
+            done = False
+            while not done:
+                batch = [self._queue.get()]
+                while len(batch) < BATCH and not self._queue.empty():
+                    batch.append(self._queue.get_nowait())
+                if None in batch:
+                    done = True
+                    batch = [record for record in batch if record is not None]
+                if batch:
+                    writer.add_many(batch)
+                    stats = self.crawler.stats
+                    if stats is not None:
+                        stats.inc_value("reading/indexed", len(batch))
+        except sqlite3.Error as error:
+            self._fail(error)
+        finally:
+            writer.db.close()
+
+    def _fail(self, error: Exception) -> None:
+        self.failed = True
+        logger.warning("reading index %s: %s; not indexing the rest of this crawl (run `archiver index`)",
+                       self.path, error)
