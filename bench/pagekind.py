@@ -7,8 +7,8 @@ Every page of these sets is an article, so "articles" is the share the page-kind
 (the crawl writes no record for the rest). Headline exact match follows l3s-dev's README: the
 extracted headline has exactly the labelled headline's words (extract_eval.py's ``\\w+`` tokens),
 scored on pages that have a labelled headline and a ``<title>``; a second line scores the labels of
-one line only (about 1 in 6 labels add a kicker or a deck line to the headline, which a record's
-headline does not hold). Body F1 is extract_eval.py's.
+one line only (about 1 in 6 labels add a kicker or a deck line to the headline; a record's headline
+holds a deck only when no metadata names the headline). Body F1 is extract_eval.py's.
 "aeb-stripped" is aeb with every metadata signal removed (``bench/strip_metadata.py``): it shows
 what page kind does on a page that says nothing about itself.
 """

@@ -93,6 +93,54 @@ def test_headline_is_the_heading_nearest_the_story_matched_against_the_title(tit
     assert analysis.article.headline == want
 
 
+HEADLINE = "Harbour repairs delayed to spring"
+DECK = "Engineers found more damage under the old pier than the survey showed"
+
+
+@pytest.mark.parametrize("head, heading, want", [
+    # A lower heading right under the headline is its deck: the page shows both as its headline.
+    ("", f"<h1>{HEADLINE}</h1><h2>{DECK}</h2>", f"{HEADLINE}\n{DECK}"),
+    # A line marked as a deck, after the date and byline, in an old layout.
+    ("", f"<div class='hed'>{HEADLINE}</div><div class='date'>Jan. 8, 2008 3:20 AM</div>"
+         f"<div class='byline'>By Jo Reed</div><div class='subhed'>{DECK}</div>", f"{HEADLINE}\n{DECK}"),
+    # The header block holds the headline and one line more.
+    ("", f"<div class='top'><h1>{HEADLINE}</h1><p>{DECK}</p></div>", f"{HEADLINE}\n{DECK}"),
+    # The headline alone in its block, the deck in the next one.
+    ("", f"<div class='title'><h1>{HEADLINE}</h1></div><h3>{DECK}</h3>", f"{HEADLINE}\n{DECK}"),
+    # One sentence between the headline and the story's own container introduces the story.
+    ("", f"<h1>{HEADLINE}</h1><p>{DECK}.</p><div class='ad'></div>", f"{HEADLINE}\n{DECK}."),
+    # Not a deck: a linked line, a tool label, paragraphs outside a header block, the declared description,
+    # a headline that metadata names.
+    ("", f"<h1>{HEADLINE}</h1><h2><a href='/more/'>{DECK}</a></h2>", HEADLINE),
+    ("", f"<div class='top'><h1>{HEADLINE}</h1><span>Print this page</span></div>", HEADLINE),
+    ("", f"<h1>{HEADLINE}</h1><p>{DECK}</p><p>More of the story follows here.</p>", HEADLINE),
+    (f"<meta name='description' content='{DECK}.'>", f"<h1>{HEADLINE}</h1><h2>{DECK}</h2>", HEADLINE),
+    (f"<meta property='og:title' content='{HEADLINE}'>", f"<h1>{HEADLINE}</h1><h2>{DECK}</h2>", HEADLINE),
+])
+def test_headline_of_a_page_without_metadata_holds_the_deck_it_shows_under_it(head, heading, want):
+    html = story(f"{HEADLINE} - Valley Courier", heading).replace("<head>", f"<head>{head}")
+    analysis = analyze_page(html, "http://courier.example/news/harbour.html")
+    assert analysis.article.headline == want
+    assert DECK not in analysis.article.body
+
+
+@pytest.mark.parametrize("title, heading, want", [
+    # Parts that spell the site's host are its name, in a heading as in a <title>.
+    (f"courier.example | {HEADLINE}", f"<h1><a href='/'>Courier Example | courier.example | {HEADLINE}</a></h1>",
+     HEADLINE),
+    (f"{HEADLINE} - The Courier Example", "", HEADLINE),
+    # A <title> naming only the site: the heading above the story and the higher heading over it.
+    ("Valley Courier Online", f"<div class='headline'><h1>Pier closed</h1></div><div class='dek'><h2>{HEADLINE}</h2></div>",
+     f"Pier closed\n{HEADLINE}"),
+    # A <title> naming only the site: the lead sentence under the headline is not the headline.
+    ("Valley Courier Online", f"<div class='headline'>{HEADLINE}</div><div>By Jo Reed</div>"
+                              "<p>HARBOURTON - The pier will stay shut until spring, the port said.</p>", HEADLINE),
+])
+def test_headline_without_the_site_name_or_a_lead_sentence(title, heading, want):
+    analysis = analyze_page(story(title, heading), "http://www.courier.example/news/harbour.html")
+    assert analysis.article.headline == want
+
+
 @pytest.mark.parametrize("data", [PNG, PDF, GZIP, b"GIF89a" + bytes(range(256)) * 4,
                                   bytes(range(256)) * 40, PNG.decode("latin-1")])
 def test_binary_bodies_are_never_articles(data):

@@ -14,7 +14,7 @@ from archiver.extract import metadata as _fields
 from archiver.extract.blocks import interleaved_teasers, scan
 from archiver.extract.body import extract_dom_body, remove_promo_boxes
 from archiver.extract.captions import extract_captions, image_url
-from archiver.extract.headline import h1_text, heading_above, shown_headline, words
+from archiver.extract.headline import deck_below, h1_text, heading_above, is_description, shown_headline, words
 from archiver.extract.jsonld import JsonLd
 from archiver.extract.language import detect_language
 from archiver.extract.links import translations
@@ -31,7 +31,7 @@ __all__ = ["EXTRACTOR_VERSION", "PageAnalysis", "analyze_page", "article_body", 
 logger = logging.getLogger(__name__)
 
 # Bump when a change to extraction can change a record (reextract --since-version uses it).
-EXTRACTOR_VERSION = "0.3.0"  # 0.3.0: page kind from weighted signals, shown headlines
+EXTRACTOR_VERSION = "0.3.1"  # 0.3.0: page kind from weighted signals, shown headlines; 0.3.1: decks
 # A DOM body shorter than this share of a complete JSON-LD articleBody missed part of the story.
 MIN_DOM_SHARE = 0.6
 
@@ -95,7 +95,7 @@ def _analyze_tree(tree: Element, url: str) -> PageAnalysis:
     put("translations", (found_translations, "dom"))
     remove_promo_boxes(page, translation_anchors)
     titles = [title, meta.first("og:title", "twitter:title") or "", jsonld.text("headline") or ""]
-    h1, _, h1_linked = shown_headline(page, titles)
+    h1, h1_index, h1_linked = shown_headline(page, titles)
     if h1 is None and not clean(title):
         h1 = h1_text(tree)
     put("publisher", _fields.publisher(src))
@@ -121,7 +121,14 @@ def _analyze_tree(tree: Element, url: str) -> PageAnalysis:
         above = heading_above(page, page.elements.index(scope), {w for t in titles for w in words(t)})
         if above:
             article.headline = above
-            dom_body = "\n\n".join(p for p in dom_body.split("\n\n") if p != above)
+            dom_body = "\n\n".join(p for p in dom_body.split("\n\n") if p not in above.split("\n"))
+    elif h1 is not None and article.headline == h1 and article.provenance.get("headline") == "dom":
+        # No metadata names the headline: it is the lines the page shows, its deck included, unless
+        # the page names that line its description (then the record holds it as the description).
+        deck = deck_below(page.elements[h1_index], scope)
+        if deck and deck not in h1 and not is_description(deck, article.description):
+            article.headline = f"{h1}\n{deck}"
+            dom_body = "\n\n".join(p for p in dom_body.split("\n\n") if p != deck)
     structured = complete_structured_body(jsonld.text("articleBody"), dom_body)
     if structured and len(dom_body) < MIN_DOM_SHARE * len(structured):
         put("body", (structured, "jsonld"))

@@ -12,6 +12,32 @@ _ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…)$")
 _SEPARATORS = re.compile(r"\s+[|\u2013\u2014\-:·•»]\s+")
 
 
+_DOMAIN_END = re.compile(r"\.(?:com|net|org|co|uk|au|ca|in|za|tv|info|biz)(?:\.[a-z]{2})?$")
+
+
+def spells_host(part: str, host: str) -> bool:
+    """True when a title part is the site's name as its host spells it ("newsobserver.com",
+    "News & Observer" on www.newsobserver.com, "The Times Leader" on timesleader.com)."""
+    key = _DOMAIN_END.sub("", clean(part).lower().removeprefix("www."))
+    letters = re.sub(r"[^a-z0-9]", "", key.removeprefix("the "))
+    host_letters = re.sub(r"[^a-z0-9]", "", (host or "").lower().removeprefix("www."))
+    return len(letters) >= 4 and letters in host_letters
+
+
+def strip_host_parts(text: str, host: str) -> str:
+    """Remove leading and trailing parts ("Site | Headline", "Headline - site.com") that name the host."""
+    if not host:
+        return text
+    parts = _SEPARATORS.split(text)
+    while len(parts) > 1 and spells_host(parts[0], host):
+        parts = parts[1:]
+    while len(parts) > 1 and spells_host(parts[-1], host):
+        parts = parts[:-1]
+    if len(parts) == len(_SEPARATORS.split(text)):
+        return text
+    return text[text.find(parts[0]): text.rfind(parts[-1]) + len(parts[-1])]
+
+
 def strip_site_name(title: str, site_names: list[str]) -> str:
     """Remove a site-name suffix or prefix ("Headline | Example Post")."""
     separators = list(_SEPARATORS.finditer(title))
@@ -134,9 +160,12 @@ def heading_above(page: PageBlocks, scope_index: int, title_words: set[str], max
             continue
         if _DATE_OR_BYLINE.search(text) or sum(w in title_words for w in found) >= 0.5 * len(found):
             continue
+        if text.endswith(".") and len(found) > 6:
+            continue  # a sentence (a lead paragraph, a caption), not a headline
         if element.find(".//a") is not None or any(a.tag == "a" for a in element.iterancestors()):
             continue
-        return text
+        upper = heading_over(element)
+        return f"{upper}\n{text}" if upper else text
     return None
 
 
@@ -162,8 +191,9 @@ def h1_text(tree: Element) -> str | None:
 
 
 def choose_headline(jsonld: str | None, og: str | None, h1: str | None, title: str | None,
-                    site_names: list[str]) -> tuple[str | None, str]:
+                    site_names: list[str], host: str = "") -> tuple[str | None, str]:
     """(headline, provenance); the ``<h1>`` wins when it agrees with a structured title."""
+    jsonld, og, h1, title = (strip_host_parts(clean(t), host) if t else t for t in (jsonld, og, h1, title))
     jsonld = strip_site_name(clean(jsonld), site_names) if jsonld else None
     og = strip_site_name(og, site_names) if og else None
     title = strip_site_name(title, site_names) if title else None
@@ -181,3 +211,111 @@ def choose_headline(jsonld: str | None, og: str | None, h1: str | None, title: s
     if title:
         return title_headline(title, site_names), "dom"
     return None, ""
+
+
+# A deck (standfirst, subheading) is the line a page shows right under its headline, in the same
+# header block: a lower heading, or a line its markup names a deck. Dates and bylines may sit between.
+_DECK_CLASS = re.compile(r"deck|\bdek\b|sub-?hea?d|sub-?title|standfirst|strap|intro|summary|\bsell\b", re.I)
+_DATELINE_CLASS = re.compile(r"date|byline|author|posted|time|updated", re.I)
+_BYLINE = re.compile(r"^\s*(?:by|posted|updated|published|last updated)\b", re.I)
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_DATE = re.compile(rf"\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\s+\d{{4}}\b|\b\d{{1,2}}:\d\d\b"
+                   r"|\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b", re.I)
+_SKIPPED_TAGS = frozenset({"br", "hr", "img", "script", "style", "noscript", "iframe"})
+MAX_DECK_CHARS = 400
+MAX_DECK_WORDS = 60
+
+
+def _marks(element: Element) -> str:
+    return f"{element.get('class', '')} {element.get('id', '')}"
+
+
+def _is_dateline(element: Element, text: str) -> bool:
+    return bool(_DATELINE_CLASS.search(_marks(element))) or len(text) < 80 and bool(
+        _BYLINE.search(text) or _DATE.search(text))
+
+
+def _squeezed(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _outside(element: Element, scope: Element | None) -> bool:
+    """True when the element is neither in the story's container nor holds it."""
+    if scope is None or element is scope:
+        return False
+    return not any(a is scope for a in element.iterancestors()) and not any(d is scope for d in element.iter())
+
+
+def _story_follows(element: Element, scope: Element | None) -> bool:
+    """True when the next element with text after this one is, or holds, the story's container."""
+    for sibling in element.itersiblings():
+        if isinstance(sibling.tag, str) and node_text(sibling):
+            return not _outside(sibling, scope)
+    return False
+
+
+def deck_below(headline: Element, scope: Element | None = None) -> str | None:
+    """The deck the page shows right under its headline element, or None.
+
+    The headline's next lines in its own container (or, when the headline is alone in its container,
+    the container's next lines): empty elements, a date and a byline are passed over; the first line
+    with text is the deck when it is a lower heading (``<h2>``..``<h6>``, not the headline's own tag),
+    its class names a deck ("deck", "subhead", "standfirst", "intro", ...), it is the only other line
+    of the headline's container (four words at least), or it is one paragraph standing between the
+    headline and the story's container (``scope``); and it has 2 to 60 words and holds no link.
+    Anything else (the story's first paragraph, a toolbar) ends the search.
+    """
+    element = headline
+    for _ in range(2):
+        passed = 0
+        for sibling in element.itersiblings():
+            if not isinstance(sibling.tag, str) or sibling.tag in _SKIPPED_TAGS:
+                continue
+            text = node_text(sibling)
+            if not text:
+                continue
+            if _is_dateline(sibling, text) and passed < 2:
+                passed += 1
+                continue
+            heading = sibling.tag in HEADING_TAGS and sibling.tag != headline.tag
+            # The header block's own container holds the headline and this line and nothing else.
+            alone = not passed and len(words(text)) >= 4 and _squeezed(node_text(sibling.getparent())) == _squeezed(node_text(element) + text)
+            # A sentence between the headline and a story that starts elsewhere introduces it.
+            lead_in = (sibling.tag == "p" and len(words(text)) >= 6 and _outside(sibling, scope)
+                       and _story_follows(sibling, scope))
+            if not (heading or alone or lead_in or _DECK_CLASS.search(_marks(sibling))):
+                return None
+            if sibling.find(".//a") is not None or len(text) > MAX_DECK_CHARS:
+                return None
+            return text if 2 <= len(words(text)) <= MAX_DECK_WORDS else None
+        parent = element.getparent()
+        if parent is None or passed or _squeezed(node_text(parent)) != _squeezed(node_text(headline)):
+            return None  # the headline shares its container: its lines end there
+        element = parent
+    return None
+
+
+def is_description(line: str, description: str | None) -> bool:
+    """True when the page's description (meta, og) repeats the line: the page calls it a summary."""
+    line, description = clean(line).lower(), clean(description).lower()
+    return bool(description) and (line in description or description in line)
+
+
+def heading_over(deck: Element) -> str | None:
+    """The higher heading right above a heading (``<h1>`` over ``<h2>``): the headline whose deck it is."""
+    element = deck
+    for _ in range(2):
+        above = next((e for e in element.itersiblings(preceding=True)
+                      if isinstance(e.tag, str) and e.tag not in _SKIPPED_TAGS and node_text(e)), None)
+        if above is not None:
+            head = above if above.tag in HEADING_TAGS else next(
+                (h for h in above.iter(*HEADING_TAGS) if _squeezed(node_text(h)) == _squeezed(node_text(above))), None)
+            if (head is None or deck.tag not in HEADING_TAGS or head.tag >= deck.tag
+                    or head.find(".//a") is not None or not 1 <= len(words(node_text(head))) <= 25):
+                return None
+            return node_text(head)
+        parent = element.getparent()
+        if parent is None or _squeezed(node_text(parent)) != _squeezed(node_text(deck)):
+            return None
+        element = parent
+    return None

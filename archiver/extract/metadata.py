@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from archiver.extract import authors as _authors
 from archiver.extract import dates as _dates
@@ -88,7 +88,15 @@ def headline(src: Sources, site_names: list[str], h1: str | None) -> Sourced:
         h1,
         clean(src.title) or None,
         site_names,
+        _host(src.url),
     )
+
+
+def _host(url: str) -> str:
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:  # a malformed URL names no host
+        return ""
 
 
 def authors(src: Sources, organisations: list[str]) -> Sourced:
