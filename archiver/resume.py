@@ -161,9 +161,11 @@ def mark_written_records(store: SeenStore, archive: Path, jsonl_subdir: str, run
 
 
 def mark_if_unmarked(store: SeenStore, record: dict[str, Any]) -> bool:
-    """Mark a written record's article in the seen-store unless it holds this record (or a later version)."""
+    """Mark a written record's article in the seen-store unless it holds this record, or another of the same
+    version or later: that record stands (in distributed mode, another worker's confirmed record of an article
+    a dead worker also wrote; the dead worker's line is then dropped by archiver.distributed.records)."""
     known = store.get(record["url"])
-    if known is not None and (known.record_id == record.get("id") or known.version > record.get("version", 1)):
+    if known is not None and (known.record_id == record.get("id") or known.version >= record.get("version", 1)):
         return False
     entry = SeenEntry(url=record["url"], record_id=record.get("id"), fetched_at=record.get("fetched_at"),
                       content_sha1=record.get("content_sha1"), published=record.get("published"),
