@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from archiver.processes import stop_process
 from conftest import IN_CI, REPO
 
 CHROMIUM = os.environ.get("ARCHIVER_CHROMIUM", "/usr/bin/chromium")
@@ -53,12 +54,7 @@ def reading_room(archive: Path, *extra: str, env: dict | None = None):
                 time.sleep(0.1)
         yield f"http://127.0.0.1:{port}", printed
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, timeout=15)
         if process.stdout is not None:
             process.stdout.close()
 

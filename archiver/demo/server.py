@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from archiver.demo import SITE_DIR, generate
+from archiver.processes import stop_process
 
 # One fixed Last-Modified for every page: file mtimes differ per checkout, and reproducible
 # headers keep WARC-level tests deterministic.
@@ -254,13 +255,7 @@ class DemoServer:
         process, self._process = self._process, None
         if process is None:
             return
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_process(process, timeout=5)
         for pipe in (process.stdin, process.stdout):
             if pipe is not None:
                 pipe.close()

@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from archiver.processes import stop_process
 from archiver.warc.replay import COLLECTION, ReplayError, find_env, free_port, replay_url, start_pywb, write_config
 
 PREFIXES = (f"/{COLLECTION}/", "/static/")
@@ -56,12 +57,7 @@ class Replay:
     def stop(self) -> None:
         process, self._process = self._process, None
         if process is not None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process)
         if self._folder:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None
