@@ -42,7 +42,7 @@ def load_scorer(path: Path):
     return module
 
 
-def measure(name: str, scorer, misses: int) -> None:
+def measure(name: str, scorer, misses: int, headline_misses: int = 0) -> None:
     from archiver.extract import analyze_page
 
     folder, stripped = SETS[name]
@@ -55,6 +55,7 @@ def measure(name: str, scorer, misses: int) -> None:
     reasons: Counter[str] = Counter()
     scores, times, headline_hits, headline_pages, empty_headlines, missed = [], [], 0, 0, 0, []
     one_line_hits = one_line_pages = 0  # labels of one line: a headline without a kicker or deck
+    wrong_headlines = []
     for page in pages:
         html = page.html()
         if stripped:
@@ -75,6 +76,8 @@ def measure(name: str, scorer, misses: int) -> None:
             got = analysis.article.headline or ""
             hit = scorer.words(got) == scorer.words(labelled)
             headline_hits += hit
+            if not hit:
+                wrong_headlines.append((page.id, labelled, got))
             if "\n" not in labelled.strip():
                 one_line_pages += 1
                 one_line_hits += hit
@@ -95,6 +98,8 @@ def measure(name: str, scorer, misses: int) -> None:
     print("  reasons         " + "; ".join(f"{k} {v}" for k, v in reasons.most_common()))
     for page_id, kind, reason, url in missed[:misses]:
         print(f"    not an article: {page_id} {kind} ({reason}) {url}")
+    for page_id, labelled, got in wrong_headlines[:headline_misses]:
+        print(f"    headline: {page_id}\n      label {' / '.join(labelled.split(chr(10)))!r}\n      got   {got.replace(chr(10), ' / ')!r}")
 
 
 def main() -> None:
@@ -102,10 +107,12 @@ def main() -> None:
     parser.add_argument("--sets", nargs="+", choices=list(SETS), default=list(SETS))
     parser.add_argument("--scorer", type=Path, default=SHARED / "tools" / "extract_eval.py")
     parser.add_argument("--misses", type=int, default=0, help="list this many pages not called articles")
+    parser.add_argument("--headline-misses", type=int, default=0,
+                        help="list this many pages whose headline differs from the label")
     args = parser.parse_args()
     scorer = load_scorer(args.scorer)
     for name in args.sets:
-        measure(name, scorer, args.misses)
+        measure(name, scorer, args.misses, args.headline_misses)
 
 
 if __name__ == "__main__":

@@ -141,6 +141,45 @@ def test_headline_without_the_site_name_or_a_lead_sentence(title, heading, want)
     assert analysis.article.headline == want
 
 
+BANNER_NAV = "".join(f"<li><a href='/{s}/'>{s.title()} news and views from the valley</a></li>"
+                     for s in ("local", "sport", "business", "weather", "obituaries", "classifieds", "letters",
+                               "opinion", "travel", "motoring", "property", "jobs"))
+
+
+@pytest.mark.parametrize("title, heading, want", [
+    # The <title> names a section the page shows as its banner: the story's own heading is the headline.
+    ("courier.example - Local Sports Wire", "<h1 id='litSectionName'>Local Sports Wire</h1>"
+     f"<div class='tools'>Thu, 10 Jan 2008</div><h2>{HEADLINE}</h2>", HEADLINE),
+    # A banner the titles repeat, a whole menu away from the story.
+    ("The Valley Courier News Service", f"<div>News Service</div><ul>{BANNER_NAV}</ul>"
+     f"<font class='storyhead' size='4'><b>{HEADLINE}</b></font>", HEADLINE),
+    # An old table layout: the headline is a bold span opening the story's cell, a date under it.
+    ("Valley Courier Online", f"<table><tr><td><span class='headline'>{HEADLINE}</span><br>"
+     "<span class='date'>15/01/2008</span><p>", HEADLINE),
+    # A headline that links to its own page (a permalink) is still the headline.
+    ("Valley Courier Online", f"<h2><a href='/news/harbour.html'>{HEADLINE}</a></h2>", HEADLINE),
+    # A prominent line above the story that it is not about (a weather box) is not its headline.
+    ("Valley Courier Online", f"<h1>{HEADLINE}</h1><ul>{BANNER_NAV}</ul><div class='title'>Sunny with scattered "
+     "clouds</div>", HEADLINE),
+])
+def test_headline_under_a_title_that_names_only_the_site_is_the_line_the_story_starts_under(title, heading, want):
+    html = story(title, heading).replace("<div><p>", "<p>" if "<td>" in heading else "<div><p>")
+    analysis = analyze_page(html, "http://www.courier.example/news/harbour.html")
+    assert analysis.kind == "article"
+    assert analysis.article.headline == want
+    assert HEADLINE not in analysis.article.body
+
+
+def test_a_front_page_lead_teaser_under_a_site_title_is_no_headline():
+    # A linked heading over a few paragraphs and a "continue reading" link: a listing's lead teaser.
+    teasers = "".join(f"<div class='teaser'><h3><a href='/news/{i}.html'>Story {i} of the day in the valley</a></h3>"
+                      f"<p>A short summary of story {i}.</p></div>" for i in range(8))
+    html = story("Valley Courier - News from the valley", f"<h2><a href='/news/lead.html'>{HEADLINE}</a></h2>")
+    html = html.replace("</body>", f"<p><a href='/news/lead.html'>Continue reading</a></p>{teasers}</body>")
+    analysis = analyze_page(html, "http://www.courier.example/")
+    assert analysis.article.headline != HEADLINE
+
+
 @pytest.mark.parametrize("data", [PNG, PDF, GZIP, b"GIF89a" + bytes(range(256)) * 4,
                                   bytes(range(256)) * 40, PNG.decode("latin-1")])
 def test_binary_bodies_are_never_articles(data):

@@ -11,10 +11,11 @@ import logging
 from dataclasses import dataclass
 
 from archiver.extract import metadata as _fields
-from archiver.extract.blocks import interleaved_teasers, scan
+from archiver.extract.blocks import HEADING_TAGS, interleaved_teasers, scan
 from archiver.extract.body import extract_dom_body, remove_promo_boxes
 from archiver.extract.captions import extract_captions, image_url
-from archiver.extract.headline import deck_below, h1_text, heading_above, is_description, shown_headline, words
+from archiver.extract.headline import (STORY_LEAD_CHARS, deck_below, h1_text, heading_above, is_banner, is_description,
+                                       names_site, shown_headline, story_headline, story_starts, words)
 from archiver.extract.jsonld import JsonLd
 from archiver.extract.language import detect_language
 from archiver.extract.links import translations
@@ -31,7 +32,8 @@ __all__ = ["EXTRACTOR_VERSION", "PageAnalysis", "analyze_page", "article_body", 
 logger = logging.getLogger(__name__)
 
 # Bump when a change to extraction can change a record (reextract --since-version uses it).
-EXTRACTOR_VERSION = "0.3.1"  # 0.3.0: page kind from weighted signals, shown headlines; 0.3.1: decks
+EXTRACTOR_VERSION = "0.3.2"  # 0.3.0: page kind from weighted signals, shown headlines; 0.3.1: decks;
+# 0.3.2: under a <title> that names only the site, the headline is the line the story starts under
 # A DOM body shorter than this share of a complete JSON-LD articleBody missed part of the story.
 MIN_DOM_SHARE = 0.6
 
@@ -116,19 +118,37 @@ def _analyze_tree(tree: Element, url: str) -> PageAnalysis:
     captions_text = {c["text"] for c in article.captions}
     if captions_text and dom_body:
         dom_body = "\n\n".join(p for p in dom_body.split("\n\n") if p not in captions_text)
-    if h1 is None and scope is not None and article.provenance.get("headline", "dom") == "dom":
+    starts = story_starts(page, page.elements.index(scope)) if scope is not None else []
+    story_words = set(words(dom_body[:STORY_LEAD_CHARS]))
+    story_line, story_index = None, -1
+    if starts and clean(title) and article.provenance.get("headline", "dom") == "dom" and (
+            h1 is None or is_banner(page, h1_index, h1, starts[-1], story_words)):
+        found = (story_headline(page, start, story_words, url) for start in starts)
+        story_line, story_index = next((line for line in found if line[0]), (None, -1))
+        if story_line and h1 is None and not names_site(article.headline or "", story_line, story_words,
+                                                        _fields.host_of(url)):
+            story_line = None  # the <title>'s headline is the story's: it stays
+        if story_line and h1 and clean(story_line) == clean(h1):
+            story_line = None  # the story starts under that very heading: it is no banner
+    if story_line:
+        # The heading the titles repeat is the site's banner, or none is shown and the <title> names the
+        # site: the headline is the line the story starts under.
+        article.headline, article.provenance["headline"] = story_line, "dom"
+        # a heading's deck is looked for as under a shown headline (a bold line's next line is the story)
+        h1, h1_index = (story_line, story_index) if page.tags[story_index] in HEADING_TAGS else (None, -1)
+    elif h1 is None and scope is not None and article.provenance.get("headline", "dom") == "dom":
         # No heading the page shows matches its titles: the <title> names the site, not the story.
         above = heading_above(page, page.elements.index(scope), {w for t in titles for w in words(t)})
         if above:
             article.headline = above
-            dom_body = "\n\n".join(p for p in dom_body.split("\n\n") if p not in above.split("\n"))
-    elif h1 is not None and article.headline == h1 and article.provenance.get("headline") == "dom":
+    if h1 is not None and article.headline == h1 and article.provenance.get("headline") == "dom":
         # No metadata names the headline: it is the lines the page shows, its deck included, unless
         # the page names that line its description (then the record holds it as the description).
-        deck = deck_below(page.elements[h1_index], scope)
+        deck = deck_below(page.elements[h1_index], scope) if "\n" not in h1 else None
         if deck and deck not in h1 and not is_description(deck, article.description):
             article.headline = f"{h1}\n{deck}"
-            dom_body = "\n\n".join(p for p in dom_body.split("\n\n") if p != deck)
+    if article.headline and article.provenance.get("headline") == "dom":
+        dom_body = without_lines(dom_body, article.headline.split("\n"))
     structured = complete_structured_body(jsonld.text("articleBody"), dom_body)
     if structured and len(dom_body) < MIN_DOM_SHARE * len(structured):
         put("body", (structured, "jsonld"))
@@ -149,8 +169,22 @@ def _analyze_tree(tree: Element, url: str) -> PageAnalysis:
     if len(article.body) < MIN_DOM_SHARE * full_length or paywalled and article.provenance.get("body") != "jsonld":
         article.truncated = True  # shorter than the structured body says it is, or a paywalled teaser
 
-    judgement = judge(_evidence(page, scope, article, bool(h1) and not h1_linked, jsonld, meta, url))
+    shown = bool(story_line) or bool(h1) and not h1_linked
+    judgement = judge(_evidence(page, scope, article, shown, jsonld, meta, url))
     return PageAnalysis(kind=judgement.kind, article=article, judgement=judgement)
+
+
+def without_lines(body: str, lines: list[str]) -> str:
+    """The body without the headline's lines, as paragraphs or as the first lines of one (a table
+    cell's bold headline, ``<br>``, then its story)."""
+    paragraphs = []
+    for paragraph in body.split("\n\n"):
+        kept = paragraph.split("\n")
+        while kept and kept[0] in lines:
+            kept = kept[1:]
+        if kept:
+            paragraphs.append("\n".join(kept))
+    return "\n\n".join(paragraphs)
 
 
 def _evidence(page, scope: Element | None, article: Article, shown: bool, jsonld: JsonLd,

@@ -88,11 +88,11 @@ def headline(src: Sources, site_names: list[str], h1: str | None) -> Sourced:
         h1,
         clean(src.title) or None,
         site_names,
-        _host(src.url),
+        host_of(src.url),
     )
 
 
-def _host(url: str) -> str:
+def host_of(url: str) -> str:
     try:
         return urlsplit(url).hostname or ""
     except ValueError:  # a malformed URL names no host

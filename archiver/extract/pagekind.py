@@ -38,7 +38,8 @@ SIGNALS: tuple[Signal, ...] = (
     Signal("story-text", 4.0, "length of the story text: 0 up to 200 characters, 1 from 1,000"),
     Signal("dominant-prose", 1.5, "share of the page's paragraph text that is in the story"),
     Signal("paragraphs", 1.0, "paragraphs in the story: 0 for one, 1 from four"),
-    Signal("headline-in-title", 1.5, "a heading of 4+ words, not a link, that the <title> repeats"),
+    Signal("headline-in-title", 1.5, "a heading of 4+ words, not a link, that the <title> repeats "
+           "(or, when the <title> names only the site, the line the story starts under)"),
     Signal("dated", 1.0, "a publication date (metadata or a dateline)"),
     Signal("byline", 1.0, "an author (metadata or a byline)"),
     Signal("story-url", 0.5, "URL ends in a slug, an id or a page file"),
