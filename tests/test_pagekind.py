@@ -170,6 +170,16 @@ def test_headline_under_a_title_that_names_only_the_site_is_the_line_the_story_s
     assert HEADLINE not in analysis.article.body
 
 
+def test_a_site_title_is_known_without_the_host():
+    # Served from 127.0.0.1, a short <title> that shares no word with the bold line over the story (and
+    # that the story happens to repeat) is still the site's name.
+    html = story("Valley TV", f"<span style='font-size:14pt;font-weight:bold'>{HEADLINE}</span><br>"
+                               "<span style='color:gray'>Sat, 29 Dec 2007 17:50:54</span><br>")
+    html = html.replace("the harbour repairs", "the Valley harbour repairs")
+    analysis = analyze_page(html, "http://127.0.0.1:8080/detail.aspx?id=36764")
+    assert analysis.article.headline == HEADLINE
+
+
 def test_a_front_page_lead_teaser_under_a_site_title_is_no_headline():
     # A linked heading over a few paragraphs and a "continue reading" link: a listing's lead teaser.
     teasers = "".join(f"<div class='teaser'><h3><a href='/news/{i}.html'>Story {i} of the day in the valley</a></h3>"

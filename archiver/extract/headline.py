@@ -338,11 +338,12 @@ MAX_STORY_HEADLINE_WORDS = 25
 MIN_ON_TOPIC_SHARE = 0.5
 # The headline is looked for in the blocks right above the story's first paragraph (and in that
 # paragraph's first lines): this many elements, and this much text passed over.
-MAX_STEPS_ABOVE_STORY = 60
+MAX_STEPS_ABOVE_STORY = 100
 MAX_CHARS_ABOVE_STORY = 600
 MAX_LINKS_TO_STORY = 400  # link text between a headline and its story: share and section links, not a menu
 STORY_LEAD_CHARS = 1500  # the story's opening, which a headline is about
 MIN_TITLE_TOPIC_SHARE = 0.25  # a <title> the story repeats less of names the site
+MAX_SITE_NAME_WORDS = 3  # topic words of a site's name ("Press TV", "Asharq Alawsat Newspaper")
 MIN_LEAD_CHARS = 100  # the story's first paragraph (not a note above it: "View the archive for ...")
 
 
@@ -504,6 +505,9 @@ def names_site(title: str, line: str, story_words: set[str], host: str = "") -> 
     """True when a ``<title>``'s headline names the site rather than the story the line heads: it spells
     the host, the story hardly repeats its words, or the line is in the title with a site or section
     name around it."""
+    named = topic_words(title)
+    if len(named) <= MAX_SITE_NAME_WORDS and not set(named) & set(topic_words(line)):
+        return True  # a short title that shares no word with the story's headline line: a name
     return spells_host(title, host) or on_topic_share(title, story_words) < MIN_TITLE_TOPIC_SHARE or (
         _squeezed(line.lower()) in _squeezed(title.lower()) and _squeezed(line) != _squeezed(title))
 
