@@ -116,7 +116,13 @@ def test_broken_jsonld_block_does_not_hide_the_next_one():
     '<html><head><script type="application/ld+json">{"author": ' + "[" * 50000 + "]" * 50000 + "}</script></head></html>",
     "<html><body><table>" + "<tr>" + "<td>a cell, with text</td>" * 5000 + "</tr>" * 20 + "</table></body></html>",
     "<!DOCTYPE html [<!ENTITY a 'aaaaaaaaaa'><!ENTITY b '&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;'>]><html><body><p>&b;&b;</p>",
-], ids=["deep-divs", "unclosed-inline", "deep-jsonld", "wide-table", "entities"])
+    # Under a <title> naming only the site the lines above the story are read: a staircase of nested
+    # bold lines must cost one pass per level, not one per path (it once took minutes at this depth).
+    "<html><head><title>Valley Courier</title></head><body><div>"
+    + "".join(f"<font><b>Harbour line {i} repairs</b><br>" for i in range(800)) + "</font>" * 800
+    + "</div><div>" + "<p>The harbour repairs will take until spring, the port authority said today.</p>" * 5
+    + "</div></body></html>",
+], ids=["deep-divs", "unclosed-inline", "deep-jsonld", "wide-table", "entities", "nested-lines"])
 def test_hostile_pages_are_bounded(html):
     started = time.perf_counter()
     article = extract_article(html, URL)

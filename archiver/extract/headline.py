@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urldefrag, urljoin
 
+from lxml import etree
+
 from archiver.extract.blocks import HEADING_TAGS, INLINE_TAGS, PageBlocks
 from archiver.extract.text import Element, clean, node_text
 
@@ -373,11 +375,25 @@ def _prominent(element: Element) -> bool:
 
 
 def _holds_lines(element: Element) -> bool:
-    """An inline element around blocks or around several lines (not one line after a stray ``<br>``)."""
-    tags = [e.tag for e in element.iterdescendants() if isinstance(e.tag, str)]
-    if any(tag not in INLINE_TAGS for tag in tags):
-        return True
-    return "br" in tags and len(_lines(element)) > 1
+    """An inline element around blocks or around several lines (text, ``<br>``, text; not one line
+    after a stray ``<br>``). One pass over its subtree in document order."""
+    text_before = broken = False
+    for event, node in etree.iterwalk(element, events=("start", "end")):
+        if not isinstance(node.tag, str):
+            text = node.tail if event == "end" and node is not element else None
+        elif event == "start":
+            if node is not element and node.tag not in INLINE_TAGS:
+                return True
+            if node.tag == "br":
+                broken = text_before
+            text = node.text
+        else:
+            text = node.tail if node is not element else None
+        if text and text.strip():
+            if broken:
+                return True
+            text_before = True
+    return False
 
 
 def _lines(block: Element) -> list[tuple[str, Element | None]]:
