@@ -77,6 +77,18 @@ def test_truncated_downloads_never_raise(page):
         assert_valid(extract_article(data[:end], URL))
 
 
+@pytest.mark.parametrize("start", ['<html xmogo.jpg" alt="Logo" width="145" border="0" />', "<html/>",
+                                   '<html lang="en"><head/><body class="story"/>'])
+def test_a_page_whose_opening_tag_was_cut_into_a_self_closed_one_keeps_its_story(start):
+    # A saved copy that lost the start of the file: "<html xm" + "ogo.jpg" ... />" closed the document.
+    story = "".join(f"<p>Paragraph {i}: Secretary of State Condoleezza Rice congratulated Iraq's leader on Tuesday "
+                    "for progress toward national reconciliation, officials said.</p>" for i in range(8))
+    html = f"<!DOCTYPE html>\n{start}</a></td><table><tr><td>{story}</td></tr></table></body></html>"
+    analysis = analyze_page(html, URL)
+    assert "Condoleezza Rice congratulated" in analysis.article.body
+    assert analysis.kind == "article"
+
+
 MALFORMED_JSONLD = {
     "author": 42, "headline": ["", None], "datePublished": {"no": "date"}, "inLanguage": 7, "keywords": {"a": 1},
     "image": [[]], "publisher": "just a string", "articleBody": {"html": True}, "isAccessibleForFree": "maybe",

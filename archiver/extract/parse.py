@@ -31,6 +31,9 @@ _TITLE_START = re.compile(r"<title\b[^>]*>", re.IGNORECASE)
 # A <title> longer than this that holds markup was never closed (a file cut mid-token).
 MAX_TITLE_CHARS = 500
 # Plain lxml.etree elements: lxml.html's Python-level element classes cost twice the time per node.
+# "<html .../>": the parser closes the document there and drops the whole page (a saved copy cut
+# mid-token left the <html> tag ending in an image's "/>"). html, head and body are never empty.
+_SELF_CLOSED_ROOT = re.compile(r"<(html|head|body)\b([^<>]*?)/\s*>", re.I)
 _PARSER = etree.HTMLParser(
     recover=True, no_network=True, remove_pis=True, remove_comments=True, default_doctype=False
 )
@@ -135,6 +138,7 @@ def parse_html(data: bytes | str, declared_encoding: str | None = None) -> Eleme
     """Parse a page; always returns an ``<html>`` root with a ``<body>``, empty for unparseable input."""
     text = decode_html(data, declared_encoding)[:MAX_HTML_CHARS]
     text = close_title(_XML_DECLARATION.sub("", text.replace("\x00", ""), count=1))
+    text = _SELF_CLOSED_ROOT.sub(r"<\1\2>", text[:DETECT_BYTES], count=3) + text[DETECT_BYTES:]
     root = None
     if text.strip():
         try:
