@@ -170,6 +170,21 @@ def test_headline_under_a_title_that_names_only_the_site_is_the_line_the_story_s
     assert HEADLINE not in analysis.article.body
 
 
+def test_a_linked_story_beats_a_headline_box_of_the_same_content_class():
+    # A Joomla page of 2008: the headline and the story in two tables of one class ("contentpaneopen");
+    # the story's sentences link out. The box of one line must not win for its class name.
+    linked = "".join(f"<p>Paragraph {i}: the harbour board <a href='http://other.example/{i}'>approved the "
+                     f"repairs</a> on Tuesday, and the works, which <a href='/c/{i}'>residents opposed</a>, "
+                     "will take until spring.</p>" for i in range(4))
+    html = (f"<html><head><title>Valley Courier</title></head><body><div><table class='contentpaneopen'><tr>"
+            f"<td class='contentheading'>{HEADLINE}</td></tr></table><table class='contentpaneopen'><tr><td>"
+            f"{linked}</td></tr></table></div></body></html>")
+    analysis = analyze_page(html, "http://www.courier.example/content/view/1383/182/")
+    assert analysis.kind == "article"
+    assert "Paragraph 3: the harbour board approved the repairs" in analysis.article.body
+    assert analysis.article.headline == HEADLINE
+
+
 def test_a_site_title_is_known_without_the_host():
     # Served from 127.0.0.1, a short <title> that shares no word with the bold line over the story (and
     # that the story happens to repeat) is still the site's name.

@@ -25,6 +25,9 @@ PARAGRAPH_TAGS = frozenset({"p", "li", "pre", "blockquote", "td", "th", "dd", "d
 LEAF_BLOCKS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "dt", "dd", "tr"})
 
 
+CLASS_WEIGHT_CONTENT = 5.0  # a paragraph's score: one of about 300 characters with a few commas
+
+
 def _class_weight(element: Element) -> int:
     names = class_string(element)
     weight = 0
@@ -64,6 +67,12 @@ def best_container(page: PageBlocks) -> int | None:
     for i, score in scores.items():
         total = page.total[i]
         density = page.total_links[i] / total if total else 0.0
+        # A container's class name ("content", "story") counts in full only once it holds about a
+        # paragraph's worth of text: a box of one short line is no story whatever it is called.
+        weight = _class_weight(page.elements[i])
+        content = score - weight
+        if weight > 0:
+            score = weight * min(1.0, content / CLASS_WEIGHT_CONTENT) + content
         score *= 1 - min(density, 1.0)
         if best is None or score > best_score:
             best, best_score = i, score
