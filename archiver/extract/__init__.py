@@ -118,11 +118,11 @@ def _analyze_tree(tree: Element, url: str) -> PageAnalysis:
     captions_text = {c["text"] for c in article.captions}
     if captions_text and dom_body:
         dom_body = "\n\n".join(p for p in dom_body.split("\n\n") if p not in captions_text)
-    starts = story_starts(page, page.elements.index(scope)) if scope is not None else []
-    story_words = set(words(dom_body[:STORY_LEAD_CHARS]))
     story_line, story_index = None, -1
-    if starts and clean(title) and article.provenance.get("headline", "dom") == "dom" and (
-            h1 is None or is_banner(page, h1_index, h1, starts[-1], story_words)):
+    named_by_page = scope is not None and clean(title) and article.provenance.get("headline", "dom") == "dom"
+    starts = story_starts(page, page.elements.index(scope)) if named_by_page else []
+    story_words = set(words(dom_body[:STORY_LEAD_CHARS])) if starts else set()
+    if starts and (h1 is None or is_banner(page, h1_index, h1, starts[-1], story_words)):
         found = (story_headline(page, start, story_words, url) for start in starts)
         story_line, story_index = next((line for line in found if line[0]), (None, -1))
         if story_line and h1 is None and not names_site(article.headline or "", story_line, story_words,

@@ -45,6 +45,7 @@ def _class_weight(element: Element) -> int:
 def best_container(page: PageBlocks) -> int | None:
     """Index of the element whose paragraphs make up the article (readability-style scoring)."""
     scores: dict[int, float] = {}
+    weights: dict[int, int] = {}
     parents = page.parents
     for i, chars in enumerate(page.chars):
         if chars < 25 or page.removed[i] or page.tags[i] in HEADING_TAGS:
@@ -60,7 +61,7 @@ def best_container(page: PageBlocks) -> int | None:
         level, divisor = (parents[i], 1) if tag in PARAGRAPH_TAGS else (i, 1)
         while level >= 0 and divisor <= 3:
             if level not in scores:
-                scores[level] = _class_weight(page.elements[level])
+                scores[level] = weights[level] = _class_weight(page.elements[level])
             scores[level] += score / divisor
             level, divisor = parents[level], divisor + 1
     best, best_score = None, 0.0
@@ -69,7 +70,7 @@ def best_container(page: PageBlocks) -> int | None:
         density = page.total_links[i] / total if total else 0.0
         # A container's class name ("content", "story") counts in full only once it holds about a
         # paragraph's worth of text: a box of one short line is no story whatever it is called.
-        weight = _class_weight(page.elements[i])
+        weight = weights[i]
         content = score - weight
         if weight > 0:
             score = weight * min(1.0, content / CLASS_WEIGHT_CONTENT) + content

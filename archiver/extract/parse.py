@@ -34,6 +34,7 @@ MAX_TITLE_CHARS = 500
 # "<html .../>": the parser closes the document there and drops the whole page (a saved copy cut
 # mid-token left the <html> tag ending in an image's "/>"). html, head and body are never empty.
 _SELF_CLOSED_ROOT = re.compile(r"<(html|head|body)\b([^<>]*?)/\s*>", re.I)
+MIN_REPAIRED_CHARS = 1000  # a page that parses to nothing is repaired from this size (smaller: it is empty)
 _PARSER = etree.HTMLParser(
     recover=True, no_network=True, remove_pis=True, remove_comments=True, default_doctype=False
 )
@@ -134,17 +135,31 @@ def close_title(text: str) -> str:
     return text[:start + cut] + "</title>" + text[start + cut:]
 
 
+def _parse(text: str) -> Element | None:
+    if not text.strip():
+        return None
+    try:
+        return etree.fromstring(text, parser=_PARSER)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        return None
+
+
+def _empty(root: Element | None) -> bool:
+    body = root.find("body") if root is not None else None
+    return body is None or len(body) == 0 and not (body.text or "").strip()
+
+
 def parse_html(data: bytes | str, declared_encoding: str | None = None) -> Element:
     """Parse a page; always returns an ``<html>`` root with a ``<body>``, empty for unparseable input."""
     text = decode_html(data, declared_encoding)[:MAX_HTML_CHARS]
     text = close_title(_XML_DECLARATION.sub("", text.replace("\x00", ""), count=1))
-    text = _SELF_CLOSED_ROOT.sub(r"<\1\2>", text[:DETECT_BYTES], count=3) + text[DETECT_BYTES:]
-    root = None
-    if text.strip():
-        try:
-            root = etree.fromstring(text, parser=_PARSER)
-        except (etree.ParserError, etree.XMLSyntaxError, ValueError):
-            root = None
+    root = _parse(text)
+    if _empty(root) and len(text) > MIN_REPAIRED_CHARS:
+        # Nothing came out of a page of some size: a self-closed root tag may have ended it at once.
+        head = text[:DETECT_BYTES]
+        repaired = _SELF_CLOSED_ROOT.sub(r"<\1\2>", head, count=3)
+        if repaired != head:
+            root = _parse(repaired + text[DETECT_BYTES:])
     if root is None or root.tag != "html":
         root = etree.fromstring("<html><head></head><body></body></html>", parser=_PARSER)
     if root.find("body") is None:
