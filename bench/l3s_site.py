@@ -3,6 +3,7 @@
     python bench/l3s_site.py                        # every page, served with "charset=utf-8"
     python bench/l3s_site.py --charset none          # no charset in Content-Type: the page's own <meta> decides
     python bench/l3s_site.py --limit 60 --misses 10
+    python bench/l3s_site.py --paths ids            # each page at /pages/<id>.html: URLs that say nothing
 
 Each page of ``../shared/bench/l3s-dev`` is served on 127.0.0.1 at its original path and query; the
 home page links them all. ``archiver crawl`` runs in a child process (page requisites off: their
@@ -82,6 +83,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=SHARED / "bench" / "l3s-dev")
     parser.add_argument("--scorer", type=Path, default=SHARED / "tools" / "extract_eval.py")
     parser.add_argument("--charset", default="utf-8", help='charset the server names, or "none"')
+    parser.add_argument("--paths", choices=["original", "ids"], default="original",
+                        help="serve each page at its original path and query, or at /pages/<id>.html")
     parser.add_argument("--limit", type=int, default=0, help="serve only the first N pages (0: all)")
     parser.add_argument("--misses", type=int, default=0, help="list this many pages not recorded as articles")
     args = parser.parse_args()
@@ -90,7 +93,7 @@ def main() -> None:
     ids = sorted(truth)[: args.limit or None]
     pages, by_path = {}, {}
     for page_id in ids:
-        path = local_path(truth[page_id]["url"])
+        path = local_path(truth[page_id]["url"]) if args.paths == "original" else f"/pages/{page_id}.html"
         if path in pages:
             continue  # two pages of one URL: the first is served
         pages[path] = gzip.decompress((args.data / "html" / f"{page_id}.html.gz").read_bytes())
@@ -121,7 +124,8 @@ def main() -> None:
             headline_hits += bool(record) and scorer.words(record.get("headline") or "") == scorer.words(labels["headline"])
     figures = scorer.aggregate(scores)
     articles = sum(path in recorded for path in by_path)
-    print(f"l3s-dev as a local site ({args.data}), served with Content-Type {site.content_type!r}, crawled in {seconds:.0f} s")
+    print(f"l3s-dev as a local site ({args.data}), {args.paths} paths, served with Content-Type "
+          f"{site.content_type!r}, crawled in {seconds:.0f} s")
     print(f"  articles        {articles}/{len(by_path)} = {articles / len(by_path):.3f}  (pages with a record)")
     print(f"  headline exact  {headline_hits}/{headline_pages} = {headline_hits / headline_pages:.3f}"
           f"  (pages with a labelled headline and a <title>)")
