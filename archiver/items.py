@@ -94,3 +94,6 @@ class FetchedPage:
     capture: dict[str, Any] | None = None
     # The spider's archiver.extract.PageAnalysis of the body, when it made one (saves a second parse).
     analysis: Any = None
+    # The page's requisites (archiver.capture.requisites.Requisite), found by the spider on the tree it
+    # parsed for the analysis, before extraction changed it; None: not looked for.
+    requisites: list[Any] | None = None

@@ -7,7 +7,7 @@ import logging
 import re
 import time
 import zlib
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
@@ -17,6 +17,8 @@ from scrapy.http import Response, XmlResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
 from w3lib.url import canonicalize_url
 
+from archiver.capture.fetch import RequisiteSettings
+from archiver.capture.requisites import page_requisites
 from archiver.discovery.feeds import parse_feed
 from archiver.discovery.sitemaps import parse_sitemap, robots_sitemap_urls
 from archiver.discovery.urls import clean_url
@@ -30,6 +32,8 @@ from archiver.sites import Site, load_sites, site_from_urls
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from typing_extensions import Self
+
+    from archiver.extract.text import Element
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +88,7 @@ class NewsSpider(Spider):
         # Scope is OffsiteMiddleware's job (it compares host names; LinkExtractor's
         # allow_domains compares host:port and would drop every link of a site on a port).
         self.link_extractor = LinkExtractor(deny_extensions=sorted(set(IGNORED_EXTENSIONS) - FOLLOWED_EXTENSIONS))
+        self._requisites: RequisiteSettings | None = None  # read from the settings at the first page
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -157,6 +162,20 @@ class NewsSpider(Spider):
 
     # -- pages
 
+    def _requisites_reader(self, page: FetchedPage) -> Callable[[Element], None] | None:
+        """Reads the page's requisites off the tree the analysis parses, for the requisites middleware
+        (one parse per page instead of two); None when the middleware will not fetch them."""
+        if self._requisites is None:
+            self._requisites = RequisiteSettings.from_settings(self.settings)
+        config = self._requisites
+        if not config.enabled or page.browser is not None or not 200 <= page.status < 300:
+            return None
+
+        def read(tree: Element) -> None:
+            page.requisites = page_requisites(tree, page.url, config.discovery_limit)
+
+        return read
+
     def parse(self, response: Response) -> Iterator[Request | FetchedPage]:
         if response.status == 304:
             return  # a revisit found the article unchanged (archiver.middlewares.seen)
@@ -168,7 +187,8 @@ class NewsSpider(Spider):
         site = self.site_for(response.request)
         page = fetched_page(response)
         if self.settings.getbool("SPIDER_PAGE_ANALYSIS"):
-            page.analysis = analyze_page(page.body, page.url, encoding=page.encoding)
+            page.analysis = analyze_page(page.body, page.url, encoding=page.encoding,
+                                         read_tree=self._requisites_reader(page))
         canonical = page.analysis.article.canonical_url if page.analysis else None
         is_amp = AMP_HTML.search(response.body[:4096]) is not None
         if is_amp and canonical and canonicalize_url(canonical) != canonicalize_url(response.url):

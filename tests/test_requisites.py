@@ -15,6 +15,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archiver.capture.css import css_references
 from archiver.capture.requisites import page_requisites, srcset_urls, stylesheet_requisites
+from archiver.extract import analyze_page
 from archiver.extract.parse import parse_html
 from archiver.schema import article_schema
 from conftest import run_archiver
@@ -36,6 +37,23 @@ def test_page_requisites_cover_every_kind_in_document_order():
                      ("/img/photo-200.png", "image"), ("/img/photo-400.png", "image"), ("/img/lazy.png", "image"),
                      ("/img/inline.png", "image"), ("http://cdn.test/cdn/remote.png", "image"),
                      ("/js/write.js", "script")]
+
+
+def test_the_crawl_reads_requisites_off_the_analysis_tree_before_extraction_cuts_furniture():
+    # One parse per page: the spider hands analyze_page a reader called before the tree is changed, so
+    # the navigation's icon and the footer's script, which extraction removes, are still found.
+    story = "".join(f"<p>Paragraph {i} of the story about the harbour repairs, which will take until spring.</p>"
+                    for i in range(6))
+    html = ("<html><head><title>Harbour repairs delayed</title><link rel=stylesheet href=/css/main.css></head>"
+            "<body><nav class='site-nav'><a href='/'><img src='/img/logo.png'></a></nav>"
+            f"<article><h1>Harbour repairs delayed</h1>{story}</article>"
+            "<footer class='site-footer'><script src='/js/footer.js'></script></footer></body></html>")
+    read = []
+    analysis = analyze_page(html, "http://site.test/news/a.html", read_tree=lambda tree: read.append(
+        [r.url for r in page_requisites(tree, "http://site.test/news/a.html")]))
+    assert analysis.kind == "article" and "Paragraph 5" in analysis.article.body
+    assert read == [[r.url for r in page_requisites(parse_html(html), "http://site.test/news/a.html")]]
+    assert read[0] == ["http://site.test/css/main.css", "http://site.test/img/logo.png", "http://site.test/js/footer.js"]
 
 
 def test_lazy_picture_poster_frames_base_and_what_is_not_fetchable():

@@ -66,6 +66,11 @@ class RequisiteSettings:
     obey_robots: bool
     ignore_hosts: tuple[str, ...]
 
+    @property
+    def discovery_limit(self) -> int:
+        """Requisites read off one page: past the fetch limit they are still counted, as not fetched."""
+        return self.max_per_page * 4
+
     @classmethod
     def from_settings(cls, settings: Any) -> RequisiteSettings:
         return cls(

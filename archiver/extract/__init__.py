@@ -8,6 +8,7 @@ the URL, then detection); ``Article.provenance`` names the source of every field
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from archiver.extract import metadata as _fields
@@ -61,13 +62,21 @@ def article_body(html: str, url: str) -> str:
     return extract_article(html, url).body
 
 
-def analyze_page(html: bytes | str, url: str, encoding: str | None = None) -> PageAnalysis:
-    """Kind and record of one page; ``encoding`` is the charset the HTTP headers declared, if any."""
+def analyze_page(html: bytes | str, url: str, encoding: str | None = None,
+                 read_tree: Callable[[Element], None] | None = None) -> PageAnalysis:
+    """Kind and record of one page; ``encoding`` is the charset the HTTP headers declared, if any.
+
+    ``read_tree`` is called with the parsed page before extraction changes the tree (furniture is
+    cut out of it), so that a caller reading the whole page (its requisites) needs no parse of its own.
+    """
     if looks_binary(html):
         # An image, PDF or archive served as text/html: never a record of mojibake.
         return PageAnalysis(kind="other", article=Article(url=url), judgement=judge(Evidence(url, binary=True)))
     try:
-        return _analyze_tree(parse_html(html, encoding), url)
+        tree = parse_html(html, encoding)
+        if read_tree is not None:
+            read_tree(tree)
+        return _analyze_tree(tree, url)
     except Exception:  # noqa: BLE001 - the one boundary: a record must never crash a crawl
         # The fuzz tests find no input that gets here; the page itself stays in the WARC.
         logger.warning("Extraction failed for %s", url, exc_info=True)

@@ -61,7 +61,9 @@ class RequisitesMiddleware:
 
     async def capture(self, page: FetchedPage) -> dict[str, Any] | None:
         try:
-            found = page_requisites(parse_html(page.body, page.encoding), page.url, self.config.max_per_page * 4)
+            found = page.requisites
+            if found is None:  # the spider made no analysis: the page is parsed here
+                found = page_requisites(parse_html(page.body, page.encoding), page.url, self.config.discovery_limit)
             return capture_summary(*await self.fetch_all(found + record_images(page), referer=page.url))
         except Exception:  # noqa: BLE001 - the one boundary: requisites must never cost the page its record
             logger.warning("Could not capture the requisites of %s", page.url, exc_info=True)
