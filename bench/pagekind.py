@@ -2,6 +2,7 @@
 
     python bench/pagekind.py                     # all three sets from ../shared/bench
     python bench/pagekind.py --sets l3s-dev --misses 20
+    python bench/pagekind.py --sets listings      # listing pages called articles (at most 2% asked)
 
 Every page of these sets is an article, so "articles" is the share the page-kind decision keeps
 (the crawl writes no record for the rest). Headline exact match follows l3s-dev's README: the
@@ -102,9 +103,32 @@ def measure(name: str, scorer, misses: int, headline_misses: int = 0) -> None:
         print(f"    headline: {page_id}\n      label {' / '.join(labelled.split(chr(10)))!r}\n      got   {got.replace(chr(10), ' / ')!r}")
 
 
+def measure_listings() -> None:
+    """Listing pages called articles: the page-kind tests' listings (written for them, no corpus page)
+    and the demo site's home, section, tag and author pages, as served and stripped of metadata."""
+    sys.path.insert(0, str(REPO / "tests"))
+    from pagekind_pages import listing_pages
+
+    from archiver.demo import SITE_DIR, load_expected
+    from archiver.extract import analyze_page
+
+    base = "http://127.0.0.1:8000"
+    pages = [(name, url, html) for name, url, html in listing_pages()]
+    for path in load_expected()["not_articles"]:
+        if path in ("/about/", "/contact/"):
+            continue  # not listings
+        html = (SITE_DIR / path.strip("/") / "index.html").read_text(encoding="utf-8").replace("__SITE__", base)
+        pages += [(path, base + path, html), (path + " stripped", base + path, strip_metadata(html))]
+    as_articles = [name for name, url, html in pages if analyze_page(html, url).kind == "article"]
+    print(f"listings: {len(pages)} pages (teaser lists, archives, fronts, live-blog indexes, category pages, "
+          f"table fronts; the demo's listings with and without metadata)")
+    print(f"  called articles {len(as_articles)}/{len(pages)} = {len(as_articles) / len(pages):.3f}"
+          + (f"  ({', '.join(as_articles[:10])})" if as_articles else ""))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sets", nargs="+", choices=list(SETS), default=list(SETS))
+    parser.add_argument("--sets", nargs="+", choices=[*SETS, "listings"], default=[*SETS, "listings"])
     parser.add_argument("--scorer", type=Path, default=SHARED / "tools" / "extract_eval.py")
     parser.add_argument("--misses", type=int, default=0, help="list this many pages not called articles")
     parser.add_argument("--headline-misses", type=int, default=0,
@@ -112,7 +136,10 @@ def main() -> None:
     args = parser.parse_args()
     scorer = load_scorer(args.scorer)
     for name in args.sets:
-        measure(name, scorer, args.misses, args.headline_misses)
+        if name == "listings":
+            measure_listings()
+        else:
+            measure(name, scorer, args.misses, args.headline_misses)
 
 
 if __name__ == "__main__":
