@@ -170,6 +170,17 @@ def test_headline_under_a_title_that_names_only_the_site_is_the_line_the_story_s
     assert HEADLINE not in analysis.article.body
 
 
+def test_a_headline_the_story_does_not_repeat_keeps_its_deck_under_it():
+    # A pun shares no word with the story; the bold deck right under it does. The heading is still the
+    # headline (the deck is its deck), not a banner to replace with the deck.
+    deck = "Judge sets an example in handing out a four-year sentence to the harbour driver"
+    html = story("Slammer for Rammer - Valley Courier",
+                 f"<div class='head'><h1>Slammer for Rammer</h1><div class='standfirst'><b>{deck}</b></div></div>")
+    html = html.replace("the harbour repairs", "the harbour driver's four-year sentence")
+    analysis = analyze_page(html, "http://www.courier.example/news/harbour.html")
+    assert analysis.article.headline == f"Slammer for Rammer\n{deck}"
+
+
 def test_a_linked_story_beats_a_headline_box_of_the_same_content_class():
     # A Joomla page of 2008: the headline and the story in two tables of one class ("contentpaneopen");
     # the story's sentences link out. The box of one line must not win for its class name.

@@ -137,8 +137,11 @@ def _analyze_tree(tree: Element, url: str) -> PageAnalysis:
         if story_line and h1 is None and not names_site(article.headline or "", story_line, story_words,
                                                         _fields.host_of(url)):
             story_line = None  # the <title>'s headline is the story's: it stays
-        if story_line and h1 and clean(story_line) == clean(h1):
-            story_line = None  # the story starts under that very heading: it is no banner
+        if story_line and h1 and (clean(story_line) == clean(h1) or h1_index >= 0 and story_line == deck_below(
+                page.elements[h1_index], scope)):
+            # The story starts under that very heading, or the line is the deck right under it (a
+            # headline whose words the story does not repeat, "Slammer for Rammer"): it is no banner.
+            story_line = None
     if story_line:
         # The heading the titles repeat is the site's banner, or none is shown and the <title> names the
         # site: the headline is the line the story starts under.
