@@ -137,8 +137,8 @@ def _analyze_tree(tree: Element, url: str) -> PageAnalysis:
         if story_line and h1 is None and not names_site(article.headline or "", story_line, story_words,
                                                         _fields.host_of(url)):
             story_line = None  # the <title>'s headline is the story's: it stays
-        if story_line and h1 and (clean(story_line) == clean(h1) or h1_index >= 0 and story_line == deck_below(
-                page.elements[h1_index], scope)):
+        if story_line and h1 and (clean(story_line) == clean(h1)
+                                  or is_deck_of(page, story_line, story_index, h1_index, scope)):
             # The story starts under that very heading, or the line is the deck right under it (a
             # headline whose words the story does not repeat, "Slammer for Rammer"): it is no banner.
             story_line = None
@@ -184,6 +184,19 @@ def _analyze_tree(tree: Element, url: str) -> PageAnalysis:
     shown = bool(story_line) or bool(h1) and not h1_linked
     judgement = judge(_evidence(page, scope, article, shown, jsonld, meta, url))
     return PageAnalysis(kind=judgement.kind, article=article, judgement=judgement)
+
+
+def is_deck_of(page, line: str, line_index: int, heading_index: int, scope: Element | None) -> bool:
+    """True when ``line`` (of the block at ``line_index``) is the deck right under the heading at
+    ``heading_index``.
+
+    A heading line is not asked: story_headline already joins a lower heading to the higher one
+    right over it, and a section-name <h1> over the story's <h2> is a banner over a headline.
+    """
+    if heading_index < 0 or page.tags[line_index] in HEADING_TAGS:
+        return False
+    deck = deck_below(page.elements[heading_index], scope)
+    return deck is not None and clean(deck) == clean(line)
 
 
 def without_lines(body: str, lines: list[str]) -> str:
