@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from functools import lru_cache
 
 from lxml import etree
 
@@ -54,19 +55,40 @@ def _codec(name: str | None) -> str | None:
     return "cp1252" if codec in ("latin-1", "iso8859-1", "ascii") else codec
 
 
+@lru_cache(maxsize=64)
+def _single_byte(codec: str) -> bool:
+    return all(len(char.encode(codec, errors="ignore")) <= 1 for char in "\u00e9\u00fc\u0436\u20ac\u3042")
+
+
+def _utf8_despite(codec: str, data: bytes) -> bool:
+    """True when a page labelled with a single-byte charset (windows-1252, iso-8859-*) is UTF-8 with
+    letters beyond ASCII: read in the label's charset it would be mojibake ("KosovoÃ¢â‚¬â„¢s"). Text
+    in a single-byte charset is almost never valid UTF-8 by chance (a lead byte needs its
+    continuation bytes). Saved copies re-encoded to UTF-8 and servers with a default label do this."""
+    if not _single_byte(codec) or data.isascii():
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:  # cut off mid-character at the end is still UTF-8
+        return error.start >= len(data) - 4 and error.reason == "unexpected end of data"
+    return True
+
+
 def sniff_encoding(data: bytes, declared: str | None = None) -> tuple[str, str]:
-    """Return (codec, source): BOM, then the HTTP header, then <meta charset>, then UTF-8."""
+    """Return (codec, source): BOM, then the HTTP header, then <meta charset>, then UTF-8.
+
+    A single-byte label on bytes that are UTF-8 beyond ASCII gives way to UTF-8 (source "utf-8")."""
     for bom, name in _BOMS:
         if data.startswith(bom):
             return name, "bom"
     codec = _codec(declared)
     if codec:
-        return codec, "http"
+        return ("utf-8", "utf-8") if _utf8_despite(codec, data) else (codec, "http")
     match = _META_CHARSET.search(data[:4096])
     codec = _codec(match.group(1).decode("ascii", "ignore")) if match else None
     # A page that says utf-16 in a <meta> it could be read in ASCII is not utf-16.
     if codec and not codec.startswith("utf-16") and not codec.startswith("utf-32"):
-        return codec, "meta"
+        return ("utf-8", "utf-8") if _utf8_despite(codec, data) else (codec, "meta")
     try:
         data.decode("utf-8")
         return "utf-8", "detected"
