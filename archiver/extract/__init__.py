@@ -15,8 +15,9 @@ from archiver.extract import metadata as _fields
 from archiver.extract.blocks import HEADING_TAGS, interleaved_teasers, scan
 from archiver.extract.body import extract_dom_body, remove_promo_boxes
 from archiver.extract.captions import extract_captions, image_url
-from archiver.extract.headline import (STORY_LEAD_CHARS, deck_below, h1_text, heading_above, is_banner, is_description,
-                                       names_site, shown_headline, story_headline, story_starts, words)
+from archiver.extract.headline import deck_below, h1_text, heading_above, is_description, shown_headline, words
+from archiver.extract.storyline import (STORY_LEAD_CHARS, is_banner, is_deck_of, names_site, story_headline,
+                                        story_starts)
 from archiver.extract.jsonld import JsonLd
 from archiver.extract.language import detect_language
 from archiver.extract.links import translations
@@ -129,7 +130,8 @@ def _analyze_tree(tree: Element, url: str) -> PageAnalysis:
         dom_body = "\n\n".join(p for p in dom_body.split("\n\n") if p not in captions_text)
     story_line, story_index = None, -1
     named_by_page = scope is not None and clean(title) and article.provenance.get("headline", "dom") == "dom"
-    starts = story_starts(page, page.elements.index(scope)) if named_by_page else []
+    scope_index = page.elements.index(scope) if scope is not None else -1  # once: a list search
+    starts = story_starts(page, scope_index) if named_by_page else []
     story_words = set(words(dom_body[:STORY_LEAD_CHARS])) if starts else set()
     if starts and (h1 is None or is_banner(page, h1_index, h1, starts[-1], story_words)):
         found = (story_headline(page, start, story_words, url) for start in starts)
@@ -150,7 +152,7 @@ def _analyze_tree(tree: Element, url: str) -> PageAnalysis:
         h1, h1_index = (story_line, story_index) if page.tags[story_index] in HEADING_TAGS else (None, -1)
     elif h1 is None and scope is not None and article.provenance.get("headline", "dom") == "dom":
         # No heading the page shows matches its titles: the <title> names the site, not the story.
-        above = heading_above(page, page.elements.index(scope), {w for t in titles for w in words(t)})
+        above = heading_above(page, scope_index, {w for t in titles for w in words(t)})
         if above:
             article.headline = above
     if h1 is not None and article.headline == h1 and article.provenance.get("headline") == "dom":
@@ -182,21 +184,8 @@ def _analyze_tree(tree: Element, url: str) -> PageAnalysis:
         article.truncated = True  # shorter than the structured body says it is, or a paywalled teaser
 
     shown = bool(story_line) or bool(h1) and not h1_linked
-    judgement = judge(_evidence(page, scope, article, shown, jsonld, meta, url))
+    judgement = judge(_evidence(page, scope_index, article, shown, jsonld, meta, url))
     return PageAnalysis(kind=judgement.kind, article=article, judgement=judgement)
-
-
-def is_deck_of(page, line: str, line_index: int, heading_index: int, scope: Element | None) -> bool:
-    """True when ``line`` (of the block at ``line_index``) is the deck right under the heading at
-    ``heading_index``.
-
-    A heading line is not asked: story_headline already joins a lower heading to the higher one
-    right over it, and a section-name <h1> over the story's <h2> is a banner over a headline.
-    """
-    if heading_index < 0 or page.tags[line_index] in HEADING_TAGS:
-        return False
-    deck = deck_below(page.elements[heading_index], scope)
-    return deck is not None and clean(deck) == clean(line)
 
 
 def without_lines(body: str, lines: list[str]) -> str:
@@ -212,7 +201,7 @@ def without_lines(body: str, lines: list[str]) -> str:
     return "\n\n".join(paragraphs)
 
 
-def _evidence(page, scope: Element | None, article: Article, shown: bool, jsonld: JsonLd,
+def _evidence(page, index: int, article: Article, shown: bool, jsonld: JsonLd,
               meta: MetaTags, url: str) -> Evidence:
     """The page-kind signals' inputs, from the scan already made (no second pass over the tree)."""
     is_article, is_listing, is_website = declared(jsonld, meta, page.itemtypes)
@@ -222,10 +211,6 @@ def _evidence(page, scope: Element | None, article: Article, shown: bool, jsonld
     evidence.story_chars = text_weight(body)
     evidence.paragraphs = body.count("\n\n") + 1 if body else 0
     evidence.headline_in_title = shown and len((article.headline or "").split()) >= 4
-    try:
-        index = page.elements.index(scope) if scope is not None else -1
-    except ValueError:
-        index = -1
     evidence.teasers_in_story = page.story_teasers
     if index >= 0:
         evidence.teasers_in_story = max(page.story_teasers, interleaved_teasers(page, index))
