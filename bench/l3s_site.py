@@ -34,7 +34,7 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("ARCHIVER_SHARED", REPO.parent / "shared"))
 sys.path.insert(0, str(REPO / "bench"))
 
-from pagekind import load_scorer  # noqa: E402
+from extract import load_scorer  # noqa: E402  (bench/extract.py)
 
 
 def local_path(url: str) -> str:

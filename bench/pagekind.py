@@ -17,7 +17,6 @@ what page kind does on a page that says nothing about itself.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import statistics
 import sys
@@ -30,17 +29,10 @@ SHARED = Path(os.environ.get("ARCHIVER_SHARED", REPO.parent / "shared"))
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
+from extract import load_scorer  # noqa: E402  (bench/extract.py)
 from strip_metadata import strip_metadata  # noqa: E402
 
 SETS = {"l3s-dev": ("l3s-dev", False), "aeb": ("aeb", False), "aeb-stripped": ("aeb", True)}
-
-
-def load_scorer(path: Path):
-    spec = importlib.util.spec_from_file_location("extract_eval", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["extract_eval"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def measure(name: str, scorer, misses: int, headline_misses: int = 0) -> None:
