@@ -170,6 +170,27 @@ def test_headline_under_a_title_that_names_only_the_site_is_the_line_the_story_s
     assert HEADLINE not in analysis.article.body
 
 
+@pytest.mark.parametrize("title, heading", [
+    # An empty <title>; a sidebar's <h1> ("Photo Gallery"); the headline is styled by CSS alone, right
+    # above the story's byline.
+    ("\n\n", f"<div class='side'><h1>Photo Gallery</h1></div><p class='orange'>{HEADLINE}</p>"
+               "<p>by Jo Reed - January 16 2008<br>photo by Al Kerr</p>"),
+    # No <title> at all (a saved copy cut mid-token); a pun the story does not repeat in a block its
+    # markup names the headline, a date, then a bold deck the story is about.
+    (None, "<div class='article_headline'><b>Slammer for Rammer</b><br></div>Fri, January 18, 2008<br>"
+           "<div class='article_overtitle'><font color='#3277a2'><b>Harbour repairs take until spring after "
+           "engineers found damage</b></font><br></div><div class='article_credit'><b>By CP</b></div>"),
+])
+def test_a_page_without_a_title_gets_the_headline_the_story_starts_under(title, heading):
+    html = story(title or "", heading)
+    if title is None:
+        html = html.replace("<title></title>", "")
+    want = HEADLINE if "orange" in heading else "Slammer for Rammer"
+    analysis = analyze_page(html, "http://www.courier.example/news/Story.aspx?id=3838")
+    assert analysis.kind == "article"
+    assert analysis.article.headline == want
+
+
 def test_a_headline_the_story_does_not_repeat_keeps_its_deck_under_it():
     # A pun shares no word with the story; the bold deck right under it does. The heading is still the
     # headline (the deck is its deck), not a banner to replace with the deck.

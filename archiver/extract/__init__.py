@@ -26,7 +26,7 @@ from archiver.extract.pagekind import Evidence, Judgement, declared, judge, payw
 from archiver.extract.parse import parse_html
 from archiver.extract.sniff import looks_binary
 from archiver.extract.structured import complete_structured_body, structured_paragraphs
-from archiver.extract.text import Element, clean
+from archiver.extract.text import Element, clean, node_text
 from archiver.items import Article
 
 __all__ = ["EXTRACTOR_VERSION", "PageAnalysis", "analyze_page", "article_body", "extract_article"]
@@ -34,8 +34,9 @@ __all__ = ["EXTRACTOR_VERSION", "PageAnalysis", "analyze_page", "article_body", 
 logger = logging.getLogger(__name__)
 
 # Bump when a change to extraction can change a record (reextract --since-version uses it).
-EXTRACTOR_VERSION = "0.3.2"  # 0.3.0: page kind from weighted signals, shown headlines; 0.3.1: decks;
-# 0.3.2: under a <title> that names only the site, the headline is the line the story starts under
+EXTRACTOR_VERSION = "0.3.3"  # 0.3.0: page kind from weighted signals, shown headlines; 0.3.1: decks;
+# 0.3.2: under a <title> that names only the site, the headline is the line the story starts under;
+# 0.3.3: the same under an empty <title> or none
 # A DOM body shorter than this share of a complete JSON-LD articleBody missed part of the story.
 MIN_DOM_SHARE = 0.6
 
@@ -110,6 +111,7 @@ def _analyze_tree(tree: Element, url: str) -> PageAnalysis:
     h1, h1_index, h1_linked = shown_headline(page, titles)
     if h1 is None and not clean(title):
         h1 = h1_text(tree)
+        h1_index = next((i for i, tag in enumerate(page.tags) if tag == "h1" and node_text(page.elements[i]) == h1), -1)
     put("publisher", _fields.publisher(src))
     put("site_name", _fields.site_name(src, article.publisher, h1))
     put("headline", _fields.headline(src, [article.site_name or "", article.publisher or ""], h1))
@@ -129,11 +131,11 @@ def _analyze_tree(tree: Element, url: str) -> PageAnalysis:
     if captions_text and dom_body:
         dom_body = "\n\n".join(p for p in dom_body.split("\n\n") if p not in captions_text)
     story_line, story_index = None, -1
-    named_by_page = scope is not None and clean(title) and article.provenance.get("headline", "dom") == "dom"
+    named_by_page = scope is not None and article.provenance.get("headline", "dom") == "dom"
     scope_index = page.elements.index(scope) if scope is not None else -1  # once: a list search
     starts = story_starts(page, scope_index) if named_by_page else []
     story_words = set(words(dom_body[:STORY_LEAD_CHARS])) if starts else set()
-    if starts and (h1 is None or is_banner(page, h1_index, h1, starts[-1], story_words)):
+    if starts and (h1 is None or not clean(title) or is_banner(page, h1_index, h1, starts[-1], story_words)):
         found = (story_headline(page, start, story_words, url) for start in starts)
         story_line, story_index = next((line for line in found if line[0]), (None, -1))
         if story_line and h1 is None and not names_site(article.headline or "", story_line, story_words,

@@ -216,7 +216,7 @@ def choose_headline(jsonld: str | None, og: str | None, h1: str | None, title: s
 # A deck (standfirst, subheading) is the line a page shows right under its headline, in the same
 # header block: a lower heading, or a line its markup names a deck. Dates and bylines may sit between.
 _DECK_CLASS = re.compile(r"deck|\bdek\b|sub-?hea?d|sub-?title|standfirst|strap|intro|summary|\bsell\b", re.I)
-_DATELINE_CLASS = re.compile(r"date|byline|author|posted|time|updated", re.I)
+_DATELINE_CLASS = re.compile(r"date|by-?line|byln|author|posted|time|updated", re.I)
 _BYLINE = re.compile(r"^\s*(?:by|posted|updated|published|last updated)\b", re.I)
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
 _DATE = re.compile(rf"\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\s+\d{{4}}\b|\b\d{{1,2}}:\d\d\b"
@@ -279,7 +279,9 @@ def deck_below(headline: Element, scope: Element | None = None) -> str | None:
                 continue
             heading = sibling.tag in HEADING_TAGS and sibling.tag != headline.tag
             # The header block's own container holds the headline and this line and nothing else.
-            alone = not passed and len(words(text)) >= 4 and squeezed(node_text(sibling.getparent())) == squeezed(node_text(element) + text)
+            # (A container that is the story's own holds the headline and the story's one paragraph.)
+            alone = (not passed and len(words(text)) >= 4 and sibling is not scope and sibling.getparent() is not scope
+                     and squeezed(node_text(sibling.getparent())) == squeezed(node_text(element) + text))
             # A sentence between the headline and a story that starts elsewhere introduces it.
             lead_in = (sibling.tag == "p" and len(words(text)) >= 6 and _outside(sibling, scope)
                        and _story_follows(sibling, scope))

@@ -155,6 +155,47 @@ def _headline_line(element: Element, page_url: str) -> str | None:
     return None
 
 
+def _line_over_byline(page: PageBlocks, index: int, first: int, page_url: str) -> str | None:
+    """A block of one plain line right above the story's byline ("by Tim Cashmere - January 16"),
+    which is right above the story: a headline styled by CSS alone."""
+    if index >= first:
+        return None
+    lines = _lines(page.elements[index])
+    if len(lines) != 1 or _links_elsewhere(page.elements[index], page_url):
+        return None
+    # the blocks down to the story (its first "paragraph" may be the byline itself)
+    between = [i for i in range(index + page.size[index], first + 1) if page.chars[i] and not page.removed[i]]
+    texts = [node_text(page.elements[i]) for i in between]
+    if between and between[-1] == first and not is_dateline(page.elements[first], texts[-1]):
+        between, texts = between[:-1], texts[:-1]
+    if not between or len(between) > 2:
+        return None
+    if not all(is_dateline(page.elements[i], t) for i, t in zip(between, texts)) or not any(
+            _BY.match(t) for t in texts):
+        return None
+    return lines[0][0]
+
+
+_BY = re.compile(r"\s*by\s", re.I)
+
+
+def _marked_headline_above(page: PageBlocks, index: int, page_url: str) -> tuple[str, int] | None:
+    """The line right above the block at ``index`` (a date between passed over) when its markup names
+    it the headline (``<div class="article_headline">``): the line found is its deck. A pun the story
+    does not repeat ("Slammer for Rammer") heads a deck the story is about."""
+    for j in range(index - 1, max(index - MAX_STEPS_ABOVE_STORY, 0) - 1, -1):
+        if j + page.size[j] > index or page.removed[j] or not page.chars[j] or page.tags[j] in INLINE_TAGS:
+            continue  # a block holding this one, or one without text of its own
+        element = page.elements[j]
+        line = _headline_line(element, page_url)
+        names = class_and_id(element)
+        if line and _HEADLINE_MARK.search(names) and not _NOT_HEADLINE_MARK.search(names) \
+                and 1 <= len(words(line)) <= MAX_STORY_HEADLINE_WORDS:
+            return line, j
+        return None
+    return None
+
+
 def story_starts(page: PageBlocks, scope_index: int) -> list[int]:
     """Indices of the story's first paragraph in its container and of its first paragraph of some
     length (the same when the story opens with a long one): where to look above for its headline."""
@@ -185,11 +226,14 @@ def story_headline(page: PageBlocks, first: int, story_words: set[str], page_url
         if page.removed[i] and tag != "h1" or tag in INLINE_TAGS or not page.chars[i]:
             continue
         element = page.elements[i]
-        line = _headline_line(element, page_url)
+        line = _headline_line(element, page_url) or _line_over_byline(page, i, first, page_url)
         if line and 2 <= len(words(line)) <= MAX_STORY_HEADLINE_WORDS and len(line) <= MAX_HEADLINE_CHARS \
                 and not line.isupper() and not is_dateline(element, line) \
                 and not (line.endswith(".") and len(words(line)) > 6) \
                 and len(topic_words(line)) >= 2 and on_topic_share(line, story_words) >= MIN_ON_TOPIC_SHARE:
+            marked = _marked_headline_above(page, i, page_url)
+            if marked:
+                return marked
             upper = heading_over(element) if element.tag in HEADING_TAGS else None
             return (f"{upper}\n{line}" if upper else line), i
         if i < first:
