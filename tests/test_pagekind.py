@@ -170,6 +170,17 @@ def test_headline_under_a_title_that_names_only_the_site_is_the_line_the_story_s
     assert HEADLINE not in analysis.article.body
 
 
+def test_the_heading_readers_saw_over_the_story_beats_a_search_engine_title():
+    # The <title> is written for search engines ("... Head To Congress"); the page shows another
+    # headline, with its deck, right above the story. The story's container opens with its date line.
+    form = "<p class='date'>Posted on Tuesday, January 15, 2008 at 7:00 pm, US/Eastern time</p>"
+    html = story("Harbour work will take until spring, engineers say - courier.example", "").replace(
+        "<div><p>", f"<div>{form}<h2>{HEADLINE}</h2><h3>{DECK}</h3><p>")
+    analysis = analyze_page(html, "http://www.courier.example/news/harbour.html")
+    assert analysis.article.headline == f"{HEADLINE}\n{DECK}"
+    assert HEADLINE not in analysis.article.body
+
+
 @pytest.mark.parametrize("title, heading", [
     # An empty <title>; a sidebar's <h1> ("Photo Gallery"); the headline is styled by CSS alone, right
     # above the story's byline.

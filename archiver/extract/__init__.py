@@ -36,9 +36,10 @@ logger = logging.getLogger(__name__)
 # Bump when a change to extraction can change a record (reextract --since-version uses it).
 EXTRACTOR_VERSION = "0.3.3"  # 0.3.0: page kind from weighted signals, shown headlines; 0.3.1: decks;
 # 0.3.2: under a <title> that names only the site, the headline is the line the story starts under;
-# 0.3.3: the same under an empty <title> or none
+# 0.3.3: the same under an empty <title> or none, and over a search engine's <title> the page does not show
 # A DOM body shorter than this share of a complete JSON-LD articleBody missed part of the story.
 MIN_DOM_SHARE = 0.6
+TOP_HEADINGS = ("h1", "h2")
 
 
 @dataclass
@@ -138,9 +139,11 @@ def _analyze_tree(tree: Element, url: str) -> PageAnalysis:
     if starts and (h1 is None or not clean(title) or is_banner(page, h1_index, h1, starts[-1], story_words)):
         found = (story_headline(page, start, story_words, url) for start in starts)
         story_line, story_index = next((line for line in found if line[0]), (None, -1))
-        if story_line and h1 is None and not names_site(article.headline or "", story_line, story_words,
-                                                        _fields.host_of(url)):
-            story_line = None  # the <title>'s headline is the story's: it stays
+        if story_line and h1 is None and page.tags[story_index] not in TOP_HEADINGS and not names_site(
+                article.headline or "", story_line, story_words, _fields.host_of(url)):
+            # The <title>'s headline is the story's: it stays, unless the page shows another as a top
+            # heading over the story (a search engine's title over the headline readers saw).
+            story_line = None
         if story_line and h1 and (clean(story_line) == clean(h1)
                                   or is_deck_of(page, story_line, story_index, h1_index, scope)):
             # The story starts under that very heading, or the line is the deck right under it (a

@@ -305,6 +305,12 @@ def is_description(line: str, description: str | None) -> bool:
 
 def heading_over(deck: Element) -> str | None:
     """The higher heading right above a heading (``<h1>`` over ``<h2>``): the headline whose deck it is."""
+    head = heading_element_over(deck)
+    return node_text(head) if head is not None else None
+
+
+def heading_element_over(deck: Element) -> Element | None:
+    """The element of ``heading_over``."""
     element = deck
     for _ in range(2):
         above = next((e for e in element.itersiblings(preceding=True)
@@ -315,7 +321,7 @@ def heading_over(deck: Element) -> str | None:
             if (head is None or deck.tag not in HEADING_TAGS or head.tag >= deck.tag
                     or head.find(".//a") is not None or not 1 <= len(words(node_text(head))) <= 25):
                 return None
-            return node_text(head)
+            return head
         parent = element.getparent()
         if parent is None or squeezed(node_text(parent)) != squeezed(node_text(deck)):
             return None

@@ -14,8 +14,8 @@ from urllib.parse import urldefrag, urljoin
 from lxml import etree
 
 from archiver.extract.blocks import HEADING_TAGS, INLINE_TAGS, PageBlocks
-from archiver.extract.headline import (MAX_HEADLINE_CHARS, SKIPPED_TAGS, class_and_id, deck_below, heading_over,
-                                       is_dateline, spells_host, squeezed, words)
+from archiver.extract.headline import (MAX_HEADLINE_CHARS, SKIPPED_TAGS, class_and_id, deck_below,
+                                       heading_element_over, is_dateline, spells_host, squeezed, words)
 from archiver.extract.text import Element, clean, node_text
 
 _HEADLINE_MARK = re.compile(r"head(?!er)|title", re.I)
@@ -234,8 +234,13 @@ def story_headline(page: PageBlocks, first: int, story_words: set[str], page_url
             marked = _marked_headline_above(page, i, page_url)
             if marked:
                 return marked
-            upper = heading_over(element) if element.tag in HEADING_TAGS else None
-            return (f"{upper}\n{line}" if upper else line), i
+            upper = heading_element_over(element) if element.tag in HEADING_TAGS else None
+            if upper is None:
+                return line, i
+            # the headline starts at the higher heading: its block is the one returned
+            above = next((j for j in range(i - 1, max(i - MAX_STEPS_ABOVE_STORY, 0) - 1, -1)
+                          if page.elements[j] is upper), i)
+            return f"{node_text(upper)}\n{line}", above
         if i < first:
             passed += page.chars[i]
             if passed > MAX_CHARS_ABOVE_STORY:
