@@ -87,6 +87,7 @@ def main() -> None:
                         help="serve each page at its original path and query, or at /pages/<id>.html")
     parser.add_argument("--limit", type=int, default=0, help="serve only the first N pages (0: all)")
     parser.add_argument("--misses", type=int, default=0, help="list this many pages not recorded as articles")
+    parser.add_argument("--headline-misses", type=int, default=0, help="list this many headlines that miss their label")
     args = parser.parse_args()
     scorer = load_scorer(args.scorer)
     truth = json.loads((args.data / "ground-truth.json").read_text())
@@ -114,14 +115,17 @@ def main() -> None:
                    for line in file.read_text(encoding="utf-8").splitlines()]
 
     recorded = {local_path(r["url"]): r for r in records}
-    scores, headline_hits, headline_pages = [], 0, 0
+    scores, headline_hits, headline_pages, wrong_headlines = [], 0, 0, []
     for path, page_id in by_path.items():
         record, labels = recorded.get(path), truth[page_id]
         scores.append(scorer.score_page(labels["articleBody"], record["body"] if record else ""))
         has_title = labels.get("titleTagInHtml", b"<title" in pages[path][:20000].lower())
         if labels.get("headline") and has_title:
             headline_pages += 1
-            headline_hits += bool(record) and scorer.words(record.get("headline") or "") == scorer.words(labels["headline"])
+            hit = bool(record) and scorer.words(record.get("headline") or "") == scorer.words(labels["headline"])
+            headline_hits += hit
+            if not hit:
+                wrong_headlines.append((page_id, labels["headline"], (record or {}).get("headline")))
     figures = scorer.aggregate(scores)
     articles = sum(path in recorded for path in by_path)
     print(f"l3s-dev as a local site ({args.data}), {args.paths} paths, served with Content-Type "
@@ -134,6 +138,8 @@ def main() -> None:
     missing = [path for path in by_path if path not in recorded]
     for path in missing[: args.misses]:
         print(f"    no record: {by_path[path]} {path}")
+    for page_id, label, got in wrong_headlines[: args.headline_misses]:
+        print(f"    headline: {page_id}\n      label {label!r}\n      got   {got!r}")
 
 
 if __name__ == "__main__":

@@ -89,6 +89,24 @@ def test_a_page_whose_opening_tag_was_cut_into_a_self_closed_one_keeps_its_story
     assert analysis.kind == "article"
 
 
+def test_a_head_script_whose_start_tag_was_cut_does_not_swallow_the_story():
+    # A saved copy pasted together mid-token: a script's src quote is never closed, and the parser
+    # reads the rest of the head and the whole story as script code, up to the next </script>.
+    story = "".join(f"<p>Paragraph {i}: Secretary of State Condoleezza Rice congratulated Iraq's leader on Tuesday "
+                    "for progress toward national reconciliation, officials said.</p>" for i in range(8))
+    html = ("<html><head><title>Rice praises Iraq's leader</title>\n"
+            "<script type=\"text/javascript\" src=\"/te.backgroundColor='yellow';\n  o2.style.color='black';\n}\n"
+            "//-->\n</script>\n<SCRIPT language=JAVASCRIPT>\nvar tabs = [\"tab1\",\"tab2\"];\n"
+            "function showTab(tab) { return tabs; }\n</SCRIPT>\n<link href=\"/site.css\" rel=\"stylesheet\">\n"
+            f"</head>\n<body><table><tr><td><span class='headline'>Rice praises Iraq's leader</span>{story}"
+            "<script language='JavaScript'>google_ad_client = 'ca-site';</script></td></tr></table>"
+            "<div class='footer'>Site best viewed in 1024x768 resolution</div></body></html>")
+    analysis = analyze_page(html, URL)
+    assert "Paragraph 7: Secretary of State Condoleezza Rice" in analysis.article.body
+    assert analysis.kind == "article"
+    assert analysis.article.headline == "Rice praises Iraq's leader"
+
+
 MALFORMED_JSONLD = {
     "author": 42, "headline": ["", None], "datePublished": {"no": "date"}, "inLanguage": 7, "keywords": {"a": 1},
     "image": [[]], "publisher": "just a string", "articleBody": {"html": True}, "isAccessibleForFree": "maybe",

@@ -36,7 +36,8 @@ logger = logging.getLogger(__name__)
 # Bump when a change to extraction can change a record (reextract --since-version uses it).
 EXTRACTOR_VERSION = "0.3.3"  # 0.3.0: page kind from weighted signals, shown headlines; 0.3.1: decks;
 # 0.3.2: under a <title> that names only the site, the headline is the line the story starts under;
-# 0.3.3: the same under an empty <title> or none, and over a search engine's <title> the page does not show
+# 0.3.3: the same under an empty <title> or none, and over a search engine's <title> the page does not show;
+# a head <script> that swallowed the body (its start tag lost a quote) is dropped
 # A DOM body shorter than this share of a complete JSON-LD articleBody missed part of the story.
 MIN_DOM_SHARE = 0.6
 TOP_HEADINGS = ("h1", "h2")

@@ -171,6 +171,39 @@ def _empty(root: Element | None) -> bool:
     return body is None or len(body) == 0 and not (body.text or "").strip()
 
 
+def _unswallowed(root: Element, text: str) -> Element:
+    """The page again, without a ``<script>`` in its head that swallowed its body.
+
+    A saved copy cut and pasted mid-token can leave a script's start tag with an open quote
+    (``<script src="/te.backgroundColor='yellow';``): the parser then reads the rest of the head
+    and the whole story as that script's code, up to the next ``</script>``. Such a script holds a
+    ``</head>`` and a ``<body>`` tag, which no script's code does. The page is parsed again without
+    the head's scripts up to where that code starts, and kept when its body has more text.
+    """
+    for script in root.iterfind("head/script"):
+        code = script.text or ""
+        if not _BODY_TAG.search(code) or not _HEAD_END.search(code):
+            continue
+        start = text.find(code[:200])
+        # from the head's first script: the broken tag may be an earlier one than the script found
+        first = _SCRIPT_TAG.search(text, 0, start) if start > 0 else None
+        repaired = _parse(text[:first.start()] + text[start:]) if first else None
+        if repaired is None or _text_chars(repaired) <= _text_chars(root):
+            return root
+        return repaired
+    return root
+
+
+_BODY_TAG = re.compile(r"<body\b", re.I)
+_HEAD_END = re.compile(r"</head\s*>", re.I)
+_SCRIPT_TAG = re.compile(r"<script\b", re.I)
+
+
+def _text_chars(root: Element) -> int:
+    body = root.find("body")
+    return sum(len(t.strip()) for t in body.itertext()) if body is not None else 0
+
+
 def parse_html(data: bytes | str, declared_encoding: str | None = None) -> Element:
     """Parse a page; always returns an ``<html>`` root with a ``<body>``, empty for unparseable input."""
     text = decode_html(data, declared_encoding)[:MAX_HTML_CHARS]
@@ -182,6 +215,8 @@ def parse_html(data: bytes | str, declared_encoding: str | None = None) -> Eleme
         repaired = _SELF_CLOSED_ROOT.sub(r"<\1\2>", head, count=3)
         if repaired != head:
             root = _parse(repaired + text[DETECT_BYTES:])
+    if root is not None:
+        root = _unswallowed(root, text)
     if root is None or root.tag != "html":
         root = etree.fromstring("<html><head></head><body></body></html>", parser=_PARSER)
     if root.find("body") is None:
