@@ -22,6 +22,7 @@ from scrapy import signals
 from scrapy.utils.misc import load_object
 
 from archiver.discovery.urls import url_key
+from archiver.sqlite_open import set_up_when_unlocked
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -119,6 +120,9 @@ class SqliteSeenStore(SeenStore):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # timeout: another crawl of the same archive (archiver schedule --jobs) may hold the lock.
         self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        set_up_when_unlocked(self._set_up)
+
+    def _set_up(self) -> None:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")  # durable across a killed process
         self._db.executescript(self.SCHEMA)

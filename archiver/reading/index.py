@@ -29,6 +29,7 @@ from typing import Any
 from archiver.datasets.select import parse_moment, record_key, record_version
 from archiver.domains import registrable_domain
 from archiver.reading.query import Query
+from archiver.sqlite_open import set_up_when_unlocked
 
 logger = logging.getLogger(__name__)
 
@@ -197,9 +198,12 @@ def connect(path: Path, *, create: bool = False, readonly: bool = False) -> sqli
     connection = sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=False, isolation_level=None)
     connection.row_factory = sqlite3.Row
     if create:
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.executescript(SCHEMA)
-        connection.execute("INSERT INTO fts (fts, rank) VALUES ('rank', ?)", (RANK,))
+        def set_up() -> None:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.executescript(SCHEMA)
+            connection.execute("INSERT INTO fts (fts, rank) VALUES ('rank', ?)", (RANK,))
+
+        set_up_when_unlocked(set_up)
     return connection
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from archiver.sqlite_open import set_up_when_unlocked
 from archiver.warc.records import Original
 
 if TYPE_CHECKING:
@@ -50,6 +51,9 @@ class SqliteDigestIndex:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # Autocommit: every add is durable on its own (WAL, synchronous=NORMAL: survives kill -9).
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+        set_up_when_unlocked(self._set_up)
+
+    def _set_up(self) -> None:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(
