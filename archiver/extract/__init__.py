@@ -15,7 +15,7 @@ from archiver.extract import metadata as _fields
 from archiver.extract.blocks import HEADING_TAGS, interleaved_teasers, scan
 from archiver.extract.body import extract_dom_body, remove_promo_boxes
 from archiver.extract.captions import extract_captions, image_url
-from archiver.extract.headline import deck_below, h1_text, heading_above, is_description, shown_headline, words
+from archiver.extract.headline import deck_below, heading_above, is_description, longest_h1, shown_headline, words
 from archiver.extract.storyline import (STORY_LEAD_CHARS, is_banner, is_deck_of, names_site, story_headline,
                                         story_starts)
 from archiver.extract.jsonld import JsonLd
@@ -26,7 +26,7 @@ from archiver.extract.pagekind import Evidence, Judgement, declared, judge, payw
 from archiver.extract.parse import parse_html
 from archiver.extract.sniff import looks_binary
 from archiver.extract.structured import complete_structured_body, structured_paragraphs
-from archiver.extract.text import Element, clean, node_text
+from archiver.extract.text import Element, clean
 from archiver.items import Article
 
 __all__ = ["EXTRACTOR_VERSION", "PageAnalysis", "analyze_page", "article_body", "extract_article"]
@@ -112,8 +112,7 @@ def _analyze_tree(tree: Element, url: str) -> PageAnalysis:
     titles = [title, meta.first("og:title", "twitter:title") or "", jsonld.text("headline") or ""]
     h1, h1_index, h1_linked = shown_headline(page, titles)
     if h1 is None and not clean(title):
-        h1 = h1_text(tree)
-        h1_index = next((i for i, tag in enumerate(page.tags) if tag == "h1" and node_text(page.elements[i]) == h1), -1)
+        h1, h1_index = longest_h1(page)
     put("publisher", _fields.publisher(src))
     put("site_name", _fields.site_name(src, article.publisher, h1))
     put("headline", _fields.headline(src, [article.site_name or "", article.publisher or ""], h1))

@@ -165,7 +165,7 @@ def heading_above(page: PageBlocks, scope_index: int, title_words: set[str], max
         if element.find(".//a") is not None or any(a.tag == "a" for a in element.iterancestors()):
             continue
         upper = heading_over(element)
-        return f"{upper}\n{text}" if upper else text
+        return f"{node_text(upper)}\n{text}" if upper is not None else text
     return None
 
 
@@ -180,14 +180,11 @@ def title_headline(title: str, site_names: list[str]) -> str:
     return max(kept, key=lambda p: len(words(p)))
 
 
-def h1_text(tree: Element) -> str | None:
-    """The page's headline ``<h1>``: the one the ``<title>`` repeats, else the longest (not the logo's)."""
-    texts = [t for t in (node_text(h1) for h1 in tree.iter("h1")) if t]
-    if len(texts) <= 1:
-        return texts[0] if texts else None
-    title = clean(tree.findtext(".//title")).lower()
-    in_title = [t for t in texts if len(t) > 3 and t.lower() in title]
-    return max(in_title or texts, key=len)
+def longest_h1(page: PageBlocks) -> tuple[str | None, int]:
+    """(text, element index) of the page's longest ``<h1>`` (not the logo's), or (None, -1): the
+    headline of a page without a ``<title>`` to match headings against."""
+    found = [(text, i) for i, tag in enumerate(page.tags) if tag == "h1" and (text := node_text(page.elements[i]))]
+    return max(found, key=lambda item: len(item[0])) if found else (None, -1)
 
 
 def choose_headline(jsonld: str | None, og: str | None, h1: str | None, title: str | None,
@@ -303,14 +300,8 @@ def is_description(line: str, description: str | None) -> bool:
     return bool(description) and (line in description or description in line)
 
 
-def heading_over(deck: Element) -> str | None:
+def heading_over(deck: Element) -> Element | None:
     """The higher heading right above a heading (``<h1>`` over ``<h2>``): the headline whose deck it is."""
-    head = heading_element_over(deck)
-    return node_text(head) if head is not None else None
-
-
-def heading_element_over(deck: Element) -> Element | None:
-    """The element of ``heading_over``."""
     element = deck
     for _ in range(2):
         above = next((e for e in element.itersiblings(preceding=True)

@@ -15,7 +15,7 @@ from lxml import etree
 
 from archiver.extract.blocks import HEADING_TAGS, INLINE_TAGS, PageBlocks
 from archiver.extract.headline import (MAX_HEADLINE_CHARS, SKIPPED_TAGS, class_and_id, deck_below,
-                                       heading_element_over, is_dateline, spells_host, squeezed, words)
+                                       heading_over, is_dateline, spells_host, squeezed, words)
 from archiver.extract.text import Element, clean, node_text
 
 _HEADLINE_MARK = re.compile(r"head(?!er)|title", re.I)
@@ -234,7 +234,7 @@ def story_headline(page: PageBlocks, first: int, story_words: set[str], page_url
             marked = _marked_headline_above(page, i, page_url)
             if marked:
                 return marked
-            upper = heading_element_over(element) if element.tag in HEADING_TAGS else None
+            upper = heading_over(element) if element.tag in HEADING_TAGS else None
             if upper is None:
                 return line, i
             # the headline starts at the higher heading: its block is the one returned
