@@ -197,8 +197,10 @@ TEASERS = "".join(f'<h2><a href="/2024/05/ferry-story-{i}/">Ferry story number {
     (URL, '<meta property="og:type" content="article">', STORY, "article"),
     # A tag page whose CMS calls every page an article: its teasers make it a listing.
     ("https://news.example.com/tag/ferries/", '<meta property="og:type" content="article">', TEASERS, "listing"),
-    # The URL is one signal, never the only one: one declared story at a tag URL is an article.
-    ("https://news.example.com/tag/ferries/", '<meta property="og:type" content="article">', STORY, "article"),
+    # The URL is one signal, never the only one: one dated, declared story at a tag URL is an article.
+    ("https://news.example.com/tag/ferries/", '<meta property="og:type" content="article"><meta property='
+     '"article:published_time" content="2024-05-01T08:00:00Z"><meta name="author" content="Ana Ruiz">',
+     STORY * 2, "article"),
     ("https://news.example.com/", "", STORY, "listing"),
 ])
 def test_page_kind(url, head, body, kind):

@@ -14,7 +14,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from archiver.extract import analyze_page
-from archiver.extract.pagekind import SIGNALS, judge, Evidence
+from archiver.extract.pagekind import ARTICLE_MODEL, FEATURES, judge, Evidence
 from archiver.extract.sniff import looks_binary
 from conftest import REPO, run_archiver, site_page
 from pagekind_pages import article_pages, listing_pages
@@ -271,9 +271,9 @@ def test_explain_prints_every_signal_with_value_weight_and_the_decision(tmp_path
     done = run_archiver("extract", str(page), "--url", url, "--explain")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    for signal in SIGNALS:
-        row = next(line for line in lines if line.startswith(signal.name + " "))
-        assert f"{signal.weight:+.1f}" in row
+    for feature in FEATURES:
+        row = next(line for line in lines if line.startswith(feature.name + " "))
+        assert f"{ARTICLE_MODEL.weights[feature.name]:+.2f}" in row
     assert f"headline   {headline}" in done.stdout
     assert lines[-1].startswith("decision   article, decided by ")
     listing = tmp_path / "listing.html"
@@ -283,12 +283,18 @@ def test_explain_prints_every_signal_with_value_weight_and_the_decision(tmp_path
 
 
 def test_judge_names_the_deciding_signal():
-    article = judge(Evidence("http://x.example/a", story_chars=3000, paragraphs=8, prose_share=0.9))
-    assert (article.kind, article.reason) == ("article", "story-text")
-    declared = judge(Evidence("http://x.example/", story_chars=400, paragraphs=2, declared_article=True))
-    assert (declared.kind, declared.reason) == ("article", "declared-article")
-    teasers = judge(Evidence("http://x.example/a", story_chars=2000, paragraphs=10, teasers_in_story=9))
-    assert (teasers.kind, teasers.reason) == ("listing", "teasers-in-story")
+    story = Evidence("http://x.example/2024/05/01/floods-cut-rail-link", story_chars=3000, paragraphs=8,
+                     prose_share=0.9, headline_in_title=True, dated=True, byline=True)
+    article = judge(story)
+    assert article.kind == "article"
+    assert article.reason == max((c, n) for n, c in article.contributions().items())[1]
+    teasers = judge(Evidence("http://x.example/news/", story_chars=2000, paragraphs=10, teasers_in_story=9,
+                             story_link_share=0.5))
+    assert teasers.kind == "listing"
+    assert teasers.reason == min((c, n) for n, c in teasers.contributions().items())[1]
+    shop = judge(Evidence("http://x.example/product/kettle-2000", story_chars=900, paragraphs=3, prose_share=0.5,
+                          declared_product=True, prices=6, shop_words=True, form_controls=30))
+    assert shop.kind != "article"
     assert judge(Evidence("http://x.example/a")).reason == "no-text"
 
 

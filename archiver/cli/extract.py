@@ -46,8 +46,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def explain(analysis) -> str:
-    """The page-kind decision of one page as a table: signal, value, weight, contribution."""
-    from archiver.extract.pagekind import ARTICLE_SCORE, LISTING_PULL, SIGNALS
+    """The page-kind decision of one page as a table: feature, value, fitted weight, contribution."""
+    from archiver.extract.model import weights_version
+    from archiver.extract.pagekind import ARTICLE_MODEL, FEATURES
 
     judgement = analysis.judgement
     article = analysis.article
@@ -60,6 +61,19 @@ def explain(analysis) -> str:
         reason = judgement.reason if judgement else "no analysis"
         lines.append(f"decision   {analysis.kind} ({reason}): no signal measured")
         return "\n".join(lines) + "\n"
+    contributions = judgement.contributions()
+    width = max(len(feature.name) for feature in FEATURES)
+    lines.append(f"{'signal':<{width}}  {'value':>5}  {'weight':>6}  {'score':>6}  meaning")
+    for feature in FEATURES:
+        value = judgement.values.get(feature.name, 0.0)
+        weight = ARTICLE_MODEL.weights[feature.name]
+        lines.append(f"{feature.name:<{width}}  {value:5.2f}  {weight:+6.2f}  {contributions[feature.name] + 0.0:+6.2f}"
+                     f"  {feature.meaning}")
+    lines += ["",
+              f"score      {judgement.score:+.2f} = bias {ARTICLE_MODEL.bias:+.2f} + the scores above (an article "
+              f"from 0; weights {weights_version()}, fitted by bench/crossval.py)",
+              f"decision   {analysis.kind}, decided by {judgement.reason}"]
+    return "\n".join(lines) + "\n"
     contributions = judgement.contributions()
     width = max(len(signal.name) for signal in SIGNALS)
     lines.append(f"{'signal':<{width}}  {'value':>5}  {'weight':>6}  {'score':>6}  meaning")

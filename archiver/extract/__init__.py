@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from archiver.extract import metadata as _fields
+from archiver.extract import byline, headline_pick, published
 from archiver.extract.blocks import HEADING_TAGS, interleaved_teasers, scan
 from archiver.extract.body import extract_dom_body, remove_promo_boxes
 from archiver.extract.captions import extract_captions, image_url
@@ -22,11 +23,11 @@ from archiver.extract.jsonld import JsonLd
 from archiver.extract.language import detect_language
 from archiver.extract.links import translations
 from archiver.extract.meta import MetaTags
-from archiver.extract.pagekind import Evidence, Judgement, declared, judge, paywall, text_weight
+from archiver.extract.pagekind import PRICE, PROFILE_LINK, SHOP_WORDS, Evidence, Judgement, declared, judge, paywall, text_weight
 from archiver.extract.parse import parse_html
 from archiver.extract.sniff import looks_binary
 from archiver.extract.structured import complete_structured_body, structured_paragraphs
-from archiver.extract.text import Element, clean
+from archiver.extract.text import Element, clean, text_content
 from archiver.items import Article
 
 __all__ = ["EXTRACTOR_VERSION", "PageAnalysis", "analyze_page", "article_body", "extract_article"]
@@ -34,7 +35,8 @@ __all__ = ["EXTRACTOR_VERSION", "PageAnalysis", "analyze_page", "article_body", 
 logger = logging.getLogger(__name__)
 
 # Bump when a change to extraction can change a record (reextract --since-version uses it).
-EXTRACTOR_VERSION = "0.3.3"  # 0.3.0: page kind from weighted signals, shown headlines; 0.3.1: decks;
+EXTRACTOR_VERSION = "0.4.0"  # 0.4.0: page kind, body container, headline, authors and date chosen by fitted
+# weights (archiver/extract/weights.json, bench/crossval.py); not-articles (forums, shops, docs) kept out; 0.3.0: page kind from weighted signals, shown headlines; 0.3.1: decks;
 # 0.3.2: under a <title> that names only the site, the headline is the line the story starts under;
 # 0.3.3: the same under an empty <title> or none, and over a search engine's <title> the page does not show;
 # a head <script> that swallowed the body (its start tag lost a quote) is dropped
@@ -67,11 +69,13 @@ def article_body(html: str, url: str) -> str:
 
 
 def analyze_page(html: bytes | str, url: str, encoding: str | None = None,
-                 read_tree: Callable[[Element], None] | None = None) -> PageAnalysis:
+                 read_tree: Callable[[Element], None] | None = None, trace: dict | None = None) -> PageAnalysis:
     """Kind and record of one page; ``encoding`` is the charset the HTTP headers declared, if any.
 
     ``read_tree`` is called with the parsed page before extraction changes the tree (furniture is
     cut out of it), so that a caller reading the whole page (its requisites) needs no parse of its own.
+    ``trace``, when given, receives each decision's candidates and feature values (``bench/crossval.py``
+    fits the weights from them).
     """
     if looks_binary(html):
         # An image, PDF or archive served as text/html: never a record of mojibake.
@@ -80,14 +84,14 @@ def analyze_page(html: bytes | str, url: str, encoding: str | None = None,
         tree = parse_html(html, encoding)
         if read_tree is not None:
             read_tree(tree)
-        return _analyze_tree(tree, url)
+        return _analyze_tree(tree, url, trace)
     except Exception:  # noqa: BLE001 - the one boundary: a record must never crash a crawl
         # The fuzz tests find no input that gets here; the page itself stays in the WARC.
         logger.warning("Extraction failed for %s", url, exc_info=True)
         return PageAnalysis(kind="other", article=Article(url=url))
 
 
-def _analyze_tree(tree: Element, url: str) -> PageAnalysis:
+def _analyze_tree(tree: Element, url: str, trace: dict | None = None) -> PageAnalysis:
     jsonld, meta = JsonLd.from_tree(tree), MetaTags(tree)
     article = Article(url=url)
 
@@ -101,7 +105,10 @@ def _analyze_tree(tree: Element, url: str) -> PageAnalysis:
     # links are not the story; then site, headline, people, dates (bylines live in page furniture)
     title = tree.findtext(".//title") or ""
     body_root = tree.find("body")
-    page = scan(body_root if body_root is not None else tree)
+    root = body_root if body_root is not None else tree
+    form_controls = sum(1 for _ in root.iter("input", "button", "select", "textarea"))
+    page = scan(root)
+    page_text = text_content(root)
     src = _fields.Sources(tree=tree, url=url, jsonld=jsonld, meta=meta, page=page, title=title)
     put("canonical_url", _fields.canonical_url(src))
     put("language", _fields.declared_language(src))
@@ -116,8 +123,8 @@ def _analyze_tree(tree: Element, url: str) -> PageAnalysis:
     put("publisher", _fields.publisher(src))
     put("site_name", _fields.site_name(src, article.publisher, h1))
     put("headline", _fields.headline(src, [article.site_name or "", article.publisher or ""], h1))
-    put("authors", _fields.authors(src, [article.site_name or "", article.publisher or ""]))
-    put("published", _fields.published(src))
+    put("authors", byline.choose(src, [article.site_name or "", article.publisher or ""], h1_index, trace))
+    put("published", published.choose(src, h1_index, trace))
     put("modified", _fields.modified(src))
     put("section", _fields.section(src))
     put("tags", _fields.tags(src))
@@ -127,7 +134,7 @@ def _analyze_tree(tree: Element, url: str) -> PageAnalysis:
 
     # -- body: the DOM's, unless a complete JSON-LD articleBody shows the DOM missed part of it
     paywalled, paywall_source = paywall(page.paywall_marked, jsonld, meta)
-    dom_body, scope = extract_dom_body(page, article.headline)
+    dom_body, scope = extract_dom_body(page, article.headline, h1_index, trace)
     captions_text = {c["text"] for c in article.captions}
     if captions_text and dom_body:
         dom_body = "\n\n".join(p for p in dom_body.split("\n\n") if p not in captions_text)
@@ -166,6 +173,7 @@ def _analyze_tree(tree: Element, url: str) -> PageAnalysis:
         deck = deck_below(page.elements[h1_index], scope) if "\n" not in h1 else None
         if deck and deck not in h1 and not is_description(deck, article.description):
             article.headline = f"{h1}\n{deck}"
+    _pick_headline(article, page, src, titles, trace)
     if article.headline and article.provenance.get("headline") == "dom":
         dom_body = without_lines(dom_body, article.headline.split("\n"))
     structured = complete_structured_body(jsonld.text("articleBody"), dom_body)
@@ -189,8 +197,28 @@ def _analyze_tree(tree: Element, url: str) -> PageAnalysis:
         article.truncated = True  # shorter than the structured body says it is, or a paywalled teaser
 
     shown = bool(story_line) or bool(h1) and not h1_linked
-    judgement = judge(_evidence(page, scope_index, article, shown, jsonld, meta, url))
+    evidence = _evidence(page, scope_index, article, shown, jsonld, meta, url)
+    evidence.form_controls = form_controls
+    evidence.prices = len(PRICE.findall(page_text, 0, 200_000)[:20])
+    evidence.shop_words = SHOP_WORDS.search(page_text, 0, 200_000) is not None
+    if trace is not None:
+        trace["page-kind"] = evidence
+    judgement = judge(evidence)
     return PageAnalysis(kind=judgement.kind, article=article, judgement=judgement)
+
+
+def _pick_headline(article: Article, page, src, titles: list[str], trace: dict | None) -> None:
+    """The fitted choice among the rules' headline and the titles the page declares."""
+    h1s = [text for i, tag in enumerate(page.tags) if tag == "h1" and (text := clean(page.elements[i].xpath("string()")))]
+    found = headline_pick.candidates(article.headline, titles[2], titles[1], titles[0], h1s,
+                                     [article.site_name or "", article.publisher or ""], _fields.host_of(src.url))
+    best = headline_pick.choose(found, trace)
+    if best < 0 or found[best][1].get("rules"):
+        return
+    text, values = found[best]
+    article.headline = text
+    article.provenance["headline"] = "jsonld" if values.get("jsonld") else "meta" if values.get("og") or values.get(
+        "og-stripped") else "dom"
 
 
 def without_lines(body: str, lines: list[str]) -> str:
@@ -209,16 +237,43 @@ def without_lines(body: str, lines: list[str]) -> str:
 def _evidence(page, index: int, article: Article, shown: bool, jsonld: JsonLd,
               meta: MetaTags, url: str) -> Evidence:
     """The page-kind signals' inputs, from the scan already made (no second pass over the tree)."""
-    is_article, is_listing, is_website = declared(jsonld, meta, page.itemtypes)
-    evidence = Evidence(url, declared_article=is_article, declared_listing=is_listing, declared_website=is_website,
-                        dated=bool(article.published), byline=bool(article.authors))
+    evidence = Evidence(url, dated=bool(article.published), byline=bool(article.authors),
+                        **declared(jsonld, meta, page.itemtypes))
     body = article.body
     evidence.story_chars = text_weight(body)
     evidence.paragraphs = body.count("\n\n") + 1 if body else 0
     evidence.headline_in_title = shown and len((article.headline or "").split()) >= 4
     evidence.teasers_in_story = page.story_teasers
+    evidence.posts, evidence.times, evidence.bylines = page.posts, page.tags.count("time"), len(page.bylines)
+    evidence.profile_links = sum(1 for a in page.anchors if PROFILE_LINK.search(a.get("href") or ""))
+    evidence.page_link_share = page.total_links[0] / page.total[0] if page.total and page.total[0] else 0.0
     if index >= 0:
         evidence.teasers_in_story = max(page.story_teasers, interleaved_teasers(page, index))
         evidence.story_link_share = page.story_link_share
         evidence.prose_share = page.good[index] / page.good[0] if page.good and page.good[0] else 0.0
+        evidence.code_share, evidence.list_share, evidence.story_headings = story_shape(page, index)
     return evidence
+
+
+def story_shape(page, index: int) -> tuple[float, float, int]:
+    """(share of the story's text in code, share in list items, headings) under the story's element."""
+    end = index + page.size[index]
+    tags, removed, total = page.tags, page.removed, page.total[index] or 1
+    code = listed = headings = 0
+    i = index + 1
+    while i < end:
+        tag = tags[i]
+        if removed[i]:
+            i += page.size[i]
+            continue
+        if tag in ("pre", "code", "li"):
+            if tag == "li":
+                listed += page.total[i]
+            else:
+                code += page.total[i]
+            i += page.size[i]  # nested code and lists count once
+            continue
+        if tag in HEADING_TAGS:
+            headings += 1
+        i += 1
+    return min(code / total, 1.0), min(listed / total, 1.0), headings

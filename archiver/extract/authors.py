@@ -39,13 +39,13 @@ _NOT_NAME_WORDS = {
 _DOMAIN = re.compile(r"\w\.(?:com|org|net|co|io|news|info|[a-z]{2})$", re.IGNORECASE)
 _ROLE_SUFFIX = re.compile(r"\s*(?:記者|特派員|撮影|編集委員|論説委員)$")
 _PLACEHOLDERS = {"staff", "admin", "administrator", "editor", "editorial", "redacción", "redaccion",
-                 "news desk", "web desk", "newsroom", "guest", "anonymous", "unknown"}
+                 "news desk", "web desk", "newsroom", "guest", "anonymous", "unknown", "webmaster", "site admin"}
 _ORG_TYPES = {"organization", "newsmediaorganization", "corporation", "organisation"}
 
 # Byline elements, most explicit first: microdata and rel, then byline class names (several
 # languages), then an element whose text starts "By"/"Por"/"Von"/"Par" (the scan collects those).
 BY_PREFIXES = ("By ", "BY ", "Por ", "POR ", "Von ", "Par ", "Door ")
-_NOT_BYLINE_TAGS = {"meta", "link", "script", "style", "body", "html", "article", "main", "section"}
+NOT_BYLINE_TAGS = _NOT_BYLINE_TAGS = {"meta", "link", "script", "style", "body", "html", "article", "main", "section"}
 _NOT_BYLINE = re.compile(r"author-(?:bio|box|info|avatar|description|title|about)|authors-list|about-author|"
                          r"comment", re.IGNORECASE)
 
@@ -110,7 +110,12 @@ def authors_from_jsonld(pairs: list[tuple[str, str]]) -> tuple[list[str], list[s
     return people, organisations
 
 
-def _names_in(element: Element) -> list[str]:
+def is_not_byline(element: Element) -> bool:
+    """An author's bio box, avatar or comment: names there are not the story's byline."""
+    return bool(_NOT_BYLINE.search(element.get("class") or ""))
+
+
+def names_in(element: Element) -> list[str]:
     anchors = [a for a in element.iter("a") if node_text(a)]
     if not anchors:
         # Text nodes joined by spaces ("Jane <b>Doe</b>"), else one per line: "Jeff Foust<span>Monday
@@ -124,25 +129,3 @@ def _names_in(element: Element) -> list[str]:
         if len(clean(text)) <= 120:
             names += [n for n in split_authors(text) if n not in names]
     return names
-
-
-def authors_from_dom(explicit: list[Element], bylines: list[Element], by_lines: list[Element]) -> list[str]:
-    """Names from ``rel=author``/``itemprop=author``, else the first byline element, else a "By ..." line.
-
-    From the scan: ``explicit`` elements are marked ``rel=author`` or ``itemprop=author``, ``bylines``
-    have a class or id naming a byline or author, ``by_lines`` have text starting with BY_PREFIXES.
-    """
-    names: list[str] = []
-    for element in explicit[:12]:  # every explicit author mark counts: "A and B" are two links
-        if element.tag not in ("meta", "link") and not _NOT_BYLINE.search(element.get("class") or ""):
-            names += [n for n in _names_in(element) if n not in names]
-    if names:
-        return names
-    for candidates in (bylines, by_lines):
-        for element in candidates[:24]:
-            if element.tag in _NOT_BYLINE_TAGS or _NOT_BYLINE.search(element.get("class") or ""):
-                continue
-            names = _names_in(element)
-            if names:
-                return names
-    return []

@@ -15,7 +15,7 @@ from lxml import etree
 
 from archiver.extract.authors import BY_PREFIXES
 from archiver.extract.furniture import (BYLINE, CAPTION, DATED, FURNITURE, FURNITURE_TAGS, JUNK_TAGS, MARKS,
-                                        PAYWALL, SKIPPABLE, element_flags, is_comments)
+                                        PAYWALL, POSTS, SKIPPABLE, element_flags, is_comments)
 from archiver.extract.text import Element, text_content
 
 INLINE_TAGS = frozenset({
@@ -62,6 +62,7 @@ class PageBlocks:
     author_marks: list[Element] = field(default_factory=list)  # rel=author, itemprop=author
     by_lines: list[Element] = field(default_factory=list)  # text starting "By ", "Por ", "Von "...
     paywall_marked: bool = False  # an element named like a paywall or a subscriber-only box
+    posts: int = 0  # elements named like a post, reply, comment or message (a thread's)
     itemtypes: list[str] = field(default_factory=list)  # microdata types (schema.org URLs)
     teasers: int = 0  # linked headings or <article> cards, whichever is more
     teaser_headings: list[int] = field(default_factory=list)  # indices of linked h2-h4
@@ -159,8 +160,12 @@ def scan(root: Element) -> PageBlocks:
                 elif key == "href" and tag == "a":
                     page.anchors.append(element)
             flags = element_flags(tag, cls, ident, attributes)
+            if tag == "figure" and flags & FURNITURE and _holds_data(element):
+                flags &= ~(FURNITURE | SKIPPABLE)
         else:
             flags = element_flags(tag, None, None, None) if tag in _FLAGGED_TAGS else 0
+            if tag == "figure" and _holds_data(element):
+                flags &= ~(FURNITURE | SKIPPABLE)
         if flags & MARKS:
             if flags & CAPTION:
                 captions.append(element)
@@ -170,6 +175,8 @@ def scan(root: Element) -> PageBlocks:
                 page.bylines.append(element)
             if flags & PAYWALL:
                 page.paywall_marked = True
+        if flags & POSTS:
+            page.posts += 1
         if flags & FURNITURE and (tag in INLINE_TAGS or flags & SKIPPABLE and not flags & MARKS):
             # Inline pop-ups, icons and labels are never the story's text (their tails are). Small
             # navigation-like furniture (menus, footers, share bars, related links) is not walked at
@@ -288,6 +295,11 @@ def _sum_subtrees(page: PageBlocks) -> None:
     page.articles = articles
     page.size, page.total, page.total_links, page.good, page.bad = size, total, total_links, good, bad
     page.removed = bytearray(count)
+
+
+def _holds_data(figure: Element) -> bool:
+    """A figure of a table or code listing is the story's (a caption holder is not)."""
+    return figure.find(".//table") is not None or figure.find(".//pre") is not None
 
 
 def holds_quote(element: Element) -> bool:

@@ -1,102 +1,21 @@
 """The article body from the DOM: drop furniture, find the element holding the story, emit its text.
 
 Strategy: one scan sums paragraph text per element (``blocks.scan``); furniture is removed unless it
-holds much of the page's text; readability-style scores pick the densest paragraph cluster; the
-choice then grows to ancestors that add paragraphs and little link text (stories split by ads or
-"read more" boxes); the chosen element's blocks are emitted in reading order, minus boilerplate.
+holds much of the page's text; ``container.choose`` picks the element holding the story among the
+densest paragraph clusters and their ancestors (fitted weights); the chosen element's blocks are
+emitted in reading order, minus boilerplate.
 """
 
 from __future__ import annotations
 
 import re
 
-from archiver.extract.blocks import HEADING_TAGS, INLINE_TAGS, PageBlocks, remove_element, remove_furniture
+from archiver.extract import container
+from archiver.extract.blocks import INLINE_TAGS, PageBlocks, remove_element, remove_furniture
 from archiver.extract.boilerplate import is_boilerplate
-from archiver.extract.furniture import class_string, is_content_container
 from archiver.extract.text import Element, clean, drop_tree, node_text, text_content
 
-POSITIVE = re.compile(r"article|body|content|entry|main|post|story|text|prose|rich-text|paragraph", re.I)
-NEGATIVE = re.compile(r"comment|meta|footer|footnote|sidebar|widget|share|social|related|promo|teaser|"
-                      r"sponsor|shopping|tags|card|list|nav|menu|header|hidden|combx|rail", re.I)
-# Growing to an ancestor must add this many paragraph characters per character of link/short text.
-GROW_RATIO = 3.0
-MIN_GROWTH = 200  # characters: a smaller addition is a dateline or a copyright line, not half a story
-PARAGRAPH_TAGS = frozenset({"p", "li", "pre", "blockquote", "td", "th", "dd", "dt"})
 LEAF_BLOCKS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "dt", "dd", "tr"})
-
-
-CLASS_WEIGHT_CONTENT = 5.0  # a paragraph's score: one of about 300 characters with a few commas
-
-
-def _class_weight(element: Element) -> int:
-    names = class_string(element)
-    weight = 0
-    if is_content_container(element, names):
-        weight += 50
-    elif POSITIVE.search(names):
-        weight += 25
-    if NEGATIVE.search(names):
-        weight -= 25
-    if element.tag in ("article", "main"):
-        weight += 20
-    return weight
-
-
-def best_container(page: PageBlocks) -> int | None:
-    """Index of the element whose paragraphs make up the article (readability-style scoring)."""
-    scores: dict[int, float] = {}
-    weights: dict[int, int] = {}
-    parents = page.parents
-    for i, chars in enumerate(page.chars):
-        if chars < 25 or page.removed[i] or page.tags[i] in HEADING_TAGS:
-            continue
-        links = page.links[i]
-        if links > 0.5 * chars:
-            continue
-        score = (1 + page.commas[i] + min(chars / 100, 3)) * (1 - links / chars)
-        tag = page.tags[i]
-        if tag == "li":
-            score *= 0.5
-        # A paragraph scores for its container; a <div> with its own text also for itself.
-        level, divisor = (parents[i], 1) if tag in PARAGRAPH_TAGS else (i, 1)
-        while level >= 0 and divisor <= 3:
-            if level not in scores:
-                scores[level] = weights[level] = _class_weight(page.elements[level])
-            scores[level] += score / divisor
-            level, divisor = parents[level], divisor + 1
-    best, best_score = None, 0.0
-    for i, score in scores.items():
-        total = page.total[i]
-        density = page.total_links[i] / total if total else 0.0
-        # A container's class name ("content", "story") counts in full only once it holds about a
-        # paragraph's worth of text: a box of one short line is no story whatever it is called.
-        weight = weights[i]
-        content = score - weight
-        if weight > 0:
-            score = weight * min(1.0, content / CLASS_WEIGHT_CONTENT) + content
-        score *= 1 - min(density, 1.0)
-        if best is None or score > best_score:
-            best, best_score = i, score
-    return best
-
-
-def grow(page: PageBlocks, index: int) -> int:
-    """Climb to ancestors that add paragraphs and little else (a story split in several boxes)."""
-    current = index
-    for ancestor in page.ancestors(index):
-        if page.tags[ancestor] in ("body", "html"):
-            break
-        if page.articles[current] and page.articles[ancestor] > page.articles[current]:
-            break  # the parent of a list of <article> cards
-        added_good = page.good[ancestor] - page.good[current]
-        added_bad = page.bad[ancestor] - page.bad[current]
-        if added_good > 0 and added_good < GROW_RATIO * added_bad or added_good <= 0 < added_bad:
-            break
-        if added_good >= MIN_GROWTH:
-            current = ancestor
-        if page.tags[ancestor] in ("article", "main"):
-            break  # the page's own word for where the story ends
-    return current
 
 
 def _emit(element: Element, out: list[tuple[str, int]]) -> None:
@@ -167,23 +86,36 @@ def _inline_text(element: Element, links: list[int], in_link: bool = False) -> s
     return text
 
 
-def extract_dom_body(page: PageBlocks, headline: str | None = None) -> tuple[str, Element | None]:
+def extract_dom_body(page: PageBlocks, headline: str | None = None, headline_index: int = -1,
+                     trace: dict | None = None) -> tuple[str, Element | None]:
     """Body text of a scanned page (furniture is removed from the tree); paragraphs joined by blank lines."""
     removed = remove_furniture(page)
-    best = best_container(page)
-    scope = page.elements[grow(page, best)] if best is not None else None
+    chosen = container.choose(page, headline_index, trace)
+    scope = page.elements[chosen] if chosen is not None else None
     for element in page.junk + removed:
         if element.getparent() is not None:
             drop_tree(element)
     if scope is None:
         return "", None
-    blocks: list[tuple[str, int]] = []
-    _emit(scope, blocks)
+    if trace is not None:  # every candidate's text, for fitting the choice
+        trace["body-texts"] = [_text(_blocks(page.elements[i]), headline)
+                               for i, _ in trace["body-container"]]
+    blocks = _blocks(scope)
     page.story_teasers = count_teasers(blocks)
     # Link density of the story's prose: blocks that are all links (a list of links) are not prose.
     prose = [(len(text), links) for text, links in blocks if text and links <= 0.7 * len(text)]
     text_chars = sum(length for length, _ in prose)
     page.story_link_share = sum(links for _, links in prose) / text_chars if text_chars else 0.0
+    return _text(blocks, headline), scope
+
+
+def _blocks(element: Element) -> list[tuple[str, int]]:
+    blocks: list[tuple[str, int]] = []
+    _emit(element, blocks)
+    return blocks
+
+
+def _text(blocks: list[tuple[str, int]], headline: str | None) -> str:
     headline_key = clean(headline).lower() if headline else None
     paragraphs: list[str] = []
     for text, link_chars in blocks:
@@ -194,7 +126,7 @@ def extract_dom_body(page: PageBlocks, headline: str | None = None) -> tuple[str
         if paragraphs and paragraphs[-1] == text:
             continue
         paragraphs.append(text)
-    return "\n\n".join(cut_at_comments(paragraphs)), scope
+    return "\n\n".join(cut_at_comments(paragraphs))
 
 
 # A reader comment signs off with its author and time: "Posted by Jane on January 10, 2008 5:15 PM".

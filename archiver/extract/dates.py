@@ -45,10 +45,12 @@ _TEXT_DATE = re.compile(
     r"\b(?:(?P<m1>[A-Za-zéûä]{3,10})\.?\s+(?P<d1>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y1>(?:19|20)\d{2})"
     r"|(?P<d2>\d{1,2})\.?\s+(?:de\s+)?(?P<m2>[A-Za-zéûä]{3,10})\.?,?\s+(?:de\s+)?(?P<y2>(?:19|20)\d{2}))\b"
 )
-_ISO_DATE = re.compile(r"\b((?:19|20)\d{2})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])\b")
+_ISO_DATE = re.compile(r"\b((?:19|20)\d{2})([-/.])(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])\b")
 _RFC2822 = re.compile(r"^(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d\d:\d\d")
 # "10.01.2024" (German, day first); "2024年9月1日" (Japanese, Chinese).
 _DOTTED_DATE = re.compile(r"\b(0?[1-9]|[12]\d|3[01])\.\s?(0?[1-9]|1[0-2])\.\s?((?:19|20)\d{2})\b")
+# "10/31/2024" (month first, as US sites write it; day first when the first number cannot be a month).
+_SLASHED_DATE = re.compile(r"\b(0?[1-9]|[12]\d|3[01])/(0?[1-9]|[12]\d|3[01])/((?:19|20)\d{2})\b")
 _CJK_DATE = re.compile(r"((?:19|20)\d{2})\s*年\s*(1[0-2]|0?[1-9])\s*月\s*(3[01]|[12]\d|0?[1-9])\s*日")
 
 
@@ -93,10 +95,16 @@ def date_from_text(text: str) -> str | None:
     """A calendar date written in words ("March 3, 2024", "6 de septiembre de 2021")."""
     iso = _ISO_DATE.search(text)
     if iso:
-        return "-".join(iso.groups())
+        return f"{iso.group(1)}-{iso.group(3)}-{iso.group(4)}"
     cjk = _CJK_DATE.search(text)
     if cjk:
         return "{}-{:02d}-{:02d}".format(cjk.group(1), int(cjk.group(2)), int(cjk.group(3)))
+    slashed = _SLASHED_DATE.search(text)
+    if slashed:
+        first, second, year = int(slashed.group(1)), int(slashed.group(2)), slashed.group(3)
+        month, day = (second, first) if first > 12 else (first, second)
+        if month <= 12:
+            return f"{year}-{month:02d}-{day:02d}"
     dotted = _DOTTED_DATE.search(text)
     if dotted:
         return "{}-{:02d}-{:02d}".format(dotted.group(3), int(dotted.group(2)), int(dotted.group(1)))

@@ -58,6 +58,10 @@ _SUBSTRINGS = (
     "imagecredit", "photocredit",
 )
 _TOKEN_SET = frozenset(_TOKENS)
+# Page builders call every box a widget (Elementor, HubSpot, Beaver Builder, SiteOrigin): their box
+# tokens say nothing of what the box holds; the box's other tokens and its tag still do.
+_BUILDER_BOXES = ("elementor-widget", "elementor-element", "hs_cos_wrapper", "widget-span", "widget-type-",
+                  "fl-widget", "fl-module", "so-widget", "panel-widget", "et_pb_")
 _SUBSTRING_NAMES = re.compile("|".join(map(re.escape, _SUBSTRINGS)) + r"|comment(?!ary)")  # not commentary
 # Names of the article's own container: never furniture, whatever else the class says
 # (WordPress writes "tag-<slug>" and "category-<slug>" on every <article>).
@@ -77,7 +81,7 @@ def class_string(element: Element) -> str:
 
 # Flags of an element, from its class/id string (cached: pages repeat the same few strings).
 # DATED and BYLINE mark where dates and author names are written out, for the metadata fallbacks.
-CONTENT, FURNITURE, CAPTION, PAYWALL, DATED, BYLINE, SKIPPABLE = 1, 2, 4, 8, 16, 32, 64
+CONTENT, FURNITURE, CAPTION, PAYWALL, DATED, BYLINE, SKIPPABLE, POSTS = 1, 2, 4, 8, 16, 32, 64, 128
 # Caption class words: English, and the Spanish/German/French/Italian ones sites use.
 _CAPTION_WORDS = ("caption", "cutline", "pie-foto", "pie_foto", "piefoto", "pie-de-foto", "bildunterschrift",
                   "bildtext", "legende", "légende", "didascalia", "leyenda")
@@ -91,10 +95,12 @@ _SKIPPABLE_WORDS = ("nav", "menu", "footer", "sidebar", "related", "comment", "s
                     "newsletter", "advert", "promo", "widget", "breadcrumb", "cookie", "consent", "popup", "modal",
                     "subscribe", "pagination", "outbrain", "taboola", "recommend", "trending", "most-read",
                     "mostread", "popular", "sponsor", "banner", "signup", "toolbar", "skip")
+# Posts of a thread: a forum's messages and replies, a page's comments (page kind counts them).
+_POST_WORDS = ("reply", "replies", "comment", "message", "answer", "forum", "thread", "topic", "discussion", "bbp-")
 SKIPPABLE_TAGS = frozenset({"nav", "footer", "aside", "menu", "form", "dialog"})
 _WORD_FLAGS = tuple((re.compile("|".join(map(re.escape, words))), flags) for words, flags in (
     (_CAPTION_WORDS, CAPTION | FURNITURE), (_PAYWALL_WORDS, PAYWALL | FURNITURE), (_DATE_WORDS, DATED),
-    (_BYLINE_WORDS, BYLINE), (_SKIPPABLE_WORDS, SKIPPABLE)))
+    (_BYLINE_WORDS, BYLINE), (_SKIPPABLE_WORDS, SKIPPABLE), (_POST_WORDS, POSTS)))
 MARKS = CAPTION | PAYWALL | DATED | BYLINE
 # Caches: class/id strings repeat within a page, single tokens ("clearfix", "wp-caption") across sites.
 _CLASS_CACHE: dict[str, int] = {}
@@ -109,7 +115,9 @@ def token_flags(token: str) -> int:
         if len(_TOKEN_CACHE) >= _CACHE_SIZE:
             _TOKEN_CACHE.clear()
         flags = CONTENT if _CONTENT_NAMES.search(token) else 0
-        if token in _TOKEN_SET or token.startswith(_PREFIXES) or _SUBSTRING_NAMES.search(token):
+        if token.startswith(_BUILDER_BOXES):
+            flags |= 0  # a page builder's box: "widget" there names any box, the story's too
+        elif token in _TOKEN_SET or token.startswith(_PREFIXES) or _SUBSTRING_NAMES.search(token):
             flags |= FURNITURE
         for pattern, word_flags in _WORD_FLAGS:
             if pattern.search(token):
@@ -148,7 +156,7 @@ def element_flags(tag: str, cls: str | None, ident: str | None, attributes: dict
     flags = marks = 0
     if cls is not None or ident is not None:
         flags = classify_names(f"{cls or ''} {ident or ''}")
-        marks = flags & MARKS
+        marks = flags & (MARKS | POSTS)
     if tag == "figcaption":
         marks |= CAPTION
     if tag in FURNITURE_TAGS:

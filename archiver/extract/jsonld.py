@@ -97,7 +97,10 @@ class JsonLd:
             value = value[0] if value else None
         if isinstance(value, dict):
             value = value.get("name") or value.get("@value")
-        return unescape(value).strip() or None if isinstance(value, str) else None
+        if not isinstance(value, str):
+            return None
+        value = unescape(value)
+        return (unescape(value) if "&#" in value or "&amp;" in value else value).strip() or None  # escaped twice
 
     def names(self, key: str) -> list[tuple[str, str]]:
         """``(name, type)`` pairs of a person/organisation property, references resolved."""

@@ -20,8 +20,6 @@ from archiver.extract.meta import MetaTags, link_href
 from archiver.extract.text import Element, clean, node_text
 
 Sourced = tuple  # (value, source)
-AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "dcterms.creator",
-               "byl", "byline")
 _TITLE_SEPARATOR = re.compile(r"\s+[|\u2013\u2014\-:·•»]\s+")
 # rel="category tag" (WordPress) names the section; rel="tag" alone a tag.
 
@@ -97,44 +95,6 @@ def host_of(url: str) -> str:
         return urlsplit(url).hostname or ""
     except ValueError:  # a malformed URL names no host
         return ""
-
-
-def authors(src: Sources, organisations: list[str]) -> Sourced:
-    """People only: a name equal to one of ``organisations`` (site name, publisher) is the site's."""
-    found, source = _people(src)
-    known = {name.lower() for name in organisations if name}
-    found = [name for name in found if name.lower() not in known]
-    return (found, source) if found else ([], "")
-
-
-def _people(src: Sources) -> Sourced:
-    people, _ = _authors.authors_from_jsonld(src.jsonld.names("author") or src.jsonld.names("creator"))
-    if people:
-        return people, "jsonld"
-    values = [v for v in src.meta.all(*AUTHOR_META) if not v.startswith(("http:", "https:", "@", "/"))]
-    found: list[str] = []
-    for value in values:
-        for name in _authors.split_authors(value):
-            if name not in found:
-                found.append(name)
-    if found:
-        return found, "meta"
-    found = _authors.authors_from_dom(src.page.author_marks, src.page.bylines, src.page.by_lines)
-    return (found, "dom") if found else ([], "")
-
-
-def published(src: Sources) -> Sourced:
-    value = _dates.normalize_date(src.jsonld.text("datePublished") or src.jsonld.text("dateCreated"))
-    if value:
-        return value, "jsonld"
-    value = _dates.normalize_date(src.meta.first(*_dates.PUBLISHED_META))
-    if value:
-        return value, "meta"
-    value = _dates.time_element_date(src.tree) or _dates.byline_date(src.page.dated)
-    if value:
-        return value, "dom"
-    value = _dates.date_from_url(src.url)
-    return (value, "url") if value else (None, "")
 
 
 def modified(src: Sources) -> Sourced:

@@ -1,12 +1,14 @@
-"""What a page is (article, listing, other), from named signals with visible weights; and its paywall.
+"""What a page is (article, listing, other), from named features with fitted weights; and its paywall.
 
-Each signal is a value between 0 and 1 measured on the one parse of the page (``Evidence``); the
-page's score is the sum of value x weight. Metadata (og:type, JSON-LD and microdata types) weighs
-most when a page has it; without it a page is still an article when a reader would call it one:
-one dominant run of prose under a headline the ``<title>`` repeats, with a date or byline, few
-links in the story and no list of teasers in it. The URL's shape is one small signal among these.
-``judge`` returns the kind, the signal that decided it (its *reason*) and every contribution, which
-``archiver extract --explain`` prints and crawl stats count.
+Each feature is a value between 0 and 1 measured on the one parse of the page (``Evidence``). Two
+logistic models score them (``model.py``; weights fitted by ``bench/crossval.py`` on articles, forum
+threads, product, service and documentation pages, collections and listings of many sites):
+``page-kind`` says article or not, and for a page that is not, ``listing-kind`` says listing or other.
+Metadata weighs most when a page has it; without it a page is still an article when a reader would
+call it one: one dominant run of prose under a headline the ``<title>`` repeats, with a date or
+byline, few links in the story and no list of teasers in it; shop, forum and documentation pages
+show prices, many posts or code. ``judge`` returns the kind, the feature that decided it (its
+*reason*) and every value, which ``archiver extract --explain`` prints and crawl stats count.
 """
 
 from __future__ import annotations
@@ -17,47 +19,55 @@ from urllib.parse import urlsplit
 
 from archiver.extract.jsonld import JsonLd
 from archiver.extract.meta import MetaTags
+from archiver.extract.model import Feature, LinearModel, load_model
 
 # The page node's own type: a "WebSite" node describes the site (Yoast puts one on every page), not the page.
-LISTING_TYPES = {"collectionpage", "searchresultspage", "profilepage"}
+LISTING_TYPES = {"collectionpage", "searchresultspage", "profilepage", "itemlist"}
+PRODUCT_TYPES = {"product", "productgroup", "individualproduct", "offer", "aggregateoffer", "productmodel",
+                 "softwareapplication", "mobileapplication", "webapplication", "service", "course", "event"}
+FORUM_TYPES = {"discussionforumposting", "qapage", "question", "answer", "comment"}
 _MICRODATA_ARTICLE = re.compile(r"schema\.org/(?:\w*Article|BlogPosting|Report|Review)\b", re.IGNORECASE)
+_MICRODATA_PRODUCT = re.compile(r"schema\.org/(?:Product|Offer|AggregateOffer)\b", re.IGNORECASE)
+_MICRODATA_FORUM = re.compile(r"schema\.org/(?:DiscussionForumPosting|Question|Answer|Comment)\b", re.IGNORECASE)
 
-
-@dataclass(frozen=True)
-class Signal:
-    name: str
-    weight: float
-    meaning: str
-
-
-# The signals, strongest first. Positive weights say "article", negative "listing".
-SIGNALS: tuple[Signal, ...] = (
-    Signal("declared-article", 6.0, "og:type article, or a JSON-LD / microdata Article type"),
-    Signal("declared-listing", -10.0, "a JSON-LD CollectionPage, SearchResultsPage or ProfilePage"),
-    Signal("declared-website", -3.0, "og:type website: the page says it is a site's page, not a story"),
-    Signal("story-text", 4.0, "length of the story text: 0 up to 200 characters, 1 from 1,000"),
-    Signal("dominant-prose", 1.5, "share of the page's paragraph text that is in the story"),
-    Signal("paragraphs", 1.0, "paragraphs in the story: 0 for one, 1 from four"),
-    Signal("headline-in-title", 1.5, "a heading of 4+ words, not a link, that the <title> repeats "
-           "(or, when the <title> names only the site, the line the story starts under)"),
-    Signal("dated", 1.0, "a publication date (metadata or a dateline)"),
-    Signal("byline", 1.0, "an author (metadata or a byline)"),
-    Signal("story-url", 0.5, "URL ends in a slug, an id or a page file"),
-    Signal("listing-url", -3.0, "URL of a home, section, tag, author, search or page-N listing"),
-    Signal("teasers-in-story", -5.0, "headline links with a summary in the story (3+): per 1,000 characters "
-                                     "1.5 to 4, per paragraph 0.15 to 0.45"),
-    Signal("link-density", -4.0, "share of link text in the story: 0 up to 20 %, 1 from 50 %"),
+FEATURES: tuple[Feature, ...] = (
+    Feature("declared-article", "og:type article, or a JSON-LD / microdata Article type"),
+    Feature("declared-listing", "a JSON-LD CollectionPage, SearchResultsPage, ProfilePage or ItemList"),
+    Feature("declared-website", "og:type website: the page says it is a site's page, not a story"),
+    Feature("declared-product", "a Product, Offer, SoftwareApplication, Service, Course or Event node, og:type product"),
+    Feature("declared-forum", "a DiscussionForumPosting, QAPage, Question or Answer node"),
+    Feature("declared-published", "a publication time in JSON-LD or article:published_time"),
+    Feature("story-text", "length of the story text: 0 up to 200 characters, 1 from 1,000"),
+    Feature("long-story", "length of the story text: 0 up to 1,000 characters, 1 from 5,000"),
+    Feature("dominant-prose", "share of the page's paragraph text that is in the story"),
+    Feature("paragraphs", "paragraphs in the story: 0 for one, 1 from four"),
+    Feature("headline-in-title", "a heading of 4+ words, not a link, that the <title> repeats "
+            "(or, when the <title> names only the site, the line the story starts under)"),
+    Feature("dated", "a publication date (metadata, a dateline or the URL)"),
+    Feature("byline", "an author (metadata or a byline)"),
+    Feature("story-url", "URL ends in a slug, an id or a page file"),
+    Feature("dated-url", "URL holds a date (/2025/03/14/)"),
+    Feature("listing-url", "URL of a home, section, tag, author, search or page-N listing"),
+    Feature("docs-url", "URL of documentation, a reference, a wiki, a shop, a forum or a service page "
+            "(/docs/, /api/, /product/, /forum/, /services/ ...)"),
+    Feature("teasers-in-story", "headline links with a summary in the story (3+): per 1,000 characters "
+            "1.5 to 4, per paragraph 0.15 to 0.45"),
+    Feature("link-density", "share of link text in the story: 0 up to 20 %, 1 from 50 %"),
+    Feature("page-links", "share of link text on the whole page: 0 up to 20 %, 1 from 60 %"),
+    Feature("prices", "prices on the page (\u20ac 12.99, $5, 30 USD): 0 for none, 1 from five"),
+    Feature("shop-words", "add to cart, buy now, in stock, checkout ... on the page"),
+    Feature("posts", "elements named as posts, replies, comments or messages: 0 up to 3, 1 from 30"),
+    Feature("bylines", "elements named as a byline or author: 0 up to 2, 1 from 10 (a thread signs each post)"),
+    Feature("profile-links", "links to user profiles (/user/, /members/, profile.php ...): 0 up to 2, 1 from 10"),
+    Feature("times", "<time> elements on the page: 0 up to 2, 1 from 12"),
+    Feature("code", "share of the story text in <pre> or <code>: 0 up to 2 %, 1 from 20 %"),
+    Feature("form-controls", "inputs, buttons and selects on the page: 0 up to 5, 1 from 40"),
+    Feature("story-headings", "headings in the story per 1,000 characters: 0 up to 0.5, 1 from 3"),
+    Feature("list-text", "share of the story text in list items: 0 up to 10 %, 1 from 60 %"),
 )
-WEIGHTS = {signal.name: signal.weight for signal in SIGNALS}
-# A page scoring at least this much is an article.
-ARTICLE_SCORE = 4.0
-# Fewer teasers than this in a story are a related-links box, not a list.
-MIN_TEASERS = 3
+SIGNALS = FEATURES  # the name --explain and the docs have used
 # Below this much story text nothing makes an article (a photo page, a stub, an error page).
 MIN_ARTICLE_CHARS = 150
-MIN_UNDECLARED_CHARS = 150  # when no metadata says "article" (a photo gallery says little)
-# A non-article with this much pull from listing signals is a listing; the rest is "other".
-LISTING_PULL = -1.5
 
 # Paths of section, tag, author, search and archive pages.
 _LISTING_PATH = re.compile(
@@ -66,12 +76,29 @@ _LISTING_PATH = re.compile(
     r"|/page/\d+/?$",
     re.IGNORECASE,
 )
+# Paths and hosts of documentation, shops and forums: the kinds of page a news site's crawl meets
+# beside its stories (help centres, its shop, reader forums).
+_NOT_STORY_PATH = re.compile(
+    r"/(?:docs?|documentation|api|reference|manual|wiki|help|support|faq|kb|knowledge-?base|guides?/reference|"
+    r"products?|shop|store|cart|checkout|dp|item|forums?|threads?|topics?|questions|community|discussions?|"
+    r"board|viewtopic\.php|showthread\.php|services?|solutions|pricing|plans|careers|locations?|collections?)"
+    r"(?:/|$|\.)", re.IGNORECASE)
+PROFILE_LINK = re.compile(r"/(?:users?|members?|u|profiles?|people|memberlist\.php|member\.php)(?:/|\?|\.php)|"
+                          r"[?&](?:u|uid|userid|user_id|showuser)=\d", re.IGNORECASE)
+_NOT_STORY_HOST = re.compile(r"^(?:docs?|developers?|api|wiki|help|support|shop|store|forums?|community|discuss|"
+                             r"learn)\.", re.IGNORECASE)
+_URL_DATE = re.compile(r"/(?:19|20)\d{2}/(?:0?[1-9]|1[0-2])(?:/|$)|/(?:19|20)\d{2}-\d{2}-\d{2}")
 # CJK scripts say in one character what alphabets say in about three.
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _LOCKED_TIERS = {"locked", "premium", "subscriber", "subscribers"}
 _SLUG = re.compile(r"[\w%]+(?:[-_][\w%]+){2,}|\d{4,}|\.s?html?$|\.php$|\.aspx?$|\.cfm$|\.jsp$|\.stm$")
 _PAGE_FILE = re.compile(r"\.(?:s?html?|php|aspx?|cfm|jsp)$", re.IGNORECASE)
 _STORY_QUERY = re.compile(r"(?:^|&)\w*(?:id|story|article)\w*=\w{3,}", re.IGNORECASE)
+PRICE = re.compile(r"(?:[$\u00a3\u20ac\u00a5\u20b9]|\b(?:USD|EUR|GBP|CHF|Rs\.?))\s?\d[\d,.]*|"
+                   r"\b\d[\d,.]*\s?(?:[$\u00a3\u20ac\u00a5]|USD|EUR|GBP|CHF|kr|z\u0142)(?!\w)")
+SHOP_WORDS = re.compile(r"\b(?:add to (?:cart|basket|bag|wish ?list)|buy (?:it )?now|in stock|out of stock|"
+                        r"checkout|free (?:shipping|delivery|returns)|in den warenkorb|ajouter au panier|"
+                        r"a\u00f1adir al carrito|sku)\b", re.IGNORECASE)
 
 
 def is_listing_url(url: str) -> bool:
@@ -95,6 +122,15 @@ def is_article_url(url: str) -> bool:
     return bool(segments) and bool(_SLUG.search(segments[-1])) or bool(_STORY_QUERY.search(parts.query))
 
 
+def is_not_story_url(url: str) -> bool:
+    """A documentation, shop or forum address (path or host)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return bool(_NOT_STORY_PATH.search(parts.path or "")) or bool(_NOT_STORY_HOST.match(parts.hostname or ""))
+
+
 def text_weight(text: str) -> int:
     """Length in Latin-script characters: CJK characters count three."""
     return len(text) + 2 * len(_CJK.findall(text)) if text else 0
@@ -113,29 +149,51 @@ class Evidence:
     byline: bool = False
     teasers_in_story: int = 0
     story_link_share: float = 0.0
+    page_link_share: float = 0.0
     declared_article: bool = False
     declared_listing: bool = False
     declared_website: bool = False
+    declared_product: bool = False
+    declared_forum: bool = False
+    declared_published: bool = False
+    prices: int = 0
+    shop_words: bool = False
+    posts: int = 0
+    bylines: int = 0
+    profile_links: int = 0
+    times: int = 0
+    code_share: float = 0.0
+    form_controls: int = 0
+    story_headings: int = 0
+    list_share: float = 0.0
     binary: bool = False
 
 
 @dataclass
 class Judgement:
     kind: str  # "article", "listing" or "other"
-    reason: str  # the signal (or gate) that decided it
-    score: float = 0.0
-    values: dict[str, float] = field(default_factory=dict)  # signal name -> value in [0, 1]
+    reason: str  # the feature (or gate) that decided it
+    score: float = 0.0  # the page-kind model's logit: an article from 0
+    values: dict[str, float] = field(default_factory=dict)  # feature name -> value
 
     def contributions(self) -> dict[str, float]:
-        return {name: value * WEIGHTS[name] for name, value in self.values.items()}
+        return ARTICLE_MODEL.contributions(self.values)
 
 
-def declared(jsonld: JsonLd, meta: MetaTags, itemtypes: list[str]) -> tuple[bool, bool, bool]:
-    """(declared article, declared listing, declared website) from og:type, JSON-LD and microdata."""
+def declared(jsonld: JsonLd, meta: MetaTags, itemtypes: list[str]) -> dict[str, bool]:
+    """The page's own word on what it is: og:type, JSON-LD and microdata types."""
     og_type = (meta.first("og:type") or "").lower()
     article = jsonld.is_article or og_type == "article" or any(_MICRODATA_ARTICLE.search(t) for t in itemtypes)
-    listing = bool(jsonld.page_types & LISTING_TYPES) and not jsonld.is_article
-    return article, listing, og_type == "website" and not article
+    types = jsonld.page_types
+    return {
+        "declared_article": article,
+        "declared_listing": bool(types & LISTING_TYPES) and not jsonld.is_article,
+        "declared_website": og_type == "website" and not article,
+        "declared_product": bool(types & PRODUCT_TYPES) or og_type.startswith("product")
+        or any(_MICRODATA_PRODUCT.search(t) for t in itemtypes),
+        "declared_forum": bool(types & FORUM_TYPES) or any(_MICRODATA_FORUM.search(t) for t in itemtypes),
+        "declared_published": bool(jsonld.text("datePublished") or meta.first("article:published_time")),
+    }
 
 
 def _ramp(value: float, low: float, high: float) -> float:
@@ -145,44 +203,67 @@ def _ramp(value: float, low: float, high: float) -> float:
     return 1.0 if value >= high else (value - low) / (high - low)
 
 
-def signal_values(e: Evidence) -> dict[str, float]:
+def feature_values(e: Evidence) -> dict[str, float]:
+    per_thousand = 1000 / max(e.story_chars, 1)
     return {
         "declared-article": float(e.declared_article),
         "declared-listing": float(e.declared_listing),
         "declared-website": float(e.declared_website),
+        "declared-product": float(e.declared_product),
+        "declared-forum": float(e.declared_forum),
+        "declared-published": float(e.declared_published),
         "story-text": _ramp(e.story_chars, 200, 1000),
+        "long-story": _ramp(e.story_chars, 1000, 5000),
         "dominant-prose": min(max(e.prose_share, 0.0), 1.0),
         "paragraphs": _ramp(e.paragraphs, 1, 4),
         "headline-in-title": float(e.headline_in_title),
         "dated": float(e.dated),
         "byline": float(e.byline),
         "story-url": float(is_article_url(e.url)),
+        "dated-url": float(bool(_URL_DATE.search(e.url))),
         "listing-url": float(is_listing_url(e.url)),
-        "teasers-in-story": min(_ramp(1000 * e.teasers_in_story / max(e.story_chars, 1), 1.5, 4.0),
+        "docs-url": float(is_not_story_url(e.url)),
+        "teasers-in-story": min(_ramp(e.teasers_in_story * per_thousand, 1.5, 4.0),
                                 _ramp(e.teasers_in_story / max(e.paragraphs, 1), 0.15, 0.45))
-        if e.teasers_in_story >= MIN_TEASERS else 0.0,
+        if e.teasers_in_story >= 3 else 0.0,
         "link-density": _ramp(e.story_link_share, 0.2, 0.5),
+        "page-links": _ramp(e.page_link_share, 0.2, 0.6),
+        "prices": _ramp(e.prices, 0, 5),
+        "shop-words": float(e.shop_words),
+        "posts": _ramp(e.posts, 3, 30),
+        "bylines": _ramp(e.bylines, 2, 10),
+        "profile-links": _ramp(e.profile_links, 2, 10),
+        "times": _ramp(e.times, 2, 12),
+        "code": _ramp(e.code_share, 0.02, 0.2),
+        "form-controls": _ramp(e.form_controls, 5, 40),
+        "story-headings": _ramp(e.story_headings * per_thousand, 0.5, 3.0),
+        "list-text": _ramp(e.list_share, 0.1, 0.6),
     }
 
 
-def judge(e: Evidence) -> Judgement:
-    """The page's kind, the deciding reason, and the score from each signal."""
+signal_values = feature_values  # the name tests and --explain have used
+ARTICLE_MODEL: LinearModel = load_model("page-kind", FEATURES)  # article (logit >= 0) or not
+LISTING_MODEL: LinearModel = load_model("listing-kind", FEATURES)  # a page that is not an article: listing or other
+
+
+def judge(e: Evidence, article_model: LinearModel | None = None, listing_model: LinearModel | None = None) -> Judgement:
+    """The page's kind, the deciding reason, and every feature's value (models: the fitted ones unless given)."""
     if e.binary:
         return Judgement("other", "binary")
-    values = signal_values(e)
-    contributions = {name: value * WEIGHTS[name] for name, value in values.items()}
-    score = sum(contributions.values())
-    pull = sum(c for c in contributions.values() if c < 0)
-    enough = e.story_chars >= (MIN_ARTICLE_CHARS if e.declared_article else MIN_UNDECLARED_CHARS)
-    if score >= ARTICLE_SCORE and enough:
-        reason = max((c, n) for n, c in contributions.items())[1]
-        return Judgement("article", reason, score, values)
+    article_model, listing_model = article_model or ARTICLE_MODEL, listing_model or LISTING_MODEL
+    values = feature_values(e)
+    contributions = article_model.contributions(values)
+    score = article_model.logit(values)
+    if score >= 0 and e.story_chars >= MIN_ARTICLE_CHARS:
+        return Judgement("article", max((c, n) for n, c in contributions.items())[1], score, values)
     if not e.story_chars:
         return Judgement("other", "no-text", score, values)  # a listing shows teasers or text
-    if pull <= LISTING_PULL:
-        return Judgement("listing", min((c, n) for n, c in contributions.items())[1], score, values)
-    reason = "low-score" if enough else "short-text"
-    return Judgement("other", reason, score, values)
+    if e.story_chars < MIN_ARTICLE_CHARS:
+        reason = "short-text"
+    else:
+        reason = min((c, n) for n, c in contributions.items())[1]
+    kind = "listing" if listing_model.logit(values) >= 0 else "other"
+    return Judgement(kind, reason, score, values)
 
 
 def paywall(marked: bool, jsonld: JsonLd, meta: MetaTags) -> tuple[bool, str]:

@@ -1,0 +1,148 @@
+"""The authors: every name list the page offers (structured data, meta tags, bylines), chosen by fitted weights.
+
+Candidates are the people of JSON-LD ``author`` (organisations apart), ``<meta name=author>`` and like
+tags, the names in ``rel=author`` / ``itemprop=author`` marks, and each line whose class names a
+byline or author or whose text starts "By". A list given by several sources is one candidate with
+each source's flag. ``authors`` weights (fitted by ``bench/crossval.py``) score each; the best is
+kept when its score says "more likely than not", so a page without a byline gets no names (a photo
+credit, an editor list or the site's name is not a byline).
+"""
+
+from __future__ import annotations
+
+import re
+
+from archiver.extract import authors as _authors
+from archiver.extract.headline import spells_host
+from archiver.extract.model import Feature, LinearModel, load_model
+from archiver.extract.text import node_text
+from archiver.extract.metadata import host_of
+
+AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "dcterms.creator",
+               "byl", "byline")
+FEATURES: tuple[Feature, ...] = (
+    Feature("jsonld", "people of the JSON-LD author (or creator)"),
+    Feature("jsonld-organisation", "the JSON-LD author also names an organisation"),
+    Feature("meta", "<meta name=author> and like tags"),
+    Feature("marked", "in rel=author or itemprop=author marks"),
+    Feature("byline-class", "a line whose class or id names a byline or author"),
+    Feature("by-line", "a line starting 'By', 'Por', 'Von' ..."),
+    Feature("after-label", "the line after a line that says only 'Written by', 'Article by', 'Author' ..."),
+    Feature("first-line", "the first byline line of the page"),
+    Feature("near-headline", "a line within a few lines of the headline"),
+    Feature("sources", "how many sources give the list: 0 for one, 1 from three"),
+    Feature("names", "names in the list: 0 for one, 1 from four"),
+    Feature("two-words", "share of names of two or three words, each capitalised"),
+    Feature("one-word", "share of names of one word"),
+    Feature("lines", "byline lines on the page: 0 up to 1, 1 from 8 (a thread or a list signs many)"),
+    Feature("site-name", "a name is the site's or the publisher's"),
+    Feature("host-name", "a name spells the site's host (\"Levinemusic\" on levinemusic.org)"),
+)
+MODEL: LinearModel = load_model("authors", FEATURES)
+WINDOW_BEFORE, WINDOW_AFTER = 15, 80
+_CAPITALISED = re.compile(r"^[^\W\d_][^\s]*$")
+
+
+def _add(found: dict[tuple, dict], names: list[str], feature: str) -> None:
+    if not names:
+        return
+    key = tuple(sorted({name.casefold() for name in names}))
+    entry = found.setdefault(key, {"names": names, "flags": set()})
+    entry["flags"].add(feature)
+
+
+def candidates(src, organisations: list[str], headline_index: int = -1) -> list[tuple[list[str], dict[str, float]]]:
+    """(names, feature values) of each name list the page offers."""
+    found: dict[tuple, dict] = {}
+    people, orgs = _authors.authors_from_jsonld(src.jsonld.names("author") or src.jsonld.names("creator"))
+    _add(found, people, "jsonld")
+    names: list[str] = []
+    for value in src.meta.all(*AUTHOR_META):
+        if not value.startswith(("http:", "https:", "@", "/")):
+            names += [n for n in _authors.split_authors(value) if n not in names]
+    _add(found, names, "meta")
+    page = src.page
+    lines = 0
+    if page is not None:
+        index = {id(e): i for i, e in enumerate(page.elements)} if page.bylines or page.by_lines else {}
+        marked: list[str] = []
+        for element in page.author_marks[:12]:
+            if element.tag not in ("meta", "link") and not _authors.is_not_byline(element):
+                marked += [n for n in _authors.names_in(element) if n not in marked]
+        _add(found, marked, "marked")
+        first = True
+        for elements, feature in ((page.bylines, "byline-class"), (page.by_lines, "by-line")):
+            for element in elements[:24]:
+                if element.tag in _authors.NOT_BYLINE_TAGS or _authors.is_not_byline(element):
+                    continue
+                names = _authors.names_in(element)
+                if not names:
+                    continue
+                lines += 1
+                _add(found, names, feature)
+                key = tuple(sorted({n.casefold() for n in names}))
+                position = index.get(id(element), -1)
+                if headline_index >= 0 and headline_index - WINDOW_BEFORE <= position <= headline_index + WINDOW_AFTER:
+                    found[key]["flags"].add("near-headline")
+                if first:
+                    found[key]["flags"].add("first-line")
+                    first = False
+    if page is not None:
+        for i, chars in enumerate(page.chars):
+            if 2 <= chars <= MAX_LABEL_CHARS and _LABEL.match(node_text(page.elements[i])):
+                names = next((found_names for j in range(i + 1, min(i + 6, len(page.chars)))
+                              if page.chars[j] and (found_names := _authors.names_in(page.elements[j]))), [])
+                if names:
+                    lines += 1
+                    _add(found, names, "after-label")
+    known = {name.casefold() for name in organisations + orgs if name}
+    host = host_of(src.url)
+    out = []
+    for entry in found.values():
+        flags, names = entry["flags"], entry["names"]
+        values = {name: 1.0 for name in flags}
+        values["jsonld-organisation"] = float(bool(orgs))
+        values["sources"] = min((len(flags & _SOURCES) - 1) / 2, 1.0)
+        values["names"] = min((len(names) - 1) / 3, 1.0)
+        values["two-words"] = sum(_person_like(n) for n in names) / len(names)
+        values["one-word"] = sum(len(n.split()) == 1 for n in names) / len(names)
+        values["lines"] = min((lines - 1) / 7, 1.0) if lines > 1 else 0.0
+        values["site-name"] = float(any(n.casefold() in known for n in names))
+        values["host-name"] = float(any(spells_host(n, host) for n in names))
+        out.append((names, values))
+    return out
+
+
+_SOURCES = {"jsonld", "meta", "marked", "byline-class", "by-line", "after-label"}
+_LABEL = re.compile(r"^(?:(?:written|article|posted|words|story|text|reporting|published)\s+by|by|authors?|"
+                    r"written by:|autor(?:in)?|auteur|por|von)\s*:?$", re.IGNORECASE)
+MAX_LABEL_CHARS = 16
+
+
+def _person_like(name: str) -> bool:
+    words = name.split()
+    return 2 <= len(words) <= 3 and all(_CAPITALISED.match(w) and (w[0].isupper() or not w[0].isalpha())
+                                         for w in words)
+
+
+def choose(src, organisations: list[str], headline_index: int = -1,
+           trace: dict | None = None) -> tuple[list[str], str]:
+    """(names, provenance) of the list the weights pick, or ([], "") when none is likely a byline."""
+    found = candidates(src, organisations, headline_index)
+    if trace is not None:
+        trace["authors"], trace["authors-organisations"] = found, organisations
+    return pick(found, organisations, MODEL)
+
+
+def pick(found: list[tuple[list[str], dict[str, float]]], organisations: list[str],
+         model: LinearModel) -> tuple[list[str], str]:
+    """The best list when likely a byline, without the site's and publisher's names (never an author)."""
+    if not found:
+        return [], ""
+    names, values = found[model.best([values for _, values in found])]
+    if model.logit(values) < model.threshold:
+        return [], ""
+    known = {name.casefold() for name in organisations if name}
+    names = [n for n in names if n.casefold() not in known]
+    source = "jsonld" if values.get("jsonld") else "meta" if values.get("meta") else "dom"
+    return (names, source) if names else ([], "")

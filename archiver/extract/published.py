@@ -1,0 +1,158 @@
+"""The publication date: every date the page offers, one candidate per day, chosen by fitted weights.
+
+Dates come from JSON-LD (``datePublished``, ``dateCreated``, ``dateModified``), ``<meta>`` tags,
+``<time>`` elements, lines named like a date or byline, dates written in the lines around the
+headline, and the URL. Candidates are days: a day gets the flag of every source that gives it, how
+many agree, and whether it is the page's earliest or latest. ``published-date`` weights (fitted by
+``bench/crossval.py``) pick the day; its value is the most precise form a source wrote (time and
+offset kept).
+"""
+
+from __future__ import annotations
+
+import re
+
+from archiver.extract import dates as _dates
+from archiver.extract.blocks import HEADING_TAGS
+from archiver.extract.model import Feature, LinearModel, load_model
+from archiver.extract.text import node_text
+
+FEATURES: tuple[Feature, ...] = (
+    Feature("jsonld-published", "JSON-LD datePublished"),
+    Feature("jsonld-created", "JSON-LD dateCreated"),
+    Feature("jsonld-modified", "JSON-LD dateModified"),
+    Feature("meta-published", "article:published_time and like <meta> tags"),
+    Feature("meta-modified", "article:modified_time, og:updated_time and like <meta> tags"),
+    Feature("time-published", "a <time datetime> marked published (class, itemprop, pubdate)"),
+    Feature("time-updated", "a <time datetime> marked updated or modified"),
+    Feature("time-first", "the page's first <time datetime>"),
+    Feature("time-other", "another <time datetime>"),
+    Feature("dated-line", "written in a line named like a date or byline"),
+    Feature("dated-line-updated", "written after 'Updated' in such a line"),
+    Feature("near-headline", "written in a short line within a few lines of the headline"),
+    Feature("near-headline-updated", "the same, after 'Updated', 'Last updated', 'Modified'"),
+    Feature("page-line", "written in a short line elsewhere on the page"),
+    Feature("first-shown", "the first day written in a line after the headline"),
+    Feature("url", "in the URL (/2025/03/14/)"),
+    Feature("sources", "how many sources give the day: 0 for one, 1 from four"),
+    Feature("earliest", "the earliest day the page gives"),
+    Feature("latest", "the latest day the page gives"),
+    Feature("only", "the only day the page gives"),
+)
+MODEL: LinearModel = load_model("published-date", FEATURES)
+_UPDATED = re.compile(r"\b(?:updated|modified|last updated|actualizado|aktualisiert|mis à jour|edited|revised)\b",
+                      re.IGNORECASE)
+MAX_LINE_CHARS = 200
+WINDOW_BEFORE, WINDOW_AFTER = 12, 150  # elements around the headline
+# <meta> names of publication and modification dates beyond the common ones ("published", "w-published-date").
+_PUBLISHED_NAME = re.compile(r"publish|pubdate|created|release")
+_MODIFIED_NAME = re.compile(r"modif|updated")
+MAX_TIMES = 12
+_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
+def _add(found: dict[str, dict], value: str | None, feature: str) -> str | None:
+    value = _dates.normalize_date(value) if value else None
+    if not value:
+        return None
+    day = value[:10]
+    entry = found.setdefault(day, {"value": value, "flags": set()})
+    entry["flags"].add(feature)
+    if len(value) > len(entry["value"]):
+        entry["value"] = value  # the most precise form: a time and offset where a source gives them
+    return day
+
+
+def candidates(src, headline_index: int = -1) -> list[tuple[str, dict[str, float]]]:
+    """(value, feature values) of each day the page gives."""
+    found: dict[str, dict] = {}
+    jsonld, meta, page = src.jsonld, src.meta, src.page
+    _add(found, jsonld.text("datePublished"), "jsonld-published")
+    _add(found, jsonld.text("dateCreated"), "jsonld-created")
+    _add(found, jsonld.text("dateModified"), "jsonld-modified")
+    for value in meta.all(*_dates.PUBLISHED_META)[:4]:
+        _add(found, value, "meta-published")
+    for value in meta.all(*_dates.MODIFIED_META)[:4]:
+        _add(found, value, "meta-modified")
+    for name, values in meta.values.items():
+        if name not in _KNOWN_META and values and ("date" in name or "time" in name or name == "published"):
+            if _MODIFIED_NAME.search(name):
+                _add(found, values[0], "meta-modified")
+            elif _PUBLISHED_NAME.search(name):
+                _add(found, values[0], "meta-published")
+    times = [t for t in src.tree.iter("time") if t.get("datetime")][:MAX_TIMES]
+    for n, element in enumerate(times):
+        labels = " ".join(filter(None, [element.get("class"), element.get("itemprop"),
+                                        "pubdate" if element.get("pubdate") is not None else None])).lower()
+        if any(word in labels for word in ("updated", "modified")):
+            _add(found, element.get("datetime"), "time-updated")
+        elif any(word in labels for word in ("published", "pubdate", "datepublished")):
+            _add(found, element.get("datetime"), "time-published")
+        else:
+            _add(found, element.get("datetime"), "time-first" if n == 0 else "time-other")
+    if page is not None:
+        for element in page.dated[:24] + page.bylines[:12]:
+            _line_dates(found, node_text(element), "dated-line")
+        if headline_index < 0:
+            headline_index = next((i for i, tag in enumerate(page.tags) if tag == "h1"), -1)
+        first_shown = None
+        for i, chars in enumerate(page.chars):
+            if not 6 <= chars <= MAX_LINE_CHARS or page.tags[i] in HEADING_TAGS:
+                continue
+            near = headline_index >= 0 and headline_index - WINDOW_BEFORE <= i <= headline_index + WINDOW_AFTER
+            own = page.elements[i].text or ""
+            if not near and not _YEAR.search(own):
+                continue  # far from the headline, only a line that writes a year itself
+            day = _line_dates(found, node_text(page.elements[i]), "near-headline" if near else "page-line")
+            if day and first_shown is None and i > headline_index >= 0:
+                first_shown = day
+        if first_shown:
+            found[first_shown]["flags"].add("first-shown")
+    _add(found, _dates.date_from_url(src.url), "url")
+    days = sorted(found)
+    out = []
+    for day in days:
+        flags = found[day]["flags"]
+        values = {name: 1.0 for name in flags}
+        values["sources"] = min((len(flags) - 1) / 3, 1.0)
+        values["earliest"] = float(day == days[0])
+        values["latest"] = float(day == days[-1])
+        values["only"] = float(len(days) == 1)
+        out.append((found[day]["value"], values))
+    return out
+
+
+def _line_dates(found: dict[str, dict], text: str, feature: str) -> str | None:
+    """Add the dates a line writes; the first one's day."""
+    if not text or len(text) > MAX_LINE_CHARS:
+        return None
+    updated = _UPDATED.search(text)
+    before = text[: updated.start()] if updated else text
+    day = _add(found, _dates.date_from_text(before), feature)
+    if updated:
+        day = _add(found, _dates.date_from_text(text[updated.end():]), feature + "-updated") if feature != "page-line" \
+            else _add(found, _dates.date_from_text(text[updated.end():]), feature) or day
+    return day
+
+
+def choose(src, headline_index: int = -1, trace: dict | None = None) -> tuple[str | None, str]:
+    """(date, provenance) of the day the weights pick; (None, "") when the page gives none."""
+    found = candidates(src, headline_index)
+    if trace is not None:
+        trace["published-date"] = found
+    if not found:
+        return None, ""
+    value, values = found[MODEL.best([values for _, values in found])]
+    return value, provenance(values)
+
+
+def provenance(values: dict[str, float]) -> str:
+    if any(values.get(f) for f in ("jsonld-published", "jsonld-created", "jsonld-modified")):
+        return "jsonld"
+    if values.get("meta-published") or values.get("meta-modified"):
+        return "meta"
+    return "url" if values.get("url") and len([k for k, v in values.items() if v and k in _SOURCES]) == 1 else "dom"
+
+
+_SOURCES = {f.name for f in FEATURES[:16]}
+_KNOWN_META = set(_dates.PUBLISHED_META) | set(_dates.MODIFIED_META)
