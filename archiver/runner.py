@@ -11,6 +11,7 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from archiver.extensions.diskspace import STOPPED_STAT
 from archiver.extensions.progress import pages_fetched
 from archiver.secrets import mask_logs, mask_url
 from archiver.warc.writer import WARC_SUFFIX
@@ -19,6 +20,7 @@ logger = logging.getLogger(__name__)
 
 # Exit codes of archiver crawl (docs/crawling/exit-codes.md); 2 is argparse's, for usage errors.
 EXIT_OK, EXIT_NOT_FINISHED, EXIT_USAGE, EXIT_NOTHING_FETCHED, EXIT_TOO_MANY_ERRORS = 0, 1, 2, 3, 4
+EXIT_NO_SPACE = 5  # stopped (or not started) for want of free space; resumes once space is freed
 
 
 def project_settings(overrides: dict[str, Any] | None = None) -> Settings:
@@ -73,6 +75,9 @@ class CrawlReport:
     def outcome(self, max_error_rate: float) -> tuple[int, str | None]:
         """The exit code of the crawl (see docs/crawling/exit-codes.md) and, unless 0, why in one line."""
         reason = self.stats.get("finish_reason", "-")
+        # First: whatever else went wrong then, freeing space is what the operator has to do.
+        if self.stats.get(STOPPED_STAT):
+            return EXIT_NO_SPACE, f"stopped for want of space: {self.stats[STOPPED_STAT]}"
         # Stopped on request (Ctrl-C, SIGTERM: "shutdown") or at a limit is a normal end; --jobdir resumes it.
         if self.crashed or not (reason in ("finished", "shutdown") or str(reason).startswith("closespider_")):
             return EXIT_NOT_FINISHED, f"the crawl did not finish ({self.crashed or f'finish reason {reason}'})"

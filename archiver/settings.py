@@ -10,6 +10,18 @@ NEWSPIDER_MODULE = "spiders"
 # Root of the archive: WARC files, article records and state live below it.
 ARCHIVE_DIR = "archive"
 
+# -- Free space (archiver.extensions.diskspace; docs/archive/disk-space.md) -------
+# The crawl stops cleanly (exit 5) when the archive's file system has less free space than the
+# larger of DISKSPACE_MIN_FREE bytes and DISKSPACE_MIN_FREE_SHARE of its size; `archiver schedule`
+# starts no crawl then. The reserve is what finishing the records in flight, closing and indexing
+# the files needs, with room to spare for the rest of the machine: 1 GiB or 1% is 1 GiB on a small
+# VPS disk, 2.5 GiB on a 256 GB laptop, 200 GB on a 20 TB archive server.
+DISKSPACE_ENABLED = True
+DISKSPACE_MIN_FREE = 1024**3  # bytes
+DISKSPACE_MIN_FREE_SHARE = 0.01  # of the file system's size (0.01: 1%)
+# Seconds between checks (one statvfs call each); also checked before each new WARC file.
+DISKSPACE_CHECK_INTERVAL = 5.0
+
 # -- WARC capture (archiver.middlewares.warc) ---------------------------------
 WARC_ENABLED = True
 WARC_SUBDIR = "warc"
@@ -154,6 +166,8 @@ ITEM_PIPELINES = {
 
 EXTENSIONS = {
     "archiver.extensions.progress.ProgressExtension": 500,
+    # Stops the crawl cleanly below DISKSPACE_MIN_FREE / DISKSPACE_MIN_FREE_SHARE.
+    "archiver.extensions.diskspace.DiskSpaceExtension": 100,
     # CLOSESPIDER_PAGECOUNT (--max-pages) counts pages, not page requisites.
     "scrapy.extensions.closespider.CloseSpider": None,
     "archiver.extensions.closespider.PageCloseSpider": 0,

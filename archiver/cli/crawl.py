@@ -158,11 +158,38 @@ def check_browser_mode(args: argparse.Namespace, settings: Any) -> None:
         raise SystemExit(1) from None  # could not start (docs/crawling/exit-codes.md)
 
 
+def check_archive_folder(settings: Any, command: str = "archiver crawl") -> None:
+    """Before anything is created: a read-only archive folder (exit 1) or too little free space (exit 5),
+    each in one line."""
+    from pathlib import Path
+
+    from archiver.extensions.diskspace import guarded_paths
+    from archiver.runner import EXIT_NO_SPACE, EXIT_NOT_FINISHED
+    from archiver.storage.space import SpaceRule
+    from archiver.storage.writable import unwritable
+
+    try:
+        rule = SpaceRule.from_settings(settings)
+    except ValueError as exc:
+        print(f"{command}: DISKSPACE_MIN_FREE / DISKSPACE_MIN_FREE_SHARE: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    shortfall = rule.check_all(guarded_paths(settings)) if rule is not None else None
+    if shortfall is not None:
+        print(f"{command}: not started: {shortfall}; free some space (a crawl stopped for it resumes "
+              "with --jobdir) or lower the minimum", file=sys.stderr)
+        raise SystemExit(EXIT_NO_SPACE)
+    problem = unwritable(Path(settings.get("ARCHIVE_DIR")))
+    if problem:
+        print(f"{command}: {problem}", file=sys.stderr)
+        raise SystemExit(EXIT_NOT_FINISHED)
+
+
 def run(args: argparse.Namespace) -> int:
     from archiver.runner import project_settings, run_crawl
 
     spider_kwargs = spider_arguments(args)
     settings = project_settings(settings_from_args(args))
+    check_archive_folder(settings)
     check_browser_mode(args, settings)
     if settings.get("REDIS_URL"):
         from redis.exceptions import RedisError
