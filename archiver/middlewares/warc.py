@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import NotConfigured, StopDownload
+from scrapy.exceptions import IgnoreRequest, NotConfigured, StopDownload
 from scrapy.http import Request, Response
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from scrapy.utils.misc import load_object
@@ -26,6 +26,8 @@ from twisted.python.threadpool import ThreadPool
 
 import archiver
 from archiver.browser.capture import browser_summary, write_capture
+from archiver.extensions.diskspace import out_of_space_text, stop_for_space
+from archiver.storage.space import SpaceRule, is_out_of_space
 from archiver.warc.cdxj import update_index
 from archiver.warc.compression import engine_module
 from archiver.warc.records import Exchange
@@ -211,8 +213,10 @@ class WarcCaptureMiddleware:
         digests = load_object(config.digest_index).from_archive(config.archive_root, self.crawler.settings) if config.dedup else None
         if digests is not None and recovered:
             forget_lost_payloads(digests, config.archive_root, recovered)
+        space_rule = SpaceRule.from_settings(self.crawler.settings)
         writer = RotatingWarcWriter(
             config.directory,
+            before_new_file=partial(self._check_space, space_rule) if space_rule else None,
             archive_root=config.archive_root,
             prefix=config.prefix,
             max_size=config.max_size,
@@ -241,10 +245,26 @@ class WarcCaptureMiddleware:
 
     def _finish(self, store: WarcStore) -> None:
         """Close the last file and index what this crawl (and any recovered file) added."""
-        store.close()
+        try:
+            store.close()
+        except OSError as error:  # the file stays .open: the next crawl recovers and indexes it
+            logger.error("Could not close %s (%s); the next crawl into this archive recovers it",
+                         self.config.directory, error.strerror or error)
         if self.config.index:
-            update = update_index(self.config.directory)
+            try:
+                update = update_index(self.config.directory)
+            except OSError as error:  # whole index files only (written aside, then renamed)
+                logger.error("CDXJ index not updated (%s); `archiver verify --update-index` or the next crawl "
+                             "indexes this crawl's files", error.strerror or error)
+                return
             self.crawler.stats.set_value("warc/index_entries_added", update.entries_added)  # type: ignore[union-attr]
+
+    def _check_space(self, rule: SpaceRule) -> None:
+        """Before each new WARC file (writer thread): below the minimum, the crawl stops; this file still opens,
+        for the records in flight."""
+        shortfall = rule.check(self.config.directory)
+        if shortfall is not None:
+            reactor.callFromThread(stop_for_space, self.crawler, str(shortfall))
 
     # -- capture
 
@@ -270,8 +290,9 @@ class WarcCaptureMiddleware:
         if response.status == 304 and refers_to:  # a conditional refetch (archiver.middlewares.seen)
             write = partial(self.store.store_not_modified, refers_to=refers_to)
         stored = await self._write(write, exchange, response)
-        if stored is not None:
-            self._annotate(request, exchange, stored)
+        if stored is None:  # not archived: the page goes no further (no record points at nothing)
+            raise IgnoreRequest(f"not archived: {response.url}")
+        self._annotate(request, exchange, stored)
         return response
 
     async def _write_browser_capture(self, request: Request, response: Response) -> None:
@@ -280,7 +301,7 @@ class WarcCaptureMiddleware:
             return
         written = await self._write(partial(write_capture, self.store), capture, response)
         if written is None:
-            return
+            raise IgnoreRequest(f"not archived: {response.url}")
         stats = self.crawler.stats
         assert stats is not None
         stats.inc_value("warc/records", written.records)
@@ -303,13 +324,18 @@ class WarcCaptureMiddleware:
             self.crawler.stats.inc_value(f"warc/unreplayable_encoding/{encoding}")  # type: ignore[union-attr]
 
     async def _write(self, write: Callable[[Any], T], exchange: Any, response: Response) -> T | None:
+        """The records written, or None when the write failed: then the file holds none of them (the writer
+        cut it back), and the crawl stops rather than go on without an archive."""
         try:
             stored = await self._in_writer_thread(write, exchange)
-        except Exception:
-            # Unexpected I/O failure (disk full, permissions): say so loudly and stop,
-            # rather than crawl on without an archive.
-            logger.error("Could not write WARC records for %s", response.url, exc_info=True)
+        except Exception as error:
             self.crawler.stats.inc_value("warc/errors")  # type: ignore[union-attr]
+            if is_out_of_space(error):  # expected on a full disk: one line, the crawl stops for space
+                stop_for_space(self.crawler, out_of_space_text(f"writing WARC records of {response.url}", error,
+                                                               self.config.directory))
+                return None
+            # Unexpected I/O failure (an I/O error, permissions): say so loudly and stop.
+            logger.error("Could not write WARC records for %s", response.url, exc_info=True)
             engine = self.crawler.engine
             assert engine is not None
             # Not awaited: closing waits for the downloads in flight, this one included.

@@ -286,10 +286,14 @@ def _unique(lines: Iterator[str]) -> Iterator[str]:
 
 def _write_atomic(path: Path, lines: list[str]) -> None:
     temporary = path.with_name(path.name + ".tmp")  # not .cdxj: pywb does not read it
-    with open(temporary, "w", encoding="utf-8") as out:
-        out.writelines(lines)
-        out.flush()
-        os.fsync(out.fileno())
+    try:
+        with open(temporary, "w", encoding="utf-8") as out:
+            out.writelines(lines)
+            out.flush()
+            os.fsync(out.fileno())
+    except BaseException:  # a full disk: no half index, not even under the name pywb skips
+        temporary.unlink(missing_ok=True)
+        raise
     os.replace(temporary, path)
     directory = os.open(path.parent, os.O_RDONLY)
     try:

@@ -93,6 +93,11 @@ class GzipMemberStream:
         self.raw.write(self._compressor.compress(data))
         return len(data)
 
+    def discard(self) -> None:
+        """Forget the member being made (its write failed; the file is cut back before it)."""
+        self._compressor = None
+        self._store = False
+
     def flush(self) -> None:
         if self._compressor is not None:
             self.raw.write(self._compressor.flush())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +21,8 @@ from archiver.warc.records import (
     payload_digest,
 )
 from archiver.warc.writer import OPEN_SUFFIX, RotatingWarcWriter
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,7 @@ class WarcStore:
         self.digests = digests
         self.dedup_min_size = dedup_min_size
         self.revisits = 0
+        self.digest_errors = 0
 
     def store(self, exchange: Exchange) -> StoredFetch:
         digest = payload_digest(exchange.response_body)
@@ -79,9 +84,7 @@ class WarcStore:
             self.revisits += 1
             return StoredFetch(original_pointer(original), pointers[0], len(records), digest)
         if dedup:
-            assert self.digests is not None
-            # Only after the record is written and flushed: an entry never points at a record a kill could lose.
-            self.digests.add(digest, self._as_original(first, pointers[0]))
+            self._remember(digest, self._as_original(first, pointers[0]))
         return StoredFetch(pointers[0], None, len(records), digest)
 
     def store_not_modified(self, exchange: Exchange, refers_to: dict[str, str]) -> StoredFetch:
@@ -97,6 +100,19 @@ class WarcStore:
             self.digests.close()
 
     # -- internals
+
+    def _remember(self, digest: str, original: Original) -> None:
+        """Add a payload to the digest index, after its record is written and flushed (an entry never points
+        at a record a kill could lose). Failing to (a full disk) costs a later copy its revisit, nothing more:
+        the fetch's records are written, so the fetch is not failed for it."""
+        assert self.digests is not None
+        try:
+            self.digests.add(digest, original)
+        except (sqlite3.Error, OSError) as error:
+            self.digest_errors += 1
+            if self.digest_errors == 1:
+                logger.warning("Digest index not updated (%s): later copies of this crawl's payloads may be "
+                               "stored in full instead of as revisits", error)
 
     def _original(self, digest: str) -> Original | None:
         assert self.digests is not None

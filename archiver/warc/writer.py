@@ -9,7 +9,7 @@ import os
 import re
 import socket
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import BinaryIO
@@ -18,6 +18,7 @@ from warcio.recordloader import ArcWarcRecord
 from warcio.warcwriter import WARCWriter
 
 from archiver.items import WarcPointer
+from archiver.storage.append import AppendFile
 from archiver.warc.compression import GzipMemberStream, record_is_precompressed
 from archiver.warc.records import Exchange, build_exchange_records
 
@@ -52,6 +53,7 @@ class RotatingWarcWriter:
         store_compressed: bool = True,
         warcinfo: dict[str, str] | None = None,
         warc_version: str = "1.1",
+        before_new_file: Callable[[], None] | None = None,
     ) -> None:
         self.directory = Path(directory)
         self.archive_root = Path(archive_root) if archive_root else self.directory
@@ -68,7 +70,9 @@ class RotatingWarcWriter:
         self.files_written: list[Path] = []
         self.records_written = 0
         self.bytes_written = 0
-        self._raw: BinaryIO | None = None
+        # Asked before each new file is started (the free-space guard); may not stop the write.
+        self.before_new_file = before_new_file
+        self._raw: AppendFile | None = None
         self._stream: GzipMemberStream | None = None
         self._warc: WARCWriter | None = None
         self._path: Path | None = None
@@ -90,25 +94,54 @@ class RotatingWarcWriter:
         return pointers[0]
 
     def write_records(self, records: Iterable[ArcWarcRecord]) -> list[WarcPointer]:
-        """Write records together into the current file; rotate afterwards if it is full."""
+        """Write records together into the current file; rotate afterwards if it is full.
+
+        All or nothing: when a write fails (disk full, I/O error), the file is cut back to where
+        these records started, so it ends with the last whole fetch, and the error is raised.
+        """
         self._ensure_open()
-        assert self._raw is not None and self._warc is not None
-        pointers = [self._write_one(record) for record in records]
+        assert self._raw is not None and self._stream is not None
+        start = self._raw.tell()
+        records_before, bytes_before = self.records_written, self.bytes_written
+        try:
+            pointers = [self._write_one(record) for record in records]
+            self._raw.flush()  # each record's flush already did; a group is in the OS before anyone points at it
+        except BaseException:
+            self._stream.discard()
+            self._raw.cut_back(start)
+            self.records_written, self.bytes_written = records_before, bytes_before
+            if self._raw.torn:  # not even the cut worked: the next start's recovery cuts it
+                logger.error("Could not cut %s back to its last whole fetch; leaving it to recovery", self._path)
+                self._drop_file()
+            raise
         if self._raw.tell() >= self.max_size:
             self.close()
         return pointers
 
     def close(self) -> None:
-        """Finish the current file: fsync, then drop the ``.open`` suffix."""
+        """Finish the current file: fsync, then drop the ``.open`` suffix.
+
+        A file whose fsync failed keeps its ``.open`` name (what reached the disk is unknown):
+        the next crawl's recovery reads it and cuts it to its last whole fetch.
+        """
         if self._raw is None or self._path is None:
             return
-        self._raw.flush()
-        os.fsync(self._raw.fileno())
+        try:
+            self._raw.sync()
+        except BaseException:
+            self._drop_file()
+            raise
         self._raw.close()
         final = self._path.with_name(self._path.name[: -len(OPEN_SUFFIX)])
         os.replace(self._path, final)
         self.files_written.append(final)
         logger.debug("Closed WARC file %s", final)
+        self._raw = self._stream = self._warc = self._path = None
+
+    def _drop_file(self) -> None:
+        """Stop writing the current file without closing it properly: it stays ``.open`` for recovery."""
+        if self._raw is not None:
+            self._raw.abandon()
         self._raw = self._stream = self._warc = self._path = None
 
     # -- internals
@@ -153,17 +186,27 @@ class RotatingWarcWriter:
         # Two writers of one process can start in the same millisecond: never reuse a closed file's name.
         while (self.directory / name).exists() or (self.directory / (name + OPEN_SUFFIX)).exists():
             name = self._next_name()
-        self._path = self.directory / (name + OPEN_SUFFIX)
+        if self.before_new_file is not None:
+            self.before_new_file()
+        path = self.directory / (name + OPEN_SUFFIX)
+        self._path = path
         self._relative_name = self._final_relative_name()  # every pointer into this file names it
-        # "xb": a name clash must fail loudly, never overwrite another file.
-        self._raw = open(self._path, "xb")
-        # Held while the file is written: recovery in another process leaves a locked file alone.
-        fcntl.flock(self._raw.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        self._stream = GzipMemberStream(self._raw, self.gzip_level, self.gzip_engine)
-        self._warc = WARCWriter(self._stream, gzip=False, warc_version=self.warc_version)
-        info = self._warc.create_warcinfo_record(name, self.warcinfo)
-        self._warcinfo_id = info.rec_headers.get_header("WARC-Record-ID")
-        self._write_one(info)
+        # Exclusive: a name clash must fail loudly, never overwrite another file.
+        self._raw = AppendFile.create(path)
+        try:
+            # Held while the file is written: recovery in another process leaves a locked file alone.
+            fcntl.flock(self._raw.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            self._stream = GzipMemberStream(self._raw, self.gzip_level, self.gzip_engine)
+            self._warc = WARCWriter(self._stream, gzip=False, warc_version=self.warc_version)
+            info = self._warc.create_warcinfo_record(name, self.warcinfo)
+            self._warcinfo_id = info.rec_headers.get_header("WARC-Record-ID")
+            self._write_one(info)
+            self._raw.flush()
+        except BaseException:
+            # Not even its warcinfo record is whole (a full disk): no file rather than a broken one.
+            self._drop_file()
+            path.unlink(missing_ok=True)
+            raise
         logger.debug("Opened WARC file %s", self._path)
 
 
