@@ -19,6 +19,7 @@ from pathlib import Path
 from archiver.record_reader import Warnings, iter_records, record_files
 from archiver.resume import mark_if_unmarked
 from archiver.seen import SeenStore
+from archiver.storage.torn import cut_torn_tail
 
 logger = logging.getLogger(__name__)
 
@@ -36,8 +37,12 @@ def _load(path: Path) -> dict[str, int]:
 def _save(path: Path, sizes: dict[str, int]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps(sizes, indent=0, sort_keys=True), encoding="utf-8")
-    os.replace(temporary, path)  # atomic; a lost update from a concurrent crawl only means a re-read
+    try:
+        temporary.write_text(json.dumps(sizes, indent=0, sort_keys=True), encoding="utf-8")
+        os.replace(temporary, path)  # atomic; a lost update from a concurrent crawl only means a re-read
+    except OSError as error:  # a full disk: the files are read again next time, nothing worse
+        temporary.unlink(missing_ok=True)
+        logger.warning("Could not save %s: %s", path, error.strerror or error)
 
 
 def reconcile(store: SeenStore, articles_dir: Path, state_dir: Path, skip: Path | None = None) -> int:
@@ -52,6 +57,8 @@ def reconcile(store: SeenStore, articles_dir: Path, state_dir: Path, skip: Path 
         size = path.stat().st_size
         if known.get(path.name) == size:
             continue
+        if cut_torn_tail(path):  # a line cut mid-write: no record, its page is fetched again
+            size = path.stat().st_size
         for line in iter_records([path], warnings):
             marked += mark_if_unmarked(store, line.record)
         known[path.name] = size

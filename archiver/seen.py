@@ -8,6 +8,7 @@ crawls) implements the same methods and is named by the ``SEEN_STORE`` setting.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import time
 import weakref
@@ -26,6 +27,8 @@ from archiver.sqlite_open import set_up_when_unlocked
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -150,8 +153,8 @@ class SqliteSeenStore(SeenStore):
         if entry is not None:
             entry.checked_at = checked_at
             key = url_key(url)
-            self._db.execute("UPDATE seen SET entry = ? WHERE key = ? OR alias_of = ?",
-                             (json.dumps(asdict(entry), separators=(",", ":")), key, key))
+            self._hint("UPDATE seen SET entry = ? WHERE key = ? OR alias_of = ?",
+                       (json.dumps(asdict(entry), separators=(",", ":")), key, key))
 
     def recent(self, max_age_days: float, site: str | None = None) -> list[SeenEntry]:
         since = time.time() - max_age_days * 86400
@@ -168,7 +171,17 @@ class SqliteSeenStore(SeenStore):
         return FeedState(**json.loads(row[0])) if row else None
 
     def save_feed_state(self, state: FeedState) -> None:
-        self._db.execute("INSERT OR REPLACE INTO feeds VALUES (?, ?)", (state.url, json.dumps(asdict(state))))
+        self._hint("INSERT OR REPLACE INTO feeds VALUES (?, ?)", (state.url, json.dumps(asdict(state))))
+
+    def _hint(self, sql: str, parameters: tuple[Any, ...]) -> None:
+        """A write whose loss costs a refetch at most (when an article was last checked, a feed's state): on a
+        full disk it is left out with a warning, and the crawl goes on (its guard stops it soon enough)."""
+        try:
+            self._db.execute(sql, parameters)
+        except sqlite3.OperationalError as error:
+            if "full" not in str(error):
+                raise
+            logger.warning("seen-store %s not updated: %s", self.path, error)
 
     def close(self) -> None:
         self._db.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -10,15 +12,18 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import DropItem, NotConfigured
 
+from archiver.extensions.diskspace import out_of_space_text, stop_for_space
 from archiver.items import Article
 from archiver.reconcile import note_complete, reconcile
 from archiver.seen import SeenEntry, SeenStore, seen_store
+from archiver.storage.space import is_out_of_space
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Response
     from typing_extensions import Self
 
+logger = logging.getLogger(__name__)
 
 class SeenStorePipeline:
     """Numbers versions of articles the archive already has, and marks each article once its record is written.
@@ -37,6 +42,7 @@ class SeenStorePipeline:
         archive = Path(settings.get("ARCHIVE_DIR"))
         self.articles_dir = archive / settings.get("JSONL_SUBDIR")
         self.state_dir = archive / "state"
+        self.mark_failed = False
 
     def open_spider(self) -> None:
         # Before the first request: articles a killed crawl recorded but did not mark are not fetched again.
@@ -48,7 +54,8 @@ class SeenStorePipeline:
 
     def close_spider(self) -> None:
         own = self._own_records()
-        if own is not None:
+        # A mark that failed leaves a record the seen-store lacks: the next start must read this file again.
+        if own is not None and not self.mark_failed:
             note_complete(own, self.state_dir)
 
     def _own_records(self) -> Path | None:
@@ -107,9 +114,21 @@ class SeenStorePipeline:
         )
         aliases = [item.canonical_url or item.url, response.request.url if response.request else item.url,
                    *response.meta.get("redirect_urls", [])]
-        self.store.mark(entry, aliases=aliases)
         stats = self.crawler.stats
         assert stats is not None
+        try:
+            self.store.mark(entry, aliases=aliases)
+        except (sqlite3.Error, OSError) as error:
+            # The record is written; the next crawl's start-up reconciliation marks it from the records file.
+            self.mark_failed = True
+            stats.inc_value("seen/mark_failed")
+            if is_out_of_space(error):
+                stop_for_space(self.crawler, out_of_space_text(f"marking {item.url} in the seen-store", error,
+                                                               self.state_dir))
+            elif stats.get_value("seen/mark_failed") == 1:
+                logger.error("Could not mark %s in the seen-store (%s); the next crawl marks it from its record",
+                             item.url, error)
+            return
         stats.inc_value("seen/marked/article")
 
 

@@ -131,9 +131,16 @@ def test_cli_prints_a_summary_and_exits_non_zero_on_a_fault(tmp_path):
     assert done.returncode == 0, done.stdout
 
 
-def test_a_killed_crawls_cut_last_line_is_a_note_not_a_fault(tmp_path):
+def test_a_torn_last_line_is_a_fault_unless_a_crawl_is_still_writing_it(tmp_path):
+    from archiver.storage.torn import lock_for_writing
+
     root = build_archive(tmp_path)
-    with open(root / "articles" / "crawl-0.jsonl", "a") as lines:
+    records = root / "articles" / "crawl-0.jsonl"
+    with open(records, "a") as lines:
         lines.write('{"url": "http://example.com/cut", "wa')
-    report = verify_archive(root)
-    assert report.ok and any("incomplete last line" in note for note in report.notes)
+    report = verify_archive(root)  # a crawl killed (or a disk that filled) mid-line: no crawl holds the file
+    assert not report.ok and any("crawl-0.jsonl" in f and "torn record" in f for f in report.faults), report.faults
+    with open(records, "ab") as writing:  # a crawl writing it holds its lock: the line may still be finished
+        lock_for_writing(writing.fileno())
+        report = verify_archive(root)
+    assert report.ok and any("still being written" in note for note in report.notes), report.faults

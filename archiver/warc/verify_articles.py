@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from archiver.record_reader import Malformed, iter_records, record_files
+from archiver.storage.torn import held_by_a_writer
 
 if TYPE_CHECKING:
     from archiver.warc.verify import RecordInfo, VerifyReport
@@ -53,8 +54,12 @@ def check_articles(articles_dir: Path, archive: Path, by_position: dict[tuple[st
     def malformed(bad: Malformed) -> None:
         where = f"{bad.path.relative_to(archive).as_posix()}:{bad.number}"
         duplicates.malformed.add((bad.path, bad.number))
-        if _is_cut_last_line(bad):
-            report.notes.append(f"{where}: incomplete last line (crawl killed while writing), skipped")
+        if _is_cut_last_line(bad) and held_by_a_writer(bad.path):
+            report.notes.append(f"{where}: last line still being written by a running crawl, skipped")
+        elif _is_cut_last_line(bad):
+            report.fault(where, "torn record: the last line was cut while being written (a crawl killed, or a "
+                         "disk that filled); the next crawl into this archive cuts it off, and its page is "
+                         "fetched again")
         else:
             report.fault(where, f"malformed record: {bad.reason}")
 
