@@ -34,19 +34,21 @@ def run(args: argparse.Namespace) -> int:
     if not warc_dir.is_dir():
         print(f"archiver cdx: no WARC folder in {args.archive}")
         return 1
-    if args.action == "update":
-        update = update_index(warc_dir)
-        print(f"indexed         {len(update.files_indexed)} WARC files ({update.entries_added} entries) "
-              f"in {update.path}")
-        return 0
     if args.block_lines is not None and args.block_lines < 1:
         print("archiver cdx: --block-lines must be 1 or more")
         return 1
-    update_index(warc_dir)  # files of a killed crawl go in too
     try:
+        update = update_index(warc_dir)  # for compaction too: files of a killed crawl go in
+        if args.action == "update":
+            print(f"indexed         {len(update.files_indexed)} WARC files ({update.entries_added} entries) "
+                  f"in {update.path}")
+            return 0
         done = compact_index(warc_dir, block_lines=args.block_lines or BLOCK_LINES)
     except IndexBusy as error:
         print(f"archiver cdx: {error}")
+        return 1
+    except OSError as error:  # a full disk: index files are whole or absent, the old ones kept
+        print(f"archiver cdx: could not write the index: {error.strerror or error}; the index in use is unchanged")
         return 1
     if done.summary is None:
         print("compacted       nothing to do (one ZipNum set and no per-file index)")

@@ -114,6 +114,10 @@ def run(args: argparse.Namespace) -> int:
     except (ExportError, SourceError, ValueError, WorkerDied) as error:
         print(f"archiver export: {error}", file=sys.stderr)
         return 1
+    except OSError as error:  # a full disk: the writers removed their partial files
+        print(f"archiver export: could not write {error.filename or args.out}: {error.strerror or error}; "
+              "nothing was written", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("archiver export: interrupted; nothing was written", file=sys.stderr)
         return 130

@@ -18,6 +18,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import logging
+    import sqlite3
     import time
 
     from archiver.reading.index import build, index_path
@@ -27,7 +28,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"archiver index: no articles folder in {args.archive}", file=sys.stderr)
         return 1
     started = time.monotonic()
-    indexed, skipped = build(args.archive)
+    try:
+        indexed, skipped = build(args.archive)
+    except (OSError, sqlite3.Error) as error:  # a full disk: the index in use is left as it was
+        print(f"archiver index: could not write {index_path(args.archive)}: {getattr(error, 'strerror', None) or error}"
+              "; the index in use is unchanged", file=sys.stderr)
+        return 1
     took = time.monotonic() - started
     print(f"indexed         {indexed:,} records in {took:.1f} s"
           + (f" ({skipped:,} without URL or body skipped)" if skipped else ""))

@@ -158,7 +158,12 @@ def export(options: ExportOptions, runner: Runner | None = None) -> ExportReport
     if summary is not None:
         if counts.bad_rows:
             summary = _recount(paths)
-        paths.append(_write_card(options, summary, columns, paths, writer.arrow_bytes))  # type: ignore[attr-defined]
+        try:
+            paths.append(_write_card(options, summary, columns, paths, writer.arrow_bytes))  # type: ignore[attr-defined]
+        except BaseException:  # a full disk: no dataset without its card, no half card
+            for path in [*paths, options.out / "README.md"]:  # type: ignore[operator]
+                path.unlink(missing_ok=True)
+            raise
     return ExportReport(rows=counts.rows, files=paths, records_read=counts.records_read,
                         matched=counts.matched, unreadable=counts.unreadable,
                         seconds=time.monotonic() - started, summary=summary, dropped_fields=counts.dropped,

@@ -258,10 +258,11 @@ class Writer:
             for article in {record_key(record) for record in added}:
                 self.mark_latest(article)
             self.save_sequence()
+            self.db.execute("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            if self.db.in_transaction:  # SQLite rolls back by itself on some errors (a full disk)
+                self.db.execute("ROLLBACK")
             raise
-        self.db.execute("COMMIT")
         return len(added)
 
 
@@ -280,9 +281,29 @@ def build(archive: Path, records: Iterable[dict[str, Any]] | None = None, *, pat
     target = path or index_path(archive)
     target.parent.mkdir(parents=True, exist_ok=True)
     scratch = target.with_name(target.name + ".building")
-    for leftover in (scratch, scratch.with_name(scratch.name + "-wal"), scratch.with_name(scratch.name + "-shm")):
+    leftovers = (scratch, scratch.with_name(scratch.name + "-wal"), scratch.with_name(scratch.name + "-shm"))
+    for leftover in leftovers:
         leftover.unlink(missing_ok=True)
+    try:
+        return _build(archive, records, target, scratch, batch)
+    except BaseException:
+        # A full disk, an interruption: the index in use stays as it was, and nothing half-built is left.
+        for leftover in leftovers:
+            leftover.unlink(missing_ok=True)
+        raise
+
+
+def _build(archive: Path, records: Iterable[dict[str, Any]] | None, target: Path, scratch: Path,
+           batch: int) -> tuple[int, int]:
     db = connect(scratch, create=True)
+    try:
+        return _load(db, archive, records, target, scratch, batch)
+    finally:
+        db.close()
+
+
+def _load(db: sqlite3.Connection, archive: Path, records: Iterable[dict[str, Any]] | None, target: Path,
+          scratch: Path, batch: int) -> tuple[int, int]:
     db.execute("PRAGMA journal_mode=OFF")
     db.execute("PRAGMA synchronous=OFF")
     db.execute("PRAGMA cache_size=-65536")  # 64 MiB: bounded whatever the archive's size

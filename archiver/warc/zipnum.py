@@ -89,7 +89,23 @@ class ZipNumSet:
 
 def write_set(folder: Path, name: str, lines: Iterable[str], warcs: list[str], *,
               block_lines: int = BLOCK_LINES, shard_blocks: int = SHARD_BLOCKS) -> tuple[ZipNumSet, int]:
-    """Write the set ``name`` from sorted ``lines``; returns it and the number of lines written."""
+    """Write the set ``name`` from sorted ``lines``; returns it and the number of lines written.
+
+    Its summary is written last: readers see the set only once it is whole. A write that fails
+    (a full disk) removes what was written of it.
+    """
+    written: list[Path] = []
+    try:
+        return _write_set(folder, name, lines, warcs, written, block_lines=block_lines, shard_blocks=shard_blocks)
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+            path.with_name(path.name + ".tmp").unlink(missing_ok=True)
+        raise
+
+
+def _write_set(folder: Path, name: str, lines: Iterable[str], warcs: list[str], written: list[Path], *,
+               block_lines: int, shard_blocks: int) -> tuple[ZipNumSet, int]:
     block_lines, shard_blocks = max(1, block_lines), max(1, shard_blocks)
     summary_lines: list[str] = []
     shards: list[str] = []
@@ -106,7 +122,8 @@ def write_set(folder: Path, name: str, lines: Iterable[str], warcs: list[str], *
             if out is not None:
                 _close(out)
             shards.append(f"{name}-{len(shards):05d}")
-            out = open(folder / f"{shards[-1]}.cdx.gz", "wb")
+            written.append(folder / f"{shards[-1]}.cdx.gz")
+            out = open(written[-1], "wb")
             offset = 0
         member = gzip.compress("".join(block).encode("utf-8"), mtime=0)
         out.write(member)
@@ -124,6 +141,7 @@ def write_set(folder: Path, name: str, lines: Iterable[str], warcs: list[str], *
     if out is not None:
         _close(out)
     zipnum = ZipNumSet(folder / f"{name}{SUMMARY_SUFFIX}")
+    written += [zipnum.loc, zipnum.manifest, zipnum.summary]
     _write_atomic(zipnum.loc, "".join(f"{shard}\t{shard}.cdx.gz\n" for shard in shards))
     _write_atomic(zipnum.manifest, json.dumps({"warcs": warcs, "lines": count, "blocks": len(summary_lines),
                                                "block_lines": block_lines}) + "\n")
