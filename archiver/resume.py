@@ -32,6 +32,11 @@ logger = logging.getLogger(__name__)
 JOURNAL_NAME = "archiver-job.json"
 # What Scrapy keeps in JOBDIR: the dupefilter, the disk queues, the spider's state.
 SCRAPY_STATE = ("requests.seen", "requests.queue", "spider.state")
+# Runs stopped because a write failed, or was about to (a full disk): Scrapy's state may be torn
+# (it writes to the same disk), and the pages whose records were not written are in its dupefilter
+# already. So the next run resumes as after a kill: from the start pages, with every page the
+# stopped runs captured answered from the archive and every recorded article skipped.
+REPLAY_AFTER = frozenset({"diskspace_low", "warc_write_failed", "records_write_failed"})
 
 
 @dataclass(frozen=True)
@@ -79,12 +84,14 @@ class JobJournal:
         """Start a run; return the earlier runs to replay (all of them if the last was killed, else none)."""
         runs = self.runs()
         killed = bool(runs) and runs[-1].end is None
-        if killed:
-            logger.warning("Job %s was killed while running: its Scrapy state is discarded; pages it "
-                           "already captured are taken from the archive instead of being fetched again", self.jobdir)
+        stopped_by_a_write = bool(runs) and runs[-1].end in REPLAY_AFTER
+        if killed or stopped_by_a_write:
+            logger.warning("Job %s %s: its Scrapy state is discarded; pages it already captured are taken from "
+                           "the archive instead of being fetched again", self.jobdir,
+                           "was killed while running" if killed else f"stopped ({runs[-1].end})")
             self.discard_scrapy_state()
         self._write(runs + [Run(pid=os.getpid() if pid is None else pid, started=now_stamp())])
-        return runs if killed else []
+        return runs if killed or stopped_by_a_write else []
 
     def finish(self, reason: str) -> None:
         """End the run: a finished job forgets everything; a stopped one is resumed next time."""
@@ -94,7 +101,11 @@ class JobJournal:
             return
         runs = self.runs()
         if runs:
-            self._write(runs[:-1] + [Run(runs[-1].pid, runs[-1].started, reason)])
+            try:
+                self._write(runs[:-1] + [Run(runs[-1].pid, runs[-1].started, reason)])
+            except OSError as error:  # the run stays unfinished in the journal: resumed as after a kill
+                logger.warning("Job journal %s not updated (%s): the next run resumes as after a kill", self.path,
+                               error.strerror or error)
 
     def discard_scrapy_state(self) -> None:
         for name in SCRAPY_STATE:
@@ -107,7 +118,11 @@ class JobJournal:
     def _write(self, runs: list[Run]) -> None:
         self.jobdir.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"runs": [run.__dict__ for run in runs]}, indent=1), encoding="utf-8")
+        try:
+            tmp.write_text(json.dumps({"runs": [run.__dict__ for run in runs]}, indent=1), encoding="utf-8")
+        except OSError:
+            tmp.unlink(missing_ok=True)
+            raise
         os.replace(tmp, self.path)  # atomic: a kill leaves the old journal or the new one
 
 

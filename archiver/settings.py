@@ -127,6 +127,9 @@ SEEN_REVISIT_DAYS = 0.0  # refetch articles younger than this with conditional r
 
 # -- Resume (archiver.middlewares.resume): with JOBDIR set, a killed job resumes from its captures
 RESUME_ENABLED = True
+# Scrapy's scheduler, whose job state (JOBDIR) on a full disk stops the crawl for want of space
+# instead of failing with a traceback (distributed mode replaces it with its Redis scheduler).
+SCHEDULER = "archiver.storage.jobstate.JobStateScheduler"
 
 # -- Discovery (spiders/news.py, archiver.discovery) -------------------------------
 # Sitemaps and feeds are untrusted XML: no entities, and bounded even after gunzip.
@@ -171,6 +174,9 @@ EXTENSIONS = {
     # CLOSESPIDER_PAGECOUNT (--max-pages) counts pages, not page requisites.
     "scrapy.extensions.closespider.CloseSpider": None,
     "archiver.extensions.closespider.PageCloseSpider": 0,
+    # JOBDIR on a full disk: the spider's state is not saved (the next run resumes as after a kill).
+    "scrapy.extensions.spiderstate.SpiderState": None,
+    "archiver.storage.jobstate.JobSpiderState": 0,
 }
 # A progress line every PROGRESS_INTERVAL seconds: pages, articles, errors, rate.
 PROGRESS_ENABLED = True
