@@ -21,8 +21,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO
 
+from archiver.runner import EXIT_NO_SPACE
 from archiver.secrets import REDIS_URL_ENV
 from archiver.sites import Site
+from archiver.storage.space import Shortfall, SpaceRule
 
 logger = logging.getLogger(__name__)
 
@@ -62,9 +64,13 @@ class ScheduleState:
 
 
 def due_sites(sites: list[Site], states: dict[str, SiteState], now: float) -> list[Site]:
-    """Sites whose interval has passed since their last crawl started, longest-waiting first."""
-    due = [s for s in sites if now >= states.get(s.name, SiteState()).last_start + s.interval.total_seconds()]
-    return sorted(due, key=lambda s: states.get(s.name, SiteState()).last_start)
+    """Sites whose interval has passed since their last crawl started, longest-waiting first; and sites whose
+    last crawl stopped for want of space (exit 5), to resume as soon as there is space again."""
+    def due(site: Site) -> bool:
+        state = states.get(site.name, SiteState())
+        return state.last_exit == EXIT_NO_SPACE or now >= state.last_start + site.interval.total_seconds()
+
+    return sorted(filter(due, sites), key=lambda s: states.get(s.name, SiteState()).last_start)
 
 
 def next_due(sites: list[Site], states: dict[str, SiteState]) -> float:
@@ -86,7 +92,7 @@ class Scheduler:
     """Starts due sites' crawls (at most ``jobs`` at once) and records how they ended."""
 
     def __init__(self, sites_file: Path, archive: Path, crawl_args: list[str], jobs: int = 2,
-                 redis_url: str | None = None) -> None:
+                 redis_url: str | None = None, space_rule: SpaceRule | None = None) -> None:
         self.sites_file = sites_file
         self.redis_url = redis_url  # distributed mode: given to each crawl in its environment, never its argv
         self.archive = archive
@@ -95,16 +101,37 @@ class Scheduler:
         self.state = ScheduleState(archive)
         self.running: dict[str, SiteCrawl] = {}
         self.locked: set[str] = set()  # sites another scheduler was crawling when last tried
+        self.space_rule = space_rule  # below it no crawl starts (DISKSPACE_*)
+        self.short_of_space: Shortfall | None = None  # while space is low
+        self.skipped_for_space: set[str] = set()  # due sites not started for want of space
 
     def start_due(self, sites: list[Site], now: float | None = None) -> list[str]:
-        """Start every due site there is room for; return their names."""
+        """Start every due site there is room for (none while free space is low); return their names."""
+        due = [s for s in due_sites(sites, self.state.load(), time.time() if now is None else now)
+               if s.name not in self.running]
+        if not due or not self._enough_space([s.name for s in due]):
+            return []
         started = []
-        for site in due_sites(sites, self.state.load(), time.time() if now is None else now):
+        for site in due:
             if len(self.running) >= self.jobs:
                 break
-            if site.name not in self.running and self._start(site):
+            if self._start(site):
                 started.append(site.name)
         return started
+
+    def _enough_space(self, due: list[str]) -> bool:
+        """Whether the archive's file system has the free space crawls need; says so when that changes."""
+        shortfall = self.space_rule.check(self.archive) if self.space_rule is not None else None
+        if shortfall is None:
+            if self.short_of_space is not None:
+                logger.info("free space is back above the minimum: due sites are crawled again")
+            self.short_of_space = None
+            return True
+        if self.short_of_space is None or not set(due) <= self.skipped_for_space:
+            logger.warning("%s: due, not started: %s", ", ".join(due), shortfall)
+        self.short_of_space = shortfall
+        self.skipped_for_space.update(due)
+        return False
 
     def _start(self, site: Site) -> bool:
         lock_path = self.archive / "state" / f"{site.name}.lock"

@@ -51,9 +51,25 @@ def crawl_arguments(args: argparse.Namespace) -> list[str]:
     return out
 
 
+def schedule_space_rule(args: argparse.Namespace):
+    """The crawls' free-space minimum (``DISKSPACE_*``, with this command's ``-s`` overrides): below it, no crawl
+    starts. ValueError: a bad value."""
+    from archiver.runner import project_settings
+    from archiver.storage.space import SpaceRule
+
+    overrides = {name.strip(): value for name, sep, value in (item.partition("=") for item in args.set) if sep}
+    settings = project_settings({"ARCHIVE_DIR": args.archive, **overrides})
+    try:
+        return SpaceRule.from_settings(settings)
+    except ValueError as exc:
+        raise ValueError(f"DISKSPACE_MIN_FREE / DISKSPACE_MIN_FREE_SHARE: {exc}") from None
+
+
 def run(args: argparse.Namespace) -> int:
+    from archiver.runner import EXIT_NO_SPACE
     from archiver.scheduler import Scheduler, next_due
     from archiver.sites import SitesFileError, load_sites
+    from archiver.storage.writable import unwritable
 
     logging.basicConfig(format="%(asctime)s schedule: %(message)s", level=logging.INFO, stream=sys.stdout)
     mask_logs()
@@ -64,8 +80,17 @@ def run(args: argparse.Namespace) -> int:
         print(f"archiver schedule: {exc}", file=sys.stderr)
         return 2
     archive = Path(args.archive)
+    try:
+        space_rule = schedule_space_rule(args)
+    except ValueError as exc:
+        print(f"archiver schedule: {exc}", file=sys.stderr)
+        return 2
+    problem = unwritable(archive)
+    if problem:
+        print(f"archiver schedule: {problem}", file=sys.stderr)
+        return 1
     scheduler = Scheduler(Path(args.sites).resolve(), archive, crawl_arguments(args), jobs=args.jobs,
-                          redis_url=args.redis or os.environ.get(REDIS_URL_ENV))
+                          redis_url=args.redis or os.environ.get(REDIS_URL_ENV), space_rule=space_rule)
 
     if args.once:
         failed, crawled = 0, set()
@@ -76,8 +101,10 @@ def run(args: argparse.Namespace) -> int:
             if not scheduler.running:
                 break
             time.sleep(0.2)
-        if not crawled and not scheduler.locked:
+        if not crawled and not scheduler.locked and not scheduler.skipped_for_space:
             log.info("no site is due")
+        if scheduler.skipped_for_space:
+            return EXIT_NO_SPACE  # as a crawl stopped for want of space: the alert to free some
         return 1 if failed else 0
 
     stopping = False
