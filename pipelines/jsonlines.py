@@ -11,9 +11,8 @@ from typing import TYPE_CHECKING
 
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem, NotConfigured
-from scrapy.utils.defer import deferred_from_coro
 
-from archiver.extensions.diskspace import out_of_space_text, stop_for_space
+from archiver.extensions.diskspace import close_crawl, out_of_space_text, stop_for_space
 from archiver.items import Article
 from archiver.storage.append import AppendFile
 from archiver.storage.space import is_out_of_space
@@ -120,6 +119,4 @@ class JsonLinesPipeline:
         if stats.get_value("jsonl/errors") == 1:
             logger.error("Could not write the record of %s to %s: %s; stopping the crawl", item.url, self.path,
                          error.strerror or error)
-            engine = self.crawler.engine
-            if engine is not None and engine.spider is not None:
-                deferred_from_coro(engine.close_spider_async(reason=WRITE_FAILED_REASON))
+            close_crawl(self.crawler, WRITE_FAILED_REASON)

@@ -53,9 +53,17 @@ def stop_for_space(crawler: Crawler, why: str) -> None:
         return
     stats.set_value(STOPPED_STAT, why)
     logger.error("Stopping the crawl: %s", why)
-    engine = crawler.engine
+    close_crawl(crawler, DISKSPACE_REASON)
+
+
+def close_crawl(crawler: Crawler, reason: str) -> None:
+    """Ask the engine to close the spider (not awaited: closing waits for what is in flight), if it runs."""
+    try:
+        engine = crawler.engine
+    except RuntimeError:  # no crawl started (a component used on its own)
+        return
     if engine is not None and engine.spider is not None:
-        deferred_from_coro(engine.close_spider_async(reason=DISKSPACE_REASON))
+        deferred_from_coro(engine.close_spider_async(reason=reason))
 
 
 class DiskSpaceExtension:

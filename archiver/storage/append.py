@@ -17,6 +17,8 @@ import os
 from pathlib import Path
 
 BUFFER_SIZE = 1 << 16
+# The OS write call, a seam for tests that fail it as a failing disk would (EIO, a short write).
+os_write = os.write
 
 
 class AppendFile:
@@ -61,7 +63,7 @@ class AppendFile:
     def flush(self) -> None:
         """Hand the buffer to the OS, every byte of it or an exception (what was written stays counted)."""
         while self._buffer:
-            written = os.write(self.fd, self._buffer)
+            written = os_write(self.fd, self._buffer)
             del self._buffer[:written]
             self._written += written
 
