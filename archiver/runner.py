@@ -14,13 +14,14 @@ from scrapy.settings import Settings
 from archiver.extensions.diskspace import STOPPED_STAT
 from archiver.extensions.progress import pages_fetched
 from archiver.secrets import mask_logs, mask_url
+from archiver.storage import space as storage_space
 from archiver.warc.writer import WARC_SUFFIX
 
 logger = logging.getLogger(__name__)
 
 # Exit codes of archiver crawl (docs/crawling/exit-codes.md); 2 is argparse's, for usage errors.
 EXIT_OK, EXIT_NOT_FINISHED, EXIT_USAGE, EXIT_NOTHING_FETCHED, EXIT_TOO_MANY_ERRORS = 0, 1, 2, 3, 4
-EXIT_NO_SPACE = 5  # stopped (or not started) for want of free space; resumes once space is freed
+EXIT_NO_SPACE = storage_space.EXIT_NO_SPACE  # stopped (or not started) for want of free space
 
 
 def project_settings(overrides: dict[str, Any] | None = None) -> Settings:

@@ -21,10 +21,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO
 
-from archiver.runner import EXIT_NO_SPACE
 from archiver.secrets import REDIS_URL_ENV
 from archiver.sites import Site
-from archiver.storage.space import Shortfall, SpaceRule
+from archiver.storage.space import EXIT_NO_SPACE, Shortfall, SpaceRule
 
 logger = logging.getLogger(__name__)
 

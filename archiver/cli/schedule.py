@@ -52,22 +52,22 @@ def crawl_arguments(args: argparse.Namespace) -> list[str]:
 
 
 def schedule_space_rule(args: argparse.Namespace):
-    """The crawls' free-space minimum (``DISKSPACE_*``, with this command's ``-s`` overrides): below it, no crawl
-    starts. ValueError: a bad value."""
-    from archiver.runner import project_settings
+    """The crawls' free-space minimum: ``DISKSPACE_*`` of archiver/settings.py with this command's ``-s`` overrides,
+    as each crawl gets them (read without Scrapy, which this process never needs). ValueError: a bad value."""
+    from archiver import settings as defaults
     from archiver.storage.space import SpaceRule
 
-    overrides = {name.strip(): value for name, sep, value in (item.partition("=") for item in args.set) if sep}
-    settings = project_settings({"ARCHIVE_DIR": args.archive, **overrides})
+    values = {name: getattr(defaults, name) for name in dir(defaults) if name.startswith("DISKSPACE_")}
+    values.update((name.strip(), value) for name, sep, value in (item.partition("=") for item in args.set) if sep)
     try:
-        return SpaceRule.from_settings(settings)
+        return SpaceRule.from_settings(values)
     except ValueError as exc:
         raise ValueError(f"DISKSPACE_MIN_FREE / DISKSPACE_MIN_FREE_SHARE: {exc}") from None
 
 
 def run(args: argparse.Namespace) -> int:
-    from archiver.runner import EXIT_NO_SPACE
     from archiver.scheduler import Scheduler, next_due
+    from archiver.storage.space import EXIT_NO_SPACE
     from archiver.sites import SitesFileError, load_sites
     from archiver.storage.writable import unwritable
 

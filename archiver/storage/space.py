@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+# The exit code of `archiver crawl` (and `schedule --once`) stopped, or not started, for want of space.
+EXIT_NO_SPACE = 5
 # Writes that failed because the file system (or the user's quota) is full.
 OUT_OF_SPACE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
 SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]i?B?|B)?\s*$", re.IGNORECASE)
@@ -30,6 +32,16 @@ def parse_size(value: object) -> int:
         raise ValueError(f"not a size: {value!r} (e.g. 1GiB, 500MB, 0)")
     unit = (match.group(2) or "").upper().rstrip("B").rstrip("I")
     return int(float(match.group(1)) * 1024 ** " KMGT".index(unit or " "))
+
+
+def parse_switch(value: object) -> bool:
+    """A boolean setting as Scrapy reads one: True, 1, "1", "true"; False, 0, "0", "false", None."""
+    text = str(value).strip().lower()
+    if text in ("1", "true"):
+        return True
+    if text in ("0", "false", "none", ""):
+        return False
+    raise ValueError(f"not true or false: {value!r}")
 
 
 def parse_share(value: object) -> float:
@@ -103,8 +115,9 @@ class SpaceRule:
 
     @classmethod
     def from_settings(cls, settings: Any) -> SpaceRule | None:
-        """The rule the ``DISKSPACE_*`` settings give; None when the guard is off. ValueError: a bad value."""
-        if not settings.getbool("DISKSPACE_ENABLED"):
+        """The rule the ``DISKSPACE_*`` settings give (Scrapy's settings, or a plain mapping of them); None when
+        the guard is off. ValueError: a bad value."""
+        if not parse_switch(settings.get("DISKSPACE_ENABLED")):
             return None
         rule = cls(parse_size(settings.get("DISKSPACE_MIN_FREE")), parse_share(settings.get("DISKSPACE_MIN_FREE_SHARE")))
         return rule if rule.min_bytes > 0 or rule.min_share > 0 else None
