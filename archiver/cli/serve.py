@@ -5,18 +5,31 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+from archiver.reading.access import TOKEN_ENV
+
+if TYPE_CHECKING:
+    from archiver.reading.access import AccessRule
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "serve", help="search, read and compare the archive's articles in a web browser",
         description="Serve the reading room over an archive on 127.0.0.1 (pywb replay included when its "
-                    "environment exists; see `archiver replay --setup`).")
+                    "environment exists; see `archiver replay --setup`). Read-only: nothing it serves writes.")
     parser.add_argument("--archive", default="archive", type=Path, help="archive folder (default: ./archive)")
     parser.add_argument("--port", type=int, default=8090, help="port (default 8090; 0: any free port)")
     parser.add_argument("--host", default="127.0.0.1",
-                        help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 opens it to the "
-                             "network, without any login)")
+                        help="address to listen on (default 127.0.0.1: this machine only); any other address needs "
+                             "an access rule (--auth, a token) or --public")
+    parser.add_argument("--auth", type=Path, metavar="FILE",
+                        help="let in the users of this htpasswd file (bcrypt: htpasswd -B -c FILE NAME)")
+    parser.add_argument("--token-file", type=Path, metavar="FILE",
+                        help=f"let in whoever gives the token on this file's first line (or in ${TOKEN_ENV}); as "
+                             "the password of any user name, or as Authorization: Bearer TOKEN")
+    parser.add_argument("--public", action="store_true",
+                        help="serve a non-loopback --host without any login: anyone who reaches it reads everything")
     parser.add_argument("--no-replay", action="store_true", help="don't start pywb")
     parser.add_argument("--reindex", action="store_true", help="rebuild the search index from the records first")
     parser.set_defaults(func=run)
@@ -24,6 +37,34 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def _stop(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
+
+
+def access_rule(args: argparse.Namespace) -> AccessRule | None:
+    """The rule from --auth, --token-file or $ARCHIVER_SERVE_TOKEN (None: none given); exits 2 with one line when
+    it is unusable or missing off loopback."""
+    from archiver.reading.access import AccessError, AccessRule, is_loopback, read_token, readable_by_others
+
+    try:
+        token = read_token(args.token_file)
+        rule = AccessRule(token, args.auth) if token or args.auth else None
+    except AccessError as error:
+        usage_error(str(error))
+    if rule is not None and args.public:
+        usage_error("--public serves without a login; it cannot go with --auth, --token-file or "
+                    f"${TOKEN_ENV}")
+    if rule is None and not args.public and not is_loopback(args.host):
+        usage_error(f"--host {args.host} opens the reading room to the network: give an access rule (--auth FILE, "
+                    f"--token-file FILE or ${TOKEN_ENV}), or --public to let anyone who reaches it read everything")
+    for path in filter(None, (args.auth, args.token_file)):
+        if readable_by_others(path):
+            print(f"archiver serve: warning: {path} can be read by other users of this machine (chmod 600 {path})",
+                  file=sys.stderr)
+    return rule
+
+
+def usage_error(message: str) -> NoReturn:
+    print(f"archiver serve: {message}", file=sys.stderr)
+    raise SystemExit(2)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -43,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
     from archiver.warc.replay import free_port
 
     logging.basicConfig(format="archiver serve: %(message)s", level=logging.WARNING)
+    access = access_rule(args)  # before anything starts: a door that cannot be locked keeps it closed
     archive: Path = args.archive
     if not archive.is_dir():
         print(f"archiver serve: no such archive folder: {archive}", file=sys.stderr)
@@ -74,10 +116,12 @@ def run(args: argparse.Namespace) -> int:
     port = args.port or free_port()
     host_in_url = f"[{args.host}]" if ":" in args.host else args.host
     print(f"reading room    http://{host_in_url}:{port}/")
+    print("access          " + (f"{access.describe()} (HTTP Basic, or Bearer for the token)" if access else
+                                "anyone who reaches it (--public)" if args.public else "this machine only, no login"))
     print("replay          " + ("pywb, proxied under /archive/" if replay.running else f"off ({replay.reason})"))
     print("serving", flush=True)
     try:
-        uvicorn.run(create_app(archive, replay), host=args.host, port=port, log_level="warning",
+        uvicorn.run(create_app(archive, replay, access), host=args.host, port=port, log_level="warning",
                     access_log=False, server_header=False)
     except KeyboardInterrupt:
         pass

@@ -19,12 +19,14 @@ from urllib.parse import unquote, urlencode
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from archiver.reading import diff as differ
+from archiver.reading.access import AccessMiddleware, AccessRule
 from archiver.reading import search as reader
 from archiver.reading.index import connect, index_path
 from archiver.reading.query import FILTERS, QueryError, parse
@@ -273,7 +275,8 @@ def _version_json(version: reader.Version) -> dict[str, Any]:
             "links": {"page": f"/records/{version.key}", "record": f"/api/records/{version.key}"}}
 
 
-def create_app(archive: Path, replay: Replay | None = None) -> Starlette:
+def create_app(archive: Path, replay: Replay | None = None, access: AccessRule | None = None) -> Starlette:
+    """The reading room over ``archive``; with ``access``, every request must carry its credentials."""
     room = ReadingRoom(archive, replay)
 
     def guarded(endpoint: Callable[[Request], Response]) -> Callable[[Request], Response]:
@@ -305,6 +308,9 @@ def create_app(archive: Path, replay: Replay | None = None) -> Starlette:
     async def server_error(request: Request, exc: Exception) -> Response:
         return room.message(request, 500, "the reading room failed on this request; see the server log")
 
-    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found, 500: server_error})
+    # Around everything, routing included: no page, API call, replayed page or unknown address escapes it.
+    middleware = [Middleware(AccessMiddleware, rule=access)] if access is not None else []
+    app = Starlette(routes=routes, middleware=middleware,
+                    exception_handlers={404: not_found, 405: not_found, 500: server_error})
     app.state.room = room
     return app
