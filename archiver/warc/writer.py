@@ -193,6 +193,7 @@ class RotatingWarcWriter:
         self._relative_name = self._final_relative_name()  # every pointer into this file names it
         # Exclusive: a name clash must fail loudly, never overwrite another file.
         self._raw = AppendFile.create(path)
+        counts = self.records_written, self.bytes_written
         try:
             # Held while the file is written: recovery in another process leaves a locked file alone.
             fcntl.flock(self._raw.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -206,6 +207,7 @@ class RotatingWarcWriter:
             # Not even its warcinfo record is whole (a full disk): no file rather than a broken one.
             self._drop_file()
             path.unlink(missing_ok=True)
+            self.records_written, self.bytes_written = counts
             raise
         logger.debug("Opened WARC file %s", self._path)
 
