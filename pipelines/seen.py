@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+
 class SeenStorePipeline:
     """Numbers versions of articles the archive already has, and marks each article once its record is written.
 

@@ -126,7 +126,7 @@ def readable_by_others(path: Path) -> bool:
 class AccessRule:
     """A token, the users of an htpasswd file, or both; ``allows(authorization header)``."""
 
-    token: str | None = None
+    token: str | None = field(default=None, repr=False)  # never in a log line, even by accident
     users_file: Path | None = None
     _users: dict[str, bytes] = field(default_factory=dict, repr=False)
     _stamp: tuple[int, int] | None = field(default=None, repr=False)
