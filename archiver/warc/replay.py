@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -107,11 +108,18 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def _unblock_signals() -> None:
+    """In the child, before pywb runs: no signal blocked. A child inherits its parent's signal mask, and
+    `archiver serve` holds SIGTERM back while it starts pywb: pywb then ignored the SIGTERM that stops it,
+    and was killed 10 seconds later."""
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())
+
+
 def start_pywb(env: Path, config_dir: Path, port: int) -> subprocess.Popen[bytes]:
     """Start pywb's ``wayback`` on 127.0.0.1:``port``; return once it accepts connections."""
     log = open(config_dir / "pywb.log", "wb")
     process = subprocess.Popen([str(tool(env, "wayback")), "--bind", "127.0.0.1", "--port", str(port)],
-                               cwd=config_dir, stdout=log, stderr=subprocess.STDOUT)
+                               cwd=config_dir, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_unblock_signals)
     deadline = time.monotonic() + STARTUP_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
