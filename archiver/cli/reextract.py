@@ -113,6 +113,8 @@ def run(args: argparse.Namespace) -> int:
                              new_only=args.new_only).run()
     except WorkerDied as error:
         return fail(str(error))
+    except OSError as error:  # a full disk: the output is written aside and renamed only when whole
+        return fail(f"could not write {error.filename or args.out}: {error.strerror or error}; nothing was written")
     except KeyboardInterrupt:
         fail("interrupted; nothing was written")
         return 130
