@@ -26,6 +26,7 @@ DEMO_OFFSITE_HOSTS = ["secure.gravatar.com", "elsewhere.example"]
 
 
 def run(args: argparse.Namespace) -> int:
+    from archiver.cli.crawl import check_archive_folder
     from archiver.demo import DemoServer, load_expected
     from archiver.record_reader import iter_records
     from archiver.runner import project_settings, run_crawl
@@ -34,6 +35,7 @@ def run(args: argparse.Namespace) -> int:
 
     settings = project_settings({"ARCHIVE_DIR": args.archive, "LOG_LEVEL": args.log_level, **LOCAL_SITE_SETTINGS,
                                  "REQUISITES_IGNORE_HOSTS": [*defaults.REQUISITES_IGNORE_HOSTS, *DEMO_OFFSITE_HOSTS]})
+    check_archive_folder(settings, "archiver demo")  # read-only, or too little space: one line, as for a crawl
     with DemoServer(scale=args.scale) as server:
         print(f"demo site       {server.url}/ (The Meridian Post, bundled)")
         report = run_crawl({"urls": [server.url + "/"]}, settings)
