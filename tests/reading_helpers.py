@@ -96,8 +96,10 @@ def pywb_env() -> dict | None:
 
 
 @contextmanager
-def browser(javascript: bool = True):
-    """A Playwright page in Debian's chromium; skipped with the reason where either is missing."""
+def browser(javascript: bool = True, **context_options):
+    """A Playwright page in Debian's chromium; skipped with the reason where either is missing.
+
+    ``context_options`` go to the browser context (``http_credentials`` for a reading room with a door)."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -111,7 +113,8 @@ def browser(javascript: bool = True):
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            context = chromium.new_context(java_script_enabled=javascript, viewport={"width": 1100, "height": 900})
+            context = chromium.new_context(java_script_enabled=javascript, viewport={"width": 1100, "height": 900},
+                                           **context_options)
             yield context.new_page()
         finally:
             chromium.close()

@@ -13,7 +13,7 @@ import pytest
 
 from archiver.reading.access import AccessRule, is_loopback
 from conftest import run_archiver
-from reading_helpers import pywb_env, reading_room
+from reading_helpers import browser, pywb_env, reading_room
 
 # Made with Apache's `htpasswd -nbB -C 5 archivist 'correct horse battery staple'` (the $2y$ prefix bcrypt writes).
 ARCHIVIST = "archivist:$2y$05$r7nGkB.Fb1X1oGHO.yV.9OExNHrUdFGniLWR6SwsvDouInDUx6nVG"
@@ -149,6 +149,25 @@ def test_pages_api_warc_and_replay_open_with_credentials(door, demo_crawl):
     assert status == 200 and b"Panjshir" in html
     assert request(base, "/static/wombat.js")[0] == 401
     assert request(base, "/static/wombat.js", authorization="Bearer " + TOKEN)[0] == 200
+
+
+def test_a_reader_with_a_password_reads_and_replays_in_the_browser(door):
+    base, _printed, _archive, replay = door
+    from playwright.sync_api import Error as BrowserError
+
+    with browser(javascript=True) as page, pytest.raises(BrowserError, match="ERR_INVALID_AUTH_CREDENTIALS"):
+        page.goto(base + "/")  # no credentials to answer the challenge with: the page does not open
+    with browser(javascript=True, http_credentials={"username": "archivist", "password": PASSWORD}) as page:
+        page.goto(base + "/?q=panjshir")
+        page.locator(".result h2 a").first.click()
+        page.wait_for_selector("article h1")
+        assert "Panjshir" in page.inner_text("article h1")
+        if not replay:
+            pytest.skip("no pywb environment (ARCHIVER_PYWB_VENV): the page was read, not replayed")
+        page.locator("a.replay").click()  # pywb's frame, its scripts and the archived page: all behind the door
+        page.wait_for_url("**/archive/**")
+        frame = page.frame_locator("iframe").first
+        assert "Panjshir" in frame.locator("h1").first.inner_text(timeout=30_000)
 
 
 def test_every_route_is_read_only(demo_crawl):
