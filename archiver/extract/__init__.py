@@ -8,6 +8,7 @@ the URL, then detection); ``Article.provenance`` names the source of every field
 from __future__ import annotations
 
 import logging
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -23,11 +24,11 @@ from archiver.extract.jsonld import JsonLd
 from archiver.extract.language import detect_language
 from archiver.extract.links import translations
 from archiver.extract.meta import MetaTags
-from archiver.extract.pagekind import PRICE, PROFILE_LINK, SHOP_WORDS, Evidence, Judgement, declared, judge, paywall, text_weight
+from archiver.extract.pagekind import Evidence, Judgement, declared, judge, paywall, text_weight
 from archiver.extract.parse import parse_html
 from archiver.extract.sniff import looks_binary
 from archiver.extract.structured import complete_structured_body, structured_paragraphs
-from archiver.extract.text import Element, clean, text_content
+from archiver.extract.text import Element, clean
 from archiver.items import Article
 
 __all__ = ["EXTRACTOR_VERSION", "PageAnalysis", "analyze_page", "article_body", "extract_article"]
@@ -106,9 +107,7 @@ def _analyze_tree(tree: Element, url: str, trace: dict | None = None) -> PageAna
     title = tree.findtext(".//title") or ""
     body_root = tree.find("body")
     root = body_root if body_root is not None else tree
-    form_controls = sum(1 for _ in root.iter("input", "button", "select", "textarea"))
     page = scan(root)
-    page_text = text_content(root)
     src = _fields.Sources(tree=tree, url=url, jsonld=jsonld, meta=meta, page=page, title=title)
     put("canonical_url", _fields.canonical_url(src))
     put("language", _fields.declared_language(src))
@@ -198,9 +197,6 @@ def _analyze_tree(tree: Element, url: str, trace: dict | None = None) -> PageAna
 
     shown = bool(story_line) or bool(h1) and not h1_linked
     evidence = _evidence(page, scope_index, article, shown, jsonld, meta, url)
-    evidence.form_controls = form_controls
-    evidence.prices = len(PRICE.findall(page_text, 0, 200_000)[:20])
-    evidence.shop_words = SHOP_WORDS.search(page_text, 0, 200_000) is not None
     if trace is not None:
         trace["page-kind"] = evidence
     judgement = judge(evidence)
@@ -245,7 +241,7 @@ def _evidence(page, index: int, article: Article, shown: bool, jsonld: JsonLd,
     evidence.headline_in_title = shown and len((article.headline or "").split()) >= 4
     evidence.teasers_in_story = page.story_teasers
     evidence.posts, evidence.times, evidence.bylines = page.posts, page.tags.count("time"), len(page.bylines)
-    evidence.profile_links = sum(1 for a in page.anchors if PROFILE_LINK.search(a.get("href") or ""))
+    evidence.profile_links = page.profile_links
     evidence.page_link_share = page.total_links[0] / page.total[0] if page.total and page.total[0] else 0.0
     if index >= 0:
         evidence.teasers_in_story = max(page.story_teasers, interleaved_teasers(page, index))
@@ -259,21 +255,16 @@ def story_shape(page, index: int) -> tuple[float, float, int]:
     """(share of the story's text in code, share in list items, headings) under the story's element."""
     end = index + page.size[index]
     tags, removed, total = page.tags, page.removed, page.total[index] or 1
-    code = listed = headings = 0
-    i = index + 1
-    while i < end:
-        tag = tags[i]
-        if removed[i]:
-            i += page.size[i]
+    code = listed = 0
+    covered = -1  # end of the last list item or code block counted: nested ones count once
+    listed_at = page.listed
+    for i in listed_at[bisect_right(listed_at, index):bisect_left(listed_at, end)]:
+        if i < covered or removed[i]:
             continue
-        if tag in ("pre", "code", "li"):
-            if tag == "li":
-                listed += page.total[i]
-            else:
-                code += page.total[i]
-            i += page.size[i]  # nested code and lists count once
-            continue
-        if tag in HEADING_TAGS:
-            headings += 1
-        i += 1
+        covered = i + page.size[i]
+        if tags[i] == "li":
+            listed += page.total[i]
+        else:
+            code += page.total[i]
+    headings = bisect_left(page.headings, end) - bisect_right(page.headings, index)
     return min(code / total, 1.0), min(listed / total, 1.0), headings

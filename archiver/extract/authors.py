@@ -45,6 +45,10 @@ _ORG_TYPES = {"organization", "newsmediaorganization", "corporation", "organisat
 # Byline elements, most explicit first: microdata and rel, then byline class names (several
 # languages), then an element whose text starts "By"/"Por"/"Von"/"Par" (the scan collects those).
 BY_PREFIXES = ("By ", "BY ", "Por ", "POR ", "Von ", "Par ", "Door ")
+# A line that only labels the name after it (lower case, without a colon).
+BYLINE_LABELS = frozenset({"written by", "article by", "posted by", "words by", "story by", "text by", "reporting by",
+                           "published by", "by", "author", "authors", "autor", "autorin", "auteur", "por", "von",
+                           "escrito por", "verfasst von", "écrit par", "scritto da", "作者", "文"})
 NOT_BYLINE_TAGS = _NOT_BYLINE_TAGS = {"meta", "link", "script", "style", "body", "html", "article", "main", "section"}
 _NOT_BYLINE = re.compile(r"author-(?:bio|box|info|avatar|description|title|about)|authors-list|about-author|"
                          r"comment", re.IGNORECASE)

@@ -61,6 +61,8 @@ def candidates(rules: str | None, jsonld: str | None, og: str | None, title: str
         add(strip_site_name(strip_host_parts(clean(title), host), site_names), "title-stripped")
     if h1s:
         add(h1s[0], "h1")
+    if len(found) == 1:
+        return [(entry["text"], {name: 1.0 for name in entry["flags"]}) for entry in found.values()]
     title_words = set(words(title or ""))
     h1_words = words(h1s[0]) if h1s else []
     names = [n.lower() for n in site_names if n]
@@ -95,7 +97,7 @@ _WORD = re.compile(r"\w+")
 
 
 def choose(found: list[tuple[str, dict[str, float]]], trace: dict | None = None) -> int:
-    """Index of the candidate the weights pick (-1 for none)."""
+    """Index of the candidate the weights pick (-1 for none; 0 when every source gives the same words)."""
     if trace is not None:
         trace["headline"] = found
-    return MODEL.best([values for _, values in found])
+    return MODEL.best([values for _, values in found]) if len(found) > 1 else len(found) - 1
