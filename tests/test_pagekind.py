@@ -293,7 +293,7 @@ def test_judge_names_the_deciding_signal():
     assert teasers.kind == "listing"
     assert teasers.reason == min((c, n) for n, c in teasers.contributions().items())[1]
     shop = judge(Evidence("http://x.example/product/kettle-2000", story_chars=900, paragraphs=3, prose_share=0.5,
-                          declared_product=True, prices=6, shop_words=True, form_controls=30))
+                          declared_product=True, declared_website=True))
     assert shop.kind != "article"
     assert judge(Evidence("http://x.example/a")).reason == "no-text"
 
