@@ -139,11 +139,11 @@ class CrawlReport:
                 + (" (" + ", ".join(f"{reason} {n}" for reason, n in reasons) + ")" if missing else "")
                 + f", for {pages} pages ({incomplete} incomplete)")
         skipped = int(stats.get("requisites/host_down_skipped", 0))
-        pending = int(stats.get("requisites/pending_at_wait", 0))
+        pending = int(stats.get("requisites/pages_recorded_pending", 0))
         if skipped:
             line += f"; {skipped} of the missing not asked for, their host being down"
         if pending:
-            line += f"; {pending} still pending when their page was recorded"
+            line += f"; {pending} page(s) recorded with requisites still pending (REQUISITES_PAGE_WAIT)"
         return line
     def page_kinds(self) -> str:
         """"article 5 (story-text 3, declared-article 2); listing 2 (teasers-in-story 2)" from the stats."""

@@ -108,7 +108,10 @@ REQUISITES_PAGE_WAIT = 10.0
 # sites file gives politeness settings keeps them for its requisites too.
 DOWNLOADER = "archiver.capture.downloader.CaptureDownloader"
 REQUISITES_CONCURRENT_REQUESTS = 16
-REQUISITES_CONCURRENT_REQUESTS_PER_HOST = 4  # about what a reader's browser opens to one host
+REQUISITES_CONCURRENT_REQUESTS_PER_HOST = 8  # a browser opens 6 connections to one host
+# Requisite URLs waiting for a download at most: past it (a crawl short of CPU, requisites falling
+# behind) new pages wait for them, so the backlog and the pages recorded with requisites pending stay few.
+REQUISITES_MAX_BACKLOG = 500
 REQUISITES_RETRY_TIMES = 1  # at once, after a dropped connection or a 5xx answer
 # A browser loading an allowed page does not ask robots.txt about its images and stylesheets,
 # nor do browser-based archivers (Browsertrix): an archived page should render. True: obey it.

@@ -5,7 +5,9 @@ middleware sees them and the engine waits for them before it closes. Two things 
 
 - they do not count against ``CONCURRENT_REQUESTS``: a page's download never waits for a free
   place behind requisites (the requisite fetcher keeps its own total,
-  ``REQUISITES_CONCURRENT_REQUESTS``);
+  ``REQUISITES_CONCURRENT_REQUESTS``). Only when requisites fall far behind (more than
+  ``REQUISITES_MAX_BACKLOG`` URLs waiting, a crawl short of CPU) do new pages wait for them, so
+  the backlog, and the memory it holds, stay bounded;
 - each host's requisites get a slot of their own (``"<host> requisites"``), without delay and
   without AutoThrottle, so the pages' slot of a host keeps its concurrency and delay. A host the
   sites file gives a ``politeness`` delay or concurrency (``DOWNLOAD_SLOTS``) keeps them for its
@@ -14,6 +16,7 @@ middleware sees them and the engine waits for them before it closes. Two things 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from scrapy.core.downloader import Downloader, Slot
@@ -32,6 +35,8 @@ class CaptureDownloader(Downloader):
         super().__init__(crawler)
         self.requisites_active = 0
         self.requisite_concurrency = max(1, crawler.settings.getint("REQUISITES_CONCURRENT_REQUESTS_PER_HOST"))
+        self.max_backlog = crawler.settings.getint("REQUISITES_MAX_BACKLOG")
+        self.requisite_backlog: Callable[[], int] = lambda: 0  # set by the requisite fetcher
 
     def fetch(self, request: Request, spider: Spider | None = None) -> Deferred[Any]:
         if not request.meta.get(REQUISITE_META):
@@ -46,8 +51,9 @@ class CaptureDownloader(Downloader):
         return super().fetch(request).addBoth(left)
 
     def needs_backout(self) -> bool:
-        """As Scrapy's, counting only the pages' downloads."""
-        return 0 < self.total_concurrency <= len(self.active) - self.requisites_active
+        """As Scrapy's, counting only the pages' downloads; and while requisites are far behind."""
+        return (0 < self.total_concurrency <= len(self.active) - self.requisites_active
+                or 0 < self.max_backlog < self.requisite_backlog())
 
     def _requisite_slot(self, request: Request) -> str:
         host = urlparse_cached(request).hostname or ""

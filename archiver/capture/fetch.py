@@ -98,6 +98,13 @@ class RequisiteFetcher:
         # Behind a proxy the proxy resolves host names: no lookup of our own first.
         self._resolve_first = not getproxies()
         crawler.signals.connect(self.response_received, signal=signals.response_received)
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+
+    def spider_opened(self) -> None:
+        """Tell the downloader how far behind requisites are (archiver.capture.downloader)."""
+        downloader = getattr(self.crawler.engine, "downloader", None)
+        if hasattr(downloader, "requisite_backlog"):
+            downloader.requisite_backlog = lambda: len(self._waiting)
 
     @property
     def fetched(self) -> int:

@@ -101,7 +101,7 @@ class PageCapture:
     def _give_up(self) -> None:
         self._timer = None
         self.not_fetched[PENDING] += len(self.pending)
-        self.fetcher.crawler.stats.inc_value("requisites/pending_at_wait", len(self.pending))  # type: ignore[union-attr]
+        self.fetcher.crawler.stats.inc_value("requisites/pages_recorded_pending")  # type: ignore[union-attr]
         self.pending.clear()
         self._fire()
 
