@@ -206,7 +206,7 @@ EXTENSIONS = {
     "archiver.extensions.progress.ProgressExtension": 500,
     # Stops the crawl cleanly below DISKSPACE_MIN_FREE / DISKSPACE_MIN_FREE_SHARE.
     "archiver.extensions.diskspace.DiskSpaceExtension": 100,
-    # CLOSESPIDER_PAGECOUNT (--max-pages) counts pages, not page requisites.
+    # CLOSESPIDER_PAGECOUNT (--max-pages) counts pages as the summary does: not requisites, robots.txt, feeds.
     "scrapy.extensions.closespider.CloseSpider": None,
     "archiver.extensions.closespider.PageCloseSpider": 0,
     # JOBDIR on a full disk: the spider's state is not saved (the next run resumes as after a kill).

@@ -124,9 +124,10 @@ def records_of(archive: Path) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def dead_hosts_crawl(tmp_path_factory):
-    main, blackhole = Origin().start(), Blackhole()
+    main, blackhole, plain = Origin().start(), Blackhole(), Origin("127.0.0.2").start()
     refused = f"http://127.0.0.1:{free_port()}"  # nothing listens there
-    dead = [blackhole.url, refused] + (["http://static.gone.invalid"] if offline() else [])
+    no_tls = plain.url.replace("http://", "https://")  # a server that speaks no TLS: the handshake fails
+    dead = [blackhole.url, refused, no_tls] + (["http://static.gone.invalid"] if offline() else [])
     try:
         site_naming(main, dead)
         archive = tmp_path_factory.mktemp("dead") / "archive"
@@ -135,6 +136,7 @@ def dead_hosts_crawl(tmp_path_factory):
         yield done, records_of(archive), blackhole.connections, dead
     finally:
         main.stop()
+        plain.stop()
         blackhole.close()
 
 
@@ -143,7 +145,7 @@ def test_a_dead_host_costs_one_request_and_every_page_says_why_its_requisite_is_
     assert done.returncode == 0, done.stderr[-3000:]
     assert len(records) == 6
     assert blackhole_connections == 1  # one probe; the host then counts as down for the crawl
-    for host, reason in zip(dead, (TIMEOUT, REFUSED, DNS)):
+    for host, reason in zip(dead, (TIMEOUT, REFUSED, TLS, DNS)):
         entries = [m for r in records for m in r["capture"]["missing"] if m["url"].startswith(host)]
         assert len(entries) == 6 and {m["reason"] for m in entries} == {reason}, entries
         assert sum(m.get("requested", True) for m in entries) == 1  # the others were never asked for

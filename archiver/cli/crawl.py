@@ -36,7 +36,8 @@ def add_crawl_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--depth", type=int, default=None,
                         help="follow links this many hops from the start pages (default: no limit)")
     parser.add_argument("--max-pages", type=int, default=0,
-                        help="stop after this many responses, page requisites not counted (0: no limit)")
+                        help="stop after this many pages (page requisites, robots.txt, sitemaps and feeds are "
+                             "not pages; 0: no limit)")
     parser.add_argument("--contact", help="e-mail or URL for site owners, added to the User-Agent")
     parser.add_argument("--scope", action="append", default=[], metavar="KEY=VALUE",
                         help="a capture scope rule for every site that does not set it (repeatable): "
