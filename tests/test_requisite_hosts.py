@@ -221,12 +221,12 @@ def test_a_page_waits_a_bounded_time_and_its_record_says_what_was_still_pending(
     status, kind, body, _ = main.routes["/news/0.html"]
     main.add("/news/0.html", kind, body.replace(b'<img src="/asset-0.png">', b'<img src="/slow.png">', 1)
              .replace(b'<img src="/asset-0.png">', b'<img src="/quick.png">'))
-    main.add("/slow.png", "image/png", b"\x89PNG slow", delay=3.0)
+    main.add("/slow.png", "image/png", b"\x89PNG slow", delay=2.0)
     main.add("/quick.png", "image/png", b"\x89PNG quick")
     main.start()
     archive = tmp_path / "archive"
     try:
-        done = run_archiver("crawl", main.url + "/", "--archive", str(archive), *FAST, "-s", "REQUISITES_PAGE_WAIT=1")
+        done = run_archiver("crawl", main.url + "/", "--archive", str(archive), *FAST, "-s", "REQUISITES_PAGE_WAIT=0.5")
     finally:
         main.stop()
     assert done.returncode == 0, done.stderr[-3000:]

@@ -108,13 +108,6 @@ def test_the_log_says_why_a_url_was_left_out(scoped_by_options):
     assert "/tag/harbour/: matches deny pattern '/tag/'" in stderr
 
 
-def test_by_default_requisites_are_captured_on_any_host(origins, tmp_path):
-    pages, *_ = origins
-    _, _, records, hits = crawl(origins, tmp_path / "archive", pages.url + "/")
-    assert hits["third:/banners/0.png"] == 1 and hits["pages:/media/0.mp4"] == 1
-    assert all(r["capture"]["excluded"] == 0 and r["capture"]["requisites"] == 5 for r in records)
-
-
 def test_explain_says_for_each_url_what_the_scope_does_and_crawls_nothing(origins, tmp_path):
     pages, cdn, third = origins
     done = run_archiver("crawl", pages.url + "/", *RULES, "--archive", str(tmp_path / "archive"),
