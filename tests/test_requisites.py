@@ -149,14 +149,16 @@ def test_records_say_their_capture_is_complete_and_validate(two_crawls):
     assert len(first.records) == 2
     for record in first.records:
         jsonschema.validate(record, article_schema(record["schema_version"]))
-        assert record["schema_version"] == "1.3"
+        assert record["schema_version"] == "1.4"
         assert record["capture"] == {"requisites": 12, "archived": 12, "missing_count": 0, "missing": [],
-                                     "not_fetched": 0, "complete": True}
+                                     "not_fetched": 0, "not_fetched_reasons": {"limit": 0, "pending": 0},
+                                     "excluded": 0, "complete": True}
 
 
 def test_requisites_are_not_pages_and_have_their_own_summary_line(two_crawls):
     first, _ = two_crawls
-    assert "pages fetched   4 " in first.stdout  # robots.txt, the front page and two articles
+    assert "pages fetched   3 " in first.stdout  # the front page and two articles
+    assert "other fetches   1: 1 robots.txt; 4 fetches with the 3 pages" in first.stdout
     assert "requisites      12 files (0.0 MiB) archived, 0 missing, for 3 pages (0 incomplete)" in first.stdout
 
 
