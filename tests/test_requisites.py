@@ -42,11 +42,13 @@ def test_page_requisites_cover_every_kind_in_document_order():
 def test_the_crawl_reads_requisites_off_the_analysis_tree_before_extraction_cuts_furniture():
     # One parse per page: the spider hands analyze_page a reader called before the tree is changed, so
     # the navigation's icon and the footer's script, which extraction removes, are still found.
-    story = "".join(f"<p>Paragraph {i} of the story about the harbour repairs, which will take until spring.</p>"
-                    for i in range(6))
-    html = ("<html><head><title>Harbour repairs delayed</title><link rel=stylesheet href=/css/main.css></head>"
-            "<body><nav class='site-nav'><a href='/'><img src='/img/logo.png'></a></nav>"
-            f"<article><h1>Harbour repairs delayed</h1>{story}</article>"
+    story = "".join(f"<p>Paragraph {i} of the story about the harbour repairs, which will take until spring, the "
+                    "port authority said on Monday, after engineers found more damage under the old quay.</p>"
+                    for i in range(8))
+    html = ("<html><head><title>Harbour repairs delayed until spring</title><link rel=stylesheet href=/css/main.css>"
+            "</head><body><nav class='site-nav'><a href='/'><img src='/img/logo.png'></a></nav>"
+            "<article><h1>Harbour repairs delayed until spring</h1><p class='byline'>By Ana Ruiz</p>"
+            f"<time datetime='2024-03-04'>March 4, 2024</time>{story}</article>"
             "<footer class='site-footer'><script src='/js/footer.js'></script></footer></body></html>")
     read = []
     analysis = analyze_page(html, "http://site.test/news/a.html", read_tree=lambda tree: read.append(
