@@ -28,7 +28,7 @@ from archiver.extract.pagekind import Evidence, Judgement, declared, judge, payw
 from archiver.extract.parse import parse_html
 from archiver.extract.sniff import looks_binary
 from archiver.extract.structured import complete_structured_body, structured_paragraphs
-from archiver.extract.text import Element, clean
+from archiver.extract.text import Element, clean, node_text
 from archiver.items import Article
 
 __all__ = ["EXTRACTOR_VERSION", "PageAnalysis", "analyze_page", "article_body", "extract_article"]
@@ -205,7 +205,7 @@ def _analyze_tree(tree: Element, url: str, trace: dict | None = None) -> PageAna
 
 def _pick_headline(article: Article, page, src, titles: list[str], trace: dict | None) -> None:
     """The fitted choice among the rules' headline and the titles the page declares."""
-    h1s = [text for i, tag in enumerate(page.tags) if tag == "h1" and (text := clean(page.elements[i].xpath("string()")))]
+    h1s = [text for i in page.headings if page.tags[i] == "h1" and (text := node_text(page.elements[i]))]
     found = headline_pick.candidates(article.headline, titles[2], titles[1], titles[0], h1s,
                                      [article.site_name or "", article.publisher or ""], _fields.host_of(src.url))
     best = headline_pick.choose(found, trace)

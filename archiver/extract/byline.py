@@ -39,6 +39,7 @@ FEATURES: tuple[Feature, ...] = (
 )
 MODEL: LinearModel = load_model("authors", FEATURES)
 WINDOW_BEFORE, WINDOW_AFTER = 15, 80
+MAX_LINES = 10  # byline lines of each kind read (a thread signs many more)
 _CAPITALISED = re.compile(r"^[^\W\d_][^\s]*$")
 
 
@@ -71,7 +72,7 @@ def candidates(src, organisations: list[str], headline_index: int = -1) -> list[
         first = True
         for elements, positions, feature in ((page.bylines, page.byline_at, "byline-class"),
                                              (page.by_lines, page.by_line_at, "by-line")):
-            for element, position in zip(elements[:24], positions):
+            for element, position in zip(elements[:MAX_LINES], positions):
                 if element.tag in _authors.NOT_BYLINE_TAGS or _authors.is_not_byline(element):
                     continue
                 names = _authors.names_in(element)

@@ -43,7 +43,7 @@ MODEL: LinearModel = load_model("published-date", FEATURES)
 _UPDATED = re.compile(r"\b(?:updated|modified|last updated|actualizado|aktualisiert|mis à jour|edited|revised)\b",
                       re.IGNORECASE)
 MAX_LINE_CHARS = 200
-WINDOW_BEFORE, WINDOW_AFTER = 12, 60  # elements around the headline: every short line is read
+WINDOW_BEFORE, WINDOW_AFTER = 8, 40  # elements around the headline: every short line is read
 FAR_AFTER = 400  # ... and up to this far after it, lines that write a year (an author box, a footer line)
 # <meta> names of publication and modification dates beyond the common ones ("published", "w-published-date").
 _PUBLISHED_NAME = re.compile(r"publish|pubdate|created|release")

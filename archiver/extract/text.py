@@ -18,7 +18,11 @@ def clean(text: str | None) -> str:
     """Collapse white space (incl. non-breaking spaces) and strip."""
     if not text:
         return ""
-    return _SPACE.sub(" ", text.replace("\u00a0", " ").replace("\u200b", "")).strip()
+    if "\u200b" in text:
+        text = text.replace("\u200b", "")
+    if "\u3000" in text:
+        return _SPACE.sub(" ", text.replace("\u00a0", " ")).strip()
+    return " ".join(text.split())  # str.split's white space is the regex's \s, in C
 
 
 def text_content(element: Element) -> str:
