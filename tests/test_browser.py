@@ -250,4 +250,27 @@ def test_hanging_page_is_cut_at_the_timeout_and_archived_as_far_as_it_got(tmp_pa
     assert page.rec_headers.get_header("WARC-Truncated") == "time"
     resources = {r.rec_headers.get_header("WARC-Target-URI"): r for r in result.records_of("resource")}
     assert "urn:screenshot:" + record["url"] in resources
-    assert HANGING_HEADLINE.encode() in resources["urn:dom:" + record["url"]].body  # what the record came from
+    [dom] = result.records_of("conversion")  # what the record came from, linked to the cut response
+    assert dom.rec_headers.get_header("WARC-Refers-To") == page.rec_headers.get_header("WARC-Record-ID")
+    assert HANGING_HEADLINE.encode() in dom.body
+
+
+def test_browser_records_re_extract_to_the_same_records_from_their_rendered_dom(crawls, tmp_path):
+    [record] = crawls.first.records
+    [dom] = crawls.first.records_of("conversion")  # the DOM, linked to the page's response, replay-neutral
+    assert dom.rec_headers.get_header("WARC-Refers-To") == record["id"]
+    assert dom.rec_headers.get_header("WARC-Target-URI") == record["url"]
+    assert dom.rec_headers.get_header("WARC-Archiver-Conversion") == "rendered-dom"
+    assert HEADLINE.encode() in dom.body and record["browser"]["dom"]["record_id"] == \
+        dom.rec_headers.get_header("WARC-Record-ID")
+    done = run_archiver("reextract", "--archive", str(crawls.first.archive), "--out", str(tmp_path), "--workers", "1")
+    assert done.returncode == 0, done.stderr
+    [out] = tmp_path.glob("*.jsonl")
+    again = {r["id"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+    assert again[record["id"]] == record  # every field, the body from the DOM, not the empty shell
+    from archiver.warc.cdxj import all_lines
+
+    indexed = [json.loads(line.split(" ", 2)[2]) for line in all_lines(crawls.first.archive / "warc")
+               if ARTICLE.rstrip("/") in line]
+    # The page's response and the second crawl's revisit, never the DOM: pywb cannot serve it as the page.
+    assert sorted(entry["mime"] for entry in indexed) == ["text/html", "warc/revisit"]

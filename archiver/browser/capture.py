@@ -11,21 +11,30 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from archiver.warc.records import Exchange, warc_date_now
+from archiver.warc.records import Exchange, build_conversion_record, warc_date_now
 
 if TYPE_CHECKING:
+    from warcio.recordloader import ArcWarcRecord
+
     from archiver.items import WarcPointer
     from archiver.warc.store import StoredFetch, WarcStore
 
 SCREENSHOT_SCHEME = "urn:screenshot:"  # as Browsertrix names its page screenshots
-# The DOM of a page whose own response was cut (it hung): what the record was extracted from.
-DOM_SCHEME = "urn:dom:"
 TRANSFORM_HEADER = "WARC-Archiver-Transform"
+# The DOM after scripts and scrolling, what the record is extracted from: a ``conversion`` record of the
+# page's own response (``WARC-Refers-To``) written right after its request, named by this header. Older
+# archives have it only for pages that were cut, as a ``resource`` record ``urn:dom:<url>``.
+CONVERSION_HEADER = "WARC-Archiver-Conversion"
+RENDERED_DOM = "rendered-dom"
+DOM_CONTENT_TYPE = "text/html; charset=utf-8"
 CREDENTIAL_HEADERS = {"cookie", "authorization", "proxy-authorization"}
 # Connection-level or encoding headers that no longer describe a body the browser decoded.
 DROPPED_HEADERS = {"content-encoding", "transfer-encoding"}
+# Headers of the page's own response that do not describe its rendered DOM.
+NOT_FOR_THE_DOM = {"content-encoding", "content-length", "transfer-encoding", "set-cookie"}
 
 
 @dataclass
@@ -37,7 +46,7 @@ class BrowserCapture:
     main: int | None = None  # index in ``exchanges`` of the page's own (final) HTML response
     dom: bytes = b""  # page.content() after scripts ran and the page was scrolled, UTF-8
     screenshot: bytes | None = None  # full-page PNG
-    screenshot_date: str = field(default_factory=warc_date_now)
+    snapshot_date: str = field(default_factory=warc_date_now)  # when the DOM and screenshot were taken
     timed_out: bool = False  # cut at BROWSER_PAGE_TIMEOUT
     failed: list[dict[str, Any]] = field(default_factory=list)  # requests that got no response
     scrolls: int = 0
@@ -91,31 +100,52 @@ def consistent_headers(headers: list[tuple[str, str]], body_length: int,
     return kept, notes
 
 
+def dom_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The headers the spider's response of a rendered page has: the page's own, less those that do not
+    describe the DOM, which is UTF-8 whatever the page's charset was. Shared by the crawl and ``reextract``."""
+    kept = [(name, value) for name, value in headers
+            if name.lower() not in NOT_FOR_THE_DOM and name.lower() != "content-type"]
+    return [*kept, ("Content-Type", DOM_CONTENT_TYPE)]
+
+
+def is_rendered_dom(record: Any) -> bool:
+    """A warcio record holding a page's rendered DOM (a conversion record this module wrote)."""
+    return record.rec_type == "conversion" and record.rec_headers.get_header(CONVERSION_HEADER) == RENDERED_DOM
+
+
 def write_capture(store: WarcStore, capture: BrowserCapture) -> WrittenCapture:
-    """Write every exchange (deduplicated as any fetch) and the screenshot; runs on the WARC writer thread."""
+    """Write every exchange (deduplicated as any fetch), the rendered DOM right after the page's own, and the
+    screenshot; runs on the WARC writer thread."""
     main: StoredFetch | None = None
     records = revisits = 0
+    dom = None
     for index, exchange in enumerate(capture.exchanges):
-        stored = store.store(exchange)
+        followers = partial(_dom_record, store, capture) if index == capture.main and capture.dom else None
+        stored = store.store(exchange, followers)
         records += stored.records
         revisits += stored.is_revisit
         if index == capture.main:
             main = stored
-    screenshot = dom = None
+            dom = stored.followers[0] if stored.followers else None
+    screenshot = None
     if capture.screenshot:
         screenshot = write_resource(store, capture, SCREENSHOT_SCHEME, capture.screenshot, "image/png")
         records += 1
-    main_exchange = capture.main_exchange
-    if capture.dom and main_exchange is not None and main_exchange.truncated:
-        dom = write_resource(store, capture, DOM_SCHEME, capture.dom, "text/html; charset=utf-8")
-        records += 1
     return WrittenCapture(main, screenshot, records, revisits, dom)
+
+
+def _dom_record(store: WarcStore, capture: BrowserCapture, first: ArcWarcRecord) -> list[ArcWarcRecord]:
+    """The DOM as a conversion of this capture's record of the page (its response, or its revisit)."""
+    return [build_conversion_record(
+        store.writer.builder, first.rec_headers.get_header("WARC-Target-URI"), capture.dom, DOM_CONTENT_TYPE,
+        refers_to=first.rec_headers.get_header("WARC-Record-ID"), date=capture.snapshot_date,
+        extra={CONVERSION_HEADER: RENDERED_DOM})]
 
 
 def write_resource(store: WarcStore, capture: BrowserCapture, scheme: str, payload: bytes,
                    content_type: str) -> WarcPointer:
     """A ``resource`` record about the page (``<scheme><page url>``), naming the page it was made from."""
-    headers = {"WARC-Date": capture.screenshot_date}
+    headers = {"WARC-Date": capture.snapshot_date}
     main = capture.main_exchange
     if main is not None:
         headers["WARC-Refers-To-Target-URI"] = main.url

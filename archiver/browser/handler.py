@@ -19,7 +19,7 @@ from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.misc import build_from_crawler, load_object
 
 from archiver.browser import BrowserMissing, check_browser
-from archiver.browser.capture import BrowserCapture
+from archiver.browser.capture import BrowserCapture, dom_headers
 from archiver.browser.render import LAUNCH_ARGS, RenderSettings, render
 
 if TYPE_CHECKING:
@@ -28,10 +28,6 @@ if TYPE_CHECKING:
     from scrapy.http import Response
 
 logger = logging.getLogger(__name__)
-
-# Headers of the page's own response that do not describe the DOM handed to the spider.
-NOT_FOR_THE_DOM = {b"content-encoding", b"content-length", b"transfer-encoding", b"set-cookie"}
-
 
 def render_settings(crawler: Crawler) -> RenderSettings:
     settings = crawler.settings
@@ -139,11 +135,8 @@ def _dom_response(request: Request, capture: BrowserCapture) -> Response:
     main = capture.main_exchange
     assert main is not None
     headers = Headers()
-    for name, value in main.response_headers:
-        if name.lower().encode("latin-1") not in NOT_FOR_THE_DOM:
-            headers.appendlist(name, value)
-    # The DOM is serialised as UTF-8 whatever the page's charset was.
-    headers["Content-Type"] = "text/html; charset=utf-8"
+    for name, value in dom_headers(main.response_headers):
+        headers.appendlist(name, value)
     body = capture.dom or main.response_body
     cls = responsetypes.from_args(headers=headers, url=main.url, body=body)
     return cls(url=main.url, status=main.status, headers=headers, body=body, flags=["browser"], request=request,

@@ -10,6 +10,7 @@ their ``WARC-Refers-To`` names.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import zlib
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from warcio.bufferedreaders import ChunkedDataReader
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord
 
+from archiver.browser.capture import dom_headers, is_rendered_dom
 from archiver.items import WarcPointer
 from archiver.warc.reading import OnDamage, iter_warc, log_damage
 
@@ -115,6 +117,8 @@ def scan(path: Path, filename: str, wants_body, tell: list[int] | None = None,
     ``tell``, when given, is updated with the bytes of the file read so far (for progress).
     A damaged record is skipped and reported once to ``on_damage`` (``archiver.warc.reading``).
     """
+    # A response is held until the records of its group are read: a browser page's rendered DOM follows it.
+    held: list[tuple[RecordHead, ArchivedResponse | None]] = []
     for member in iter_warc(path, on_damage, tell=tell):
         record = member.record
         http = record.http_headers
@@ -128,7 +132,29 @@ def scan(path: Path, filename: str, wants_body, tell: list[int] | None = None,
             pointer = WarcPointer(filename=filename, record_id=head.record_id, offset=head.offset,
                                   length=head.length)
             response = to_response(record, pointer, body)
+        if held:
+            if record.rec_type in ("request", "metadata"):
+                held.append((head, response))
+                continue
+            held[0] = with_rendered_dom(*held[0], record)
+            yield from held
+            held = []
+        if response is not None:
+            held = [(head, response)]
+            continue
         yield head, response
+    yield from held
+
+
+def with_rendered_dom(head: RecordHead, response: ArchivedResponse | None,
+                      record: ArcWarcRecord) -> tuple[RecordHead, ArchivedResponse | None]:
+    """The response as the spider saw it: for a browser page (``record`` is its rendered DOM), the DOM with the
+    headers the crawl gave it (``archiver.browser.capture.dom_headers``); else the response as archived."""
+    if response is None or not is_rendered_dom(record) or \
+            record.rec_headers.get_header("WARC-Refers-To") != head.record_id:
+        return head, response
+    return head, dataclasses.replace(response, body=record.content_stream().read(),
+                                     headers=dom_headers(response.headers))
 
 
 def read_record_at(path: Path, offset: int) -> tuple[ArcWarcRecord, bytes]:

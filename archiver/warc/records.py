@@ -192,6 +192,18 @@ def build_certificate_record(builder: RecordBuilder, exchange: Exchange, refers_
     )
 
 
+def build_conversion_record(builder: RecordBuilder, url: str, payload: bytes, content_type: str, refers_to: str,
+                            date: str, extra: dict[str, str] | None = None) -> ArcWarcRecord:
+    """A ``conversion`` record: another form of the record ``refers_to`` (WARC 1.1, 6.8), e.g. a rendered DOM.
+
+    Replay tools index responses, revisits and resources by URL, never conversions, so it is
+    never served in place of the page (pywb with our CDXJ, ReplayWeb.page).
+    """
+    return builder.create_warc_record(
+        url, "conversion", payload=io.BytesIO(payload), length=len(payload), warc_content_type=content_type,
+        warc_headers_dict={"WARC-Date": date, "WARC-Refers-To": refers_to, **(extra or {})})
+
+
 # A 304 to a conditional request: the server says the earlier capture is still current.
 SERVER_NOT_MODIFIED_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from warcio.recordloader import ArcWarcRecord
@@ -38,6 +39,7 @@ class StoredFetch:
     revisit_pointer: WarcPointer | None
     records: int
     digest: str
+    followers: list[WarcPointer] = field(default_factory=list)  # where the records ``followers`` made went
 
     @property
     def is_revisit(self) -> bool:
@@ -68,7 +70,10 @@ class WarcStore:
         self.revisits = 0
         self.digest_errors = 0
 
-    def store(self, exchange: Exchange) -> StoredFetch:
+    def store(self, exchange: Exchange,
+              followers: Callable[[ArcWarcRecord], list[ArcWarcRecord]] | None = None) -> StoredFetch:
+        """``followers(first)``: records about this fetch's response (or revisit) ``first``, written after its
+        request in the same group (all or nothing), e.g. the rendered DOM of a browser page."""
         digest = payload_digest(exchange.response_body)
         dedup = self.digests is not None and may_deduplicate(exchange, self.dedup_min_size)
         original = self._original(digest) if dedup else None
@@ -79,13 +84,16 @@ class WarcStore:
             first, request = build_exchange_records(builder, exchange, digest)
         # The request closes the fetch's group: recovery keeps a group only when it is there.
         records = [first, *self._certificate_records(exchange, first), request]
+        extra = followers(first) if followers is not None else []
+        records += extra
         pointers = self.writer.write_records(records)
         if original is not None:
             self.revisits += 1
-            return StoredFetch(original_pointer(original), pointers[0], len(records), digest)
+            return StoredFetch(original_pointer(original), pointers[0], len(records), digest,
+                               pointers[len(pointers) - len(extra):])
         if dedup:
             self._remember(digest, self._as_original(first, pointers[0]))
-        return StoredFetch(pointers[0], None, len(records), digest)
+        return StoredFetch(pointers[0], None, len(records), digest, pointers[len(pointers) - len(extra):])
 
     def store_not_modified(self, exchange: Exchange, refers_to: dict[str, str]) -> StoredFetch:
         """A 304 to a conditional request: a server-not-modified revisit of the capture ``refers_to`` names."""
