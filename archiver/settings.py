@@ -73,12 +73,23 @@ BROWSER_SCREENSHOT = True
 BROWSER_CONCURRENCY = 2
 # Default: Chromium's own User-Agent followed by USER_AGENT.
 BROWSER_USER_AGENT = ""
+# Dismiss consent banners (OneTrust, Didomi, Quantcast, Cookiebot, Sourcepoint...) before the DOM and the
+# screenshot are taken, rejecting where the banner offers it (archiver.browser.consent); also in QA replays.
+BROWSER_CONSENT_DISMISS = True
 # Requests that are not rendered (feeds, sitemaps, robots.txt, non-browser sites) go here.
 BROWSER_HTTP_HANDLER = "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler"
 DOWNLOAD_HANDLERS = {
     "http": "archiver.browser.handler.BrowserDownloadHandler",
     "https": "archiver.browser.handler.BrowserDownloadHandler",
 }
+
+# -- Replay QA (archiver.qa; archiver qa, archiver crawl --qa; docs/archive/qa.md) ----------
+# A page scoring below this (0..1: what it shows of its capture, and what the archive lacks) is not ok.
+QA_MIN_SCORE = 0.9
+# Worker processes, each with its own Chromium (0: this machine's cores).
+QA_WORKERS = 0
+# Seconds to load, scroll and snapshot one replayed page.
+QA_PAGE_TIMEOUT = 30.0
 
 # -- Page requisites (archiver.capture, archiver.middlewares.requisites) ------------
 # Every 2xx HTML page the crawl archives (articles and listings) gets what it needs to render

@@ -201,6 +201,7 @@ async def _scroll(page: Any, deadline: float, settings: RenderSettings) -> int:
 
 async def _snapshot(page: Any, capture: BrowserCapture, settings: RenderSettings) -> None:
     """The DOM after scripts ran, and a full-page screenshot; bounded even when the page is stuck."""
+    capture.snapshot_date = warc_date_now()
     try:
         html = await asyncio.wait_for(page.content(), timeout=settings.snapshot_timeout)
         capture.dom = html.encode("utf-8")

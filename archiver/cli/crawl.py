@@ -50,6 +50,12 @@ def add_crawl_options(parser: argparse.ArgumentParser) -> None:
                         f"in the environment variable {REDIS_URL_ENV}, where `ps` does not show it to every local user")
     parser.add_argument("--browser", action="store_true",
                         help="render pages in headless Chromium and archive everything it fetches (needs chromium)")
+    parser.add_argument("--keep-consent-banners", action="store_true",
+                        help="browser mode: do not dismiss consent banners before the DOM and screenshot are taken "
+                             "(BROWSER_CONSENT_DISMISS=False)")
+    parser.add_argument("--qa", action="store_true",
+                        help="after the crawl, replay its pages from the archive alone and score them "
+                             "(archiver qa; needs chromium)")
     parser.add_argument("--log-level", default="INFO", help="Scrapy log level (default: INFO)")
     parser.add_argument("--max-error-rate", type=error_rate, default=None, metavar="SHARE",
                         help="exit 4 when more than this share of fetches failed (network failure after "
@@ -87,6 +93,8 @@ def settings_from_args(args: argparse.Namespace, extra: dict[str, Any] | None = 
         overrides["SEEN_REVISIT_DAYS"] = args.revisit
     if getattr(args, "browser", False):
         overrides["BROWSER_ENABLED"] = True
+    if getattr(args, "keep_consent_banners", False):
+        overrides["BROWSER_CONSENT_DISMISS"] = False
     if getattr(args, "scope", None):
         from archiver.scope.options import ScopeOptionError, settings_from_options
 
@@ -237,4 +245,46 @@ def run(args: argparse.Namespace) -> int:
             print(f"archiver crawl: Redis {mask_url(settings.get('REDIS_URL'))} unreachable: {mask_url(str(exc))}",
                   file=sys.stderr)
             return 1  # could not run (docs/crawling/exit-codes.md)
-    return report_outcome(run_crawl(spider_kwargs, settings), settings)
+    if getattr(args, "qa", False):
+        check_browser_for_qa(settings)
+    report = run_crawl(spider_kwargs, settings)
+    code = report_outcome(report, settings)
+    if getattr(args, "qa", False):
+        quality_check(report, settings)
+    return code
+
+
+def check_browser_for_qa(settings: Any) -> None:
+    """``--qa`` replays in Chromium: fail before crawling, in one line, if it is missing."""
+    from archiver.browser import BrowserMissing, check_browser
+
+    try:
+        check_browser(settings.get("BROWSER_EXECUTABLE") or "")
+    except BrowserMissing as exc:
+        print(f"archiver crawl: --qa: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+def quality_check(report: Any, settings: Any) -> None:
+    """``--qa``: the crawl's pages replayed from the archive alone and scored; the QA lines after the summary.
+    QA never changes the crawl's exit code: its verdicts are in the lines and in the QA report."""
+    from pathlib import Path
+
+    from archiver.cli.qa import make_runner, options_from, summary
+    from archiver.datasets.workers import WorkerDied, close_runner
+    from archiver.qa.run import QaError, run_qa
+
+    files = frozenset(str(path.resolve()) for path in report.warc_files)
+    if not files:
+        print("qa              nothing to check (no WARC file written)")
+        return
+    options = options_from(argparse.Namespace(), settings, Path(settings.get("ARCHIVE_DIR")), files)
+    runner = make_runner(None, settings)
+    try:
+        qa = run_qa(options, runner)
+    except (QaError, WorkerDied) as error:
+        print(f"qa              not run: {error}")
+        return
+    finally:
+        close_runner(runner)
+    print(summary(qa, options.min_score).replace("pages       ", "qa          ", 1))
