@@ -7,7 +7,7 @@ from typing import Any, TypedDict
 
 # Bump SCHEMA_VERSION when a field is added, renamed or changes meaning; the JSON
 # Schema in archiver/schema/ carries the same number (docs/records/schema-changes.md).
-SCHEMA_VERSION = "1.4"
+SCHEMA_VERSION = "1.5"
 
 
 class Caption(TypedDict):

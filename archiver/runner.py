@@ -145,6 +145,21 @@ class CrawlReport:
         if pending:
             line += f"; {pending} page(s) recorded with requisites still pending (REQUISITES_PAGE_WAIT)"
         return line
+    def browser_line(self) -> str:
+        """``browser pages   7 rendered, 35 exchanges archived, 0 cut at the page timeout; 1 Chromium restart
+        (1 page rendered again)``."""
+        stats = self.stats
+        line = (f"browser pages   {stats.get('browser/pages', 0)} rendered, {stats.get('browser/exchanges', 0)} "
+                f"exchanges archived, {stats.get('browser/timed_out', 0)} cut at the page timeout")
+        restarts = int(stats.get("browser/restarts", 0))
+        if restarts:
+            line += (f"; {restarts} Chromium restart{'s' if restarts > 1 else ''} "
+                     f"({stats.get('browser/retried', 0)} page(s) rendered again, {stats.get('browser/failed', 0)} lost)")
+        consent = sum(int(v) for k, v in stats.items() if k.startswith("browser/consent/"))
+        if consent:
+            line += f"; {consent} consent banner(s) dismissed"
+        return line
+
     def page_kinds(self) -> str:
         """"article 5 (story-text 3, declared-article 2); listing 2 (teasers-in-story 2)" from the stats."""
         kinds: dict[str, dict[str, int]] = {}
@@ -188,10 +203,8 @@ class CrawlReport:
             f"time            {self.seconds:.1f} s",
             f"finish reason   {self.stats.get('finish_reason', '-')}",
         ]
-        if self.stats.get("browser/pages"):
-            lines.insert(3, f"browser pages   {self.stats['browser/pages']} rendered, "
-                            f"{self.stats.get('browser/exchanges', 0)} exchanges archived, "
-                            f"{self.stats.get('browser/timed_out', 0)} cut at the page timeout")
+        if self.stats.get("browser/pages") or self.stats.get("browser/restarts"):
+            lines.insert(3, self.browser_line())
         return mask_url("\n".join(lines))
 
 

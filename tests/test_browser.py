@@ -147,6 +147,13 @@ def test_every_exchange_the_browser_made_is_archived_with_its_request(crawls):
     assert {r.rec_headers.get_header("WARC-Record-ID") for r in responses.values()} <= requests
 
 
+def test_records_say_the_http_version_the_browser_spoke(crawls):
+    # The site is Python's http.server, which answers in HTTP/1.0: records said HTTP/1.1 whatever was spoken.
+    for record in crawls.first.records_of("response") + crawls.first.records_of("request"):
+        assert record.http_headers.protocol == "HTTP/1.0" or record.http_headers.statusline.endswith("HTTP/1.0"), \
+            record.rec_headers.get_header("WARC-Target-URI")
+
+
 def test_screenshot_is_a_resource_record_named_after_the_page(crawls):
     from PIL import Image
 

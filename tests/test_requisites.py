@@ -151,7 +151,7 @@ def test_records_say_their_capture_is_complete_and_validate(two_crawls):
     assert len(first.records) == 2
     for record in first.records:
         jsonschema.validate(record, article_schema(record["schema_version"]))
-        assert record["schema_version"] == "1.4"
+        assert record["schema_version"] == "1.5"
         assert record["capture"] == {"requisites": 12, "archived": 12, "missing_count": 0, "missing": [],
                                      "not_fetched": 0, "not_fetched_reasons": {"limit": 0, "pending": 0},
                                      "excluded": 0, "complete": True}

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from archiver.warc.records import Exchange, build_conversion_record, warc_date_now
+from archiver.warc.records import Exchange, build_conversion_record, http_protocol, warc_date_now
 
 if TYPE_CHECKING:
     from warcio.recordloader import ArcWarcRecord
@@ -50,6 +50,9 @@ class BrowserCapture:
     timed_out: bool = False  # cut at BROWSER_PAGE_TIMEOUT
     failed: list[dict[str, Any]] = field(default_factory=list)  # requests that got no response
     scrolls: int = 0
+    crashed: bool = False  # the page's renderer crashed: the page is rendered again
+    consent: dict[str, str] | None = None  # the consent banner dismissed: {"framework", "action"}
+    profile: bool = False  # rendered with a browser profile (a login)
 
     @property
     def main_exchange(self) -> Exchange | None:
@@ -70,18 +73,27 @@ class WrittenCapture:
 def browser_exchange(url: str, method: str, request_headers: list[tuple[str, str]], request_body: bytes,
                      status: int, reason: str | None, response_headers: list[tuple[str, str]], body: bytes,
                      *, ip_address: str | None = None, truncated: str | None = None,
-                     warc_date: str | None = None, store_credentials: bool = False) -> Exchange:
-    """An ``Exchange`` from what the browser reports, its headers made consistent with the decoded body."""
+                     warc_date: str | None = None, store_credentials: bool = False,
+                     protocol: str | None = None) -> Exchange:
+    """An ``Exchange`` from what the browser reports, its headers made consistent with the decoded body.
+
+    ``protocol``: what Chromium says it spoke (``http/1.0``, ``h2``...); HTTP/2 pseudo-headers
+    (``:authority``...) are not HTTP/1 headers and are left out of the records, Host kept.
+    """
     if not store_credentials:
         request_headers = [(k, v) for k, v in request_headers if k.lower() not in CREDENTIAL_HEADERS]
+    authority = next((v for k, v in request_headers if k.lower() == ":authority"), None)
+    request_headers = [(k, v) for k, v in request_headers if not k.startswith(":")]
+    response_headers = [(k, v) for k, v in response_headers if not k.startswith(":")]
     if not any(k.lower() == "host" for k, _ in request_headers):
-        request_headers = [("Host", url.split("/", 3)[2].rsplit("@", 1)[-1]), *request_headers]
+        host = authority or url.split("/", 3)[2].rsplit("@", 1)[-1]
+        request_headers = [("Host", host), *request_headers]
     headers, notes = consistent_headers(response_headers, len(body), truncated is not None)
     extra = {TRANSFORM_HEADER: "; ".join(["body as decoded by the browser", *notes])} if notes else {}
     return Exchange(url=url, method=method, request_headers=request_headers, request_body=request_body,
                     status=status, reason=reason or None, response_headers=headers, response_body=body,
-                    ip_address=ip_address, truncated=truncated, extra_warc_headers=extra,
-                    warc_date=warc_date or warc_date_now())
+                    protocol=http_protocol(protocol), ip_address=ip_address, truncated=truncated,
+                    extra_warc_headers=extra, warc_date=warc_date or warc_date_now())
 
 
 def consistent_headers(headers: list[tuple[str, str]], body_length: int,
@@ -166,4 +178,6 @@ def browser_summary(capture: BrowserCapture, written: WrittenCapture) -> dict[st
         "scrolls": capture.scrolls,
         "screenshot": dict(written.screenshot) if written.screenshot else None,
         "dom": dict(written.dom) if written.dom else None,
+        "consent": dict(capture.consent) if capture.consent else None,
+        "profile": capture.profile,
     }

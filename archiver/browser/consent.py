@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 # Seconds to wait at most for a framework whose script is on the page to show its banner.
 LATE_BANNER_WAIT = 2.0
 POLL = 0.15
+SETTLE = 0.3  # seconds for a dismissed banner's closing animation
 
 # One script per frame: {framework, action} of the banner it dismissed, "pending" when a framework's
 # script is there but no banner yet, or null. Selectors: each framework's documented button ids/classes,
@@ -98,6 +99,7 @@ async def dismiss_consent(page: Any, deadline: float, wait: float = LATE_BANNER_
                 logger.debug("Consent check failed in %s: %s", getattr(frame, "url", "?"), error)
                 continue
             if isinstance(found, dict):
+                await asyncio.sleep(SETTLE)
                 return {"framework": str(found.get("framework")), "action": str(found.get("action"))}
             pending = pending or found == "pending"
         if not pending or time.monotonic() >= give_up:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from archiver.browser.capture import BrowserCapture, browser_exchange
+from archiver.browser.consent import dismiss_consent
 from archiver.warc.records import warc_date_now
 
 logger = logging.getLogger(__name__)
@@ -51,6 +52,8 @@ class RenderSettings:
     store_credentials: bool = False
     user_agent: str | None = None
     max_body: int = 0  # WARC_MAX_PAYLOAD_SIZE: a longer body is archived cut, WARC-Truncated: length
+    consent: bool = True  # dismiss consent banners before the snapshot (BROWSER_CONSENT_DISMISS)
+    storage_state: str | None = None  # a browser profile (BROWSER_PROFILE): cookies and local storage, JSON
 
 
 class Network:
@@ -119,11 +122,12 @@ async def _fetch_body(pending: PendingExchange) -> None:
 
 async def render(browser: Any, url: str, settings: RenderSettings) -> BrowserCapture:
     """Open ``url`` in a new context of ``browser``; return what it fetched, its DOM and a screenshot."""
-    capture = BrowserCapture(url=url)
+    capture = BrowserCapture(url=url, profile=bool(settings.storage_state))
     deadline = time.monotonic() + settings.page_timeout
     context = await browser.new_context(viewport=VIEWPORT, service_workers="block", user_agent=settings.user_agent,
-                                        accept_downloads=False)
+                                        accept_downloads=False, storage_state=settings.storage_state)
     pending: list[PendingExchange] = []
+    protocols: dict[str, str] = {}
     by_request: dict[Any, PendingExchange] = {}
     body_tasks: list[asyncio.Task[None]] = []
     main_frame = None
@@ -131,6 +135,8 @@ async def render(browser: Any, url: str, settings: RenderSettings) -> BrowserCap
     try:
         page = await context.new_page()
         main_frame = page.main_frame
+        page.on("crash", lambda _page: setattr(capture, "crashed", True))
+        await _watch_protocols(context, page, protocols)
 
         def on_response(response: Any) -> None:
             if not response.url.startswith(("http://", "https://")):
@@ -162,6 +168,10 @@ async def render(browser: Any, url: str, settings: RenderSettings) -> BrowserCap
         capture.timed_out = not await _load(page, url, deadline)
         if not capture.timed_out:
             await network.quiet(deadline, settings)  # scripts' fetches after load
+            if settings.consent:
+                capture.consent = await dismiss_consent(page, deadline)
+                if capture.consent:
+                    await network.quiet(deadline, settings)  # the banner closing, what rejecting loads
             capture.scrolls = await _scroll(page, deadline, settings)
             await network.quiet(deadline, settings)  # what scrolling revealed
         await _snapshot(page, capture, settings)
@@ -170,8 +180,23 @@ async def render(browser: Any, url: str, settings: RenderSettings) -> BrowserCap
             await asyncio.wait(body_tasks, timeout=max(deadline - time.monotonic(), settings.snapshot_timeout))
     finally:
         await _close(context)
-    _collect(capture, pending, main_frame, settings)
+    _collect(capture, pending, main_frame, settings, protocols)
     return capture
+
+
+async def _watch_protocols(context: Any, page: Any, protocols: dict[str, str]) -> None:
+    """Note the HTTP version of every response (Chromium's DevTools protocol has it; Playwright does not)."""
+    def note(response: Any) -> None:
+        if isinstance(response, dict) and response.get("protocol") and response.get("url"):
+            protocols[response["url"]] = response["protocol"]
+
+    try:
+        session = await context.new_cdp_session(page)
+        session.on("Network.responseReceived", lambda event: note(event.get("response")))
+        session.on("Network.requestWillBeSent", lambda event: note(event.get("redirectResponse")))
+        await session.send("Network.enable")
+    except Exception as error:  # noqa: BLE001 - without it, records say HTTP/1.1 as before
+        logger.debug("No HTTP versions for this page: %s", error)
 
 
 async def _load(page: Any, url: str, deadline: float) -> bool:
@@ -230,7 +255,7 @@ async def _close(context: Any) -> None:
 
 
 def _collect(capture: BrowserCapture, pending: list[PendingExchange], main_frame: Any,
-             settings: RenderSettings) -> None:
+             settings: RenderSettings, protocols: dict[str, str]) -> None:
     """Turn the responses into exchanges; the page's own response is the last navigation of its main frame."""
     for item in pending:
         request, response = item.request, item.response
@@ -250,7 +275,8 @@ def _collect(capture: BrowserCapture, pending: list[PendingExchange], main_frame
         exchange = browser_exchange(response.url, request.method, item.request_headers or [], post,
                                     response.status, response.status_text, item.headers, item.body or b"",
                                     ip_address=item.ip, truncated=truncated, warc_date=item.date,
-                                    store_credentials=settings.store_credentials)
+                                    store_credentials=settings.store_credentials and not settings.storage_state,
+                                    protocol=protocols.get(response.url))
         capture.exchanges.append(exchange)
         if main_frame is not None and request.is_navigation_request() and request.frame == main_frame:
             capture.main = len(capture.exchanges) - 1

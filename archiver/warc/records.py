@@ -95,6 +95,8 @@ def http_protocol(protocol: str | None) -> str:
         return "HTTP/1.1"
     if protocol.lower() in ("h2", "http/2", "http/2.0"):
         return "HTTP/2"
+    if protocol.lower() in ("h3", "http/3", "quic"):
+        return "HTTP/3"
     return protocol.upper() if protocol.lower().startswith("http/") else "HTTP/1.1"
 
 
@@ -107,8 +109,8 @@ def _response_warc_headers(exchange: Exchange, protocol: str) -> dict[str, str]:
     headers = {"WARC-Date": exchange.warc_date}
     if exchange.ip_address:
         headers["WARC-IP-Address"] = exchange.ip_address
-    if protocol == "HTTP/2":
-        headers["WARC-Protocol"] = "h2"
+    if protocol in ("HTTP/2", "HTTP/3"):
+        headers["WARC-Protocol"] = "h" + protocol[-1]
     headers.update(exchange.extra_warc_headers)
     return headers
 
