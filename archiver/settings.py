@@ -76,6 +76,10 @@ BROWSER_USER_AGENT = ""
 # Dismiss consent banners (OneTrust, Didomi, Quantcast, Cookiebot, Sourcepoint...) before the DOM and the
 # screenshot are taken, rejecting where the banner offers it (archiver.browser.consent); also in QA replays.
 BROWSER_CONSENT_DISMISS = True
+# A browser profile (archiver browser-login): a Playwright storage state file, or a folder holding
+# storage-state.json, whose cookies and local storage every browser page starts with, so pages behind a
+# login are captured. Refused inside ARCHIVE_DIR; its cookies are never written into the WARC files.
+BROWSER_PROFILE = ""
 # Requests that are not rendered (feeds, sitemaps, robots.txt, non-browser sites) go here.
 BROWSER_HTTP_HANDLER = "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler"
 DOWNLOAD_HANDLERS = {

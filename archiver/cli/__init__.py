@@ -10,7 +10,7 @@ from archiver import __version__
 
 # Each module has ``add_parser(subparsers)`` that sets ``func(args) -> int``.
 COMMANDS = ("demo", "crawl", "schedule", "extract", "verify", "wacz", "replay", "export", "reextract", "stats",
-            "index", "serve", "cdx", "qa")
+            "index", "serve", "cdx", "qa", "login")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -50,6 +50,9 @@ def add_crawl_options(parser: argparse.ArgumentParser) -> None:
                         f"in the environment variable {REDIS_URL_ENV}, where `ps` does not show it to every local user")
     parser.add_argument("--browser", action="store_true",
                         help="render pages in headless Chromium and archive everything it fetches (needs chromium)")
+    parser.add_argument("--browser-profile", metavar="PATH",
+                        help="browser mode: start every page with this login (a profile made by `archiver "
+                             "browser-login`: a file, or a folder holding storage-state.json); never inside --archive")
     parser.add_argument("--keep-consent-banners", action="store_true",
                         help="browser mode: do not dismiss consent banners before the DOM and screenshot are taken "
                              "(BROWSER_CONSENT_DISMISS=False)")
@@ -93,6 +96,8 @@ def settings_from_args(args: argparse.Namespace, extra: dict[str, Any] | None = 
         overrides["SEEN_REVISIT_DAYS"] = args.revisit
     if getattr(args, "browser", False):
         overrides["BROWSER_ENABLED"] = True
+    if getattr(args, "browser_profile", None):
+        overrides["BROWSER_PROFILE"] = args.browser_profile
     if getattr(args, "keep_consent_banners", False):
         overrides["BROWSER_CONSENT_DISMISS"] = False
     if getattr(args, "scope", None):
@@ -181,6 +186,17 @@ def check_browser_mode(args: argparse.Namespace, settings: Any) -> None:
         raise SystemExit(1) from None  # could not start (docs/crawling/exit-codes.md)
 
 
+def check_browser_profile(settings: Any) -> None:
+    """``--browser-profile``: a storage state, outside the archive; a usage error (exit 2) in one line if not."""
+    from archiver.browser.handler import browser_profile
+    from archiver.browser.profile import ProfileError
+
+    try:
+        browser_profile(settings)
+    except ProfileError as exc:
+        usage_error(str(exc))
+
+
 def check_archive_folder(settings: Any, command: str = "archiver crawl") -> None:
     """Before anything is created: a read-only archive folder (exit 1) or too little free space (exit 5),
     each in one line."""
@@ -232,6 +248,7 @@ def run(args: argparse.Namespace) -> int:
     settings = project_settings(settings_from_args(args))
     if getattr(args, "explain", None):
         return explain_scope(args, settings)
+    check_browser_profile(settings)
     check_archive_folder(settings)
     check_browser_mode(args, settings)
     if settings.get("REDIS_URL"):
