@@ -115,6 +115,7 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:
+        self.server.requests += 1
         found = self.server.files.get(self.path.split("?", 1)[0])
         if found is None:
             self.send_error(404)
@@ -133,6 +134,7 @@ class QaSite:
     class Server(ThreadingHTTPServer):
         daemon_threads = True
         files: dict[str, tuple[bytes, str]] = {}
+        requests = 0  # answered so far: replay QA must add none
 
     def __init__(self) -> None:
         self.server = self.Server(("127.0.0.1", 0), Handler)

@@ -281,3 +281,13 @@ def test_browser_records_re_extract_to_the_same_records_from_their_rendered_dom(
                if ARTICLE.rstrip("/") in line]
     # The page's response and the second crawl's revisit, never the DOM: pywb cannot serve it as the page.
     assert sorted(entry["mime"] for entry in indexed) == ["text/html", "warc/revisit"]
+
+
+def test_replay_qa_compares_a_browser_page_with_its_capture_time_screenshot(crawls):
+    done = run_archiver("qa", "--archive", str(crawls.first.archive), "--json", "--workers", "1")
+    assert done.returncode == 0, done.stderr
+    [verdict] = [json.loads(line) for line in done.stdout.splitlines()
+                 if json.loads(line)["record_id"] == crawls.first.records[0]["id"]]
+    # The script, its JSON and the lazy photo all come from the archive: the replay looks like the capture.
+    assert verdict["reference"] == "screenshot" and verdict["visual"] >= 0.99 and verdict["text"] == 1.0
+    assert verdict["ok"] is True and verdict["missing"] == []

@@ -25,6 +25,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
+from archiver.qa.results import find_verdict
 from archiver.reading import diff as differ
 from archiver.reading.access import AccessMiddleware, AccessRule
 from archiver.reading import search as reader
@@ -132,13 +133,21 @@ class ReadingRoom:
             "record": readable(record), "key": key, "versions": versions, "current": current,
             "compare_with": previous[-1].key if previous else None,
             "paragraphs": differ.paragraphs(record.get("body") or ""),
-            "has_warc": self.warc_member(record) is not None})
+            "has_warc": self.warc_member(record) is not None, "qa": self.qa_verdict(record)})
 
     def record_api(self, request: Request) -> Response:
         key = request.path_params["key"]
         record, versions = self._record(key)
         return JSONResponse({"id": key, "record": record, "versions": [_version_json(v) for v in versions],
-                             "links": self._links(key, record)}, headers=SECURITY_HEADERS)
+                             "links": self._links(key, record), "qa": self.qa_verdict(record)},
+                            headers=SECURITY_HEADERS)
+
+    def qa_verdict(self, record: dict[str, Any]) -> dict[str, Any] | None:
+        """The page's last replay QA verdict (``archiver qa``), or None when it was never checked."""
+        def text(name: str) -> str | None:
+            return record.get(name) if isinstance(record.get(name), str) else None
+
+        return find_verdict(self.archive, text("id"), text("url"), text("fetched_at"))
 
     def versions_api(self, request: Request) -> Response:
         _record, versions = self._record(request.path_params["key"])
