@@ -35,7 +35,8 @@ def test_every_test_a_docs_page_names_exists(page, path, name):
 
 @pytest.mark.parametrize("page", ["archive/crash-safety.md", "archive/replay.md", "scale/distributed.md",
                                   "archive/damage.md", "crawling/exit-codes.md", "archive/reading-room.md",
-                                  "archive/requisites.md", "archive/disk-space.md", "crawling/scope.md"])
+                                  "archive/requisites.md", "archive/disk-space.md", "crawling/scope.md",
+                                  "archive/qa.md"])
 def test_promise_pages_name_a_test_for_every_promise(page):
     text = (DOCS / page).read_text(encoding="utf-8")
     table = text.split("| promise | test that checks it |", 1)

@@ -272,11 +272,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def check_browser_for_qa(settings: Any) -> None:
-    """``--qa`` replays in Chromium: fail before crawling, in one line, if it is missing."""
-    from archiver.browser import BrowserMissing, check_browser
+    """``--qa`` replays in Chromium: fail before crawling, in one line, if it (or what drives it) is missing."""
+    from archiver.browser import BrowserMissing
+    from archiver.cli.qa import qa_tools
 
     try:
-        check_browser(settings.get("BROWSER_EXECUTABLE") or "")
+        qa_tools(settings)
     except BrowserMissing as exc:
         print(f"archiver crawl: --qa: {exc}", file=sys.stderr)
         raise SystemExit(1) from None

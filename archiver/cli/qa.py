@@ -44,11 +44,11 @@ def fail(message: str) -> int:
 
 def options_from(args: argparse.Namespace, settings: Any, archive: Path, files: frozenset[str] | None = None):
     """The run's options from the command line and the settings (also for ``archiver crawl --qa``)."""
-    from archiver.browser import check_browser
     from archiver.browser.render import RenderSettings
     from archiver.qa.replay import ReplaySettings
     from archiver.qa.run import QaOptions
 
+    executable = qa_tools(settings)
     render = RenderSettings(page_timeout=settings.getfloat("QA_PAGE_TIMEOUT"),
                             snapshot_timeout=settings.getfloat("BROWSER_SNAPSHOT_TIMEOUT"),
                             scroll_steps=settings.getint("BROWSER_SCROLL_STEPS"))
@@ -56,11 +56,23 @@ def options_from(args: argparse.Namespace, settings: Any, archive: Path, files: 
     replay = ReplaySettings(render=render, consent=consent,
                             ignore_hosts=tuple(h.lower() for h in settings.getlist("REQUISITES_IGNORE_HOSTS")))
     min_score = getattr(args, "min_score", None)
-    return QaOptions(archive=archive, executable=check_browser(settings.get("BROWSER_EXECUTABLE") or ""),
+    return QaOptions(archive=archive, executable=executable,
                      settings=replay, crawl=getattr(args, "crawl", None), files=files,
                      sample=getattr(args, "sample", None), seed=getattr(args, "seed", 0),
                      min_score=settings.getfloat("QA_MIN_SCORE") if min_score is None else min_score,
                      screenshots=getattr(args, "screenshots", None))
+
+
+def qa_tools(settings: Any) -> str:
+    """Chromium's path; ``BrowserMissing`` (one line saying what to install) without it, Playwright or Pillow."""
+    from archiver.browser import BrowserMissing, check_browser
+
+    executable = check_browser(settings.get("BROWSER_EXECUTABLE") or "")
+    try:
+        import PIL  # noqa: F401 - screenshots are compared with Pillow
+    except ImportError:
+        raise BrowserMissing("replay QA needs Pillow: pip install 'archiver[qa]'") from None
+    return executable
 
 
 def make_runner(workers: int | None, settings: Any):
