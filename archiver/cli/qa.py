@@ -49,9 +49,10 @@ def options_from(args: argparse.Namespace, settings: Any, archive: Path, files: 
     from archiver.qa.run import QaOptions
 
     executable = qa_tools(settings)
+    # The archive answers at once: shorter pauses than a capture's, for scroll handlers and a quiet network.
     render = RenderSettings(page_timeout=settings.getfloat("QA_PAGE_TIMEOUT"),
                             snapshot_timeout=settings.getfloat("BROWSER_SNAPSHOT_TIMEOUT"),
-                            scroll_steps=settings.getint("BROWSER_SCROLL_STEPS"))
+                            scroll_steps=settings.getint("BROWSER_SCROLL_STEPS"), scroll_pause=0.05, quiet=0.1)
     consent = settings.getbool("BROWSER_CONSENT_DISMISS") and not getattr(args, "keep_consent_banners", False)
     replay = ReplaySettings(render=render, consent=consent,
                             ignore_hosts=tuple(h.lower() for h in settings.getlist("REQUISITES_IGNORE_HOSTS")))
