@@ -44,7 +44,7 @@ def _ranking(groups: list[tuple[list[dict[str, float]], list[float]]], features,
     from archiver.extract.model import LinearModel
 
     names = [f.name for f in features]
-    diffs, labels = [], []
+    diffs, labels, weights = [], [], []
     for candidates, quality in groups:
         if not candidates:
             continue
@@ -60,9 +60,10 @@ def _ranking(groups: list[tuple[list[dict[str, float]], list[float]]], features,
                 label = True
             diffs.append(row)
             labels.append(label)
+            weights.append(quality[g] - quality[b])  # a pair matters as much as the quality it separates
     if len(set(labels)) < 2:
         return None
-    fitted = LogisticRegression(C=c, max_iter=5000, fit_intercept=False).fit(diffs, labels)
+    fitted = LogisticRegression(C=c, max_iter=5000, fit_intercept=False).fit(diffs, labels, sample_weight=weights)
     weights = {name: round(float(w), 4) for name, w in zip(names, fitted.coef_[0])}
     return LinearModel("fitted", tuple(features), weights, 0.0)
 
@@ -132,15 +133,17 @@ class BodyContainer:
             f1s = self.f1s(page, trace)
             if max(f1s) < 0.3:
                 continue  # no candidate holds the story: nothing to learn from the page
-            groups.append(([values for _, values in trace["body-container"]], f1s))
-        return _ranking(groups, FEATURES)
+            groups.append((trace["body-container"], f1s))
+        return _ranking([([v for _, v in found], f1s) for found, f1s in groups], FEATURES)
 
     def predict(self, model, page, extracted):
         """The held-out body: the chosen candidate's text (the structured body where the record took it)."""
         trace, analysis = extracted
+        from archiver.extract.container import pick
+
         if analysis.article.provenance.get("body") == "jsonld" or not trace.get("body-container"):
             return analysis.article.body
-        return trace["body-texts"][model.best([values for _, values in trace["body-container"]])]
+        return trace["body-texts"][pick(trace["body-container"], model)]
 
     def export(self, model):
         return _export("body-container", model)
