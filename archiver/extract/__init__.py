@@ -28,7 +28,7 @@ from archiver.extract.pagekind import Evidence, Judgement, declared, judge, payw
 from archiver.extract.parse import parse_html
 from archiver.extract.sniff import looks_binary
 from archiver.extract.structured import complete_structured_body, structured_paragraphs
-from archiver.extract.text import Element, clean, node_text
+from archiver.extract.text import Element, clean, node_text, word_count
 from archiver.items import Article
 
 __all__ = ["EXTRACTOR_VERSION", "PageAnalysis", "analyze_page", "article_body", "extract_article"]
@@ -238,7 +238,7 @@ def _evidence(page, index: int, article: Article, shown: bool, jsonld: JsonLd,
     body = article.body
     evidence.story_chars = text_weight(body)
     evidence.paragraphs = body.count("\n\n") + 1 if body else 0
-    evidence.headline_in_title = shown and len((article.headline or "").split()) >= 4
+    evidence.headline_in_title = shown and word_count(article.headline or "") >= 4
     evidence.teasers_in_story = page.story_teasers
     evidence.posts, evidence.times, evidence.bylines = page.posts, page.tags.count("time"), len(page.bylines)
     evidence.profile_links = page.profile_links
