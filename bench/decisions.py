@@ -252,6 +252,29 @@ def _load_scorer():
     return module
 
 
+def _htmldate_line(pages, dated) -> None:
+    """htmldate (trafilatura's date finder) on the same pages, when installed: the library we would use
+    instead of our own date candidates if it did better."""
+    try:
+        from htmldate import find_date
+    except ImportError:
+        return
+    right = missing = 0
+    for i in dated:
+        day = find_date(pages[i].html, url=pages[i].url, original_date=True, extensive_search=True,
+                        outputformat="%Y-%m-%d")
+        right += day == pages[i].truth["published"][:10]
+        missing += not day
+    print(f"  ... htmldate {_version('htmldate')}           {right}/{len(dated)} = {right / len(dated):.3f} "
+          f"({missing} missing)")
+
+
+def _version(name: str) -> str:
+    from importlib.metadata import version
+
+    return version(name)
+
+
 def report(pages, extracted, held_out: dict[str, list], misses: int = 0) -> None:
     """Held-out figures per set (fields whose decision was not fitted here come from the extraction as is)."""
     scorer = _load_scorer()
@@ -298,6 +321,7 @@ def report(pages, extracted, held_out: dict[str, list], misses: int = 0) -> None
             right = sum((days[i] or "")[:10] == pages[i].truth["published"][:10] for i in dated)
             missing = sum(not days[i] for i in dated)
             print(f"  date, exact day               {right}/{len(dated)} = {right / len(dated):.3f} ({missing} missing)")
+            _htmldate_line(pages, dated)
             for i in [i for i in dated if (days[i] or "")[:10] != pages[i].truth["published"][:10]][:misses]:
                 print(f"    date: {pages[i].id} label {pages[i].truth['published'][:10]} got {days[i]} {pages[i].url[:80]}")
         if others:
