@@ -51,6 +51,7 @@ CREATE TABLE IF NOT EXISTS records (
     latest INTEGER NOT NULL DEFAULT 1,
     url TEXT NOT NULL,
     site TEXT NOT NULL,
+    site_name TEXT,                    -- the site's own name for itself ("The Meridian Post"), as pages show it
     language TEXT,
     section TEXT COLLATE NOCASE,
     day TEXT,                          -- published day, else fetch day: what date filters use
@@ -69,6 +70,7 @@ CREATE INDEX IF NOT EXISTS records_site ON records(site, latest);
 CREATE INDEX IF NOT EXISTS records_language ON records(language, latest);
 CREATE INDEX IF NOT EXISTS records_section ON records(section, latest);
 CREATE INDEX IF NOT EXISTS records_article ON records(article, version);
+CREATE INDEX IF NOT EXISTS records_url ON records(url);  -- translations link to the archived version
 CREATE INDEX IF NOT EXISTS records_fetch_day ON records(latest, fetch_day);
 CREATE INDEX IF NOT EXISTS records_day ON records(latest, day);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -78,12 +80,19 @@ CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
     headline, body, captions, authors, facets, content='records', content_rowid='n',
     tokenize="unicode61 remove_diacritics 2 tokenchars '_'");
 """
+# The index's own format (SQLite's user_version): an index of an earlier format is rebuilt from the records
+# (``archiver serve`` does it by itself; the crawl leaves such an index alone and says so).
+FORMAT = 2
 TEXT_COLUMNS = ("headline", "body", "captions", "authors", "facets")
 SEARCHED_COLUMNS = "{headline body captions authors}"
 
 
 class IndexError_(Exception):
     """The index cannot be opened or is missing; the message says what to run."""
+
+
+class IndexFormatError(sqlite3.DatabaseError):
+    """The index was made by an earlier archiver; the message says what to run."""
 
 
 def index_path(archive: Path) -> Path:
@@ -162,10 +171,11 @@ class Row:
         # The record's `site` (schema 1.1: its registrable domain), else the same from its URL, as `archiver stats`.
         site = record.get("site") if isinstance(record.get("site"), str) and record.get("site") else None
         site = site or registrable_domain(url) or "(none)"
+        site_name = _text(record.get("site_name")).strip()[:200] or None
         data = {k: v for k, v in record.items() if k != "body"}
         values = {
             "key": record_key_of(record_id), "id": record_id, "article": record_key(record),
-            "version": record_version(record), "url": url, "site": site,
+            "version": record_version(record), "url": url, "site": site, "site_name": site_name,
             "language": language, "section": section, "day": day, "fetch_day": fetch_day,
             "fetched_at": record.get("fetched_at") if isinstance(record.get("fetched_at"), str) else None,
             "headline": _text(record.get("headline")),
@@ -180,7 +190,7 @@ class Row:
         return cls(values, [a.strip() for a in authors])
 
 
-COLUMNS = ("n", "key", "id", "article", "version", "url", "site", "language", "section", "day", "fetch_day",
+COLUMNS = ("n", "key", "id", "article", "version", "url", "site", "site_name", "language", "section", "day", "fetch_day",
            "fetched_at", "headline", "body", "captions", "authors", "facets", "data")
 _INSERT = f"INSERT INTO records ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
 _FTS_INSERT = "INSERT INTO fts (rowid, headline, body, captions, authors, facets) VALUES (?, ?, ?, ?, ?, ?)"
@@ -200,17 +210,35 @@ def connect(path: Path, *, create: bool = False, readonly: bool = False) -> sqli
     if create:
         def set_up() -> None:
             connection.execute("PRAGMA journal_mode=WAL")
-            connection.executescript(SCHEMA)
-            connection.execute("INSERT INTO fts (fts, rank) VALUES ('rank', ?)", (RANK,))
+            if connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'records'").fetchone() is None:
+                connection.executescript(SCHEMA)
+                connection.execute(f"PRAGMA user_version = {FORMAT}")
+                connection.execute("INSERT INTO fts (fts, rank) VALUES ('rank', ?)", (RANK,))
 
         set_up_when_unlocked(set_up)
     return connection
+
+
+def index_format(connection: sqlite3.Connection) -> int:
+    return int(connection.execute("PRAGMA user_version").fetchone()[0])
+
+
+def is_current(path: Path) -> bool:
+    """Whether the index at ``path`` is of this archiver's format (False: rebuild it with ``build``)."""
+    connection = connect(path, readonly=True)
+    try:
+        return index_format(connection) == FORMAT
+    finally:
+        connection.close()
 
 
 class Writer:
     """Adds records to an index: one at a time (the crawl) or in bulk (``archiver index``)."""
 
     def __init__(self, connection: sqlite3.Connection) -> None:
+        if index_format(connection) != FORMAT:
+            raise IndexFormatError("the search index was made by an earlier archiver: `archiver index` (or "
+                                   "`archiver serve`) rebuilds it from the records")
         self.db = connection
         row = connection.execute("SELECT value FROM meta WHERE name = 'sequence'").fetchone()
         self.sequence = row[0] if row else 0
