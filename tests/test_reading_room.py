@@ -67,7 +67,7 @@ def bad_record(url: str, filename: str) -> dict:
 def room(tmp_path_factory) -> Room:
     top = tmp_path_factory.mktemp("reading")
     archive = top / "archive"
-    done = run_archiver("demo", "--archive", str(archive))
+    done = run_archiver("demo", "--archive", str(archive), "--port", "0")  # any free port: runs may overlap
     assert done.returncode == 0, done.stdout + done.stderr
     # A site whose article changes between two crawls: two versions of one article.
     with FixtureSite("sections", articles=2) as site:
