@@ -77,6 +77,12 @@ class Replay:
         """The reading room's address of one capture's replay."""
         return replay_url(f"/{COLLECTION}", url, fetched_at)
 
+    @staticmethod
+    def image_link(url: str, fetched_at: str | None) -> str:
+        """An archived image as it was captured (pywb's ``im_`` mode: the bytes, not rewritten), the capture
+        nearest ``fetched_at``."""
+        return replay_url(f"/{COLLECTION}", url, fetched_at, mode="im_")
+
     def forward(self, method: str, path_and_query: str, headers: list[tuple[str, str]],
                 body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
         """Send one request to pywb (blocking: run it in a thread); its status, headers and body."""
