@@ -150,6 +150,7 @@ def serve_only(args: argparse.Namespace, edition: int) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)  # also when started in the background, where SIGINT comes ignored
     try:
         with DemoServer(scale=args.scale, port=args.port, edition=edition) as server:
             print(f"demo site       {server.url}/ (The Meridian Post, bundled"
