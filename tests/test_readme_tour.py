@@ -78,14 +78,14 @@ class Server:
         assert self.process.poll() is None, "\n".join(self.printed)
 
     def stop(self) -> int:
-        self.process.send_signal(signal.SIGINT)  # Ctrl-C
+        """Ctrl-C; the exit code, once the process (and pywb, its child) is gone; what it printed meanwhile is kept."""
+        self.process.send_signal(signal.SIGINT)
         try:
-            return self.process.wait(timeout=30)
+            self.printed += self.process.communicate(timeout=30)[0].splitlines()
+            return self.process.returncode
         finally:
             if self.process.poll() is None:
                 self.process.kill()
-            if self.process.stdout is not None:
-                self.process.stdout.close()
 
 
 def read_in_the_reading_room(base: str) -> None:
@@ -138,6 +138,7 @@ def test_every_command_of_the_readme_tour_exits_0(environment, tmp_path):
                     assert response.status == 200
         finally:
             assert server.stop() == 0, (command, server.printed)
+            assert not any("did not stop" in line for line in server.printed), server.printed  # pywb stopped in time
     for server in alongside:
         assert server.stop() == 0, (server.command, server.printed)
     assert (tmp_path / "news.parquet").is_file() and list((tmp_path / "archive" / "wacz").glob("*.wacz"))
