@@ -15,7 +15,7 @@ from archiver.reading.display import language_name
 from archiver.reading.query import Query
 
 # What a search reads of each match for its facets (authors as "A; B", as the index keeps them).
-FACET_COLUMNS = "r.site, r.site_name, r.language, r.section, r.day, r.authors"
+FACET_COLUMNS = "c.site, c.site_name, c.language, c.section, c.day, c.authors"
 SHOWN = {"site": 8, "language": 8, "section": 10, "author": 10, "year": 12}
 
 
@@ -59,37 +59,32 @@ def active_year(query: Query) -> str | None:
 
 
 def count_facets(rows: list[Any], query: Query, *, capped: bool) -> Facets:
-    """Counts per site, language, section, author and year of ``rows`` (rows with FACET_COLUMNS)."""
-    sites: Counter = Counter()
-    names: dict[str, Counter] = {}
-    languages: Counter = Counter()
-    sections: Counter = Counter()
-    authors: Counter = Counter()
-    years: Counter = Counter()
+    """Counts per site, language, section, author and year of ``rows``, whose last columns are FACET_COLUMNS."""
+    width = len(rows[0]) if rows else 0
+    site, name, language, section, day, authors = (width - 6, width - 5, width - 4, width - 3, width - 2, width - 1)
+    sites = Counter(row[site] for row in rows)
+    names = Counter((row[site], row[name]) for row in rows if row[name])
+    site_labels: dict[str, str] = {}
+    for (key, label), _count in sorted(names.items(), key=lambda item: item[1]):
+        site_labels[key] = label  # the most frequent name of each site last, so it stays
+    languages = Counter(row[language] for row in rows if row[language])
+    sections = Counter(row[section] for row in rows if row[section])
+    years = Counter(row[day][:4] for row in rows if row[day])
+    authors_seen: Counter = Counter()
     author_case: dict[str, str] = {}
     for row in rows:
-        site = row["site"]
-        sites[site] += 1
-        if row["site_name"]:
-            names.setdefault(site, Counter())[row["site_name"]] += 1
-        if row["language"]:
-            languages[row["language"]] += 1
-        if row["section"]:
-            sections[row["section"]] += 1
-        if row["day"]:
-            years[row["day"][:4]] += 1
-        for author in filter(None, (row["authors"] or "").split("; ")):
-            key = author.casefold()  # the index matches authors in any case
-            author_case.setdefault(key, author)
-            authors[key] += 1
-    site_labels = {site: counts.most_common(1)[0][0] for site, counts in names.items()}
+        if row[authors]:
+            for author in row[authors].split("; "):
+                key = author.casefold()  # the index matches authors in any case
+                author_case.setdefault(key, author)
+                authors_seen[key] += 1
     groups = {
         "site": _top(sites, "site", site_labels, query.site),
         "language": _top(languages, "language", {code: language_name(code) for code in languages}, query.language),
         "section": _top(sections, "section", {}, query.section),
-        "author": _top(authors, "author", author_case, query.author.casefold() if query.author else None),
+        "author": _top(authors_seen, "author", author_case, query.author.casefold() if query.author else None),
         "year": _top(years, "year", {}, active_year(query)),
     }
     for value in groups["author"]:  # the filter takes the name as written
         value.value = author_case.get(value.value, query.author or value.value)
-    return Facets({name: values for name, values in groups.items() if values}, capped)
+    return Facets({group: values for group, values in groups.items() if values}, capped)

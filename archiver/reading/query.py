@@ -60,6 +60,15 @@ class Query:
             ("language", self.language), ("section", self.section)) if value}
 
 
+# The index's filter tokens (``site_...``, ``lang_...``: see index.facet) are in the same FTS5 table as the
+# text; a word typed with such a prefix is searched as its parts, so a search matches text only.
+_FILTER_TOKEN = re.compile(r"(?:site|lang|sect|auth)_", re.IGNORECASE)
+
+
+def _not_a_filter(word: str) -> list[str]:
+    return [part for part in word.split("_") if part] if _FILTER_TOKEN.match(word) else [word]
+
+
 def quoted(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
@@ -80,7 +89,7 @@ def fts_expression(text: str, notes: list[str]) -> str | None:
         exclude = token.startswith("-") and len(token) > 1
         body = token[1:] if exclude else token
         prefix = body.endswith("*") and not body.startswith('"')
-        words = _WORD.findall(body)
+        words = [part for word in _WORD.findall(body) for part in _not_a_filter(word)]
         if not words:
             continue
         if terms >= MAX_TERMS:

@@ -11,7 +11,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from archiver.reading.facets import FACET_COLUMNS, Facets, count_facets
-from archiver.reading.index import ELLIPSIS, MARK_END, MARK_START, SEARCHED_COLUMNS, day_range, facet
+from archiver.reading.index import ELLIPSIS, MARK_END, MARK_START, day_range, facet
 from archiver.reading.query import Query
 
 SNIPPET_TOKENS = 28
@@ -91,57 +91,69 @@ class Results:
 
 
 def _filters(query: Query) -> tuple[list[str], list[Any], list[str]]:
-    """SQL conditions on ``records r`` (exact values) and the FTS5 facet tokens that find them fast."""
+    """SQL conditions on the matches' ``cards c`` and the FTS5 facet tokens that find them fast.
+
+    With words to match, only the filters that pick few articles (a site, an author) join the FTS5
+    expression: a language or a section holds a good share of the archive, and intersecting its long
+    posting list costs more than checking the matches' cards. Without words, every filter is a token.
+    """
     where: list[str] = []
     args: list[Any] = []
-    facets: list[str] = []
+    tokens: list[str] = []
     if not query.all_versions:
-        where.append("r.latest = 1")
-    for column, kind, value in (("site", "site", query.site), ("language", "lang", query.language),
-                                ("section", "sect", query.section)):
+        where.append("c.latest = 1")
+    for column, kind, value, selective in (("site", "site", query.site, True),
+                                           ("language", "lang", query.language, False),
+                                           ("section", "sect", query.section, False)):
         if value:
-            where.append(f"r.{column} = ?")
+            where.append(f"c.{column} = ?")
             args.append(value)
-            facets.append(facet(kind, value))
+            if selective or not query.match:
+                tokens.append(facet(kind, value))
     if query.author:
-        where.append("r.n IN (SELECT n FROM authors WHERE name = ?)")
+        where.append("c.n IN (SELECT n FROM authors WHERE name = ?)")
         args.append(query.author)
-        facets.append(facet("auth", query.author))
-    return where, args, facets
+        tokens.append(facet("auth", query.author))
+    return where, args, tokens
 
 
 def search(db: sqlite3.Connection, query: Query) -> Results:
     """One page of hits, the number of matches and the facet counts.
 
-    The newest WINDOW matches are read once, newest first, with what the facets count; ranked by
-    bm25 when the sort is by relevance. Then the columns and snippets of the page's hits only.
+    The newest WINDOW matches are read once, newest first, with their cards (what the facets count)
+    and, when the sort is by relevance, their bm25 rank. Then the columns and snippets of the page's
+    hits only.
     """
-    where, args, facet_tokens = _filters(query)
+    where, args, tokens = _filters(query)
     low, high = day_range(query.date_from, query.date_to)
     offset = (query.page - 1) * query.per_page
-    text = f"{SEARCHED_COLUMNS} : ({query.match})" if query.match else None
-    match = " AND ".join([*([text] if text else []), *(f'facets : "{f}"' for f in facet_tokens)])
+    # No column filter: the filter tokens' column cannot match what a reader types (query.py), and a column
+    # filter makes FTS5 read every position list of the terms (bm25's document counts included).
+    text = f"({query.match})" if query.match else None
+    match = " AND ".join([*([text] if text else []), *(f'facets : "{t}"' for t in tokens)])
     conditions = "".join(" AND " + w for w in where)
     ranked = bool(text) and query.sort == "relevance"
+    reading = db.cursor()
+    reading.row_factory = None  # plain tuples (n, rank, *FACET_COLUMNS): thousands of rows, read in C
     if match:
-        window = db.execute(f"SELECT fts.rowid AS n, {'fts.rank' if ranked else '0'} AS rank, {FACET_COLUMNS} "
-                            f"FROM fts JOIN records r ON r.n = fts.rowid WHERE fts MATCH ? AND fts.rowid BETWEEN ? "
+        window = reading.execute(f"SELECT fts.rowid AS n, {'fts.rank' if ranked else '0'} AS rank, {FACET_COLUMNS} "
+                            f"FROM fts JOIN cards c ON c.n = fts.rowid WHERE fts MATCH ? AND fts.rowid BETWEEN ? "
                             f"AND ?{conditions} ORDER BY fts.rowid DESC LIMIT ?",
                             (match, low, high, *args, WINDOW + 1)).fetchall()
     else:
-        window = db.execute(f"SELECT r.n AS n, 0 AS rank, {FACET_COLUMNS} FROM records r WHERE r.n BETWEEN ? AND ?"
-                            f"{conditions} ORDER BY r.n DESC LIMIT ?", (low, high, *args, WINDOW + 1)).fetchall()
+        window = reading.execute(f"SELECT c.n AS n, 0 AS rank, {FACET_COLUMNS} FROM cards c WHERE c.n BETWEEN ? AND ?"
+                            f"{conditions} ORDER BY c.n DESC LIMIT ?", (low, high, *args, WINDOW + 1)).fetchall()
     total = len(window) if len(window) <= WINDOW else None
     window = window[:WINDOW]
     if ranked:
         if total is None:
             query.notes.append(f"more than {WINDOW:,} articles match: the newest {WINDOW:,} are ranked (narrow the "
                                "search, or sort by date)")
-        order = sorted(window, key=lambda row: (row["rank"], -row["n"]))
-        numbers = [row["n"] for row in order[offset:offset + query.per_page]]
+        order = sorted(window, key=lambda row: (row[1], -row[0]))  # bm25 (lower is better), then the newest
+        numbers = [row[0] for row in order[offset:offset + query.per_page]]
         has_more = offset + query.per_page < len(order)
     elif offset + query.per_page <= len(window) or total is not None:
-        numbers = [row["n"] for row in window[offset:offset + query.per_page]]
+        numbers = [row[0] for row in window[offset:offset + query.per_page]]
         has_more = offset + query.per_page < len(window) or (total is None and bool(numbers))
     else:  # newest first beyond the window: the page itself, from the index's order
         numbers, has_more = _page_beyond_window(db, match, low, high, conditions, args, offset, query.per_page)
@@ -152,12 +164,12 @@ def search(db: sqlite3.Connection, query: Query) -> Results:
 def _page_beyond_window(db: sqlite3.Connection, match: str, low: int, high: int, conditions: str, args: list[Any],
                         offset: int, per_page: int) -> tuple[list[int], bool]:
     if match:
-        rows = db.execute(f"SELECT fts.rowid FROM fts JOIN records r ON r.n = fts.rowid WHERE fts MATCH ? "
+        rows = db.execute(f"SELECT fts.rowid FROM fts JOIN cards c ON c.n = fts.rowid WHERE fts MATCH ? "
                           f"AND fts.rowid BETWEEN ? AND ?{conditions} ORDER BY fts.rowid DESC LIMIT ? OFFSET ?",
                           (match, low, high, *args, per_page + 1, offset)).fetchall()
     else:
-        rows = db.execute(f"SELECT r.n FROM records r WHERE r.n BETWEEN ? AND ?{conditions} "
-                          f"ORDER BY r.n DESC LIMIT ? OFFSET ?", (low, high, *args, per_page + 1, offset)).fetchall()
+        rows = db.execute(f"SELECT c.n FROM cards c WHERE c.n BETWEEN ? AND ?{conditions} "
+                          f"ORDER BY c.n DESC LIMIT ? OFFSET ?", (low, high, *args, per_page + 1, offset)).fetchall()
     return [row[0] for row in rows[:per_page]], len(rows) > per_page
 
 
