@@ -131,13 +131,13 @@ def summarise(args: argparse.Namespace, report, held: set[str], settings, editio
 
 
 def next_commands(archive: str, first_visit: bool) -> str:
-    """What to run next, as the README's tour does (``--archive`` named when it is not the default)."""
-    option = "" if archive == "archive" else f" --archive {archive}"
-    lines = [f"archiver serve{option}     # search, read, compare versions, replay: http://127.0.0.1:8090/",
-             f"archiver replay{option}    # every page as it was captured, in pywb",
+    """What to run next, as the README's tour does."""
+    option = f" --archive {archive}"
+    lines = [f"archiver serve{option}      # search, read, compare versions, replay: http://127.0.0.1:8090/",
+             f"archiver replay{option}     # every page as it was captured, in pywb",
              f"archiver export{option} --format parquet --out news.parquet"]
     if first_visit:
-        lines.append(f"archiver demo{option}      # again: the site a day later, one article corrected")
+        lines.append(f"archiver demo{option}       # again: the site a day later, one article corrected")
     return "next            " + "\n                ".join(lines)
 
 
