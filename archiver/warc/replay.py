@@ -71,7 +71,7 @@ def create_env(env: Path, log: Callable[[str], object] = print) -> None:
     ``log`` gets a line when it starts and one when it is done; on a terminal, one line in between
     counts the packages pip has collected (it takes half a minute or more, once)."""
     started = time.monotonic()
-    log(f"installing pywb into {env} (once, about a minute: its own environment, apart from the crawler's)")
+    log(f"installing pywb into {env} (once, a minute or two: its own environment, apart from the crawler's)")
     subprocess.run([sys.executable, "-m", "venv", "--clear", str(env)], check=True)
     pins = env / "replay-requirements.txt"
     pins.write_text(requirements(), encoding="utf-8")
