@@ -435,3 +435,21 @@ def test_the_reading_room_has_an_icon(room):
     assert status == 200 and content_type == "image/vnd.microsoft.icon" and body[:4] == b"\x00\x00\x01\x00"
     status, content_type, body = get(room.base + "/favicon.svg")
     assert status == 200 and content_type.startswith("image/svg+xml") and b"<svg" in body
+
+
+def test_an_index_of_an_earlier_format_is_rebuilt_by_serve_and_left_alone_by_the_crawl(room, tmp_path):
+    import shutil
+    import sqlite3
+
+    from archiver.reading.index import Writer, connect, index_path
+
+    archive = tmp_path / "archive"
+    shutil.copytree(room.archive, archive, ignore=shutil.ignore_patterns("warc"))
+    index = index_path(archive)
+    with sqlite3.connect(index) as db:
+        db.execute("PRAGMA user_version = 1")  # as an earlier archiver left it
+    with pytest.raises(sqlite3.Error, match="earlier archiver"):  # the crawl's pipeline warns and stops indexing
+        Writer(connect(index, create=True))
+    with reading_room(archive, "--no-replay") as (base, printed):
+        assert any(line.startswith("indexed") and "earlier format" in line for line in printed), printed
+        assert search_ids(base, q="panjshir")
