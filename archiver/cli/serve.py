@@ -92,8 +92,8 @@ def run(args: argparse.Namespace) -> int:
 
         from archiver.reading.app import create_app
     except ImportError as error:
-        print(f"archiver serve: {error.name or error} is missing: install the reading room with "
-              "pip install 'archiver[reading]'", file=sys.stderr)
+        print(f"archiver serve: {error.name or error} is missing: install archiver again (pip install archiver, "
+              "or pip install . in a checkout); its base install includes the reading room", file=sys.stderr)
         return 1
     from archiver.reading.index import build, index_path, is_current
     from archiver.reading.replay import Replay
