@@ -17,9 +17,9 @@ from archiver.reading.query import Query
 SNIPPET_TOKENS = 28
 # A search reads the newest WINDOW matches once, in the index's newest-first order: that gives the
 # count (exact up to WINDOW, else "more than"), the facet counts and, sorted by bm25, the ranking.
-# bm25 is computed for every row read (one-word p95 at 1M records: 60 ms CPU with 10,000, 39 ms
-# with 3,000; bench/search.py), so more matches than that are ranked among the newest only.
-WINDOW = 3_000
+# p95 CPU ms at 1M records, one-word / phrase / filtered / newest-first (bench/search.py, shared
+# machine): 59 / 54 / 28 / 42 with 3,000; 21 / 36 / 24 / 11 with 1,000; 16 / 33 / 20 / 6 with 500.
+WINDOW = 1_000
 SUMMARY_CHARS = 240
 # Result columns every list shows; `versions` counts the captures of the same article.
 _RESULT = ("r.key, r.url, r.site, r.site_name, r.day, r.fetched_at, r.version, r.headline, r.authors, r.language, "
