@@ -75,3 +75,23 @@ def test_clean_addresses_leave_out_empty_fields_defaults_and_repeats():
 def test_a_typed_word_never_matches_a_filter_token(db):
     assert parse({"q": "lang_es"}).match == '"lang es"'
     assert reader.search(db, parse({"q": "site_alpha_example"})).total == 0
+
+
+def test_a_phrase_alone_ranks_headline_matches_first_then_the_newest(tmp_path):
+    archive = tmp_path / "archive"
+    records = [record(n) for n in range(10)]
+    records[2]["headline"] = "Harbour Council approves the ferry budget"  # older than most, but in its headline
+    records[7]["headline"] = "Harbour council: what the vote means"
+    build(archive, records)
+    db = connect(index_path(archive))
+    try:
+        found = reader.search(db, parse({"q": '"harbour council"'}))
+        assert found.total == 10 and found.query.sort == "relevance"
+        headlines = [hit.headline for hit in found.hits]
+        assert set(headlines[:2]) == {records[2]["headline"], records[7]["headline"]}
+        days = [hit.day for hit in found.hits]
+        assert days[:2] == sorted(days[:2], reverse=True) and days[2:] == sorted(days[2:], reverse=True)
+        words = reader.search(db, parse({"q": "harbour council"}))  # words, not a phrase: bm25
+        assert words.total == 10 and words.hits[0].headline in {records[2]["headline"], records[7]["headline"]}
+    finally:
+        db.close()

@@ -3,7 +3,7 @@
 ``records`` holds what pages show and filter on (one row per record, i.e. per version),
 ``fts`` is an external-content FTS5 table over its headline, body, captions and authors,
 ranked with bm25 and cut into snippets by FTS5 itself, and ``cards`` repeats the few small
-values a search reads of each match (site, language, section, day, authors, the latest flag).
+values a search reads of each match (site, language, section, day, authors, headline, the latest flag).
 
 Three choices keep searches fast at millions of records. A record's row number (FTS5 rowid)
 starts with its day (``day ordinal << 24 | sequence``), so "newest first" is FTS5's own
@@ -85,7 +85,8 @@ CREATE TABLE IF NOT EXISTS cards (
     language TEXT,
     section TEXT COLLATE NOCASE,
     day TEXT,
-    authors TEXT
+    authors TEXT,
+    headline TEXT                      -- a phrase alone is ranked headline matches first (search.py)
 );
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS authors (name TEXT NOT NULL COLLATE NOCASE, n INTEGER NOT NULL);
@@ -206,7 +207,7 @@ class Row:
 COLUMNS = ("n", "key", "id", "article", "version", "url", "site", "site_name", "language", "section", "day", "fetch_day",
            "fetched_at", "headline", "body", "captions", "authors", "facets", "data")
 _INSERT = f"INSERT INTO records ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
-CARD_COLUMNS = ("n", "site", "site_name", "language", "section", "day", "authors")
+CARD_COLUMNS = ("n", "site", "site_name", "language", "section", "day", "authors", "headline")
 _CARD_INSERT = f"INSERT INTO cards ({', '.join(CARD_COLUMNS)}) VALUES ({', '.join('?' * len(CARD_COLUMNS))})"
 _FTS_INSERT = "INSERT INTO fts (rowid, headline, body, captions, authors, facets) VALUES (?, ?, ?, ?, ?, ?)"
 _FTS_DELETE = ("INSERT INTO fts (fts, rowid, headline, body, captions, authors, facets) "

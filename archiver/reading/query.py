@@ -51,6 +51,12 @@ class Query:
     notes: list[str] = field(default_factory=list)  # what was changed or ignored, shown to the reader
 
     @property
+    def phrase(self) -> list[str] | None:
+        """The words of the search when it is one phrase alone (``"panjshir valley"``), else None."""
+        found = re.fullmatch(r'"(\w+(?: \w+)+)"', self.match or "")
+        return found[1].split() if found else None
+
+    @property
     def filtered(self) -> bool:
         return any((self.site, self.date_from, self.date_to, self.author, self.language, self.section))
 

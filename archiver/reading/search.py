@@ -4,7 +4,9 @@ per-day counts."""
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +23,7 @@ SNIPPET_TOKENS = 28
 # machine): 59 / 54 / 28 / 42 with 3,000; 21 / 36 / 24 / 11 with 1,000; 16 / 33 / 20 / 6 with 500.
 WINDOW = 1_000
 SUMMARY_CHARS = 240
+_WORD = re.compile(r"\w+")
 # Result columns every list shows; `versions` counts the captures of the same article.
 _RESULT = ("r.key, r.url, r.site, r.site_name, r.day, r.fetched_at, r.version, r.headline, r.authors, r.language, "
            "r.section, (SELECT count(*) FROM records v WHERE v.article = r.article) AS versions")
@@ -132,24 +135,29 @@ def search(db: sqlite3.Connection, query: Query) -> Results:
     text = f"({query.match})" if query.match else None
     match = " AND ".join([*([text] if text else []), *(f'facets : "{t}"' for t in tokens)])
     conditions = "".join(" AND " + w for w in where)
-    ranked = bool(text) and query.sort == "relevance"
+    phrase = query.phrase if query.sort == "relevance" else None
+    ranked = bool(text) and query.sort == "relevance" and phrase is None
     reading = db.cursor()
-    reading.row_factory = None  # plain tuples (n, rank, *FACET_COLUMNS): thousands of rows, read in C
+    reading.row_factory = None  # plain tuples (n, rank, headline, *FACET_COLUMNS): thousands of rows, read in C
+    head = "c.headline" if phrase else "NULL"
     if match:
-        window = reading.execute(f"SELECT fts.rowid AS n, {'fts.rank' if ranked else '0'} AS rank, {FACET_COLUMNS} "
+        window = reading.execute(f"SELECT fts.rowid AS n, {'fts.rank' if ranked else '0'} AS rank, {head}, {FACET_COLUMNS} "
                             f"FROM fts JOIN cards c ON c.n = fts.rowid WHERE fts MATCH ? AND fts.rowid BETWEEN ? "
                             f"AND ?{conditions} ORDER BY fts.rowid DESC LIMIT ?",
                             (match, low, high, *args, WINDOW + 1)).fetchall()
     else:
-        window = reading.execute(f"SELECT c.n AS n, 0 AS rank, {FACET_COLUMNS} FROM cards c WHERE c.n BETWEEN ? AND ?"
+        window = reading.execute(f"SELECT c.n AS n, 0 AS rank, NULL, {FACET_COLUMNS} FROM cards c WHERE c.n BETWEEN ? AND ?"
                             f"{conditions} ORDER BY c.n DESC LIMIT ?", (low, high, *args, WINDOW + 1)).fetchall()
     total = len(window) if len(window) <= WINDOW else None
     window = window[:WINDOW]
-    if ranked:
+    if ranked or phrase:
         if total is None:
             query.notes.append(f"more than {WINDOW:,} articles match: the newest {WINDOW:,} are ranked (narrow the "
                                "search, or sort by date)")
-        order = sorted(window, key=lambda row: (row[1], -row[0]))  # bm25 (lower is better), then the newest
+        if phrase:
+            order = headline_first(window, phrase)
+        else:
+            order = sorted(window, key=lambda row: (row[1], -row[0]))  # bm25 (lower is better), then the newest
         numbers = [row[0] for row in order[offset:offset + query.per_page]]
         has_more = offset + query.per_page < len(order)
     elif offset + query.per_page <= len(window) or total is not None:
@@ -159,6 +167,28 @@ def search(db: sqlite3.Connection, query: Query) -> Results:
         numbers, has_more = _page_beyond_window(db, match, low, high, conditions, args, offset, query.per_page)
     return Results(query, _hits(db, numbers, text), has_more=has_more, total=total,
                    facets=count_facets(window, query, capped=total is None))
+
+
+def _plain(text: str) -> str:
+    """Words as FTS5's tokenizer sees them, near enough to find a phrase: case and accents folded, one space apart."""
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    return " " + " ".join(_WORD.findall("".join(ch for ch in folded if not unicodedata.combining(ch)))) + " "
+
+
+def headline_first(window: list[Any], phrase: list[str]) -> list[Any]:
+    """The matches of a phrase alone, best first: those with the phrase in their headline, then the others, newest
+    first in each. (bm25 would read the whole index a second time to count the documents holding the phrase: for a
+    pair of common words, as long again as finding the matches.)"""
+    wanted = _plain(" ".join(phrase))
+    first = wanted.split()[0]
+
+    def in_headline(headline: str | None) -> bool:
+        folded = (headline or "").casefold()
+        if folded.isascii():  # most headlines: no accents to fold, and a quick look for the first word first
+            return first in folded and wanted in " " + " ".join(_WORD.findall(folded)) + " "
+        return wanted in _plain(folded)
+
+    return sorted(window, key=lambda row: (not in_headline(row[2]), -row[0]))
 
 
 def _page_beyond_window(db: sqlite3.Connection, match: str, low: int, high: int, conditions: str, args: list[Any],
