@@ -20,7 +20,7 @@ SNIPPET_TOKENS = 28
 # A search reads the newest WINDOW matches once, in the index's newest-first order: that gives the
 # count (exact up to WINDOW, else "more than"), the facet counts and, sorted by bm25, the ranking.
 # p95 CPU ms at 1M records, one-word / phrase / filtered / newest-first (bench/search.py, shared
-# machine): 59 / 54 / 28 / 42 with 3,000; 21 / 36 / 24 / 11 with 1,000; 16 / 33 / 20 / 6 with 500.
+# machine, phrases still by bm25): 59 / 54 / 28 / 42 with 3,000; 21 / 36 / 24 / 11 with 1,000.
 WINDOW = 1_000
 SUMMARY_CHARS = 240
 _WORD = re.compile(r"\w+")
