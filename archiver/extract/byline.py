@@ -39,7 +39,9 @@ FEATURES: tuple[Feature, ...] = (
 )
 MODEL: LinearModel = load_model("authors", FEATURES)
 WINDOW_BEFORE, WINDOW_AFTER = 15, 80
+MAX_LINES = 10  # byline lines of each kind read (a thread signs many more)
 _CAPITALISED = re.compile(r"^[^\W\d_][^\s]*$")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 
 
 def _add(found: dict[tuple, dict], names: list[str], feature: str) -> None:
@@ -71,7 +73,7 @@ def candidates(src, organisations: list[str], headline_index: int = -1) -> list[
         first = True
         for elements, positions, feature in ((page.bylines, page.byline_at, "byline-class"),
                                              (page.by_lines, page.by_line_at, "by-line")):
-            for element, position in zip(elements[:24], positions):
+            for element, position in zip(elements[:MAX_LINES], positions):
                 if element.tag in _authors.NOT_BYLINE_TAGS or _authors.is_not_byline(element):
                     continue
                 names = _authors.names_in(element)
@@ -115,8 +117,12 @@ _SOURCES = {"jsonld", "meta", "marked", "byline-class", "by-line", "after-label"
 
 
 def _person_like(name: str) -> bool:
+    """Two or three words, each capitalised where the script has capitals (Thai and Arabic have none);
+    a Chinese or Japanese name of two to four characters."""
     words = name.split()
-    return 2 <= len(words) <= 3 and all(_CAPITALISED.match(w) and (w[0].isupper() or not w[0].isalpha())
+    if len(words) == 1 and 2 <= len(name) <= 4 and all(_CJK.match(c) for c in name):
+        return True
+    return 2 <= len(words) <= 3 and all(_CAPITALISED.match(w) and (w[0].isupper() or not w[0].islower())
                                          for w in words)
 
 

@@ -168,17 +168,20 @@ def _wrapped_by(values: dict[str, float], page: PageBlocks, wrapper: int,
 
 
 def _other_clusters(page: PageBlocks, seeds: list[int], found: dict[int, dict[str, float]]) -> None:
-    """For each candidate, the share of its prose in seeds it holds that are not on its own chain."""
+    """For each candidate, the share of its prose in seeds it holds beside its best-scoring one (a
+    second cluster: comments, a box of teasers), and the share of those named like comments or links."""
     negative = {seed: bool(NEGATIVE.search(class_string(page.elements[seed]))) for seed in seeds}  # a few
+    size, good = page.size, page.good
     for i, values in found.items():
-        end, good = i + page.size[i], page.good[i] or 1
-        inside = [s for s in seeds if i <= s < end]
-        # the deepest seed inside is the candidate's own cluster; others not nested in it are other clusters
-        own = max(inside, key=lambda s: page.good[s], default=-1)
-        others = [s for s in inside if s != own and not (s <= own < s + page.size[s])
-                  and not (own <= s < own + page.size[own])]
-        values["other-clusters"] = sum(page.good[s] for s in others) / good
-        values["negative-clusters"] = sum(page.good[s] for s in others if negative[s]) / good
+        end = i + size[i]
+        kept: list[int] = []  # disjoint seeds inside, best score first (seeds come in score order)
+        for s in seeds:
+            if i <= s < end and not any(k <= s < k + size[k] or s <= k < s + size[s] for k in kept):
+                kept.append(s)
+        if len(kept) > 1:
+            total = good[i] or 1
+            values["other-clusters"] = sum(good[s] for s in kept[1:]) / total
+            values["negative-clusters"] = sum(good[s] for s in kept[1:] if negative[s]) / total
 
 
 def climb(page: PageBlocks, index: int) -> int:
@@ -243,6 +246,9 @@ def choose(page: PageBlocks, headline_index: int = -1, trace: dict | None = None
     found = candidates(page, headline_index)
     if trace is not None:
         trace["body-container"] = found
-    if not found:
-        return None
-    return found[MODEL.best([values for _, values in found])][0]
+    return found[pick(found, MODEL)][0] if found else None
+
+
+def pick(found: list[tuple[int, dict[str, float]]], model: LinearModel) -> int:
+    """Position in ``found`` of the candidate the weights score best."""
+    return model.best([values for _, values in found])

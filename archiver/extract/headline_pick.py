@@ -13,7 +13,7 @@ import re
 
 from archiver.extract.headline import strip_host_parts, strip_site_name, words
 from archiver.extract.model import Feature, LinearModel, load_model
-from archiver.extract.text import clean
+from archiver.extract.text import clean, word_count
 
 FEATURES: tuple[Feature, ...] = (
     Feature("rules", "the headline the page-reading rules settle on (shown heading, story line, deck)"),
@@ -75,11 +75,12 @@ def candidates(rules: str | None, jsonld: str | None, og: str | None, title: str
         if "h1" in flags and len(h1s) == 1:
             values["h1-only"] = 1.0
         found_words = words(text)
+        count = word_count(text)
         lowered = text.lower()
         values.update({
             "sources": min((len(flags) - 1) / 4, 1.0),
-            "short": float(len(found_words) <= 3),
-            "long": float(len(found_words) > 20),
+            "short": float(count <= 3),
+            "long": float(count > 20),
             "separator": float(bool(_SEPARATOR.search(text))),
             "site-part": float(any(name and name in lowered for name in names)
                                or bool(host) and strip_host_parts(text, host) != text),

@@ -14,12 +14,15 @@ show prices, many posts or code. ``judge`` returns the kind, the feature that de
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from archiver.extract.blocks import PageBlocks, interleaved_teasers
 from archiver.extract.jsonld import JsonLd
 from archiver.extract.meta import MetaTags
 from archiver.extract.model import Feature, LinearModel, load_model
+from archiver.extract.text import word_count
 
 # The page node's own type: a "WebSite" node describes the site (Yoast puts one on every page), not the page.
 LISTING_TYPES = {"collectionpage", "searchresultspage", "profilepage", "itemlist"}
@@ -248,6 +251,45 @@ def judge(e: Evidence, article_model: LinearModel | None = None, listing_model: 
         reason = min((c, n) for n, c in contributions.items())[1]
     kind = "listing" if listing_model.logit(values) >= 0 else "other"
     return Judgement(kind, reason, score, values)
+
+
+def measure(page: PageBlocks, index: int, article, shown: bool, jsonld: JsonLd, meta: MetaTags, url: str) -> Evidence:
+    """The page-kind signals' inputs, from the scan already made (no second pass over the tree)."""
+    evidence = Evidence(url, dated=bool(article.published), byline=bool(article.authors),
+                        **declared(jsonld, meta, page.itemtypes))
+    body = article.body
+    evidence.story_chars = text_weight(body)
+    evidence.paragraphs = body.count("\n\n") + 1 if body else 0
+    evidence.headline_in_title = shown and word_count(article.headline or "") >= 4
+    evidence.teasers_in_story = page.story_teasers
+    evidence.posts, evidence.times, evidence.bylines = page.posts, page.tags.count("time"), len(page.bylines)
+    evidence.profile_links = page.profile_links
+    evidence.page_link_share = page.total_links[0] / page.total[0] if page.total and page.total[0] else 0.0
+    if index >= 0:
+        evidence.teasers_in_story = max(page.story_teasers, interleaved_teasers(page, index))
+        evidence.story_link_share = page.story_link_share
+        evidence.prose_share = page.good[index] / page.good[0] if page.good and page.good[0] else 0.0
+        evidence.code_share, evidence.list_share, evidence.story_headings = story_shape(page, index)
+    return evidence
+
+
+def story_shape(page, index: int) -> tuple[float, float, int]:
+    """(share of the story's text in code, share in list items, headings) under the story's element."""
+    end = index + page.size[index]
+    tags, removed, total = page.tags, page.removed, page.total[index] or 1
+    code = listed = 0
+    covered = -1  # end of the last list item or code block counted: nested ones count once
+    listed_at = page.listed
+    for i in listed_at[bisect_right(listed_at, index):bisect_left(listed_at, end)]:
+        if i < covered or removed[i]:
+            continue
+        covered = i + page.size[i]
+        if tags[i] == "li":
+            listed += page.total[i]
+        else:
+            code += page.total[i]
+    headings = bisect_left(page.headings, end) - bisect_right(page.headings, index)
+    return min(code / total, 1.0), min(listed / total, 1.0), headings
 
 
 def paywall(marked: bool, jsonld: JsonLd, meta: MetaTags) -> tuple[bool, str]:
