@@ -453,3 +453,27 @@ def test_an_index_of_an_earlier_format_is_rebuilt_by_serve_and_left_alone_by_the
     with reading_room(archive, "--no-replay") as (base, printed):
         assert any(line.startswith("indexed") and "earlier format" in line for line in printed), printed
         assert search_ids(base, q="panjshir")
+
+
+def test_serve_without_pywb_installs_it_or_says_in_one_line_why_not(room, tmp_path):
+    """No pywb environment yet: `archiver serve` installs one itself, saying so; where the package index cannot
+    be reached (here: a closed port on 127.0.0.1), one line says why and what to do, and the reading room serves."""
+    import os
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    env = {key: value for key, value in os.environ.items() if key != "ARCHIVER_PYWB_VENV" and not key.startswith("PIP_")}
+    env.update(XDG_CACHE_HOME=str(tmp_path / "cache"), PIP_CONFIG_FILE=os.devnull, PIP_RETRIES="0", PIP_TIMEOUT="2",
+               PIP_INDEX_URL=f"http://127.0.0.1:{closed}/simple/", PIP_NO_CACHE_DIR="1")
+    with reading_room(room.archive, env=env) as (base, printed):
+        replay_lines = [line for line in printed if line.startswith("replay")]
+        assert replay_lines[0].startswith("replay          installing pywb into ") and "once" in replay_lines[0]
+        assert len(replay_lines) == 2, printed  # the line before, and the outcome: no pip output in between
+        assert replay_lines[1].startswith("replay          off (pip could not install pywb into ")
+        assert "archiver replay --setup" in replay_lines[1] and "ARCHIVER_PYWB_VENV" in replay_lines[1]
+        assert not any("Traceback" in line for line in printed)
+        assert search_ids(base, q="panjshir")  # the reading room serves without replay
+    installed = list((tmp_path / "cache").glob("archiver/pywb-*"))
+    assert installed and not any((env_dir / ".archiver-ready").exists() for env_dir in installed)  # made again
