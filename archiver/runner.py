@@ -161,15 +161,21 @@ class CrawlReport:
         return line
 
     def page_kinds(self) -> str:
-        """"article 5 (story-text 3, declared-article 2); listing 2 (teasers-in-story 2)" from the stats."""
+        """"article 5 (story-text 3, declared-article 2); listing 2 (teasers-in-story 2); not read 2 (not-html 1,
+        status-404 1)" from the stats: with the pages not read (a PDF, a 404, a revisit's 304), they add up to the
+        pages fetched."""
         kinds: dict[str, dict[str, int]] = {}
         for key, value in self.stats.items():
             if key.startswith("extract/kind/"):
                 kind, _, reason = key[len("extract/kind/"):].partition("/")
                 kinds.setdefault(kind, {})[reason] = int(value)
+            elif key.startswith("extract/not_read/"):
+                kinds.setdefault("not read", {})[key[len("extract/not_read/"):]] = int(value)
+            elif key.startswith("fetch/responses/page_status/"):
+                kinds.setdefault("not read", {})["status-" + key.rsplit("/", 1)[-1]] = int(value)
         parts = []
-        for kind in sorted(kinds, key=lambda k: ("article", "listing", "other").index(k) if k in
-                           ("article", "listing", "other") else 3):
+        order = ("article", "listing", "other", "not read")
+        for kind in sorted(kinds, key=lambda k: order.index(k) if k in order else 2.5):
             reasons = sorted(kinds[kind].items(), key=lambda item: (-item[1], item[0]))
             parts.append(f"{kind} {sum(kinds[kind].values())} ("
                          + ", ".join(f"{reason} {count}" for reason, count in reasons) + ")")

@@ -6,7 +6,8 @@
 Each size runs in its own child process, so the peak memory printed is that size's own
 maximum resident set size (memory should stay flat as the archive grows). Records are
 generated from a Zipf-distributed vocabulary of 30,000 made-up words (topic words rare,
-function words common; bodies of 220 words drawn from a pool of paragraphs), 60 sites, 5 languages, 12 sections, 3,000 authors, three years
+function words common; bodies of 220 words drawn from a pool of paragraphs), 60 sites (each its own
+registrable domain), 5 languages, 12 sections, 3,000 authors, three years
 of dates; a tenth are second versions of earlier articles. Generation alone is timed
 first (the baseline), so the build rate excludes it.
 
@@ -15,7 +16,7 @@ Queries (the same sets for every size, drawn with a fixed seed):
   phrase     two consecutive words of a generated body (neither among the 30 commonest), quoted
   filtered   a one-word query plus site, language and a one-year date range
   date-sort  a one-word query sorted newest first
-Latencies are in-process calls of the reading room's search (ranking, snippets, 20 hits):
+Latencies are in-process calls of the reading room's search (count, facets, ranking, snippets, 20 hits):
 wall-clock time, and the CPU time of the process (what a shared machine's contention does
 not inflate).
 """
@@ -41,7 +42,8 @@ sys.path.insert(0, str(REPO))
 VOCABULARY = 30_000
 SYLLABLES = ("ka lo mi ne ru sa te vo di pa ge zu bri sto lan mer tor val dun hel qua fen gor jas "
              "pol rin sel tam cor bel").split()
-SITES = [f"news{i:02d}.example.org" for i in range(60)]
+# Sixty registrable domains (the reading room's `site`), so a site filter picks one site in sixty.
+SITES = [f"www.news{i:02d}.example" for i in range(60)]
 LANGUAGES = ("en", "en", "en", "es", "de", "fr", "pt")
 SECTIONS = ("World", "Politics", "Business", "Culture", "Sport", "Science", "Health", "Opinion", "Local",
             "Technology", "Weather", "Obituaries")
@@ -93,7 +95,7 @@ def record(n: int) -> dict:
         "captions": [{"text": LINES[_pick(n, 9, len(LINES))], "credit": "Reuters", "image_url": None, "alt": None}],
         "authors": [AUTHORS[article % len(AUTHORS)]], "published": published,
         "language": LANGUAGES[article % len(LANGUAGES)], "section": SECTIONS[article % len(SECTIONS)],
-        "site_name": site, "tags": [], "images": [], "translations": [], "provenance": {}, "paywalled": False,
+        "site_name": f"The {site.split('.')[1].title()} Daily", "tags": [], "images": [], "translations": [], "provenance": {}, "paywalled": False,
         "truncated": False, "id": f"<urn:uuid:{n:08x}-0000-4000-8000-000000000000>",
         "warc": {"filename": "warc/ARCHIVER-1.warc.gz", "record_id": f"<urn:uuid:{n:08x}>", "offset": n, "length": 9},
         "version": 1 if article == n else 2, "schema_version": "1.0", "extractor_version": "bench",

@@ -192,7 +192,10 @@ class NewsSpider(Spider):
             yield from self.parse_xml(response)
             return
         if not is_html_page(response):
-            return  # PDFs, images, ...: archived by the capture middleware, nothing to extract
+            # PDFs, images, ...: archived by the capture middleware, nothing to extract; the summary counts them
+            if response.status == 200:  # other answers are counted by their status (FetchOutcomeMiddleware)
+                self.crawler.stats.inc_value("extract/not_read/not-html")
+            return
         site = self.site_for(response.request)
         page = fetched_page(response)
         if self.settings.getbool("SPIDER_PAGE_ANALYSIS"):
@@ -203,6 +206,7 @@ class NewsSpider(Spider):
         if is_amp and canonical and canonicalize_url(canonical) != canonicalize_url(response.url):
             # An AMP page: archive the canonical article instead of extracting this rendering.
             self.crawler.stats.inc_value("discovery/amp_to_canonical")
+            self.crawler.stats.inc_value("extract/not_read/amp")
             yield Request(clean_url(canonical), callback=self.parse, meta={
                 k: v for k, v in response.meta.items() if k in ("site", "discovered_via", "news_sitemap", "browser")})
             return

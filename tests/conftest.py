@@ -71,7 +71,7 @@ class DemoCrawl:
 def demo_crawl(tmp_path_factory) -> DemoCrawl:
     """`archiver demo` run once, as a user would, into a fresh archive."""
     archive = tmp_path_factory.mktemp("demo") / "archive"
-    done = run_archiver("demo", "--archive", str(archive))
+    done = run_archiver("demo", "--archive", str(archive), "--port", "0")  # any free port: runs may overlap
     records = [json.loads(line) for path in sorted((archive / "articles").glob("*.jsonl"))
                for line in path.read_text(encoding="utf-8").splitlines()]
     return DemoCrawl(archive=archive, stdout=done.stdout + done.stderr, returncode=done.returncode, records=records)

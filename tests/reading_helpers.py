@@ -113,8 +113,8 @@ def browser(javascript: bool = True, **context_options):
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            context = chromium.new_context(java_script_enabled=javascript, viewport={"width": 1100, "height": 900},
-                                           **context_options)
+            context = chromium.new_context(java_script_enabled=javascript,
+                                           **{"viewport": {"width": 1100, "height": 900}, **context_options})
             yield context.new_page()
         finally:
             chromium.close()

@@ -62,3 +62,14 @@ def test_a_crawls_summary_adds_up(tmp_path):
     assert pages + int(other.group(1)) + int(errors.group(3)) == int(other.group(3)) == int(errors.group(2))
     assert (int(errors.group(1)), int(errors.group(4))) == (1, 1)  # the 500
     assert int(other.group(2)) >= 2  # the sitemap index and its sitemaps, not pages
+    # Every page fetched has a kind, or says why it was not read: the 500 by its status.
+    kinds = re.search(r"^page kinds\s+(.+)$", out, re.M).group(1)
+    assert sum(int(n) for n in re.findall(r"(?:^|; )[a-z ]+ (\d+) \(", kinds)) == pages, kinds
+    assert "not read 1 (status-500 1)" in kinds
+
+
+def test_pages_not_read_are_counted_with_the_page_kinds():
+    stats = {"fetch/responses": 6, "fetch/responses/page": 6, "extract/kind/article/story-text": 3,
+             "extract/not_read/not-html": 1, "fetch/responses/page_status/404": 1, "fetch/responses/page_status/304": 1}
+    kinds = CrawlReport(archive=Path("archive"), stats=stats, seconds=1.0).page_kinds()
+    assert kinds == "article 3 (story-text 3); not read 3 (not-html 1, status-304 1, status-404 1)"

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import gzip
+import json
 import re
+import shutil
+import signal
+import socket
 import subprocess
 import sys
+import urllib.request
 from datetime import datetime
 from urllib.parse import urlsplit
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from conftest import shared_tool
+from conftest import REPO, run_archiver, shared_tool
 
 SEED = "/world/2021/09/06/taliban-gains-control-of-panjshir-valley/"
 
@@ -37,9 +42,13 @@ def warc_responses(crawl):
 def test_demo_prints_a_summary_with_every_article(demo_crawl, expected):
     assert demo_crawl.returncode == 0, demo_crawl.stdout
     n = len(expected["articles"])
-    assert f"demo articles   {n} of {n} archived" in demo_crawl.stdout
+    assert f"demo articles   {n} of {n} in the archive" in demo_crawl.stdout
     for label in ("pages fetched", "articles", "WARC files", "records", "time"):
         assert label in demo_crawl.stdout
+    # What to do next: the README tour's commands, with this archive named.
+    for command in ("serve", "replay", "export"):
+        assert re.search(rf"^(next   )?\s+archiver {command} --archive {re.escape(str(demo_crawl.archive))}",
+                         demo_crawl.stdout, re.M), demo_crawl.stdout
     assert sorted(path_of(r["url"]) for r in demo_crawl.records) == sorted(expected["articles"])
 
 
@@ -152,3 +161,63 @@ def test_demo_articles_match_what_the_site_says(records_by_path, expected, field
         if not ok:
             wrong.append((path, record[field] if field != "body" else record["body"][:300], want.get(field)))
     assert not wrong, wrong
+
+
+CORRECTED = "/world/2024/03/03/harbor-strike-enters-second-week/"
+
+
+def test_a_second_demo_run_makes_a_new_version_of_the_same_url(demo_crawl, tmp_path):
+    """The demo site keeps its address, and is a day older on the second run: one article was corrected."""
+    archive = tmp_path / "archive"
+    shutil.copytree(demo_crawl.archive, archive)
+    first_url = re.search(r"^demo site\s+(http://\S+?)/ ", demo_crawl.stdout, re.M)[1]
+    port = urlsplit(first_url).port
+    again = run_archiver("demo", "--archive", str(archive), "--port", str(port))
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert re.search(r"^articles\s+1$", again.stdout, re.M), again.stdout
+    records = [json.loads(line) for path in sorted((archive / "articles").glob("*.jsonl"))
+               for line in path.read_text(encoding="utf-8").splitlines()]
+    versions = [r for r in records if r["url"] == first_url + CORRECTED]
+    assert [r["version"] for r in versions] == [1, 2]
+    assert versions[1]["previous_version_id"] == versions[0]["id"]
+    assert "7 percent" in versions[1]["body"] and "Correction" in versions[1]["body"]
+    assert len({r["url"] for r in records}) == len(demo_crawl.records)  # no new URL
+
+
+def test_every_edit_of_the_second_edition_applies_to_its_page():
+    from archiver.demo import SITE_DIR
+    from archiver.demo.server import DemoSite
+
+    editions = json.loads((SITE_DIR / "_editions.json").read_text(encoding="utf-8"))
+    first = DemoSite("http://127.0.0.1:1")
+    for path, edits in editions["2"]["pages"].items():
+        page = first.lookup(path).body.decode("utf-8")
+        for old, _new in edits:
+            assert old in page, (path, old)
+        corrected = DemoSite("http://127.0.0.1:1", edition=2).lookup(path).body.decode("utf-8")
+        assert all(new in corrected for _old, new in edits)
+
+
+def test_demo_serve_only_serves_the_site_until_stopped_and_a_taken_port_is_one_line(tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "archiver", "demo", "--serve-only", "--port", str(port),
+                               "--archive", str(tmp_path / "archive")], stdout=subprocess.PIPE, text=True, cwd=REPO)
+    try:
+        printed = []
+        for line in server.stdout:
+            printed.append(line)
+            if line.startswith("serving"):
+                break
+        assert printed[0].startswith(f"demo site       http://127.0.0.1:{port}/ (The Meridian Post"), printed
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as response:
+            assert b"The Meridian Post" in response.read()
+        taken = run_archiver("demo", "--archive", str(tmp_path / "archive"), "--port", str(port))
+        assert taken.returncode == 1 and taken.stdout == ""
+        assert taken.stderr.count("\n") == 1 and f"127.0.0.1:{port} is in use" in taken.stderr, taken.stderr
+        assert not (tmp_path / "archive").exists()  # nothing was crawled
+    finally:
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=30) == 0
+        server.stdout.close()

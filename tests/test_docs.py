@@ -60,3 +60,33 @@ def test_readme_links_resolve():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     for target in re.findall(r"\]\(((?!https?:)[^)#]+)", readme):
         assert (REPO / target).exists(), f"README links to {target}, which does not exist"
+
+
+def test_the_cli_reference_documents_every_command_sub_command_and_option():
+    import argparse
+    import importlib.util
+
+    from archiver.cli import build_parser
+
+    spec = importlib.util.spec_from_file_location("reference_hook", DOCS / "hooks" / "reference.py")
+    reference = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(reference)
+    page = reference.cli_page()
+
+    def walk(parser: argparse.ArgumentParser, name: str):
+        yield name, parser
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub_name, sub in action.choices.items():
+                    yield from walk(sub, f"{name} {sub_name}".strip())
+
+    commands = list(walk(build_parser(), ""))[1:]
+    assert ("cdx update" in dict(commands)) and ("cdx compact" in dict(commands))
+    for name, parser in commands:
+        assert f"# {name}\n" in page, name
+        section = page.split(f"# {name}\n", 1)[1]
+        for action in parser._actions:
+            if action.option_strings and not isinstance(action, argparse._HelpAction):
+                assert f"`{action.option_strings[0]}" in section, (name, action.option_strings)
+    rows = [line for line in page.splitlines() if line.startswith("| `")]
+    assert rows and all(not line.rstrip().endswith("|  |") for line in rows), "a row without a meaning"

@@ -186,8 +186,12 @@ def test_wacz_packages_the_readable_records(damaged, tmp_path):
     assert "Traceback" not in done.stderr and len(warnings_in(done.stderr)) == 1, done.stderr
     with zipfile.ZipFile(out) as wacz:
         index = wacz.read("indexes/index.cdxj").decode().splitlines()
-    indexed = {json.loads(line.split(" ", 2)[2])["offset"] for line in index}
+    entries = [json.loads(line.split(" ", 2)[2]) for line in index]
+    # The crawl's file, not the thumbnails' the WACZ adds (archiver.warc.thumbnails).
+    indexed = {entry["offset"] for entry in entries if entry["filename"] == damaged.warc.name}
     assert indexed == {str(m.offset) for m in damaged.spared if m.type in ("response", "revisit")}
+    assert all(entry["filename"].startswith("thumbnails-") for entry in entries
+               if entry["filename"] != damaged.warc.name)
     figures(f"wacz/{damaged.harm}", sum(m.type in ("response", "revisit") for m in damaged.members),
             len(indexed), len(warnings_in(done.stderr)), seconds)
 

@@ -4,6 +4,8 @@ between two crawls), driven in headless chromium and through its JSON API; `arch
 from __future__ import annotations
 
 import json
+import re
+import urllib.error
 import urllib.request
 import uuid
 from dataclasses import dataclass
@@ -67,7 +69,7 @@ def bad_record(url: str, filename: str) -> dict:
 def room(tmp_path_factory) -> Room:
     top = tmp_path_factory.mktemp("reading")
     archive = top / "archive"
-    done = run_archiver("demo", "--archive", str(archive))
+    done = run_archiver("demo", "--archive", str(archive), "--port", "0")  # any free port: runs may overlap
     assert done.returncode == 0, done.stdout + done.stderr
     # A site whose article changes between two crawls: two versions of one article.
     with FixtureSite("sections", articles=2) as site:
@@ -127,10 +129,13 @@ def test_search_a_phrase_and_read_the_article_without_javascript(room, tmp_path)
         assert "Martín Echeverri Salas" in page.inner_text(".byline")
         caption = page.locator("figcaption").first
         assert "Zabihullah Mujahid" in caption.inner_text() and caption.locator(".credit").inner_text() == "EFE"
-        assert "/es/mundo/" in page.locator("article ul a").first.get_attribute("href")  # the translation
         assert len(page.locator(".body p").all()) >= 5
         assert page.locator("a.warc").count() == 1
         keep_screenshot(page, tmp_path, "article")
+        # The translation the archive holds opens there, not on the live site.
+        page.locator(".translations a", has_text="the archived article").click()
+        page.wait_for_selector("article h1")
+        assert "Valle de Panjshir" in page.inner_text("article h1") and "Spanish" in page.inner_text(".dates")
 
 
 def test_the_replayed_page_opens_from_the_article(room):
@@ -317,3 +322,158 @@ def test_the_warc_link_gives_the_exact_record(room):
         fh.seek(pointer["offset"])
         assert status == 200 and body == fh.read(pointer["length"])
     assert content_type == "application/warc"
+
+
+# -- what a reader sees
+
+
+def test_results_are_counted_and_paged_with_site_names_and_readable_dates(room):
+    status, found = get_json(f"{room.base}/api/search?q=the&per_page=3")
+    total = found["total"]
+    assert found["total_is_exact"] and total > 6 and len(found["results"]) == 3 and found["has_more"]
+    status, demo = get_json(f"{room.base}/api/search?" + urlencode({"q": PHRASE}))
+    assert {hit["site_name"] for hit in demo["results"]} == {"The Meridian Post"}  # the demo's name for itself
+    status, _type, page = get(f"{room.base}/?q=the&per_page=3&page=2")
+    text = page.decode()
+    assert f"4–6</strong> of\n      <strong>{total}</strong>" in text, text[:3000]
+    assert 'rel="prev"' in text and 'rel="next"' in text and 'aria-current="page">2<' in text
+    status, _type, page = get(f"{room.base}/?" + urlencode({"q": PHRASE}))
+    assert b'<span class="site">The Meridian Post</span>' in page and b'<span class="site">127.0.0.1' not in page
+    with browser(javascript=False) as page:
+        page.goto(room.base + "/?" + urlencode({"q": PHRASE, "language": "en"}))
+        page.locator(".result h2 a").first.click()
+        page.wait_for_selector("article h1")
+        dates = page.inner_text(".dates")
+        assert "Published 6 September 2021, 10:21 UTC\u22124" in dates, dates  # in the site's own zone
+        captured = page.inner_text("article .meta:not(.dates)")
+        assert re.search(r"Captured \d{1,2} [A-Z][a-z]+ \d{4}, \d\d:\d\d UTC", captured), captured
+        assert not re.search(r"\d{4}-\d\d-\d\dT", page.inner_text("main"))  # no raw ISO timestamp anywhere
+
+
+def test_facets_count_the_matches_and_narrow_the_search(room):
+    status, found = get_json(f"{room.base}/api/search?q=panjshir")
+    facets = found["facets"]
+    assert not facets["counted_among_newest"]
+    assert sum(v["count"] for v in facets["language"]) == found["total"]
+    assert {v["label"] for v in facets["language"]} == {"English", "Spanish"}
+    assert sum(v["count"] for v in facets["year"]) == found["total"] and facets["year"][0]["value"] == "2021"
+    assert any(v["label"] == "Martín Echeverri Salas" for v in facets["author"])
+    with browser(javascript=False) as page:
+        page.goto(room.base + "/?" + urlencode({"q": "panjshir"}))
+        spanish = page.locator("ul.facet.language li", has_text="Spanish")
+        count = int(spanish.locator(".n").inner_text())
+        spanish.locator("a").click()
+        page.wait_for_selector(".result")
+        assert page.locator(".result").count() == count
+        assert "language=es" in page.url and "Language: Spanish" in page.inner_text(".chips")
+        page.locator(".chips a").first.click()  # the filter taken off again
+        assert "language" not in page.url and page.locator(".result").count() == found["total"]
+
+
+def test_the_sort_says_what_it_does_and_addresses_hold_no_empty_filters(room):
+    with browser(javascript=False) as page:
+        page.goto(room.base + "/")
+        assert "Order newest first" in page.inner_text("form .controls")
+        assert page.locator("select[name=sort]").count() == 0  # nothing to rank by without words
+        page.fill("input[name=q]", "panjshir")
+        page.press("input[name=q]", "Enter")
+        page.wait_for_selector(".result")
+        assert page.url == room.base + "/?q=panjshir"  # the form's empty fields and defaults left out
+        assert page.locator("select[name=sort] option[selected]").inner_text() == "best match first"
+        assert "best match first" in page.inner_text(".count")
+        page.select_option("select[name=sort]", "date")
+        page.click("button[type=submit]")
+        page.wait_for_selector(".result")
+        assert page.url == room.base + "/?q=panjshir&sort=date" and "newest first" in page.inner_text(".count")
+    request = urllib.request.Request(f"{room.base}/?q=x&site=&author=&sort=relevance&versions=latest&page=1")
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        opener.open(request, timeout=30)
+        raise AssertionError("no redirect")
+    except urllib.error.HTTPError as answer:
+        assert answer.code == 303 and answer.headers["Location"] == "/?q=x"
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def test_the_article_shows_its_images_from_the_archive(room):
+    if not room.replay:
+        pytest.skip("no pywb environment (set ARCHIVER_PYWB_VENV; .ci/run makes one)")
+    with browser(javascript=False) as page:
+        page.goto(room.base + "/?" + urlencode({"q": PHRASE, "language": "en"}))
+        page.locator(".result h2 a").first.click()
+        page.wait_for_selector("article figure img")
+        image = page.locator("article figure img").first
+        source = image.get_attribute("src")
+        assert source.startswith("/archive/") and "im_/http://127.0.0.1:" in source  # the capture, from pywb
+        assert page.evaluate("img => img.complete && img.naturalWidth > 0", image.element_handle())
+        assert "Zabihullah Mujahid" in page.locator("article figure figcaption").first.inner_text()
+    status, content_type, body = get(room.base + source)
+    assert status == 200 and content_type.startswith("image/") and body[:4] in (b"\x89PNG", b"\xff\xd8\xff\xe0")
+
+
+def test_the_diff_shows_changed_sentences_side_by_side(room):
+    [hit] = get_json(f"{room.base}/api/search?" + urlencode({"q": NEW_TITLE}))[1]["results"]
+    first, second = get_json(f"{room.base}/api/records/{hit['id']}/versions")[1]["versions"]
+    status, changes = get_json(f"{room.base}/api/diff?a={first['id']}&b={second['id']}")
+    body = {f["field"]: f for f in changes["fields"]}["body"]
+    assert body["sentences"]["added"] + body["sentences"]["changed"] >= 1
+    for change in body["changes"]:  # each side is one version's sentence: removed words left, added ones right
+        assert {s["op"] for s in change["before"]} <= {"same", "removed"}
+        assert {s["op"] for s in change["after"]} <= {"same", "added"}
+    status, _type, page = get(f"{room.base}/diff?a={first['id']}&b={second['id']}")
+    text = page.decode()
+    assert '<td class="before">' in text and '<td class="after">' in text
+    assert "<td class=\"after\">" in text.split("field body", 1)[1]
+
+
+def test_the_reading_room_has_an_icon(room):
+    status, content_type, body = get(room.base + "/favicon.ico")
+    assert status == 200 and content_type == "image/vnd.microsoft.icon" and body[:4] == b"\x00\x00\x01\x00"
+    status, content_type, body = get(room.base + "/favicon.svg")
+    assert status == 200 and content_type.startswith("image/svg+xml") and b"<svg" in body
+
+
+def test_an_index_of_an_earlier_format_is_rebuilt_by_serve_and_left_alone_by_the_crawl(room, tmp_path):
+    import shutil
+    import sqlite3
+
+    from archiver.reading.index import Writer, connect, index_path
+
+    archive = tmp_path / "archive"
+    shutil.copytree(room.archive, archive, ignore=shutil.ignore_patterns("warc"))
+    index = index_path(archive)
+    with sqlite3.connect(index) as db:
+        db.execute("PRAGMA user_version = 1")  # as an earlier archiver left it
+    with pytest.raises(sqlite3.Error, match="earlier archiver"):  # the crawl's pipeline warns and stops indexing
+        Writer(connect(index, create=True))
+    with reading_room(archive, "--no-replay") as (base, printed):
+        assert any(line.startswith("indexed") and "earlier format" in line for line in printed), printed
+        assert search_ids(base, q="panjshir")
+
+
+def test_serve_without_pywb_installs_it_or_says_in_one_line_why_not(room, tmp_path):
+    """No pywb environment yet: `archiver serve` installs one itself, saying so; where the package index cannot
+    be reached (here: a closed port on 127.0.0.1), one line says why and what to do, and the reading room serves."""
+    import os
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    env = {key: value for key, value in os.environ.items() if key != "ARCHIVER_PYWB_VENV" and not key.startswith("PIP_")}
+    env.update(XDG_CACHE_HOME=str(tmp_path / "cache"), PIP_CONFIG_FILE=os.devnull, PIP_RETRIES="0", PIP_TIMEOUT="2",
+               PIP_INDEX_URL=f"http://127.0.0.1:{closed}/simple/", PIP_NO_CACHE_DIR="1")
+    with reading_room(room.archive, env=env) as (base, printed):
+        replay_lines = [line for line in printed if line.startswith("replay")]
+        assert replay_lines[0].startswith("replay          installing pywb into ") and "once" in replay_lines[0]
+        assert len(replay_lines) == 2, printed  # the line before, and the outcome: no pip output in between
+        assert replay_lines[1].startswith("replay          off (pip could not install pywb into ")
+        assert "archiver replay --setup" in replay_lines[1] and "ARCHIVER_PYWB_VENV" in replay_lines[1]
+        assert not any("Traceback" in line for line in printed)
+        assert search_ids(base, q="panjshir")  # the reading room serves without replay
+    installed = list((tmp_path / "cache").glob("archiver/pywb-*"))
+    assert installed and not any((env_dir / ".archiver-ready").exists() for env_dir in installed)  # made again

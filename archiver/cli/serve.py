@@ -11,13 +11,15 @@ from archiver.reading.access import TOKEN_ENV
 
 if TYPE_CHECKING:
     from archiver.reading.access import AccessRule
+    from archiver.reading.replay import Replay
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "serve", help="search, read and compare the archive's articles in a web browser",
-        description="Serve the reading room over an archive on 127.0.0.1 (pywb replay included when its "
-                    "environment exists; see `archiver replay --setup`). Read-only: nothing it serves writes.")
+        description="Serve the reading room over an archive on 127.0.0.1, with pywb's replay of every page under "
+                    "the same address (pywb is installed in an environment of its own the first time, or taken from "
+                    "$ARCHIVER_PYWB_VENV). Read-only: nothing it serves writes.")
     parser.add_argument("--archive", default="archive", type=Path, help="archive folder (default: ./archive)")
     parser.add_argument("--port", type=int, default=8090, help="port (default 8090; 0: any free port)")
     parser.add_argument("--host", default="127.0.0.1",
@@ -30,7 +32,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                              "the password of any user name, or as Authorization: Bearer TOKEN")
     parser.add_argument("--public", action="store_true",
                         help="serve a non-loopback --host without any login: anyone who reaches it reads everything")
-    parser.add_argument("--no-replay", action="store_true", help="don't start pywb")
+    parser.add_argument("--no-replay", action="store_true", help="don't start pywb (nor install it)")
     parser.add_argument("--reindex", action="store_true", help="rebuild the search index from the records first")
     parser.set_defaults(func=run)
 
@@ -62,6 +64,20 @@ def access_rule(args: argparse.Namespace) -> AccessRule | None:
     return rule
 
 
+def replay_environment(replay: Replay) -> Path | None:
+    """pywb's environment, installed the first time (one line before, one after); None, with the reason on
+    ``replay``, when it cannot be had (the reading room then serves without replay)."""
+    import subprocess
+
+    from archiver.warc.replay import ReplayError, find_env
+
+    try:
+        return find_env(install=True, log=lambda line: print(f"replay          {line}", flush=True))
+    except (ReplayError, OSError, subprocess.CalledProcessError) as error:
+        replay.reason = str(error)
+        return None
+
+
 def usage_error(message: str) -> NoReturn:
     print(f"archiver serve: {message}", file=sys.stderr)
     raise SystemExit(2)
@@ -76,10 +92,10 @@ def run(args: argparse.Namespace) -> int:
 
         from archiver.reading.app import create_app
     except ImportError as error:
-        print(f"archiver serve: {error.name or error} is missing: install the reading room with "
-              "pip install 'archiver[reading]'", file=sys.stderr)
+        print(f"archiver serve: {error.name or error} is missing: install archiver again (pip install archiver, "
+              "or pip install . in a checkout); its base install includes the reading room", file=sys.stderr)
         return 1
-    from archiver.reading.index import build, index_path
+    from archiver.reading.index import build, index_path, is_current
     from archiver.reading.replay import Replay
     from archiver.warc.replay import free_port
 
@@ -89,27 +105,35 @@ def run(args: argparse.Namespace) -> int:
     if not archive.is_dir():
         print(f"archiver serve: no such archive folder: {archive}", file=sys.stderr)
         return 1
-    if args.reindex or not index_path(archive).is_file():
+    index = index_path(archive)
+    earlier = index.is_file() and not is_current(index)  # made by an earlier archiver: rebuilt from the records
+    if args.reindex or earlier or not index.is_file():
         if not (archive / "articles").is_dir():
             print(f"archiver serve: no articles folder in {archive}", file=sys.stderr)
             return 1
         indexed, _skipped = build(archive)
-        print(f"indexed         {indexed:,} records into {index_path(archive)}")
+        print(f"indexed         {indexed:,} records into {index}"
+              + (" (its earlier format lacked what pages now show)" if earlier else ""))
     # SIGTERM stops the server as Ctrl-C does, so pywb is stopped below (uvicorn handles it while serving,
     # then raises it again with this handler back).
     signal.signal(signal.SIGTERM, _stop)
     replay = Replay()
     stops = {signal.SIGTERM, signal.SIGINT}
     try:
-        # Held back while pywb starts, so a stop request finds it started (and stops it), never half-way.
-        signal.pthread_sigmask(signal.SIG_BLOCK, stops)
-        try:
-            if args.no_replay:
-                replay.reason = "started with --no-replay"
-            else:
-                replay.start(archive)
-        finally:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, stops)
+        env = None
+        if args.no_replay:
+            replay.reason = "started with --no-replay"
+        elif not (archive / "warc").is_dir():
+            replay.reason = f"no WARC folder in {archive}"
+        else:
+            env = replay_environment(replay)  # installs pywb the first time (a stop request stops that too)
+        if env is not None:
+            # Held back while pywb starts, so a stop request finds it started (and stops it), never half-way.
+            signal.pthread_sigmask(signal.SIG_BLOCK, stops)
+            try:
+                replay.start(archive, env)
+            finally:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, stops)
     except KeyboardInterrupt:
         replay.stop()
         return 0
@@ -121,8 +145,9 @@ def run(args: argparse.Namespace) -> int:
     print("replay          " + ("pywb, proxied under /archive/" if replay.running else f"off ({replay.reason})"))
     print("serving", flush=True)
     try:
+        # Open requests get half a second to finish when a stop is asked: the whole stop stays under 2 s.
         uvicorn.run(create_app(archive, replay, access), host=args.host, port=port, log_level="warning",
-                    access_log=False, server_header=False)
+                    access_log=False, server_header=False, timeout_graceful_shutdown=0.5)
     except KeyboardInterrupt:
         pass
     finally:

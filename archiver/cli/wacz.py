@@ -41,6 +41,10 @@ def run(args: argparse.Namespace) -> int:
         return 1
     print(f"crawl           {crawl_id}")
     print(f"WARC files      {len(result.warcs)}")
-    print(f"pages           {result.pages}")
+    print(f"pages           {result.pages} ({result.articles} articles), every HTML page of the crawl")
+    made = ", ".join(f"{n} {what}" for what, n in (("from screenshots", result.thumbnails.get("screenshot", 0)),
+                                                    ("from the page's picture", result.thumbnails.get("picture", 0)),
+                                                    ("title cards", result.thumbnails.get("title", 0))) if n)
+    print(f"thumbnails      {made or 'none'}")
     print(f"WACZ            {result.path} ({result.bytes / 1024:.1f} KiB)")
     return 0

@@ -51,13 +51,19 @@ class Resource:
 
 
 class DemoSite:
-    """Maps URL paths to the static files in site/, the redirects and, in scale mode, generated pages."""
+    """Maps URL paths to the static files in site/, the redirects and, in scale mode, generated pages.
 
-    def __init__(self, base_url: str, scale: int = 0, root: Path = SITE_DIR) -> None:
+    ``edition`` 2 is the site a day later: the pages ``_editions.json`` names carry its edits (a
+    corrected article), so a second crawl of the same URLs finds new versions.
+    """
+
+    def __init__(self, base_url: str, scale: int = 0, root: Path = SITE_DIR, edition: int = 1) -> None:
         self.base_url = base_url
         self.scale = scale
         self.root = root.resolve()
         self.redirects: dict[str, str] = json.loads((self.root / "_redirects.json").read_text("utf-8"))
+        editions = json.loads((self.root / "_editions.json").read_text("utf-8"))
+        self.edits: dict[str, list[list[str]]] = editions.get(str(edition), {}).get("pages", {})
         self._cache: dict[str, Resource] = {}  # static pages never change while serving
 
     def lookup(self, raw_path: str) -> Resource:
@@ -103,6 +109,8 @@ class DemoSite:
             text = text.replace("<!--ARCHIVE-LINK-->", '<li><a href="/archive/">Archive</a></li>')
         if self.scale > 0 and path == "/sitemap.xml":
             text = text.replace("</urlset>", generate.sitemap_entries(self.scale) + "</urlset>")
+        for old, new in self.edits.get(path, ()):
+            text = text.replace(old, new)
         return self._substitute(text.encode("utf-8"))
 
     def _substitute(self, body: bytes) -> bytes:
@@ -210,30 +218,32 @@ def accepts_gzip(accept_encoding: str) -> bool:
     return False
 
 
-def make_server(scale: int = 0, host: str = "127.0.0.1", port: int = 0, verbose: bool = False) -> DemoHTTPServer:
+def make_server(scale: int = 0, host: str = "127.0.0.1", port: int = 0, verbose: bool = False,
+                edition: int = 1) -> DemoHTTPServer:
     """Bind (but don't start) an in-process server; call serve_forever() in a thread."""
     if host in UNSPECIFIED_HOSTS:
         raise ValueError("the demo server only binds to a specific (loopback) address, not all interfaces")
     server = DemoHTTPServer((host, port), DemoRequestHandler)
     server.verbose = verbose
-    server.site = DemoSite(server.base_url, scale)
+    server.site = DemoSite(server.base_url, scale, edition=edition)
     return server
 
 
 class DemoServer:
     """Runs the demo site in a child process for the duration of a `with` block."""
 
-    def __init__(self, scale: int = 0, host: str = "127.0.0.1", port: int = 0, verbose: bool = False) -> None:
+    def __init__(self, scale: int = 0, host: str = "127.0.0.1", port: int = 0, verbose: bool = False,
+                 edition: int = 1) -> None:
         if host in UNSPECIFIED_HOSTS:  # fail here, not with a crashed child
             raise ValueError("the demo server only binds to a specific (loopback) address, not all interfaces")
-        self.scale, self.host, self.port, self.verbose = scale, host, port, verbose
+        self.scale, self.host, self.port, self.verbose, self.edition = scale, host, port, verbose, edition
         self.url = ""
         self._process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> DemoServer:
         # A subprocess, so crawls in this process don't compete with the server for the GIL.
         command = [sys.executable, "-m", "archiver.demo.server", "--host", self.host, "--port", str(self.port),
-                   "--scale", str(self.scale), "--exit-on-stdin-eof"] + (["--verbose"] if self.verbose else [])
+                   "--scale", str(self.scale), "--edition", str(self.edition), "--exit-on-stdin-eof"] + (["--verbose"] if self.verbose else [])
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(PACKAGE_ROOT),
                                                                          os.environ.get("PYTHONPATH")])))
         self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
@@ -285,10 +295,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port (default 0: any free port)")
     parser.add_argument("--scale", type=int, default=0, help="add N generated articles under /archive/")
+    parser.add_argument("--edition", type=int, default=1, help="2: the site a day later (one article corrected)")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     parser.add_argument("--exit-on-stdin-eof", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    server = make_server(args.scale, args.host, args.port, args.verbose)
+    server = make_server(args.scale, args.host, args.port, args.verbose, args.edition)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt

@@ -8,6 +8,7 @@ middleware nor the scraper adds a traceback for it. Stats:
 
 - ``fetch/responses``, ``fetch/errors/http`` (5xx, 429), ``fetch/failed`` (network), and each by
   kind of fetch (``fetch/responses/page``, ``.../robots``, ``.../discovery``: sitemaps and feeds);
+- ``fetch/responses/page_status/<code>``: page answers other than 200, which extraction does not read;
 - ``fetch/redirects``: redirects followed on the way (not fetches of their own);
 - ``fetch/start/requests``, ``fetch/start/failed``, ``fetch/start/failed_example`` (URL and reason).
 
@@ -81,6 +82,8 @@ class FetchOutcomeMiddleware:
         kind = fetch_kind(request)
         self.stats.inc_value("fetch/responses")
         self.stats.inc_value(f"fetch/responses/{kind}")
+        if kind == PAGE and response.status != 200:  # a page with nothing to read (404, 500, a revisit's 304)
+            self.stats.inc_value(f"fetch/responses/page_status/{response.status}")
         if response.status in ERROR_STATUSES:
             self.stats.inc_value("fetch/errors/http")
             self.stats.inc_value(f"fetch/errors/http/{kind}")

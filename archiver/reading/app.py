@@ -21,20 +21,23 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from archiver.qa.results import find_verdict
 from archiver.reading import diff as differ
+from archiver.reading import display, favicon
 from archiver.reading.access import AccessMiddleware, AccessRule
+from archiver.reading.facets import active_year
 from archiver.reading import search as reader
 from archiver.reading.index import connect, index_path
-from archiver.reading.query import FILTERS, QueryError, parse
+from archiver.reading.query import FILTERS, SORT_LABELS, QueryError, SearchLinks, clean_params, parse
 from archiver.reading.replay import PREFIXES, Replay
 
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_WARC_RECORD = 64 * 1024**2 + 65536  # WARC_MAX_PAYLOAD_SIZE plus headers: larger pointers are not ours
+CACHED = {"Cache-Control": "public, max-age=86400"}
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
                                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
@@ -53,6 +56,9 @@ class ReadingRoom:
         self.templates = Jinja2Templates(directory=str(TEMPLATES))
         self.templates.env.globals["replay_link"] = Replay.link
         self.templates.env.filters["web_url"] = web_url
+        self.templates.env.filters["when"] = display.readable
+        self.templates.env.filters["day"] = display.short
+        self.templates.env.filters["language"] = display.language_name
 
     @contextmanager
     def db(self) -> Iterator[sqlite3.Connection]:
@@ -88,19 +94,20 @@ class ReadingRoom:
                 raise QueryError(f"cannot search for {query.text[:80]!r}: {error}") from None
 
     def search_page(self, request: Request) -> Response:
+        given = list(request.query_params.multi_items())
+        clean = clean_params(given)
+        if clean != given:  # a form sends its empty fields too: the address keeps what was asked for only
+            return RedirectResponse("/?" + urlencode(clean) if clean else "/", status_code=303,
+                                    headers=SECURITY_HEADERS)
+        links = SearchLinks(given)
+        context = {"links": links, "params": request.query_params, "sorts": SORT_LABELS, "error": None,
+                   "window": reader.WINDOW, "chosen": []}
         try:
             results = self._search(request, strict=False)
         except QueryError as error:
-            return self.page(request, "search.html", {"error": str(error), "results": None,
-                                                      "params": request.query_params}, 400)
-        pages = {}
-        base = {k: v for k, v in request.query_params.items() if k != "page"}
-        if results.query.page > 1:
-            pages["previous"] = "/?" + urlencode({**base, "page": results.query.page - 1})
-        if results.has_more:
-            pages["next"] = "/?" + urlencode({**base, "page": results.query.page + 1})
-        return self.page(request, "search.html", {"results": results, "params": request.query_params,
-                                                  "pages": pages, "error": None})
+            return self.page(request, "search.html", {**context, "error": str(error), "results": None}, 400)
+        return self.page(request, "search.html", {**context, "results": results, "pages": page_numbers(results),
+                                                  "chosen": chosen_filters(results)})
 
     def search_api(self, request: Request) -> Response:
         try:
@@ -112,7 +119,9 @@ class ReadingRoom:
             "query": {"q": query.text, "fts": query.match, "filters": query.filters(), "sort": query.sort,
                       "page": query.page, "per_page": query.per_page,
                       "versions": "all" if query.all_versions else "latest"},
-            "notes": query.notes, "results": [hit.as_json() for hit in results.hits], "has_more": results.has_more,
+            "notes": query.notes, "total": results.total, "total_is_exact": results.total is not None,
+            "results": [hit.as_json() for hit in results.hits], "has_more": results.has_more,
+            "facets": results.facets.as_json() if results.facets else None,
         }, headers=SECURITY_HEADERS)
 
     # -- records
@@ -127,13 +136,30 @@ class ReadingRoom:
     def record_page(self, request: Request) -> Response:
         key = request.path_params["key"]
         record, versions = self._record(key)
+        shown = readable(record)
         current = next((v for v in versions if v.key == key), None)
         previous = [v for v in versions if current and v.version < current.version]
+        with self.db() as db:
+            archived = reader.archived_keys(db, [t["url"] for t in shown["translations"] if web_url(t["url"])])
         return self.page(request, "record.html", {
-            "record": readable(record), "key": key, "versions": versions, "current": current,
+            "record": shown, "key": key, "versions": versions, "current": current,
             "compare_with": previous[-1].key if previous else None,
             "paragraphs": differ.paragraphs(record.get("body") or ""),
+            "figures": self.figures(shown), "translations_archived": archived,
             "has_warc": self.warc_member(record) is not None, "qa": self.qa_verdict(record)})
+
+    def figures(self, record: dict[str, Any]) -> list[dict[str, Any]]:
+        """The article's pictures with their captions, each from the archive (pywb's image of the capture
+        nearest the article's); the lead image first when it has no caption."""
+        captioned = [c for c in record["captions"] if web_url(c["image_url"])]
+        figures = [{"url": c["image_url"], "caption": c["text"], "credit": c["credit"], "alt": c["alt"] or c["text"]}
+                   for c in captioned]
+        lead = record["lead_image"]
+        if web_url(lead) and lead not in {c["image_url"] for c in captioned}:
+            figures.insert(0, {"url": lead, "caption": None, "credit": None, "alt": ""})
+        for figure in figures:
+            figure["src"] = Replay.image_link(figure["url"], record["fetched_at"]) if self.replay.running else None
+        return figures
 
     def record_api(self, request: Request) -> Response:
         key = request.path_params["key"]
@@ -263,14 +289,47 @@ def readable(record: dict[str, Any]) -> dict[str, Any]:
         items = value if isinstance(value, list) else []
         return [{k: v.get(k) if isinstance(v.get(k), str) else None for k in keys} for v in items if isinstance(v, dict)]
 
-    shown = {k: (v if isinstance(v, str) else None) for k, v in record.items()
-             if k in ("url", "headline", "body", "published", "modified", "fetched_at", "language", "section",
-                      "site_name")}
+    shown = {k: (record.get(k) if isinstance(record.get(k), str) else None)
+             for k in ("url", "headline", "body", "published", "modified", "fetched_at", "language", "section",
+                       "site_name", "site", "lead_image", "description")}
     return {**shown, "authors": strings(record.get("authors")), "tags": strings(record.get("tags")),
-            "captions": objects(record.get("captions"), ("text", "credit", "image_url")),
+            "captions": objects(record.get("captions"), ("text", "credit", "image_url", "alt")),
             "translations": objects(record.get("translations"), ("language", "url")),
             "paywalled": record.get("paywalled") is True, "truncated": record.get("truncated") is True,
             "version": record.get("version") if isinstance(record.get("version"), int) else None}
+
+
+def chosen_filters(results: reader.Results) -> list[tuple[str, str, str]]:
+    """A search's filters as (what, the value as a reader reads it, the parameter that removes it), e.g.
+    ``("Site", "The Meridian Post", "site")``: labels from the facets, which keep a chosen value in view."""
+    query = results.query
+    groups = results.facets.groups if results.facets else {}
+
+    def label(group: str, value: str) -> str:
+        return next((v.label for v in groups.get(group, []) if v.value.casefold() == value.casefold()), value)
+
+    chosen = [(title, label(param, value), param) for title, param, value in (
+        ("Site", "site", query.site), ("Language", "language", query.language), ("Section", "section", query.section),
+        ("Author", "author", query.author)) if value]
+    if query.date_from or query.date_to:
+        first, last = display.short(query.date_from), display.short(query.date_to)
+        span = active_year(query) or (f"{first} to {last}" if first and last else f"from {first}" if first
+                                      else f"until {last}")
+        chosen.append(("Dates", span, "dates"))
+    return chosen
+
+
+def page_numbers(results: reader.Results) -> list[int | None]:
+    """The page numbers a pager shows: the first, the last and those near the current one (None: a gap)."""
+    current = results.query.page
+    last = results.pages or current + (1 if results.has_more else 0)
+    shown = sorted({1, last, *range(max(1, current - 2), min(last, current + 2) + 1)})
+    numbers: list[int | None] = []
+    for number in shown:
+        if numbers and number - (numbers[-1] or 0) > 1:
+            numbers.append(None)
+        numbers.append(number)
+    return numbers if last > 1 else []
 
 
 def web_url(url: object) -> str | None:
@@ -296,7 +355,14 @@ def create_app(archive: Path, replay: Replay | None = None, access: AccessRule |
                 return room.message(request, error.status_code, str(error.detail))
         return run
 
+    def icon(request: Request) -> Response:
+        if request.url.path.endswith(".svg"):
+            return Response(favicon.SVG, media_type="image/svg+xml", headers={**SECURITY_HEADERS, **CACHED})
+        return Response(favicon.ico(), media_type="image/vnd.microsoft.icon", headers={**SECURITY_HEADERS, **CACHED})
+
     routes = [
+        Route("/favicon.ico", icon),
+        Route("/favicon.svg", icon),
         Route("/", guarded(room.search_page)),
         Route("/browse", guarded(room.browse_page)),
         Route("/records/{key}", guarded(room.record_page)),

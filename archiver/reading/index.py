@@ -2,14 +2,16 @@
 
 ``records`` holds what pages show and filter on (one row per record, i.e. per version),
 ``fts`` is an external-content FTS5 table over its headline, body, captions and authors,
-ranked with bm25 and cut into snippets by FTS5 itself.
+ranked with bm25 and cut into snippets by FTS5 itself, and ``cards`` repeats the few small
+values a search reads of each match (site, language, section, day, authors, headline, the latest flag).
 
-Two choices keep searches fast at millions of records. A record's row number (FTS5 rowid)
+Three choices keep searches fast at millions of records. A record's row number (FTS5 rowid)
 starts with its day (``day ordinal << 24 | sequence``), so "newest first" is FTS5's own
-rowid order (it stops after one page) and a date range is a rowid range. And the filters
-(site, language, section, authors) are also tokens of an indexed ``facets`` column with
-weight 0 in the ranking, so a filtered search intersects posting lists instead of checking
-every match. The JSON Lines records stay the
+rowid order and a date range is a rowid range. The filters are also tokens of an indexed
+``facets`` column with weight 0 in the ranking, so a search filtered to a site or an author
+intersects posting lists instead of checking every match. And a search reads its newest
+matches once, joined to their ``cards`` (narrow rows, a hundred to a page), for its count,
+its facets and its ranking alike. The JSON Lines records stay the
 source of truth: ``archiver index`` rebuilds this file from them, and the crawl's
 ``ReadingIndexPipeline`` adds each record as it is written.
 """
@@ -51,6 +53,7 @@ CREATE TABLE IF NOT EXISTS records (
     latest INTEGER NOT NULL DEFAULT 1,
     url TEXT NOT NULL,
     site TEXT NOT NULL,
+    site_name TEXT,                    -- the site's own name for itself ("The Meridian Post"), as pages show it
     language TEXT,
     section TEXT COLLATE NOCASE,
     day TEXT,                          -- published day, else fetch day: what date filters use
@@ -69,8 +72,22 @@ CREATE INDEX IF NOT EXISTS records_site ON records(site, latest);
 CREATE INDEX IF NOT EXISTS records_language ON records(language, latest);
 CREATE INDEX IF NOT EXISTS records_section ON records(section, latest);
 CREATE INDEX IF NOT EXISTS records_article ON records(article, version);
+CREATE INDEX IF NOT EXISTS records_url ON records(url);  -- translations link to the archived version
 CREATE INDEX IF NOT EXISTS records_fetch_day ON records(latest, fetch_day);
 CREATE INDEX IF NOT EXISTS records_day ON records(latest, day);
+-- What a search reads of each of its matches (the facets, the latest flag): the same values as in
+-- `records`, in rows a hundred times narrower, so thousands of matches are read in a few milliseconds.
+CREATE TABLE IF NOT EXISTS cards (
+    n INTEGER PRIMARY KEY,
+    latest INTEGER NOT NULL DEFAULT 1,
+    site TEXT NOT NULL,
+    site_name TEXT,
+    language TEXT,
+    section TEXT COLLATE NOCASE,
+    day TEXT,
+    authors TEXT,
+    headline TEXT                      -- a phrase alone is ranked headline matches first (search.py)
+);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS authors (name TEXT NOT NULL COLLATE NOCASE, n INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS authors_name ON authors(name, n);
@@ -78,12 +95,18 @@ CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
     headline, body, captions, authors, facets, content='records', content_rowid='n',
     tokenize="unicode61 remove_diacritics 2 tokenchars '_'");
 """
+# The index's own format (SQLite's user_version): an index of an earlier format is rebuilt from the records
+# (``archiver serve`` does it by itself; the crawl leaves such an index alone and says so).
+FORMAT = 2
 TEXT_COLUMNS = ("headline", "body", "captions", "authors", "facets")
-SEARCHED_COLUMNS = "{headline body captions authors}"
 
 
 class IndexError_(Exception):
     """The index cannot be opened or is missing; the message says what to run."""
+
+
+class IndexFormatError(sqlite3.DatabaseError):
+    """The index was made by an earlier archiver; the message says what to run."""
 
 
 def index_path(archive: Path) -> Path:
@@ -162,10 +185,11 @@ class Row:
         # The record's `site` (schema 1.1: its registrable domain), else the same from its URL, as `archiver stats`.
         site = record.get("site") if isinstance(record.get("site"), str) and record.get("site") else None
         site = site or registrable_domain(url) or "(none)"
+        site_name = _text(record.get("site_name")).strip()[:200] or None
         data = {k: v for k, v in record.items() if k != "body"}
         values = {
             "key": record_key_of(record_id), "id": record_id, "article": record_key(record),
-            "version": record_version(record), "url": url, "site": site,
+            "version": record_version(record), "url": url, "site": site, "site_name": site_name,
             "language": language, "section": section, "day": day, "fetch_day": fetch_day,
             "fetched_at": record.get("fetched_at") if isinstance(record.get("fetched_at"), str) else None,
             "headline": _text(record.get("headline")),
@@ -180,9 +204,11 @@ class Row:
         return cls(values, [a.strip() for a in authors])
 
 
-COLUMNS = ("n", "key", "id", "article", "version", "url", "site", "language", "section", "day", "fetch_day",
+COLUMNS = ("n", "key", "id", "article", "version", "url", "site", "site_name", "language", "section", "day", "fetch_day",
            "fetched_at", "headline", "body", "captions", "authors", "facets", "data")
 _INSERT = f"INSERT INTO records ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+CARD_COLUMNS = ("n", "site", "site_name", "language", "section", "day", "authors", "headline")
+_CARD_INSERT = f"INSERT INTO cards ({', '.join(CARD_COLUMNS)}) VALUES ({', '.join('?' * len(CARD_COLUMNS))})"
 _FTS_INSERT = "INSERT INTO fts (rowid, headline, body, captions, authors, facets) VALUES (?, ?, ?, ?, ?, ?)"
 _FTS_DELETE = ("INSERT INTO fts (fts, rowid, headline, body, captions, authors, facets) "
                "VALUES ('delete', ?, ?, ?, ?, ?, ?)")
@@ -200,17 +226,35 @@ def connect(path: Path, *, create: bool = False, readonly: bool = False) -> sqli
     if create:
         def set_up() -> None:
             connection.execute("PRAGMA journal_mode=WAL")
-            connection.executescript(SCHEMA)
-            connection.execute("INSERT INTO fts (fts, rank) VALUES ('rank', ?)", (RANK,))
+            if connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'records'").fetchone() is None:
+                connection.executescript(SCHEMA)
+                connection.execute(f"PRAGMA user_version = {FORMAT}")
+                connection.execute("INSERT INTO fts (fts, rank) VALUES ('rank', ?)", (RANK,))
 
         set_up_when_unlocked(set_up)
     return connection
+
+
+def index_format(connection: sqlite3.Connection) -> int:
+    return int(connection.execute("PRAGMA user_version").fetchone()[0])
+
+
+def is_current(path: Path) -> bool:
+    """Whether the index at ``path`` is of this archiver's format (False: rebuild it with ``build``)."""
+    connection = connect(path, readonly=True)
+    try:
+        return index_format(connection) == FORMAT
+    finally:
+        connection.close()
 
 
 class Writer:
     """Adds records to an index: one at a time (the crawl) or in bulk (``archiver index``)."""
 
     def __init__(self, connection: sqlite3.Connection) -> None:
+        if index_format(connection) != FORMAT:
+            raise IndexFormatError("the search index was made by an earlier archiver: `archiver index` (or "
+                                   "`archiver serve`) rebuilds it from the records")
         self.db = connection
         row = connection.execute("SELECT value FROM meta WHERE name = 'sequence'").fetchone()
         self.sequence = row[0] if row else 0
@@ -233,10 +277,11 @@ class Writer:
                               (values["key"],)).fetchone()
         if old is not None:
             self.db.execute(_FTS_DELETE, tuple(old))
-            self.db.execute("DELETE FROM records WHERE n = ?", (old["n"],))
-            self.db.execute("DELETE FROM authors WHERE n = ?", (old["n"],))
+            for table in ("records", "cards", "authors"):
+                self.db.execute(f"DELETE FROM {table} WHERE n = ?", (old["n"],))
         values["n"] = n = self._number(values["day"])
         self.db.execute(_INSERT, tuple(values[c] for c in COLUMNS))
+        self.db.execute(_CARD_INSERT, tuple(values[c] for c in CARD_COLUMNS))
         self.db.execute(_FTS_INSERT, (n, *(values[c] for c in TEXT_COLUMNS)))
         self.db.executemany("INSERT INTO authors (name, n) VALUES (?, ?)", [(a, n) for a in row.authors])
         return True
@@ -245,10 +290,17 @@ class Writer:
         self.db.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('sequence', ?)", (self.sequence,))
 
     def mark_latest(self, article: str | None = None) -> None:
-        """Flag the highest version of each article (of one article, when named) as the latest."""
+        """Flag the highest version of each article (of one article, when named) as the latest.
+
+        Without an article: every article, on an index being built (where every row was added as the latest)."""
         where = "WHERE article = ?" if article is not None else ""
         self.db.execute(f"UPDATE records SET latest = (version = (SELECT max(version) FROM records AS r "
                         f"WHERE r.article = records.article)) {where}", (article,) if article is not None else ())
+        if article is None:
+            self.db.execute("UPDATE cards SET latest = 0 WHERE n IN (SELECT n FROM records WHERE latest = 0)")
+        else:
+            self.db.execute("UPDATE cards SET latest = (SELECT latest FROM records r WHERE r.n = cards.n) "
+                            "WHERE n IN (SELECT n FROM records WHERE article = ?)", (article,))
 
     def add_many(self, records: list[dict[str, Any]]) -> int:
         """The crawl's path: add a batch in one transaction, fix the latest flags of their articles."""

@@ -9,8 +9,10 @@ a clear message, never an FTS5 syntax error.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from urllib.parse import urlencode
 
 from archiver.domains import registrable_domain
 
@@ -49,6 +51,12 @@ class Query:
     notes: list[str] = field(default_factory=list)  # what was changed or ignored, shown to the reader
 
     @property
+    def phrase(self) -> list[str] | None:
+        """The words of the search when it is one phrase alone (``"panjshir valley"``), else None."""
+        found = re.fullmatch(r'"(\w+(?: \w+)+)"', self.match or "")
+        return found[1].split() if found else None
+
+    @property
     def filtered(self) -> bool:
         return any((self.site, self.date_from, self.date_to, self.author, self.language, self.section))
 
@@ -56,6 +64,15 @@ class Query:
         return {name: value for name, value in (
             ("site", self.site), ("from", self.date_from), ("to", self.date_to), ("author", self.author),
             ("language", self.language), ("section", self.section)) if value}
+
+
+# The index's filter tokens (``site_...``, ``lang_...``: see index.facet) are in the same FTS5 table as the
+# text; a word typed with such a prefix is searched as its parts, so a search matches text only.
+_FILTER_TOKEN = re.compile(r"(?:site|lang|sect|auth)_", re.IGNORECASE)
+
+
+def _not_a_filter(word: str) -> list[str]:
+    return [part for part in word.split("_") if part] if _FILTER_TOKEN.match(word) else [word]
 
 
 def quoted(text: str) -> str:
@@ -78,7 +95,7 @@ def fts_expression(text: str, notes: list[str]) -> str | None:
         exclude = token.startswith("-") and len(token) > 1
         body = token[1:] if exclude else token
         prefix = body.endswith("*") and not body.startswith('"')
-        words = _WORD.findall(body)
+        words = [part for word in _WORD.findall(body) for part in _not_a_filter(word)]
         if not words:
             continue
         if terms >= MAX_TERMS:
@@ -165,3 +182,58 @@ def parse(params: dict[str, str], *, strict: bool = False) -> Query:
     query.per_page = _int(params.get("per_page") or "20", "per_page", 1, MAX_PER_PAGE)
     query.all_versions = params.get("versions", "") == "all"
     return query
+
+
+SORT_LABELS = {"relevance": "best match first", "date": "newest first"}
+# Values a parameter has when it is not given: links and redirects leave them out.
+DEFAULTS = {"page": "1", "per_page": "20", "versions": "latest"}
+
+
+def clean_params(params: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The parameters that make a search, in their order: empty ones, defaults and repeats left out.
+
+    A search form without scripts sends every field, empty or not; the search page redirects to
+    this, so an address says what was searched for and nothing else."""
+    given = [(name, value.strip()) for name, value in params]
+    words = any(name == "q" and _WORD.search(value) for name, value in given)
+    kept: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for name, value in given:
+        if not value or name in seen or DEFAULTS.get(name) == value:
+            continue
+        if name == "sort" and value == ("relevance" if words else "date"):
+            continue
+        if name == "sort" and value == "relevance" and not words:  # no words to rank by: the sort is by date
+            continue
+        seen.add(name)
+        kept.append((name, value))
+    return kept
+
+
+class SearchLinks:
+    """Addresses of the search page from the current one: a filter set or removed, another page."""
+
+    def __init__(self, params: Iterable[tuple[str, str]]) -> None:
+        self.params = clean_params(params)
+
+    def _url(self, params: list[tuple[str, str]]) -> str:
+        params = clean_params(params)
+        return "/?" + urlencode(params) if params else "/"
+
+    def set(self, **values: str | None) -> str:
+        """This search with these parameters set (None: removed), from its first page."""
+        changed = {name.rstrip("_"): value for name, value in values.items()}  # from_= for "from"
+        kept = [(n, v) for n, v in self.params if n not in changed and n != "page"]
+        return self._url(kept + [(n, v) for n, v in changed.items() if v])
+
+    def year(self, year: str | None) -> str:
+        if year is None:
+            return self.set(from_=None, to=None)
+        return self.set(from_=year, to=year)
+
+    def page(self, number: int) -> str:
+        kept = [(n, v) for n, v in self.params if n != "page"]
+        return self._url(kept + ([("page", str(number))] if number > 1 else []))
+
+    def value(self, name: str) -> str:
+        return next((v for n, v in self.params if n == name), "")

@@ -8,7 +8,9 @@ pages and the reading room share one address and pywb's own port stays private.
 from __future__ import annotations
 
 import http.client
+import logging
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -21,6 +23,10 @@ PREFIXES = (f"/{COLLECTION}/", "/static/")
 _HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
         "transfer-encoding", "upgrade", "content-length"}
 TIMEOUT = 60.0
+# pywb stops within a fraction of a second of SIGTERM; `archiver serve` as a whole stops in under 2 s.
+STOP_TIMEOUT = 1.0
+
+logger = logging.getLogger(__name__)
 
 
 class Replay:
@@ -36,14 +42,15 @@ class Replay:
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
 
-    def start(self, archive: Path) -> None:
+    def start(self, archive: Path, env: Path | None = None) -> None:
+        """Start pywb over the archive, from ``env`` (default: the environment there is, never installing one)."""
         from archiver.warc.cdxj import update_index
 
         if not (archive / "warc").is_dir():
             self.reason = f"no WARC folder in {archive}"
             return
         try:
-            env = find_env(install=False)
+            env = env or find_env(install=False)
             update_index(archive / "warc")  # files of a killed crawl become replayable too
             self._folder = tempfile.mkdtemp(prefix="archiver-serve-pywb-")
             write_config(archive, Path(self._folder))
@@ -57,7 +64,10 @@ class Replay:
     def stop(self) -> None:
         process, self._process = self._process, None
         if process is not None:
-            stop_process(process)
+            stop_process(process, timeout=STOP_TIMEOUT)
+            if process.returncode == -signal.SIGKILL:
+                logger.warning("pywb did not stop within %.0f s of SIGTERM: killed (it only reads the archive)",
+                               STOP_TIMEOUT)
         if self._folder:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None
@@ -66,6 +76,12 @@ class Replay:
     def link(url: str, fetched_at: str | None) -> str:
         """The reading room's address of one capture's replay."""
         return replay_url(f"/{COLLECTION}", url, fetched_at)
+
+    @staticmethod
+    def image_link(url: str, fetched_at: str | None) -> str:
+        """An archived image as it was captured (pywb's ``im_`` mode: the bytes, not rewritten), the capture
+        nearest ``fetched_at``."""
+        return replay_url(f"/{COLLECTION}", url, fetched_at, mode="im_")
 
     def forward(self, method: str, path_and_query: str, headers: list[tuple[str, str]],
                 body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:

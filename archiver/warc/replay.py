@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
 
@@ -46,7 +47,7 @@ def tool(env: Path, name: str) -> Path:
     return env / "bin" / name
 
 
-def find_env(install: bool = True, log: object = print) -> Path:
+def find_env(install: bool = True, log: Callable[[str], object] = print) -> Path:
     """The replay environment: ``$ARCHIVER_PYWB_VENV``, else the cache one (created when ``install``)."""
     named = os.environ.get(ENV_VARIABLE)
     if named:
@@ -60,19 +61,46 @@ def find_env(install: bool = True, log: object = print) -> Path:
         return env
     if not install:
         raise ReplayError(f"no pywb environment at {env}; run `archiver replay --setup` or set {ENV_VARIABLE}")
-    log(f"installing pywb into {env} (once; its own environment, apart from the crawler's)")  # type: ignore[operator]
-    create_env(env)
+    create_env(env, log)
     return env
 
 
-def create_env(env: Path) -> None:
-    """``python -m venv`` plus the pinned requirements; marked ready only once pip succeeded."""
+def create_env(env: Path, log: Callable[[str], object] = print) -> None:
+    """``python -m venv`` plus the pinned requirements; marked ready only once pip succeeded.
+
+    ``log`` gets a line when it starts and one when it is done; on a terminal, one line in between
+    counts the packages pip has collected (it takes half a minute or more, once)."""
+    started = time.monotonic()
+    log(f"installing pywb into {env} (once, a minute or two: its own environment, apart from the crawler's)")
     subprocess.run([sys.executable, "-m", "venv", "--clear", str(env)], check=True)
     pins = env / "replay-requirements.txt"
     pins.write_text(requirements(), encoding="utf-8")
-    if subprocess.run([str(tool(env, "pip")), "install", "--quiet", "-r", str(pins)]).returncode:
-        raise ReplayError(f"pip could not install pywb into {env}")
+    pip = subprocess.Popen([str(tool(env, "pip")), "install", "--progress-bar", "off", "--disable-pip-version-check",
+                            "-r", str(pins)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           errors="replace")
+    assert pip.stdout is not None
+    collected, last = 0, ""
+    live = sys.stdout.isatty()
+    try:
+        for line in pip.stdout:
+            line = line.strip()
+            last = line or last
+            if line.startswith("Collecting "):
+                collected += 1
+                if live:
+                    print(f"\r  {collected} packages collected, last {line.split()[1][:40]:<40}", end="", flush=True)
+        pip.wait()
+    finally:
+        if pip.poll() is None:  # stopped (Ctrl-C): pip goes too; the environment stays unmarked, made again next time
+            pip.kill()
+            pip.wait()
+        if live and collected:
+            print("\r" + " " * 80 + "\r", end="", flush=True)
+    if pip.returncode:
+        raise ReplayError(f"pip could not install pywb into {env} ({last[:200]}); run `archiver replay --setup` "
+                          f"where the package index can be reached, or set {ENV_VARIABLE} to a venv with pywb")
     (env / READY_MARKER).write_text("ok\n", encoding="utf-8")
+    log(f"pywb installed in {time.monotonic() - started:.0f} s")
 
 
 # pywb's inline banner, replaced by an empty template in frameless mode.

@@ -1,4 +1,4 @@
-"""Package one crawl of an archive as a WACZ 1.1.1 file (WARCs, CDXJ index, pages, datapackage)."""
+"""Package one crawl of an archive as a WACZ 1.1.1 file (WARCs, CDXJ index, pages, thumbnails, datapackage)."""
 
 from __future__ import annotations
 
@@ -7,21 +7,25 @@ import json
 import os
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import archiver
 from archiver.record_reader import Warnings, iter_records
 from archiver.warc.cdxj import index_lines, is_whole, warc_index_path
 from archiver.warc.digests import DIGESTS_FILENAME, SqliteDigestIndex
 from archiver.warc.reading import iter_warc
+from archiver.warc.thumbnails import index_lines as thumbnail_lines
+from archiver.warc.thumbnails import write_thumbnails
+from archiver.warc.wacz_pages import Page, html_pages, take_inventory
 from archiver.warc.writer import WARC_SUFFIX
 
 WACZ_VERSION = "1.1.1"
-PAGES_HEADER = {"format": "json-pages-1.0", "id": "pages", "title": "Articles"}
+PAGES_HEADER = {"format": "json-pages-1.0", "id": "pages", "title": "Pages (articles have \"kind\": \"article\")"}
 
 
 class WaczError(Exception):
@@ -43,6 +47,8 @@ class WaczResult:
     warcs: list[str]
     pages: int
     bytes: int
+    articles: int = 0
+    thumbnails: dict[str, int] = field(default_factory=dict)  # how many from each source
 
 
 def read_warcinfo(path: Path) -> dict[str, str]:
@@ -116,43 +122,16 @@ def files_holding(archive: Path, wanted: dict[str, str], have: set[Path]) -> lis
 _warnings = Warnings()
 
 
-def _records(articles: Path) -> Iterator[dict[str, Any]]:
-    return (line.record for line in iter_records([articles], _warnings))
-
-
-def _page(url: str, ts: str, title: str | None) -> dict[str, str]:
-    page = {"url": url, "ts": ts}
-    if title:
-        page["title"] = title
-    return page
-
-
-def page_lines(articles: Path | None) -> list[dict[str, str]]:
-    """pages.jsonl entries (url, ts, title) from a crawl's article records."""
-    if articles is None:
-        return []
-    return [_page(record["url"], record.get("fetched_at") or "", record.get("headline"))
-            for record in _records(articles)]
-
-
-def recaptured_pages(archive: Path, crawl: Crawl, listed: set[str]) -> list[dict[str, str]]:
-    """Articles this crawl fetched again without a new record (unchanged: a revisit), as pages.
-
-    An incremental re-crawl writes a record only for new or changed articles; the pages
-    of its WACZ still list every article it captured, titled from the earlier record.
-    """
-    headlines: dict[str, str] = {}
+def article_records(archive: Path) -> dict[str, dict[str, Any]]:
+    """Every article URL of the archive with its latest record (headline, pictures): the pages that are articles."""
+    records: dict[str, dict[str, Any]] = {}
     for articles in sorted((archive / "articles").glob("*.jsonl")):
-        for record in _records(articles):
-            headlines.setdefault(record["url"], record.get("headline") or "")
-    pages = []
-    for warc in crawl.warcs:
-        for member in iter_warc(warc):
-            url = member.header("WARC-Target-URI")
-            if member.rec_type in ("response", "revisit") and url in headlines and url not in listed:
-                listed.add(url)
-                pages.append(_page(url, member.header("WARC-Date") or "", headlines[url]))
-    return pages
+        for line in iter_records([articles], _warnings):
+            record = line.record
+            known = records.get(record["url"])
+            if known is None or (record.get("version") or 1) >= (known.get("version") or 1):
+                records[record["url"]] = record
+    return records
 
 
 def _resource_name(path: str) -> str:
@@ -185,21 +164,40 @@ def warc_lines(warc: Path) -> list[str]:
 
 
 def write_wacz(archive: Path, crawl: Crawl, output: Path) -> WaczResult:
-    """Write ``output``: the crawl's WARC files plus those holding originals its revisits refer to."""
+    """Write ``output``: the crawl's WARC files plus those holding originals its revisits refer to, every HTML
+    page the crawl archived (articles marked) and a thumbnail of each."""
     if not crawl.warcs:
         raise WaczError(f"crawl {crawl.crawl_id} has no closed WARC files")
     extra = files_holding(archive, referenced_originals(crawl.warcs), set(crawl.warcs))
     warcs = sorted(set(crawl.warcs) | set(extra))
-    index = "".join(sorted(line for warc in warcs for line in warc_lines(warc))).encode("utf-8")
-    pages = page_lines(crawl.articles)
-    pages += recaptured_pages(archive, crawl, {page["url"] for page in pages})
+    inventory = take_inventory(crawl.warcs, warcs)
+    records = article_records(archive)
+    pages = html_pages(inventory, records)
     if not pages:
-        raise WaczError(f"crawl {crawl.crawl_id} archived no article (nothing new since the crawl before it?): "
-                        "nothing to package; `archiver wacz --list` shows the crawls, --crawl ID picks one")
+        raise WaczError(f"crawl {crawl.crawl_id} archived no HTML page: nothing to package; `archiver wacz --list` "
+                        "shows the crawls, --crawl ID picks one")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    thumbnails = output.with_name(f"thumbnails-{crawl.crawl_id}.warc.gz")
+    names = {_site(r["url"]): r["site_name"] for r in records.values() if isinstance(r.get("site_name"), str)}
+    try:
+        sources = write_thumbnails(pages, inventory, thumbnails,
+                                   site_name=lambda url: names.get(_site(url)) or _site(url))
+        return _package(crawl, warcs, pages, thumbnails, sources, output)
+    finally:
+        thumbnails.unlink(missing_ok=True)
+
+
+def _site(url: str) -> str:
+    return urlsplit(url).netloc
+
+
+def _package(crawl: Crawl, warcs: list[Path], pages: list[Page], thumbnails: Path, sources: dict[str, int],
+             output: Path) -> WaczResult:
+    index = "".join(sorted([line for warc in warcs for line in warc_lines(warc)] + thumbnail_lines(thumbnails)))
     pages_bytes = "".join(json.dumps(page, ensure_ascii=False) + "\n"
-                          for page in [PAGES_HEADER, *pages]).encode("utf-8")
-    members: list[tuple[str, bytes | Path]] = [(f"archive/{warc.name}", warc) for warc in warcs]
-    members += [("indexes/index.cdxj", index), ("pages/pages.jsonl", pages_bytes)]
+                          for page in [PAGES_HEADER, *(p.as_json() for p in pages)]).encode("utf-8")
+    members: list[tuple[str, bytes | Path]] = [(f"archive/{warc.name}", warc) for warc in [*warcs, thumbnails]]
+    members += [("indexes/index.cdxj", index.encode("utf-8")), ("pages/pages.jsonl", pages_bytes)]
     resources = []
     for name, data in members:
         hash_, size = _sha256(data)
@@ -211,12 +209,11 @@ def write_wacz(archive: Path, crawl: Crawl, output: Path) -> WaczResult:
         "title": f"archiver crawl {crawl.crawl_id}",
         "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "software": f"archiver {archiver.__version__}",
+        "mainPageURL": pages[0].url,
+        "mainPageDate": pages[0].ts,
     }
-    if pages:
-        package["mainPageURL"], package["mainPageDate"] = pages[0]["url"], pages[0]["ts"]
     package_bytes = json.dumps(package, indent=2).encode("utf-8")
     digest_bytes = json.dumps({"path": "datapackage.json", "hash": _sha256(package_bytes)[0]}, indent=2).encode()
-    output.parent.mkdir(parents=True, exist_ok=True)
     temporary = output.with_name(output.name + ".tmp")
     # Stored, not deflated: replay tools read WARC records by offset straight from the ZIP.
     with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as wacz:
@@ -228,4 +225,5 @@ def write_wacz(archive: Path, crawl: Crawl, output: Path) -> WaczResult:
         wacz.writestr("datapackage.json", package_bytes)
         wacz.writestr("datapackage-digest.json", digest_bytes)
     os.replace(temporary, output)
-    return WaczResult(output, [warc.name for warc in warcs], len(pages), output.stat().st_size)
+    return WaczResult(output, [warc.name for warc in warcs], len(pages), output.stat().st_size,
+                      articles=sum(p.article for p in pages), thumbnails=sources)

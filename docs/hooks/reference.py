@@ -16,12 +16,12 @@ import re
 import tokenize
 from pathlib import Path
 
-from mkdocs.structure.files import File
-
 REPO = Path(__file__).resolve().parents[2]
 
 
 def on_files(files, config):
+    from mkdocs.structure.files import File  # here: the tests render the pages without MkDocs installed
+
     for name, render in (("cli", cli_page), ("settings", settings_page), ("schema", schema_page)):
         files.append(File.generated(config, f"reference/{name}.md", content=render()))
     return files
@@ -33,8 +33,7 @@ def on_files(files, config):
 def cli_page() -> str:
     from archiver.cli import build_parser
 
-    parser = build_parser()
-    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    subparsers = subcommands(build_parser())
     helps = {choice.dest: choice.help for choice in subparsers._choices_actions}
     out = [
         "# Command line",
@@ -46,15 +45,34 @@ def cli_page() -> str:
     ]
     out += [f"| [`{name}`](#{name}) | {cell(helps.get(name) or '')} |" for name in subparsers.choices]
     for name, sub in subparsers.choices.items():
-        out += ["", f"## {name}", "", cell(sub.description or helps.get(name) or ""), ""]
-        out += ["```text", sub.format_usage().strip(), "```", ""]
-        rows = [action_row(a) for a in sub._actions if not isinstance(a, argparse._HelpAction)]
-        if rows:
-            out += ["| argument | default | meaning |", "| --- | --- | --- |", *rows]
+        out += command_section(name, sub, helps.get(name), level=2)
     return "\n".join(out) + "\n"
 
 
+def subcommands(parser: argparse.ArgumentParser) -> argparse._SubParsersAction | None:
+    return next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
+
+
+def command_section(name: str, parser: argparse.ArgumentParser, help_text: str | None, level: int) -> list[str]:
+    """A command's heading, description, usage and options; then each of its own sub-commands (``cdx update``)."""
+    out = ["", f"{'#' * level} {name}", "", cell(parser.description or help_text or ""), ""]
+    out += ["```text", parser.format_usage().strip(), "```", ""]
+    inner = subcommands(parser)
+    rows = [action_row(a) for a in parser._actions if not isinstance(a, argparse._HelpAction)]
+    if rows:
+        out += ["| argument | default | meaning |", "| --- | --- | --- |", *rows]
+    if inner is not None:
+        helps = {choice.dest: choice.help for choice in inner._choices_actions}
+        for action_name, sub in inner.choices.items():
+            out += command_section(f"{name} {action_name}", sub, helps.get(action_name), level + 1)
+    return out
+
+
 def action_row(action: argparse.Action) -> str:
+    if isinstance(action, argparse._SubParsersAction):  # its choices, each with a section of its own below
+        helps = {choice.dest: choice.help or "" for choice in action._choices_actions}
+        choices = "; ".join(f"`{name}`: {helps.get(name, '')}" for name in action.choices)
+        return f"| `{action.metavar or action.dest.upper()}` |  | {cell(choices)} |"
     if action.option_strings:
         names = ", ".join(action.option_strings)
         if action.nargs != 0:
