@@ -8,7 +8,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from archiver.cli.reextract import add_worker_options, make_runner
+from archiver.cli.workers import add_worker_options, make_runner
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

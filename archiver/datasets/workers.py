@@ -1,4 +1,4 @@
-"""Run independent tasks (one WARC file, one record shard) in this process, a local pool, or a Dask cluster.
+"""Run independent tasks (a range of a WARC file, a shard of records) in this process, a local pool, or a Dask cluster.
 
 Every runner yields results in task order, so what is assembled from them is the
 same whatever the number of workers. Tasks write their output to files of their
@@ -57,6 +57,11 @@ class Tally:
     @property
     def items(self) -> int:
         return int(self.values[1])
+
+
+def shared_tally(runner: Runner) -> Tally:
+    """A tally the runner's tasks report to: in shared memory for a local pool's processes."""
+    return Tally(shared=isinstance(runner, PoolRunner))
 
 
 # The tally a task in this process reports to (None on a cluster worker: the runner counts at the end).

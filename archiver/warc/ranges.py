@@ -1,0 +1,189 @@
+"""WARC files cut into byte ranges at gzip member boundaries: the tasks of every archive-wide command.
+
+A crawl leaves an archive as few big files (they rotate at 1 GiB), so one task per file
+leaves cores idle. Every record is its own gzip member, so a file can be entered at any
+member's first byte: ``plan_ranges`` cuts each file into ranges of about ``target`` bytes,
+and ``archiver.warc.reading.iter_warc(path, start=, end=)`` reads one range.
+
+Cuts are made only where a capture (a ``response`` or ``revisit`` record) starts: the
+writer puts a fetch's records together, capture first, then its ``metadata`` and
+``request`` records, so every fetch stays whole in one range. Where captures start comes
+from the file's CDXJ index (``indexes/<file>.cdxj``, or a ZipNum set that covers the
+file), which holds the offset of every capture; a file without one is scanned for member
+starts once (inflating it, no parsing: a few per cent of what reading it costs). Each cut
+is checked before it is used: the member there must decode to a capture, or the index is
+not trusted and the file is scanned. Since a cut is always a readable member, a damaged
+stretch never spans two ranges, and the records, damage reports and offsets read range
+by range are exactly those of reading the whole file.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from archiver.warc.reading import GZIP_MAGIC, decode_member
+
+logger = logging.getLogger(__name__)
+
+MIB = 1024**2
+MIN_RANGE = 1 * MIB  # smaller tasks cost more in start-up than they spread
+MAX_RANGE = 64 * MIB
+TASKS_PER_WORKER = 8  # enough that the last tasks do not leave a worker idle for long
+CAPTURE_TYPES = (b"response", b"revisit")
+WARC_TYPE = re.compile(rb"\r\nWARC-Type: *([A-Za-z]+)")
+CDXJ_OFFSET = re.compile(r'"offset": "(\d+)"')
+INDEX_FOLDER = "indexes"
+INDEX_SUFFIX = ".cdxj"
+SCAN_CHUNK = 1 << 16
+HEAD_BYTES = 512  # the scan looks for WARC-Type here (warcio writes it second)
+HEADERS_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class WarcRange:
+    """Bytes ``start`` to ``end`` (None: the end of the file) of one file, whose members start in them."""
+
+    number: int  # the range's place in the job: ranges come in file order, then byte order
+    file: int  # the file's place in the job
+    path: Path
+    start: int = 0
+    end: int | None = None
+    size: int = 0  # bytes covered, for progress
+
+    @property
+    def whole(self) -> bool:
+        return self.start == 0 and self.end is None
+
+
+def task_bytes(total: int, workers: int, wanted: int | None = None) -> int:
+    """The target size of a range: ``wanted`` when given, else enough tasks for every worker."""
+    if wanted:
+        return max(1, wanted)
+    return min(max(total // max(1, workers * TASKS_PER_WORKER), MIN_RANGE), MAX_RANGE)
+
+
+def plan_ranges(paths: Iterable[Path], target: int, *, split: Iterable[bool] | None = None) -> list[WarcRange]:
+    """Every file cut into ranges of about ``target`` bytes (``split`` False for a file: one range)."""
+    ranges: list[WarcRange] = []
+    splits = list(split) if split is not None else None
+    for file, path in enumerate(paths):
+        path = Path(path)
+        size = path.stat().st_size
+        cuts = capture_cuts(path, size, target) if (splits is None or splits[file]) and size > target else []
+        bounds = [0, *cuts]
+        for index, start in enumerate(bounds):
+            end = bounds[index + 1] if index + 1 < len(bounds) else None
+            ranges.append(WarcRange(len(ranges), file, path, start, end, (end if end is not None else size) - start))
+    return ranges
+
+
+def capture_cuts(path: Path, size: int, target: int) -> list[int]:
+    """Offsets about ``target`` apart where a capture's member starts; [] for a file that cannot be cut."""
+    with open(path, "rb") as fh:
+        if fh.read(len(GZIP_MAGIC)) != GZIP_MAGIC:
+            return []  # not one gzip member per record: read whole
+        indexed = _first_per_step(index_offsets(path), target)
+        if indexed is not None:
+            if all(_is_capture_member(fh, offset) for offset in indexed):
+                return indexed
+            logger.info("%s: its CDXJ index does not match the file; scanning it for record starts", path)
+        return _first_per_step(_scanned_capture_starts(fh), target) or []
+
+
+def _first_per_step(offsets: Iterable[int] | None, target: int) -> list[int] | None:
+    """For each multiple of ``target``, the first offset at or past it (offsets in any order)."""
+    if offsets is None:
+        return None
+    first: dict[int, int] = {}
+    for offset in offsets:
+        step = offset // target
+        if step > 0 and (step not in first or offset < first[step]):
+            first[step] = offset
+    cuts = sorted(first.values())
+    # Two steps may share a cut's neighbourhood: keep cuts at least half a target apart.
+    kept: list[int] = []
+    for cut in cuts:
+        if not kept or cut - kept[-1] >= target // 2:
+            kept.append(cut)
+    return kept
+
+
+def index_offsets(path: Path) -> Iterator[int] | None:
+    """Offsets of the file's captures from its CDXJ index, or None when no index covers the file."""
+    folder = path.parent / INDEX_FOLDER
+    own = folder / f"{path.name}{INDEX_SUFFIX}"
+    if own.is_file():
+        return _offsets_in(_text_lines(own), None)
+    from archiver.warc.zipnum import ZipNumSet
+
+    for zipnum in ZipNumSet.find_all(folder):
+        try:
+            if path.name in zipnum.warcs():
+                return _offsets_in(zipnum.lines(), f'"filename": "{path.name}"')
+        except (OSError, ValueError, KeyError):
+            continue
+    return None
+
+
+def _text_lines(path: Path) -> Iterator[str]:
+    with open(path, encoding="utf-8", errors="replace") as lines:
+        yield from lines
+
+
+def _offsets_in(lines: Iterable[str], only: str | None) -> Iterator[int]:
+    for line in lines:
+        if only is not None and only not in line:
+            continue
+        found = CDXJ_OFFSET.search(line)
+        if found:
+            yield int(found.group(1))
+
+
+def _is_capture_member(fh: io.BufferedReader, offset: int) -> bool:
+    """Whether a whole gzip member starts at ``offset`` and holds a response or revisit record."""
+    decoded = decode_member(fh, offset)
+    if not isinstance(decoded, tuple):
+        return False
+    data = decoded[0]
+    head = data[: data.find(b"\r\n\r\n", 0, HEADERS_BYTES)]  # the WARC headers
+    found = WARC_TYPE.search(head)
+    return head.startswith(b"WARC/") and found is not None and found.group(1).lower() in CAPTURE_TYPES
+
+
+def _scanned_capture_starts(fh: io.BufferedReader) -> Iterator[int]:
+    """Where each capture's member starts, inflating member after member; stops at the first broken one."""
+    fh.seek(0)
+    position = 0  # start of the member being inflated
+    consumed = 0
+    head = b""
+    pending = b""
+    decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
+    while True:
+        data = pending or fh.read(SCAN_CHUNK)
+        pending = b""
+        if not data:
+            return
+        try:
+            out = decompressor.decompress(data, SCAN_CHUNK)
+            if len(head) < HEAD_BYTES:
+                head += out[: HEAD_BYTES - len(head)]
+            while decompressor.unconsumed_tail and not decompressor.eof:
+                decompressor.decompress(decompressor.unconsumed_tail, SCAN_CHUNK)
+        except zlib.error:
+            return
+        if not decompressor.eof:
+            consumed += len(data)
+            continue
+        found = WARC_TYPE.search(head)
+        if found is not None and found.group(1).lower() in CAPTURE_TYPES:
+            yield position
+        consumed += len(data) - len(decompressor.unused_data)
+        position = consumed
+        pending, head = decompressor.unused_data, b""
+        decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
