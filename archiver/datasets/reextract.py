@@ -37,8 +37,8 @@ from archiver.datasets.reextract_tasks import DROPPED, UNSEEN, Counts, ExistingT
 from archiver.datasets.scratch import scratch_db
 from archiver.datasets.source import RecordFiles
 from archiver.datasets.warc_responses import pointer_name
-from archiver.datasets.workers import InlineRunner, Runner, Tally, shared_tally
-from archiver.warc.ranges import WarcRange, plan_ranges, task_bytes
+from archiver.datasets.workers import InlineRunner, Runner, Tally, shared_tally, task_bytes
+from archiver.warc.ranges import WarcRange, plan_ranges
 
 logger = logging.getLogger(__name__)
 

@@ -21,6 +21,10 @@ from typing import Any, Protocol
 TICK = 0.2  # seconds between progress redraws while waiting on workers
 POOL_RETRIES = 1
 CONNECT_TIMEOUT = "10s"  # a scheduler that does not answer by then is reported, not waited for
+MIB = 1024**2
+MIN_TASK_BYTES = 1 * MIB  # smaller tasks cost more in start-up than they spread
+MAX_TASK_BYTES = 64 * MIB
+TASKS_PER_WORKER = 8  # enough that the last tasks do not leave a worker idle for long
 
 
 class WorkerDied(Exception):
@@ -32,6 +36,13 @@ def default_workers() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+def task_bytes(total: int, workers: int, wanted: int | None = None) -> int:
+    """Bytes of input per task: ``wanted`` when given (``--task-size``), else enough tasks for every worker."""
+    if wanted:
+        return max(1, wanted)
+    return min(max(total // max(1, workers * TASKS_PER_WORKER), MIN_TASK_BYTES), MAX_TASK_BYTES)
 
 
 class Tally:

@@ -31,10 +31,6 @@ from archiver.warc.reading import GZIP_MAGIC, decode_member
 
 logger = logging.getLogger(__name__)
 
-MIB = 1024**2
-MIN_RANGE = 1 * MIB  # smaller tasks cost more in start-up than they spread
-MAX_RANGE = 64 * MIB
-TASKS_PER_WORKER = 8  # enough that the last tasks do not leave a worker idle for long
 CAPTURE_TYPES = (b"response", b"revisit")
 WARC_TYPE = re.compile(rb"\r\nWARC-Type: *([A-Za-z]+)")
 CDXJ_OFFSET = re.compile(r'"offset": "(\d+)"')
@@ -59,13 +55,6 @@ class WarcRange:
     @property
     def whole(self) -> bool:
         return self.start == 0 and self.end is None
-
-
-def task_bytes(total: int, workers: int, wanted: int | None = None) -> int:
-    """The target size of a range: ``wanted`` when given, else enough tasks for every worker."""
-    if wanted:
-        return max(1, wanted)
-    return min(max(total // max(1, workers * TASKS_PER_WORKER), MIN_RANGE), MAX_RANGE)
 
 
 def plan_ranges(paths: Iterable[Path], target: int, *, split: Iterable[bool] | None = None) -> list[WarcRange]:
