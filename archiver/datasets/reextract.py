@@ -37,7 +37,7 @@ from archiver.datasets.reextract_tasks import DROPPED, UNSEEN, Counts, ExistingT
 from archiver.datasets.scratch import scratch_db
 from archiver.datasets.source import RecordFiles
 from archiver.datasets.warc_responses import pointer_name
-from archiver.datasets.workers import InlineRunner, Runner, Tally, shared_tally, task_bytes
+from archiver.datasets.workers import InlineRunner, Runner, range_bytes, shared_tally, task_bytes
 from archiver.warc.ranges import WarcRange, plan_ranges
 
 logger = logging.getLogger(__name__)
@@ -165,8 +165,7 @@ class Reextractor:
         def tick() -> None:
             self.progress.update(tally.done_bytes, tally.items, "articles")
 
-        ranges = plan_ranges(self.warc_files, task_bytes(self.report.warc_bytes, self.runner.workers,
-                                                         self.task_size))
+        ranges = plan_ranges(self.warc_files, range_bytes(self.report.warc_bytes, self.runner, self.task_size))
         self.report.tasks = len(ranges)
 
         def tasks(job: Job, chosen: list[WarcRange]):

@@ -45,6 +45,13 @@ def task_bytes(total: int, workers: int, wanted: int | None = None) -> int:
     return min(max(total // max(1, workers * TASKS_PER_WORKER), MIN_TASK_BYTES), MAX_TASK_BYTES)
 
 
+def range_bytes(total: int, runner: Runner, wanted: int | None = None) -> int | None:
+    """Bytes of WARC data per task; None (files whole) for one worker, where cutting them gains nothing."""
+    if wanted is None and runner.workers <= 1:
+        return None
+    return task_bytes(total, runner.workers, wanted)
+
+
 class Tally:
     """Bytes read and items made so far, summed over workers (shared memory in a local pool)."""
 

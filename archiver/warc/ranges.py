@@ -57,14 +57,16 @@ class WarcRange:
         return self.start == 0 and self.end is None
 
 
-def plan_ranges(paths: Iterable[Path], target: int, *, split: Iterable[bool] | None = None) -> list[WarcRange]:
-    """Every file cut into ranges of about ``target`` bytes (``split`` False for a file: one range)."""
+def plan_ranges(paths: Iterable[Path], target: int | None, *, split: Iterable[bool] | None = None
+                ) -> list[WarcRange]:
+    """Every file cut into ranges of about ``target`` bytes (None, or ``split`` False for a file: one range)."""
     ranges: list[WarcRange] = []
     splits = list(split) if split is not None else None
     for file, path in enumerate(paths):
         path = Path(path)
         size = path.stat().st_size
-        cuts = capture_cuts(path, size, target) if (splits is None or splits[file]) and size > target else []
+        wanted = target is not None and (splits is None or splits[file]) and size > target
+        cuts = capture_cuts(path, size, target) if wanted else []  # type: ignore[arg-type]
         bounds = [0, *cuts]
         for index, start in enumerate(bounds):
             end = bounds[index + 1] if index + 1 < len(bounds) else None
@@ -176,3 +178,37 @@ def _scanned_capture_starts(fh: io.BufferedReader) -> Iterator[int]:
         position = consumed
         pending, head = decompressor.unused_data, b""
         decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
+
+
+class RangeFile(io.RawIOBase):
+    """Bytes ``start`` to ``end`` of a file as a file of their own, for readers that take a file object
+    (warcio's, cdxj-indexer's); ``tell()`` answers in the whole file's offsets, so theirs are too."""
+
+    def __init__(self, path: Path, start: int = 0, end: int | None = None) -> None:
+        super().__init__()
+        self._fh = open(path, "rb")
+        self._fh.seek(start)
+        self._end = end
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        if self._end is not None:
+            left = self._end - self._fh.tell()
+            if left <= 0:
+                return b""
+            size = left if size is None or size < 0 else min(size, left)
+        return self._fh.read(-1 if size is None else size)
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def tell(self) -> int:
+        return self._fh.tell()
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
