@@ -18,7 +18,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                         help="progress bar on stderr (default: only when stderr is a terminal)")
     # The index is one SQLite file written by this process: workers read and prepare the records.
-    add_worker_options(parser, dask=False)
+    add_worker_options(parser, dask=False, task_size="records, as bytes of record files,")
     parser.set_defaults(func=run)
 
 

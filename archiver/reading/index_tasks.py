@@ -45,8 +45,8 @@ def shard_rows(task: RowsTask) -> ShardRows:
     return ShardRows(rows, task.shard.size, len(rows))
 
 
-def rows_of_archive(archive: Path, runner: workers.Runner, progress: Progress | None = None
-                    ) -> Iterator[Row | None]:
+def rows_of_archive(archive: Path, runner: workers.Runner, progress: Progress | None = None,
+                    task_size: int | None = None) -> Iterator[Row | None]:
     """Every record of the archive as an index row, in archive order, made on ``runner``."""
     paths = [path.resolve() for path in RecordFiles.locate(archive).paths]
     total = sum(path.stat().st_size for path in paths)
@@ -54,6 +54,6 @@ def rows_of_archive(archive: Path, runner: workers.Runner, progress: Progress | 
     tick = (lambda: progress.update(tally.done_bytes, tally.items)) if progress else (lambda: None)
     if progress is not None:
         progress.stage("indexing", total)
-    tasks = (RowsTask(paths, shard) for shard in plan_shards(paths, workers.task_bytes(total, runner.workers)))
+    tasks = (RowsTask(paths, shard) for shard in plan_shards(paths, workers.task_bytes(total, runner.workers, task_size)))
     for result in runner.map(shard_rows, tasks, tally, tick):
         yield from result.rows
