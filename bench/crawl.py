@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -61,10 +62,15 @@ def child(mode: str, url: str, archive: str, max_pages: int) -> None:
     offsite = {"REQUISITES_IGNORE_HOSTS": [*defaults.REQUISITES_IGNORE_HOSTS, *DEMO_OFFSITE_HOSTS]}
     report = run_crawl({"urls": [url]},
                        project_settings({"ARCHIVE_DIR": archive, **LOCAL, **offsite, **MODES[mode], **limit}))
+    # The crawl's own thread (the reactor: what bounds its pages/s) and the process's other threads
+    # (WARC writer with its compression, search-index writer, DNS), in CPU seconds.
+    main, whole = resource.getrusage(resource.RUSAGE_THREAD), resource.getrusage(resource.RUSAGE_SELF)
+    main_cpu = main.ru_utime + main.ru_stime
     print(json.dumps({"pages": report.pages, "articles": report.articles, "seconds": report.seconds,
                       "warc_bytes": report.warc_bytes, "errors": report.errors,
                       "requisites": int(report.stats.get("requisites/archived", 0)),
-                      "requisite_uses": int(report.stats.get("requisites/uses", 0))}))
+                      "requisite_uses": int(report.stats.get("requisites/uses", 0)),
+                      "main_cpu": main_cpu, "other_threads_cpu": whole.ru_utime + whole.ru_stime - main_cpu}))
 
 
 def tree_usage(pid: int, cpu: dict[int, float]) -> int:
@@ -149,7 +155,8 @@ def main() -> None:
     print(f"demo site scaled to {args.pages} generated articles, served on 127.0.0.1 by a separate process; "
           f"{os.cpu_count()} cores, analysis pool of {auto_workers()} processes (ANALYSIS_WORKERS=-1)")
     print(f"{'mode':<18} {'pages':>6} {'articles':>8} {'seconds':>8} {'pages/s':>8} {'ms/page':>8} {'vs bare':>7} "
-          f"{'peak MiB':>9} {'tree MiB':>9} {'CPU s':>6} {'WARC MiB':>9} {'requisites':>16}  load before")
+          f"{'thread ms':>9} {'others':>6} {'peak MiB':>9} {'tree MiB':>9} {'CPU s':>6} {'WARC MiB':>9} "
+          f"{'requisites':>16}  load before")
     bare = results["bare"]
 
     def rate(r: dict) -> float:
@@ -157,11 +164,14 @@ def main() -> None:
 
     for mode, r in results.items():
         print(f"{mode:<18} {r['pages']:>6} {r['articles']:>8} {r['seconds']:>8.1f} {rate(r):>8.1f} "
-              f"{1000 / rate(r):>8.2f} {rate(r) / rate(bare):>6.2f}x {r['peak_mib']:>9.1f} {r['tree_mib']:>9.1f} "
+              f"{1000 / rate(r):>8.2f} {rate(r) / rate(bare):>6.2f}x {1000 * r['main_cpu'] / r['pages']:>9.2f} "
+              f"{1000 * r['other_threads_cpu'] / r['pages']:>6.2f} {r['peak_mib']:>9.1f} {r['tree_mib']:>9.1f} "
               f"{r['cpu']:>6.1f} {r['warc_bytes'] / 2**20:>9.1f} {r['requisites']:>5} ({r['requisite_uses']:>5} uses)"
               f"  {' '.join(f'{x:.2f}' for x in loads[mode])}")
+    print("thread ms: CPU ms per page of the crawl's own thread (the reactor, which bounds pages/s; least "
+          "swayed by other load); others: of its other threads (WARC writing and compression, search index)")
     print("peak MiB: the crawl process's own maximum; tree MiB: the most the crawl and its analysis processes "
-          "held at once")
+          "held at once; CPU s: the whole tree's")
     for mode in ("full", "requisites"):
         if mode in results:
             line = f"{mode}/bare throughput ratio: {rate(results[mode]) / rate(bare):.2f}"
