@@ -13,8 +13,8 @@ from archiver.datasets.progress import Progress
 from archiver.datasets.reextract import Reextractor
 from archiver.datasets.source import RecordFiles
 from archiver.datasets.workers import InlineRunner, PoolRunner
-from archiver.warc.cdxj import index_dir, update_index
-from archiver.warc.ranges import _first_per_step, _scanned_capture_starts, capture_cuts, index_offsets, plan_ranges
+from archiver.warc.cdxj import compact_index, index_dir, update_index
+from archiver.warc.ranges import Steps, _scanned_capture_starts, capture_cuts, index_cut_candidates, plan_ranges
 from archiver.warc.reading import iter_warc
 from archiver.warc.verify import verify_archive
 from conftest import run_archiver
@@ -57,20 +57,34 @@ def members_and_damage(path: Path, ranges=None) -> tuple[list, list]:
     return found, [(d.offset, d.end, d.reason) for d in damage]
 
 
-def test_cuts_come_from_the_index_or_a_scan_and_fall_where_captures_start(archive):
+def scanned_cuts(path: Path, target: int) -> list[int]:
+    steps = Steps(target)
+    with open(path, "rb") as fh:
+        for offset in _scanned_capture_starts(fh):
+            steps.add(offset)
+    return steps.cuts()
+
+
+def test_cuts_come_from_the_index_or_a_scan_and_fall_where_captures_start(archive, tmp_path):
     first, second = sorted((archive / "warc").glob("*.warc.gz"))
-    assert index_offsets(first) is not None and index_offsets(second) is None
-    size = first.stat().st_size
-    from_index = capture_cuts(first, size, SMALL)
-    with open(first, "rb") as fh:
-        from_scan = _first_per_step(_scanned_capture_starts(fh), SMALL)
-    assert from_index == from_scan and len(from_index) >= 3
+    from_index = index_cut_candidates([first, second], SMALL)
+    assert set(from_index) == {first}  # the second file has no index: it is scanned
+    assert from_index[first] == scanned_cuts(first, SMALL) and len(from_index[first]) >= 3
+    assert capture_cuts(first, SMALL, from_index[first]) == from_index[first]
     captures = {m.offset for m in iter_warc(first) if m.rec_type in ("response", "revisit")}
-    assert set(from_index) <= captures
+    assert set(from_index[first]) <= captures
     ranges = plan_ranges([first, second], SMALL)
     assert {r.file for r in ranges} == {0, 1} and [r.number for r in ranges] == list(range(len(ranges)))
     for before, after in zip(ranges, ranges[1:]):
         assert before.end == after.start if before.file == after.file else (before.end is None and after.start == 0)
+    # Compacted into a ZipNum set (no per-file index left), the index gives the same cuts.
+    copy = tmp_path / "archive"
+    shutil.copytree(archive, copy)
+    update_index(copy / "warc")
+    compact_index(copy / "warc")
+    assert not list(index_dir(copy / "warc").glob("*.cdxj"))
+    moved = sorted((copy / "warc").glob("*.warc.gz"))
+    assert index_cut_candidates(moved, SMALL) == {moved[0]: from_index[first], moved[1]: scanned_cuts(second, SMALL)}
 
 
 def test_an_index_that_does_not_match_its_file_is_not_trusted(archive, tmp_path):
@@ -79,8 +93,9 @@ def test_an_index_that_does_not_match_its_file_is_not_trusted(archive, tmp_path)
     first = sorted((copy / "warc").glob("*.warc.gz"))[0]
     [index] = index_dir(copy / "warc").glob("*.cdxj")
     index.write_text(index.read_text().replace('"offset": "', '"offset": "1', 5))  # five offsets now point nowhere
-    with open(first, "rb") as fh:
-        assert capture_cuts(first, first.stat().st_size, SMALL) == _first_per_step(_scanned_capture_starts(fh), SMALL)
+    candidates = index_cut_candidates([first], SMALL)[first]
+    assert candidates != scanned_cuts(first, SMALL)
+    assert capture_cuts(first, SMALL, candidates) == scanned_cuts(first, SMALL)
 
 
 def test_ranges_read_the_records_and_damage_of_the_whole_file(archive, tmp_path):

@@ -34,6 +34,7 @@ logger = logging.getLogger(__name__)
 CAPTURE_TYPES = (b"response", b"revisit")
 WARC_TYPE = re.compile(rb"\r\nWARC-Type: *([A-Za-z]+)")
 CDXJ_OFFSET = re.compile(r'"offset": "(\d+)"')
+CDXJ_FILENAME = re.compile(r'"filename": "([^"\\]+)"')
 INDEX_FOLDER = "indexes"
 INDEX_SUFFIX = ".cdxj"
 SCAN_CHUNK = 1 << 16
@@ -52,21 +53,18 @@ class WarcRange:
     end: int | None = None
     size: int = 0  # bytes covered, for progress
 
-    @property
-    def whole(self) -> bool:
-        return self.start == 0 and self.end is None
-
 
 def plan_ranges(paths: Iterable[Path], target: int | None, *, split: Iterable[bool] | None = None
                 ) -> list[WarcRange]:
     """Every file cut into ranges of about ``target`` bytes (None, or ``split`` False for a file: one range)."""
+    paths = [Path(path) for path in paths]
+    splits = list(split) if split is not None else [True] * len(paths)
+    sizes = [path.stat().st_size for path in paths]
+    wanted = [path for path, size, cut in zip(paths, sizes, splits) if target is not None and cut and size > target]
+    indexed = index_cut_candidates(wanted, target) if wanted else {}  # type: ignore[arg-type]
     ranges: list[WarcRange] = []
-    splits = list(split) if split is not None else None
-    for file, path in enumerate(paths):
-        path = Path(path)
-        size = path.stat().st_size
-        wanted = target is not None and (splits is None or splits[file]) and size > target
-        cuts = capture_cuts(path, size, target) if wanted else []  # type: ignore[arg-type]
+    for file, (path, size) in enumerate(zip(paths, sizes)):
+        cuts = capture_cuts(path, target, indexed.get(path)) if path in wanted else []  # type: ignore[arg-type]
         bounds = [0, *cuts]
         for index, start in enumerate(bounds):
             end = bounds[index + 1] if index + 1 < len(bounds) else None
@@ -74,66 +72,85 @@ def plan_ranges(paths: Iterable[Path], target: int | None, *, split: Iterable[bo
     return ranges
 
 
-def capture_cuts(path: Path, size: int, target: int) -> list[int]:
-    """Offsets about ``target`` apart where a capture's member starts; [] for a file that cannot be cut."""
+def capture_cuts(path: Path, target: int, indexed: list[int] | None = None) -> list[int]:
+    """Offsets about ``target`` apart where a capture's member starts; [] for a file that cannot be cut.
+
+    ``indexed``: candidates from the file's CDXJ index (``index_cut_candidates``), checked here.
+    """
     with open(path, "rb") as fh:
         if fh.read(len(GZIP_MAGIC)) != GZIP_MAGIC:
             return []  # not one gzip member per record: read whole
-        indexed = _first_per_step(index_offsets(path), target)
         if indexed is not None:
             if all(_is_capture_member(fh, offset) for offset in indexed):
                 return indexed
             logger.info("%s: its CDXJ index does not match the file; scanning it for record starts", path)
-        return _first_per_step(_scanned_capture_starts(fh), target) or []
+        steps = Steps(target)
+        for offset in _scanned_capture_starts(fh):
+            steps.add(offset)
+        return steps.cuts()
 
 
-def _first_per_step(offsets: Iterable[int] | None, target: int) -> list[int] | None:
-    """For each multiple of ``target``, the first offset at or past it (offsets in any order)."""
-    if offsets is None:
-        return None
-    first: dict[int, int] = {}
-    for offset in offsets:
-        step = offset // target
-        if step > 0 and (step not in first or offset < first[step]):
-            first[step] = offset
-    cuts = sorted(first.values())
-    # Two steps may share a cut's neighbourhood: keep cuts at least half a target apart.
-    kept: list[int] = []
-    for cut in cuts:
-        if not kept or cut - kept[-1] >= target // 2:
-            kept.append(cut)
-    return kept
+class Steps:
+    """For each multiple of ``target``, the first offset seen at or past it (offsets come in any order)."""
+
+    def __init__(self, target: int) -> None:
+        self.target = target
+        self.first: dict[int, int] = {}
+
+    def add(self, offset: int) -> None:
+        step = offset // self.target
+        if step > 0 and (step not in self.first or offset < self.first[step]):
+            self.first[step] = offset
+
+    def cuts(self) -> list[int]:
+        # Two steps may share a cut's neighbourhood: keep cuts at least half a target apart.
+        kept: list[int] = []
+        for cut in sorted(self.first.values()):
+            if not kept or cut - kept[-1] >= self.target // 2:
+                kept.append(cut)
+        return kept
 
 
-def index_offsets(path: Path) -> Iterator[int] | None:
-    """Offsets of the file's captures from its CDXJ index, or None when no index covers the file."""
-    folder = path.parent / INDEX_FOLDER
-    own = folder / f"{path.name}{INDEX_SUFFIX}"
-    if own.is_file():
-        return _offsets_in(_text_lines(own), None)
+def index_cut_candidates(paths: list[Path], target: int) -> dict[Path, list[int]]:
+    """Cuts about ``target`` apart from the CDXJ index beside the files (``indexes/<file>.cdxj``, else the
+    ZipNum sets that list them, each set read once); files no index covers are left out."""
     from archiver.warc.zipnum import ZipNumSet
 
-    for zipnum in ZipNumSet.find_all(folder):
-        try:
-            if path.name in zipnum.warcs():
-                return _offsets_in(zipnum.lines(), f'"filename": "{path.name}"')
-        except (OSError, ValueError, KeyError):
-            continue
-    return None
+    found: dict[Path, list[int]] = {}
+    by_folder: dict[Path, list[Path]] = {}
+    for path in paths:
+        own = path.parent / INDEX_FOLDER / f"{path.name}{INDEX_SUFFIX}"
+        if own.is_file():
+            steps = Steps(target)
+            for line in _text_lines(own):
+                offset = CDXJ_OFFSET.search(line)
+                if offset:
+                    steps.add(int(offset.group(1)))
+            found[path] = steps.cuts()
+        else:
+            by_folder.setdefault(path.parent, []).append(path)
+    for folder, rest in by_folder.items():
+        for zipnum in ZipNumSet.find_all(folder / INDEX_FOLDER):
+            try:
+                listed = set(zipnum.warcs())
+                wanted = {path.name: path for path in rest if path.name in listed and path not in found}
+                if not wanted:
+                    continue
+                steps = {name: Steps(target) for name in wanted}
+                for line in zipnum.lines():
+                    name, offset = CDXJ_FILENAME.search(line), CDXJ_OFFSET.search(line)
+                    if name and offset and name.group(1) in steps:
+                        steps[name.group(1)].add(int(offset.group(1)))
+            except (OSError, ValueError, KeyError, EOFError):
+                continue  # an unreadable set: those files are scanned
+            for name, path in wanted.items():
+                found[path] = steps[name].cuts()
+    return found
 
 
 def _text_lines(path: Path) -> Iterator[str]:
     with open(path, encoding="utf-8", errors="replace") as lines:
         yield from lines
-
-
-def _offsets_in(lines: Iterable[str], only: str | None) -> Iterator[int]:
-    for line in lines:
-        if only is not None and only not in line:
-            continue
-        found = CDXJ_OFFSET.search(line)
-        if found:
-            yield int(found.group(1))
 
 
 def _is_capture_member(fh: io.BufferedReader, offset: int) -> bool:
