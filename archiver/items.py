@@ -7,7 +7,7 @@ from typing import Any, TypedDict
 
 # Bump SCHEMA_VERSION when a field is added, renamed or changes meaning; the JSON
 # Schema in archiver/schema/ carries the same number (docs/records/schema-changes.md).
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.4"
 
 
 class Caption(TypedDict):
@@ -61,7 +61,7 @@ class Article:
     provenance: dict[str, str] = field(default_factory=dict)
     # -- archive
     warc: WarcPointer | None = None
-    # How complete the page's capture is: its requisites archived and missing (schema 1.3;
+    # How complete the page's capture is: its requisites archived and missing (schema 1.4;
     # None when requisites were not fetched). See archiver.middlewares.requisites.capture_summary.
     capture: dict[str, Any] | None = None
     id: str | None = None  # record id; the WARC-Record-ID of the response it came from

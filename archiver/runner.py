@@ -12,7 +12,8 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from archiver.extensions.diskspace import STOPPED_STAT
-from archiver.extensions.progress import pages_fetched
+from archiver.middlewares.outcome import KIND_WORDS, FetchCounts
+from archiver.scope.explain import left_out_line
 from archiver.secrets import mask_logs, mask_url
 from archiver.storage import space as storage_space
 from archiver.warc.writer import WARC_SUFFIX
@@ -44,8 +45,12 @@ class CrawlReport:
     crashed: str | None = None  # the exception that ended the crawl, if one did
 
     @property
+    def counts(self) -> FetchCounts:
+        return FetchCounts(self.stats)
+
+    @property
     def pages(self) -> int:
-        return pages_fetched(self.stats)
+        return self.counts.pages
 
     @property
     def articles(self) -> int:
@@ -53,25 +58,26 @@ class CrawlReport:
 
     @property
     def errors(self) -> int:
+        """ERROR lines in the log (not the fetch errors: those are ``fetch_errors``)."""
         return int(self.stats.get("log_count/ERROR", 0))
 
     @property
     def fetches(self) -> int:
         """Requests that ended (after retries and redirects): with a response, or failed."""
-        return int(self.stats.get("fetch/responses", 0)) + self.failed_fetches
+        return self.counts.fetches
 
     @property
     def failed_fetches(self) -> int:
-        return int(self.stats.get("fetch/failed", 0))
+        return self.counts.failed
 
     @property
     def fetch_errors(self) -> int:
         """Fetches that failed: network failures after retries, and 5xx/429 answers."""
-        return self.failed_fetches + int(self.stats.get("fetch/errors/http", 0))
+        return self.counts.errors
 
     @property
     def error_rate(self) -> float:
-        return self.fetch_errors / self.fetches if self.fetches else 0.0
+        return self.counts.error_rate
 
     def outcome(self, max_error_rate: float) -> tuple[int, str | None]:
         """The exit code of the crawl (see docs/crawling/exit-codes.md) and, unless 0, why in one line."""
@@ -106,18 +112,39 @@ class CrawlReport:
     def unchanged(self) -> int:
         return int(self.stats.get("seen/revisit/unchanged", 0))
 
+    def other_fetches_line(self) -> str:
+        """``other fetches   5: 1 robots.txt, 4 sitemaps and feeds; 26 fetches with the 20 pages and 1 failed``."""
+        counts = self.counts
+        other = counts.other
+        line = f"other fetches   {sum(other.values())}"
+        if other:
+            line += ": " + ", ".join(f"{n} {KIND_WORDS[kind]}" for kind, n in other.items())
+        line += f"; {counts.fetches} fetches with the {counts.pages} pages"
+        line += f" and {counts.failed} failed" if counts.failed else ""
+        return line + (f" ({counts.redirects} redirects followed on the way)" if counts.redirects else "")
+
     def requisites_line(self) -> str | None:
-        """``requisites      47 files (0.1 MiB) archived, 0 missing, for 20 pages (0 incomplete)``."""
+        """``requisites      47 files (0.1 MiB) archived, 2 missing (dns 2), for 20 pages (2 incomplete)``:
+        requisite URLs (each fetched once per crawl), not fetches of pages, nor errors of the crawl."""
         stats = self.stats
         pages = int(stats.get("requisites/pages", 0))
         if not pages:
             return None
-        archived = int(stats.get("requisites/archived", 0))
-        missing = sum(int(v) for k, v in stats.items() if k.startswith("requisites/missing/"))
+        archived, missing = self.counts.requisite_counts()
+        reasons = sorted(((k.rsplit("/", 1)[-1], int(v)) for k, v in stats.items()
+                          if k.startswith("requisites/missing/")), key=lambda item: (-item[1], item[0]))
         size = int(stats.get("requisites/bytes", 0)) / 2**20
         incomplete = int(stats.get("requisites/pages_incomplete", 0))
-        return (f"requisites      {archived} files ({size:.1f} MiB) archived, {missing} missing, "
-                f"for {pages} pages ({incomplete} incomplete)")
+        line = (f"requisites      {archived} files ({size:.1f} MiB) archived, {missing} missing"
+                + (" (" + ", ".join(f"{reason} {n}" for reason, n in reasons) + ")" if missing else "")
+                + f", for {pages} pages ({incomplete} incomplete)")
+        skipped = int(stats.get("requisites/host_down_skipped", 0))
+        pending = int(stats.get("requisites/pages_recorded_pending", 0))
+        if skipped:
+            line += f"; {skipped} of the missing not asked for, their host being down"
+        if pending:
+            line += f"; {pending} page(s) recorded with requisites still pending (REQUISITES_PAGE_WAIT)"
+        return line
     def page_kinds(self) -> str:
         """"article 5 (story-text 3, declared-article 2); listing 2 (teasers-in-story 2)" from the stats."""
         kinds: dict[str, dict[str, int]] = {}
@@ -147,21 +174,22 @@ class CrawlReport:
         rate = self.pages / self.seconds if self.seconds else 0.0
         lines = [
             f"pages fetched   {self.pages} ({rate:.1f}/s)",
+            self.other_fetches_line(),
             f"articles        {self.articles}",
             f"page kinds      {self.page_kinds()}",
-            *filter(None, [self.requisites_line()]),
+            *filter(None, [self.requisites_line(), left_out_line(self.stats)]),
             f"WARC files      {len(self.warc_files)} ({self.warc_bytes / 1024:.1f} KiB) in {self.archive / 'warc'}",
             f"records         {self.records_path or 'none (no article recorded)'}",
             f"already held    {self.skipped} articles not fetched again"
             + (f", {self.revisited} revisited ({self.unchanged} unchanged)" if self.revisited else ""),
             f"errors          {self.fetch_errors} of {self.fetches} fetches ({self.error_rate:.0%}): "
-            f"{self.failed_fetches} failed, {self.fetch_errors - self.failed_fetches} answered 5xx/429"
-            + (f"; {self.errors} errors logged" if self.errors else ""),
+            f"{self.failed_fetches} failed, {self.fetch_errors - self.failed_fetches} answered 5xx/429",
+            *([f"log             {self.errors} ERROR lines (see the log)"] if self.errors else []),
             f"time            {self.seconds:.1f} s",
             f"finish reason   {self.stats.get('finish_reason', '-')}",
         ]
         if self.stats.get("browser/pages"):
-            lines.insert(2, f"browser pages   {self.stats['browser/pages']} rendered, "
+            lines.insert(3, f"browser pages   {self.stats['browser/pages']} rendered, "
                             f"{self.stats.get('browser/exchanges', 0)} exchanges archived, "
                             f"{self.stats.get('browser/timed_out', 0)} cut at the page timeout")
         return mask_url("\n".join(lines))
@@ -179,6 +207,11 @@ def run_crawl(spider_kwargs: dict[str, Any], settings: Settings) -> CrawlReport:
     started = time.monotonic()
     crashed = None
     deferred = process.crawl(crawler, **spider_kwargs)
+    # Scrapy filters by LOG_LEVEL in its handler only (it has just set the root logger to NOTSET and its
+    # own to DEBUG): every DEBUG line of every request, thousands in a crawl with page requisites, would
+    # be built, then dropped.
+    for name in ("", "scrapy"):
+        logging.getLogger(name).setLevel(settings.get("LOG_LEVEL") or "DEBUG")
     failures: list[Any] = []
 
     def crash(failure: Any) -> None:  # an exception that ended the crawl: a bug, so its traceback is logged

@@ -90,8 +90,29 @@ REQUISITES_ENABLED = True
 REQUISITES_MAX_PER_PAGE = 300  # fetched for one page, what its stylesheets need included
 REQUISITES_MAX_TOTAL = 100_000  # distinct requisite URLs fetched by one crawl
 REQUISITES_MAX_SIZE = 20 * 1024**2  # bytes; a bigger requisite is not archived, recorded as missing (too-big)
-REQUISITES_TIMEOUT = 30.0  # seconds per download
-REQUISITES_RETRY_TIMES = 1
+REQUISITES_TIMEOUT = 30.0  # seconds per download, on a host that has answered before
+# A host not heard from yet gets one request at a time, with this long to answer; no answer, a DNS
+# failure, a refused or unreachable connection or a TLS failure marks it down for the crawl: its
+# other requisites are recorded missing at once, with that reason, without a request. A down host is
+# asked again after REQUISITES_HOST_RECHECK seconds (doubling after each failed re-check, up to
+# REQUISITES_HOST_MAX_RECHECK), so a dead or silent host costs one timeout per re-check, not per page.
+REQUISITES_HOST_TIMEOUT = 5.0
+REQUISITES_HOST_RECHECK = 300.0
+REQUISITES_HOST_MAX_RECHECK = 3600.0
+# A page waits at most this long for its requisites before it goes on to its record; those still
+# being fetched then are recorded as not fetched (reason "pending"), and fetched for the archive all
+# the same. Longer than REQUISITES_HOST_TIMEOUT, so a dead host is known before pages give up on it.
+REQUISITES_PAGE_WAIT = 10.0
+# Requisite downloads have their own slots (archiver.capture.downloader): they never take a page's
+# place in CONCURRENT_REQUESTS nor in a host's page slot, and get no back-off pauses. A host the
+# sites file gives politeness settings keeps them for its requisites too.
+DOWNLOADER = "archiver.capture.downloader.CaptureDownloader"
+REQUISITES_CONCURRENT_REQUESTS = 16
+REQUISITES_CONCURRENT_REQUESTS_PER_HOST = 8  # a browser opens 6 connections to one host
+# Requisite URLs waiting for a download at most: past it (a crawl short of CPU, requisites falling
+# behind) new pages wait for them, so the backlog and the pages recorded with requisites pending stay few.
+REQUISITES_MAX_BACKLOG = 500
+REQUISITES_RETRY_TIMES = 1  # at once, after a dropped connection or a 5xx answer
 # A browser loading an allowed page does not ask robots.txt about its images and stylesheets,
 # nor do browser-based archivers (Browsertrix): an archived page should render. True: obey it.
 REQUISITES_OBEY_ROBOTSTXT = False
@@ -108,6 +129,20 @@ REQUISITES_IGNORE_HOSTS = [
 SPIDER_MIDDLEWARES = {
     "archiver.middlewares.requisites.RequisitesMiddleware": 950,
 }
+# Items processed at once per response: the news spider yields one page per response. Scrapy's 100
+# starts 100 tasks for every response, and they all wake while a page waits for its requisites.
+CONCURRENT_ITEMS = 8
+
+# -- Capture scope (archiver.scope; docs/crawling/scope.md) ---------------------------
+# The crawl's rules for every site that does not set its own in the sites file; on the command
+# line: archiver crawl --scope KEY=VALUE (repeatable), KEY as the setting's name in lower case
+# without SCOPE_, e.g. --scope requisites=site --scope requisite_hosts=cdn.example.net.
+SCOPE_ALLOW = []  # patterns: discovered links, feed items and sitemap entries must match one
+SCOPE_DENY = []  # patterns: URLs matching one are never fetched as pages
+SCOPE_REQUISITES = "any"  # requisites captured on "any" host, or on the "site"'s own and SCOPE_REQUISITE_HOSTS
+SCOPE_REQUISITE_HOSTS = []  # with "site": these hosts too (subdomains included; name:port for one port)
+SCOPE_REQUISITE_ALLOW = []  # patterns: captured requisites must match one
+SCOPE_REQUISITE_DENY = []  # patterns: requisites matching one are never captured
 
 # -- Article records (pipelines.jsonlines) ------------------------------------
 JSONL_ENABLED = True
@@ -180,7 +215,7 @@ EXTENSIONS = {
     "archiver.extensions.progress.ProgressExtension": 500,
     # Stops the crawl cleanly below DISKSPACE_MIN_FREE / DISKSPACE_MIN_FREE_SHARE.
     "archiver.extensions.diskspace.DiskSpaceExtension": 100,
-    # CLOSESPIDER_PAGECOUNT (--max-pages) counts pages, not page requisites.
+    # CLOSESPIDER_PAGECOUNT (--max-pages) counts pages as the summary does: not requisites, robots.txt, feeds.
     "scrapy.extensions.closespider.CloseSpider": None,
     "archiver.extensions.closespider.PageCloseSpider": 0,
     # JOBDIR on a full disk: the spider's state is not saved (the next run resumes as after a kill).

@@ -16,6 +16,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from archiver.domains import registrable_domain
+from archiver.scope.rules import ANY, REQUISITE_SCOPES, PageScope, RequisiteScope
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
@@ -42,7 +45,13 @@ SITE_KEYS = {
     "depth": "a number of link hops to follow from the start pages",
     "politeness": "a table with delay and concurrency",
     "browser": "true or false: render the site's pages in headless Chromium (browser mode)",
+    "requisites": 'whose page requisites are captured: "site" (its own domains and requisite_hosts) or "any"',
+    "requisite_hosts": "a list of host names (or name:port) whose requisites are captured too: the site's CDNs",
+    "requisite_allow": "a list of regular expressions; captured requisites must match one",
+    "requisite_deny": "a list of regular expressions; requisites matching one are never captured",
 }
+# The keys a crawl may set for every site (archiver crawl --scope KEY=VALUE, the SCOPE_* settings).
+SCOPE_KEYS = ("allow", "deny", "requisites", "requisite_hosts", "requisite_allow", "requisite_deny")
 DEFAULTS_KEYS = set(SITE_KEYS) - {"name", "start", "feeds", "sitemaps", "allowed_domains"}
 POLITENESS_KEYS = {
     "delay": "seconds between requests to the site (a number >= 0)",
@@ -72,14 +81,17 @@ class Site:
     delay: float | None = None
     concurrency: int | None = None
     browser: bool = False  # render pages in headless Chromium (archiver.browser)
-    _allow: tuple[re.Pattern[str], ...] = field(default=(), init=False, repr=False, compare=False)
-    _deny: tuple[re.Pattern[str], ...] = field(default=(), init=False, repr=False, compare=False)
+    # Page requisites captured (archiver.scope.rules.RequisiteScope): on any host, or the site's and these.
+    requisites: str = ANY
+    requisite_hosts: tuple[str, ...] = ()
+    requisite_allow: tuple[str, ...] = ()
+    requisite_deny: tuple[str, ...] = ()
+    page_scope: PageScope = field(default=PageScope(()), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.allowed_domains:
             object.__setattr__(self, "allowed_domains", tuple(hosts_of(self.urls)))
-        object.__setattr__(self, "_allow", tuple(re.compile(p) for p in self.allow))
-        object.__setattr__(self, "_deny", tuple(re.compile(p) for p in self.deny))
+        object.__setattr__(self, "page_scope", PageScope(self.allowed_domains, self.allow, self.deny))
 
     @property
     def urls(self) -> tuple[str, ...]:
@@ -87,13 +99,18 @@ class Site:
 
     def in_scope(self, url: str) -> bool:
         """True when ``url`` is on one of the site's domains and not denied."""
-        host = (urlsplit(url).hostname or "").lower()
-        on_site = any(host == d or host.endswith("." + d) for d in self.allowed_domains)
-        return on_site and not any(p.search(url) for p in self._deny)
+        return self.page_scope.decide(url, discovered=False).allowed
 
     def follow_allowed(self, url: str) -> bool:
         """True when a discovered ``url`` (link, feed item, sitemap entry) may be fetched."""
-        return self.in_scope(url) and (not self._allow or any(p.search(url) for p in self._allow))
+        return self.page_scope.decide(url).allowed
+
+    def requisite_scope(self, ignore_hosts: tuple[str, ...] = ()) -> RequisiteScope:
+        """Which of its pages' requisites are captured; ``ignore_hosts``: REQUISITES_IGNORE_HOSTS."""
+        domains = {registrable_domain(url) for url in self.urls}
+        domains |= {registrable_domain(f"http://{domain}/") for domain in self.allowed_domains}
+        return RequisiteScope(self.requisites, tuple(sorted(filter(None, domains))), self.requisite_hosts,
+                              self.requisite_allow, self.requisite_deny, ignore_hosts)
 
     def slot_settings(self) -> dict[str, dict[str, Any]]:
         """``DOWNLOAD_SLOTS`` entries for the hosts this site names (its politeness overrides)."""
@@ -112,10 +129,15 @@ def hosts_of(urls: Iterable[str]) -> list[str]:
     return sorted({(urlsplit(url).hostname or "").lower() for url in urls} - {""})
 
 
-def site_from_urls(urls: Iterable[str], allowed_domains: Iterable[str] = (), **options: Any) -> Site:
-    """The one site of ``archiver crawl URL...``: start pages given on the command line."""
+def site_from_urls(urls: Iterable[str], allowed_domains: Iterable[str] = (),
+                   crawl_scope: Mapping[str, Any] | None = None, **options: Any) -> Site:
+    """The one site of ``archiver crawl URL...``: start pages given on the command line, in the crawl's scope."""
     start = tuple(urls)
     hosts = hosts_of(start)
+    problems: list[str] = []
+    options = scope_options(crawl_scope or {}, problems) | options
+    if problems:
+        raise SitesFileError("scope: " + "; ".join(problems))
     return Site(name=hosts[0] if hosts else "crawl", start=start,
                 allowed_domains=tuple(d.lower() for d in allowed_domains), **options)
 
@@ -127,8 +149,9 @@ def parse_duration(value: object) -> timedelta:
     return timedelta(seconds=float(match.group(1)) * DURATION_UNITS[match.group(2)])
 
 
-def load_sites(path: str | Path, only: Iterable[str] = ()) -> list[Site]:
-    """Read and validate a sites file; ``only`` keeps the sites with these names."""
+def load_sites(path: str | Path, only: Iterable[str] = (), crawl_scope: Mapping[str, Any] | None = None) -> list[Site]:
+    """Read and validate a sites file; ``only`` keeps the sites with these names; ``crawl_scope`` gives the
+    scope keys (``SCOPE_KEYS``) of sites that do not set them (the file's [defaults] win over it)."""
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -136,7 +159,7 @@ def load_sites(path: str | Path, only: Iterable[str] = ()) -> list[Site]:
         raise SitesFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SitesFileError(f"{path}: not valid TOML: {exc}") from None
-    sites = parse_sites(data, str(path))
+    sites = parse_sites(data, str(path), crawl_scope)
     wanted = list(dict.fromkeys(only))
     if wanted:
         unknown = [name for name in wanted if name not in {s.name for s in sites}]
@@ -147,7 +170,8 @@ def load_sites(path: str | Path, only: Iterable[str] = ()) -> list[Site]:
     return sites
 
 
-def parse_sites(data: Mapping[str, Any], source: str = "sites file") -> list[Site]:
+def parse_sites(data: Mapping[str, Any], source: str = "sites file",
+                crawl_scope: Mapping[str, Any] | None = None) -> list[Site]:
     """Validate the parsed TOML; raise ``SitesFileError`` listing every problem."""
     problems: list[str] = []
     for key in sorted(set(data) - {"defaults", "site"}):
@@ -169,7 +193,7 @@ def parse_sites(data: Mapping[str, Any], source: str = "sites file") -> list[Sit
         if not isinstance(raw, dict):
             problems.append(f"site #{number}: must be a [[site]] table")
             continue
-        merged = {k: v for k, v in defaults.items() if k in DEFAULTS_KEYS} | raw
+        merged = dict(crawl_scope or {}) | {k: v for k, v in defaults.items() if k in DEFAULTS_KEYS} | raw
         label = f"site #{number}" + (f" {raw['name']!r}" if isinstance(raw.get("name"), str) else "")
         site_problems: list[str] = []
         site = _parse_site(merged, site_problems)
@@ -209,14 +233,7 @@ def _parse_site(raw: dict[str, Any], problems: list[str]) -> Site | None:
         problems.append("needs at least one of 'start', 'feeds' or 'sitemaps'")
     if "allowed_domains" in raw and expect("allowed_domains", _is_str_list(raw["allowed_domains"])):
         options["allowed_domains"] = tuple(d.lower().strip(".") for d in raw["allowed_domains"])
-    for key in ("allow", "deny"):
-        if key in raw and expect(key, _is_str_list(raw[key])):
-            for pattern in raw[key]:
-                try:
-                    re.compile(pattern)
-                except re.error as exc:
-                    problems.append(f"{key!r}: bad regular expression {pattern!r}: {exc}")
-            options[key] = tuple(raw[key])
+    options.update(scope_options(raw, problems))
     for key in ("robots_sitemaps", "browser"):
         if key in raw and expect(key, isinstance(raw[key], bool)):
             options[key] = raw[key]
@@ -250,6 +267,34 @@ def _parse_site(raw: dict[str, Any], problems: list[str]) -> Site | None:
     if problems or "name" not in options:
         return None
     return Site(**options)
+
+
+def scope_options(raw: Mapping[str, Any], problems: list[str]) -> dict[str, Any]:
+    """The ``Site`` fields of the scope keys in ``raw`` (``SCOPE_KEYS``); what is wrong goes to ``problems``."""
+    options: dict[str, Any] = {}
+    for key in ("allow", "deny", "requisite_allow", "requisite_deny", "requisite_hosts"):
+        if key not in raw:
+            continue
+        if not _is_str_list(raw[key]):
+            problems.append(f"{key!r} must be {SITE_KEYS[key]}, got {raw[key]!r}")
+            continue
+        if key == "requisite_hosts":
+            options[key] = tuple(h.strip().lower().strip(".") for h in raw[key])
+            continue
+        for pattern in raw[key]:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                problems.append(f"{key!r}: bad regular expression {pattern!r}: {exc}")
+        options[key] = tuple(raw[key])
+    if "requisites" in raw:
+        if raw["requisites"] in REQUISITE_SCOPES:
+            options["requisites"] = raw["requisites"]
+        else:
+            problems.append(f"'requisites' must be {SITE_KEYS['requisites']}, got {raw['requisites']!r}")
+    if options.get("requisite_hosts") and "requisites" not in raw:
+        problems.append("'requisite_hosts' needs requisites = \"site\" (by default every host is captured)")
+    return options
 
 
 def _is_str_list(value: object) -> bool:

@@ -44,7 +44,7 @@ def _ranking(groups: list[tuple[list[dict[str, float]], list[float]]], features,
     from archiver.extract.model import LinearModel
 
     names = [f.name for f in features]
-    diffs, labels = [], []
+    diffs, labels, weights = [], [], []
     for candidates, quality in groups:
         if not candidates:
             continue
@@ -60,9 +60,10 @@ def _ranking(groups: list[tuple[list[dict[str, float]], list[float]]], features,
                 label = True
             diffs.append(row)
             labels.append(label)
+            weights.append(quality[g] - quality[b])  # a pair matters as much as the quality it separates
     if len(set(labels)) < 2:
         return None
-    fitted = LogisticRegression(C=c, max_iter=5000, fit_intercept=False).fit(diffs, labels)
+    fitted = LogisticRegression(C=c, max_iter=5000, fit_intercept=False).fit(diffs, labels, sample_weight=weights)
     weights = {name: round(float(w), 4) for name, w in zip(names, fitted.coef_[0])}
     return LinearModel("fitted", tuple(features), weights, 0.0)
 
@@ -132,15 +133,17 @@ class BodyContainer:
             f1s = self.f1s(page, trace)
             if max(f1s) < 0.3:
                 continue  # no candidate holds the story: nothing to learn from the page
-            groups.append(([values for _, values in trace["body-container"]], f1s))
-        return _ranking(groups, FEATURES)
+            groups.append((trace["body-container"], f1s))
+        return _ranking([([v for _, v in found], f1s) for found, f1s in groups], FEATURES)
 
     def predict(self, model, page, extracted):
         """The held-out body: the chosen candidate's text (the structured body where the record took it)."""
         trace, analysis = extracted
+        from archiver.extract.container import pick
+
         if analysis.article.provenance.get("body") == "jsonld" or not trace.get("body-container"):
             return analysis.article.body
-        return trace["body-texts"][model.best([values for _, values in trace["body-container"]])]
+        return trace["body-texts"][pick(trace["body-container"], model)]
 
     def export(self, model):
         return _export("body-container", model)
@@ -249,6 +252,29 @@ def _load_scorer():
     return module
 
 
+def _htmldate_line(pages, dated) -> None:
+    """htmldate (trafilatura's date finder) on the same pages, when installed: the library we would use
+    instead of our own date candidates if it did better."""
+    try:
+        from htmldate import find_date
+    except ImportError:
+        return
+    right = missing = 0
+    for i in dated:
+        day = find_date(pages[i].html, url=pages[i].url, original_date=True, extensive_search=True,
+                        outputformat="%Y-%m-%d")
+        right += day == pages[i].truth["published"][:10]
+        missing += not day
+    print(f"  ... htmldate {_version('htmldate')}           {right}/{len(dated)} = {right / len(dated):.3f} "
+          f"({missing} missing)")
+
+
+def _version(name: str) -> str:
+    from importlib.metadata import version
+
+    return version(name)
+
+
 def report(pages, extracted, held_out: dict[str, list], misses: int = 0) -> None:
     """Held-out figures per set (fields whose decision was not fitted here come from the extraction as is)."""
     scorer = _load_scorer()
@@ -295,6 +321,7 @@ def report(pages, extracted, held_out: dict[str, list], misses: int = 0) -> None
             right = sum((days[i] or "")[:10] == pages[i].truth["published"][:10] for i in dated)
             missing = sum(not days[i] for i in dated)
             print(f"  date, exact day               {right}/{len(dated)} = {right / len(dated):.3f} ({missing} missing)")
+            _htmldate_line(pages, dated)
             for i in [i for i in dated if (days[i] or "")[:10] != pages[i].truth["published"][:10]][:misses]:
                 print(f"    date: {pages[i].id} label {pages[i].truth['published'][:10]} got {days[i]} {pages[i].url[:80]}")
         if others:

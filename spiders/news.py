@@ -29,6 +29,8 @@ from archiver.discovery.xml import XmlTooLarge, xml_body
 from archiver.extract import analyze_page
 from archiver.items import FetchedPage
 from archiver.records import fetched_page, is_feed_response, is_html_page
+from archiver.scope.explain import ScopeLog
+from archiver.scope.options import crawl_scope
 from archiver.seen import next_feed_state, seen_store
 from archiver.sites import Site, load_sites, site_from_urls
 
@@ -77,13 +79,15 @@ class NewsSpider(Spider):
         allowed_domains: str | list[str] | None = None,
         sites: str | None = None,
         site: str | None = None,
+        crawl_scope: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         start_urls = split_urls(urls) + split_urls(url)
-        self.sites: list[Site] = load_sites(sites, only=split_urls(site)) if sites else []
+        # crawl_scope: the crawl's scope rules (--scope, SCOPE_*) for sites that do not set their own.
+        self.sites: list[Site] = load_sites(sites, only=split_urls(site), crawl_scope=crawl_scope) if sites else []
         if start_urls:
-            self.sites.append(site_from_urls(start_urls, split_urls(allowed_domains)))
+            self.sites.append(site_from_urls(start_urls, split_urls(allowed_domains), crawl_scope))
         self.allowed_domains = sorted({d for s in self.sites for d in s.allowed_domains})
         # Scrapy's usual attribute (start() below does the work); the warcinfo record names them.
         self.start_urls = [url for s in self.sites for url in s.start]
@@ -92,10 +96,13 @@ class NewsSpider(Spider):
         # allow_domains compares host:port and would drop every link of a site on a port).
         self.link_extractor = LinkExtractor(deny_extensions=sorted(set(IGNORED_EXTENSIONS) - FOLLOWED_EXTENSIONS))
         self._requisites: RequisiteSettings | None = None  # read from the settings at the first page
+        self.scope_log: ScopeLog | None = None  # set by from_crawler (it needs the stats)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        kwargs.setdefault("crawl_scope", crawl_scope(crawler.settings))
         spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.scope_log = ScopeLog(crawler)
         # Per-site politeness: the settings are not frozen until the spider exists.
         slots = {host: conf for site in spider.sites for host, conf in site.slot_settings().items()}
         if slots:
@@ -123,13 +130,15 @@ class NewsSpider(Spider):
             if site.robots_sitemaps and not self.settings.getbool("ROBOTSTXT_OBEY"):
                 for host_url in {f"{urlsplit(u).scheme}://{urlsplit(u).netloc}" for u in site.urls}:
                     yield Request(host_url + "/robots.txt", callback=self.parse_robots,
-                                  meta=self._meta(site, "robots", dont_skip_seen=True))
+                                  meta=self._meta(site, "robots", dont_skip_seen=True, fetch_kind="robots"))
             if revisit_days > 0:
                 for entry in seen_store(self.crawler).recent(revisit_days, site.name):
                     yield Request(entry.url, callback=self.parse, meta=self._page_meta(site, "revisit"))
 
     def xml_request(self, url: str, site: Site, via: str) -> Request:
-        return Request(url, callback=self.parse_xml, meta=self._meta(site, via, dont_skip_seen=True))
+        # fetch_kind: counted apart from pages in the summary (archiver.middlewares.outcome)
+        return Request(url, callback=self.parse_xml,
+                       meta=self._meta(site, via, dont_skip_seen=True, fetch_kind="discovery"))
 
     def _meta(self, site: Site, via: str, **extra: Any) -> dict[str, Any]:
         return {"site": site.name, "discovered_via": via, **extra}
@@ -235,7 +244,7 @@ class NewsSpider(Spider):
             return
         for link in self.link_extractor.extract_links(response):
             url = clean_url(link.url)
-            if site.follow_allowed(url):
+            if self._follows(site, url):
                 yield Request(url, callback=self.parse, meta=self._page_meta(site, "link"))
 
     def _follows_links(self, site: Site, response: Response, page: FetchedPage) -> bool:
@@ -293,7 +302,7 @@ class NewsSpider(Spider):
                 stats.inc_value("discovery/too_old")  # never fetched: the sitemap/feed dates it
                 continue
             url = clean_url(url)
-            if site.follow_allowed(url):
+            if self._follows(site, url):
                 yield Request(url, callback=self.parse, meta=self._page_meta(site, via, news_sitemap=news))
 
     # -- adaptive refetching of feeds and sitemaps (archiver schedule)
@@ -318,6 +327,13 @@ class NewsSpider(Spider):
                                               self.settings.getfloat("DISCOVERY_MAX_BACKOFF")))
 
     # -- helpers
+
+    def _follows(self, site: Site, url: str) -> bool:
+        """Whether a discovered URL is in the site's page scope; what is left out is counted and logged."""
+        decision = site.page_scope.decide(url)
+        if not decision.allowed and self.scope_log is not None:
+            self.scope_log.left_out(site.name, "pages", url, decision)
+        return decision.allowed
 
     def site_for(self, request: Request | None) -> Site | None:
         """The site a request belongs to: its ``site`` meta key, else the first site whose scope has it."""

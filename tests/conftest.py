@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -14,6 +15,20 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("ARCHIVER_SHARED", REPO.parent / "shared"))
 IN_CI = bool(os.environ.get("CI"))
+# Set by .ci/run, which runs the tests in a network namespace that has the loopback interface alone.
+OFFLINE_REQUIRED = bool(os.environ.get("ARCHIVER_TEST_OFFLINE"))
+
+
+def offline() -> bool:
+    """True in a network namespace whose only interface is loopback: nothing beyond 127.0.0.1 is reachable
+    (docs/development.md: how to run the tests or a bench that way)."""
+    return [name for _, name in socket.if_nameindex()] == ["lo"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if OFFLINE_REQUIRED and not offline():
+        raise pytest.UsageError("ARCHIVER_TEST_OFFLINE is set but this network namespace has interfaces other "
+                                "than loopback: run the tests through .ci/offline")
 
 
 def run_archiver(*args: str, cwd: Path | None = None, timeout: float = 300, **kwargs) -> subprocess.CompletedProcess:

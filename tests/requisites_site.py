@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import socket
+from collections.abc import Callable
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -54,9 +55,11 @@ class QuietServer(ThreadingHTTPServer):
 class Origin:
     """One origin: path -> (status, content type, body, delay seconds); every request logged."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host  # any address of 127.0.0.0/8 is this machine: another address, another host name
         self.routes: dict[str, tuple[int, str, bytes, float]] = {}
         self.hits: list[str] = []
+        self.on_hit: Callable[[str], None] | None = None  # called with each path requested
         self._server: ThreadingHTTPServer | None = None
         self.url = ""
 
@@ -71,6 +74,8 @@ class Origin:
 
             def do_GET(self) -> None:  # noqa: N802
                 origin.hits.append(self.path)
+                if origin.on_hit is not None:
+                    origin.on_hit(self.path)
                 status, content_type, body, delay = origin.routes.get(
                     self.path, (404, "text/html; charset=utf-8", b"<h1>Not found</h1>", 0.0))
                 if delay:
@@ -87,9 +92,9 @@ class Origin:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self._server = QuietServer(("127.0.0.1", 0), Handler)
+        self._server = QuietServer((self.host, 0), Handler)
         self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self.url = f"http://{self.host}:{self._server.server_address[1]}"
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 
@@ -179,3 +184,29 @@ def add_bad_page(main: Origin, cdn: Origin) -> None:
     main.add("/css/many.css", "text/css", imports)
     main.add("/img/slow.png", "image/png", png(8, 8, (0, 0, 0), (1, 1, 1)), delay=4.0)
     main.add("/img/huge.png", "image/png", b"\x89PNG" + b"\0" * 300_000)
+
+
+class Blackhole:
+    """A port on 127.0.0.1 that accepts connections and never answers (a host that swallows requests);
+    ``connections`` counts what it accepted."""
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.socket = socket.create_server((host, 0), backlog=128)
+        self.url = f"http://{host}:{self.socket.getsockname()[1]}"
+        self.connections = 0
+        self.held: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self.socket.accept()
+            except OSError:
+                return
+            self.connections += 1
+            self.held.append(connection)  # kept open, never read from, never answered
+
+    def close(self) -> None:
+        self.socket.close()
+        for connection in self.held:
+            connection.close()

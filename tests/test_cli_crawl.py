@@ -39,8 +39,9 @@ def test_max_pages_stops_the_crawl_early(demo_server, tmp_path):
     assert "closespider_pagecount" in done.stdout
     with open(next((tmp_path / "warc").glob("*.warc.gz")), "rb") as fh:
         responses = [r for r in ArchiveIterator(fh) if r.rec_type == "response"
-                     and not r.http_headers.get_header("Content-Type", "").startswith(REQUISITE_TYPES)]
-    # 5 pages, robots.txt, and the few in flight when it stopped; their requisites are not pages
+                     and not r.http_headers.get_header("Content-Type", "").startswith(REQUISITE_TYPES)
+                     and not r.rec_headers.get_header("WARC-Target-URI").endswith(".xml")]
+    # 5 pages, robots.txt, and the few in flight when it stopped; requisites, sitemaps and feeds are not pages
     assert len(responses) <= 8
 
 

@@ -237,3 +237,38 @@ def test_translations_from_hreflang_and_read_in_links():
         {"language": "es", "url": "https://news.example.com/es/2024/05/01/el-ferry-vuelve/"},
         {"language": "de", "url": "https://news.example.com/de/2024/05/01/faehre-faehrt-wieder/"}]
     assert "Read in German" not in article.body
+
+
+def kettle_guide() -> str:
+    """A buying guide as WordPress's block editor writes it: each section a group with its own heading,
+    a list and a table, and a group of related links between two sections."""
+    sections = []
+    for n, heading in enumerate(["1. The Kettle Pro 2000", "2. The Budget Boiler", "3. The Smart Pour",
+                                 "How we tested", "What to look for"]):
+        sections.append(
+            f'<div class="wp-block-group section-{n}"><h2>{heading}</h2><p>Section {n} opens with a long paragraph '
+            "about kettles, describing how quickly each one boils a litre of water, how loud it is, and whether the "
+            "handle stays cool.</p><ul><li>Boils in 2 minutes</li><li>1.7 litre capacity</li><li>Keep-warm mode</li>"
+            f"</ul><figure class='wp-block-table'><table><tr><th>Model</th><th>Boil time</th><th>Price</th></tr><tr>"
+            f"<td>Model {n}</td><td>2:0{n}</td><td>$4{n}</td></tr></table></figure><p>A second paragraph in section "
+            f"{n} weighs the price against what the kettle offers, and says who should buy it.</p></div>")
+        if n == 1:
+            sections.append('<div class="wp-block-group"><h3>You might also like</h3><ul><li><a href="/a">The best '
+                            'toasters of 2025, tested</a></li><li><a href="/b">The best blenders of 2025, tested</a>'
+                            '</li><li><a href="/c">Our favourite coffee grinders this year</a></li></ul></div>')
+    return ('<html><head><title>The 3 best electric kettles of 2025 | Kitchen Lab</title></head><body><header><nav>'
+            '<a href="/">Home</a></nav></header><main><h1>The 3 best electric kettles of 2025</h1><p class="byline">'
+            'By Ana Ruiz</p><div class="entry"><p>We tested twenty kettles over six weeks in our lab to find the '
+            f'fastest, quietest and best value ones.</p>{"".join(sections)}<p>The end of the guide, with a final word '
+            'on care and descaling.</p></div></main><aside class="sidebar"><h3>Popular</h3><ul><li><a href="/x">'
+            'Ten ways to use a kettle</a></li></ul></aside><footer>Copyright Kitchen Lab</footer></body></html>')
+
+
+def test_a_story_in_sections_with_lists_and_tables_is_one_body_to_its_end():
+    analysis = analyze_page(kettle_guide(), "https://www.kitchenlab.example/reviews/best-electric-kettles/")
+    body = analysis.article.body
+    assert analysis.kind == "article"
+    assert all(f"Section {n} opens" in body and f"in section {n} weighs" in body for n in range(5))
+    assert body.count("Keep-warm mode") == 5 and body.count("Model | Boil time | Price") == 5
+    assert body.endswith("The end of the guide, with a final word on care and descaling.")
+    assert "toasters" not in body and "Ten ways" not in body  # the related links between sections stay out

@@ -293,7 +293,7 @@ def test_judge_names_the_deciding_signal():
     assert teasers.kind == "listing"
     assert teasers.reason == min((c, n) for n, c in teasers.contributions().items())[1]
     shop = judge(Evidence("http://x.example/product/kettle-2000", story_chars=900, paragraphs=3, prose_share=0.5,
-                          declared_product=True, prices=6, shop_words=True, form_controls=30))
+                          declared_product=True, declared_website=True))
     assert shop.kind != "article"
     assert judge(Evidence("http://x.example/a")).reason == "no-text"
 
@@ -391,3 +391,37 @@ def test_signed_reader_comments_and_share_boxes_after_a_story_are_not_its_body()
     body = analyze_page(html, "http://courier.example/news/harbour.html").article.body
     assert all(p in body for p in story_paragraphs)
     assert "reader" not in body and "Digg" not in body
+
+
+def test_forum_shop_help_docs_and_offer_pages_are_no_articles_and_say_why():
+    from notarticle_pages import not_article_pages
+
+    for name, url, html in not_article_pages():
+        analysis = analyze_page(html, url)
+        assert analysis.kind != "article", (name, analysis.judgement.contributions())
+        assert analysis.reason in {feature.name for feature in FEATURES}, (name, analysis.reason)
+
+
+def test_a_thread_a_product_docs_and_an_offer_stay_out_at_an_address_that_says_nothing():
+    # Not the URL alone: the posts and their posters, the declared product, the code, the offer's boxes.
+    from notarticle_pages import documentation_page, forum_thread, product_page, subscription_offer
+
+    for make in (forum_thread, product_page, documentation_page, subscription_offer):
+        _, html = make()
+        analysis = analyze_page(html, f"https://www.riverside-herald.com/{make.__name__.replace('_', '-')}-2024")
+        assert analysis.kind != "article", (make.__name__, analysis.judgement.contributions())
+
+
+def test_every_fitted_weight_names_a_feature_the_code_measures():
+    from archiver.extract import byline, container, headline_pick, published
+    from archiver.extract.model import LinearModel, fitted_weights
+
+    fitted = fitted_weights()
+    assert fitted["version"] and fitted["fitted"]["by"].startswith("bench/crossval.py")
+    features = {"page-kind": FEATURES, "listing-kind": FEATURES, "body-container": container.FEATURES,
+                "headline": headline_pick.FEATURES, "authors": byline.FEATURES, "published-date": published.FEATURES}
+    assert set(fitted["models"]) == set(features)
+    for name, model in fitted["models"].items():
+        assert set(model["weights"]) <= {feature.name for feature in features[name]}, name
+    with pytest.raises(ValueError, match="unknown features"):
+        LinearModel("page-kind", FEATURES, {"no-such-feature": 1.0}, 0.0)

@@ -42,11 +42,13 @@ def test_page_requisites_cover_every_kind_in_document_order():
 def test_the_crawl_reads_requisites_off_the_analysis_tree_before_extraction_cuts_furniture():
     # One parse per page: the spider hands analyze_page a reader called before the tree is changed, so
     # the navigation's icon and the footer's script, which extraction removes, are still found.
-    story = "".join(f"<p>Paragraph {i} of the story about the harbour repairs, which will take until spring.</p>"
-                    for i in range(6))
-    html = ("<html><head><title>Harbour repairs delayed</title><link rel=stylesheet href=/css/main.css></head>"
-            "<body><nav class='site-nav'><a href='/'><img src='/img/logo.png'></a></nav>"
-            f"<article><h1>Harbour repairs delayed</h1>{story}</article>"
+    story = "".join(f"<p>Paragraph {i} of the story about the harbour repairs, which will take until spring, the "
+                    "port authority said on Monday, after engineers found more damage under the old quay.</p>"
+                    for i in range(8))
+    html = ("<html><head><title>Harbour repairs delayed until spring</title><link rel=stylesheet href=/css/main.css>"
+            "</head><body><nav class='site-nav'><a href='/'><img src='/img/logo.png'></a></nav>"
+            "<article><h1>Harbour repairs delayed until spring</h1><p class='byline'>By Ana Ruiz</p>"
+            f"<time datetime='2024-03-04'>March 4, 2024</time>{story}</article>"
             "<footer class='site-footer'><script src='/js/footer.js'></script></footer></body></html>")
     read = []
     analysis = analyze_page(html, "http://site.test/news/a.html", read_tree=lambda tree: read.append(
@@ -149,14 +151,16 @@ def test_records_say_their_capture_is_complete_and_validate(two_crawls):
     assert len(first.records) == 2
     for record in first.records:
         jsonschema.validate(record, article_schema(record["schema_version"]))
-        assert record["schema_version"] == "1.3"
+        assert record["schema_version"] == "1.4"
         assert record["capture"] == {"requisites": 12, "archived": 12, "missing_count": 0, "missing": [],
-                                     "not_fetched": 0, "complete": True}
+                                     "not_fetched": 0, "not_fetched_reasons": {"limit": 0, "pending": 0},
+                                     "excluded": 0, "complete": True}
 
 
 def test_requisites_are_not_pages_and_have_their_own_summary_line(two_crawls):
     first, _ = two_crawls
-    assert "pages fetched   4 " in first.stdout  # robots.txt, the front page and two articles
+    assert "pages fetched   3 " in first.stdout  # the front page and two articles
+    assert "other fetches   1: 1 robots.txt; 4 fetches with the 3 pages" in first.stdout
     assert "requisites      12 files (0.0 MiB) archived, 0 missing, for 3 pages (0 incomplete)" in first.stdout
 
 

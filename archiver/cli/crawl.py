@@ -18,6 +18,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--sites", metavar="FILE", help="sites file (TOML): crawl every site in it")
     parser.add_argument("--site", action="append", default=[], metavar="NAME",
                         help="with --sites: crawl only this site (repeatable)")
+    parser.add_argument("--explain", nargs="+", metavar="URL",
+                        help="crawl nothing: say for each URL whether the crawl's scope follows it as a page and "
+                             "captures it as a requisite, and why (with the same URLs, --sites and --scope)")
     add_crawl_options(parser)
     parser.set_defaults(func=run)
 
@@ -33,8 +36,13 @@ def add_crawl_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--depth", type=int, default=None,
                         help="follow links this many hops from the start pages (default: no limit)")
     parser.add_argument("--max-pages", type=int, default=0,
-                        help="stop after this many responses, page requisites not counted (0: no limit)")
+                        help="stop after this many pages (page requisites, robots.txt, sitemaps and feeds are "
+                             "not pages; 0: no limit)")
     parser.add_argument("--contact", help="e-mail or URL for site owners, added to the User-Agent")
+    parser.add_argument("--scope", action="append", default=[], metavar="KEY=VALUE",
+                        help="a capture scope rule for every site that does not set it (repeatable): "
+                             "requisites=site|any, requisite_hosts=HOST, requisite_allow=REGEX, "
+                             "requisite_deny=REGEX, allow=REGEX, deny=REGEX (docs/crawling/scope.md)")
     parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                         help="override a Scrapy setting (repeatable)")
     parser.add_argument("--redis", metavar="URL", help="share the frontier with other workers through this Redis "
@@ -79,6 +87,13 @@ def settings_from_args(args: argparse.Namespace, extra: dict[str, Any] | None = 
         overrides["SEEN_REVISIT_DAYS"] = args.revisit
     if getattr(args, "browser", False):
         overrides["BROWSER_ENABLED"] = True
+    if getattr(args, "scope", None):
+        from archiver.scope.options import ScopeOptionError, settings_from_options
+
+        try:
+            overrides.update(settings_from_options(args.scope))
+        except ScopeOptionError as exc:
+            usage_error(str(exc))
     overrides.update(extra or {})
     for item in args.set:
         name, sep, value = item.partition("=")
@@ -184,11 +199,31 @@ def check_archive_folder(settings: Any, command: str = "archiver crawl") -> None
         raise SystemExit(EXIT_NOT_FINISHED)
 
 
+def explain_scope(args: argparse.Namespace, settings: Any) -> int:
+    """``--explain URL...``: each URL against every site's scope, in words; nothing is crawled or created."""
+    from archiver.capture.fetch import RequisiteSettings
+    from archiver.scope.explain import explain
+    from archiver.scope.options import crawl_scope
+    from archiver.sites import SitesFileError, load_sites, site_from_urls
+
+    scope = crawl_scope(settings)
+    try:
+        sites = load_sites(args.sites, only=args.site, crawl_scope=scope) if args.sites else []
+        if args.urls:
+            sites.append(site_from_urls(args.urls, crawl_scope=scope))
+    except SitesFileError as exc:
+        usage_error(str(exc))
+    print("\n".join(explain(sites, args.explain, RequisiteSettings.from_settings(settings).ignore_hosts)))
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     from archiver.runner import project_settings, run_crawl
 
     spider_kwargs = spider_arguments(args)
     settings = project_settings(settings_from_args(args))
+    if getattr(args, "explain", None):
+        return explain_scope(args, settings)
     check_archive_folder(settings)
     check_browser_mode(args, settings)
     if settings.get("REDIS_URL"):

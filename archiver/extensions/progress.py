@@ -1,4 +1,8 @@
-"""Extension that logs a progress line during long crawls: pages, articles, errors, rate."""
+"""Extension that logs a progress line during long crawls: pages, articles, errors, requisites, rate.
+
+It counts as the crawl summary does (archiver.middlewares.outcome.FetchCounts): its "errors" are
+the summary's and the exit code's, and requisite problems have their own words.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,8 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import create_looping_call
 
+from archiver.middlewares.outcome import FetchCounts
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
@@ -19,23 +25,26 @@ logger = logging.getLogger(__name__)
 
 
 def pages_fetched(stats: dict) -> int:
-    """Responses the crawl got, not counting page requisites (counted apart: requisites/responses)."""
-    return int(stats.get("downloader/response_count", 0)) - int(stats.get("requisites/responses", 0))
+    """Pages the crawl got a response for: not robots.txt, sitemaps, feeds or page requisites."""
+    return FetchCounts(stats).pages
 
 
 def progress_line(stats: dict, seconds: float, last_pages: int, interval: float) -> str:
-    """``progress: 1,204 pages (3.1/s now, 2.8/s overall), 311 articles, 57 skipped as archived, 2 errors``."""
-    pages = pages_fetched(stats)
+    """``progress: 1,204 pages (3.1/s now, 2.8/s overall), 311 articles, 57 skipped as archived,
+    2 errors of 1,260 fetches; requisites 4,100 archived, 230 missing``."""
+    counts = FetchCounts(stats)
+    pages = counts.pages
     articles = int(stats.get("jsonl/records", stats.get("item_scraped_count", 0)))
     skipped = sum(int(v) for k, v in stats.items() if k.startswith("seen/skipped/"))
-    # Logged errors and failed downloads; IgnoreRequest (robots.txt, already archived) is no failure.
-    errors = int(stats.get("log_count/ERROR", 0)) + sum(
-        int(v) for k, v in stats.items()
-        if k.startswith("downloader/exception_type_count/") and not k.endswith(".IgnoreRequest"))
     now_rate = (pages - last_pages) / interval if interval else 0.0
     overall = pages / seconds if seconds else 0.0
-    return (f"progress: {pages:,} pages ({now_rate:.1f}/s now, {overall:.1f}/s overall), "
-            f"{articles:,} articles, {skipped:,} skipped as archived, {errors:,} errors")
+    line = (f"progress: {pages:,} pages ({now_rate:.1f}/s now, {overall:.1f}/s overall), "
+            f"{articles:,} articles, {skipped:,} skipped as archived, "
+            f"{counts.errors:,} errors of {counts.fetches:,} fetches")
+    if "requisites/pages" in stats:
+        archived, missing = counts.requisite_counts()
+        line += f"; requisites {archived:,} archived, {missing:,} missing"
+    return line
 
 
 class ProgressExtension:

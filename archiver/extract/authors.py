@@ -8,7 +8,9 @@ from archiver.extract.text import Element, clean, node_text, text_content
 
 
 # "By", "Analysis by", "Words by", "Por", "Von"..., and a one-word label such as "Text:" / "Texto:".
-_BY_PREFIX = re.compile(r"^\s*(?:(?:[A-Za-z]+\s+)?by|por|von|par|(?-i:di)|door|[^\W\d_]{2,12}:)(?:\b|(?<=:))[:\s]*",
+_BY_PREFIX = re.compile(r"^\s*(?:(?:[A-Za-z]+\s+)?by|por|von|par|(?-i:di)|door|[^\W\d_]{2,12}:)(?:\b|(?<=:))[:\s]*"
+                        # Chinese "记者"/"作者"/"文／" (reporter, author, text by), Thai "โดย", Arabic "بقلم"/"كتب"/"بواسطة"
+                        r"|^\s*(?:(?:本报|本台)?记者|作者|撰文|文\s*[／/|]|โดย|بقلم|كتب|بواسطة)[:：\s]*",
                         re.IGNORECASE)
 # Name separators; the one-letter conjunctions ("y", "e") only in lower case, so "Bruce Y. Lee" stays whole.
 _SPLIT = re.compile(r"\s*(?:,|;|、|\band\b|(?-i:\by\b|\be\b)|\bund\b|\bet\b|&|\||/)\s*", re.IGNORECASE)
@@ -44,7 +46,11 @@ _ORG_TYPES = {"organization", "newsmediaorganization", "corporation", "organisat
 
 # Byline elements, most explicit first: microdata and rel, then byline class names (several
 # languages), then an element whose text starts "By"/"Por"/"Von"/"Par" (the scan collects those).
-BY_PREFIXES = ("By ", "BY ", "Por ", "POR ", "Von ", "Par ", "Door ")
+BY_PREFIXES = ("By ", "BY ", "Por ", "POR ", "Von ", "Par ", "Door ", "记者", "作者", "โดย ", "بقلم ", "كتب ")
+# A line that only labels the name after it (lower case, without a colon).
+BYLINE_LABELS = frozenset({"written by", "article by", "posted by", "words by", "story by", "text by", "reporting by",
+                           "published by", "by", "author", "authors", "autor", "autorin", "auteur", "por", "von",
+                           "escrito por", "verfasst von", "écrit par", "scritto da", "作者", "文"})
 NOT_BYLINE_TAGS = _NOT_BYLINE_TAGS = {"meta", "link", "script", "style", "body", "html", "article", "main", "section"}
 _NOT_BYLINE = re.compile(r"author-(?:bio|box|info|avatar|description|title|about)|authors-list|about-author|"
                          r"comment", re.IGNORECASE)

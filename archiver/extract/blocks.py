@@ -9,14 +9,19 @@ that actually hold the story.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from lxml import etree
 
-from archiver.extract.authors import BY_PREFIXES
+from archiver.extract.authors import BY_PREFIXES, BYLINE_LABELS
 from archiver.extract.furniture import (BYLINE, CAPTION, DATED, FURNITURE, FURNITURE_TAGS, JUNK_TAGS, MARKS,
                                         PAYWALL, POSTS, SKIPPABLE, element_flags, is_comments)
 from archiver.extract.text import Element, text_content
+
+# A link to a user's profile: forums and comment threads link each post's author.
+PROFILE_LINK = re.compile(r"/(?:users?|members?|u|profiles?|people|memberlist\.php|member\.php)(?:/|\?|\.php)|"
+                          r"[?&](?:u|uid|userid|user_id|showuser)=\d", re.IGNORECASE)
 
 INLINE_TAGS = frozenset({
     "a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "font", "i", "kbd", "mark", "q",
@@ -24,6 +29,7 @@ INLINE_TAGS = frozenset({
     "tt", "big", "nobr", "img", "br", "acronym", "ruby", "rt", "rp",
 })
 HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_LISTED_TAGS = frozenset({"li", "pre", "code"})
 # A block is a paragraph (good text) from this many characters, with at most this share of link text.
 MIN_PARAGRAPH_CHARS = 40
 MAX_PARAGRAPH_LINK_SHARE = 0.35
@@ -54,6 +60,10 @@ class PageBlocks:
     captions: list[Element] = field(default_factory=list)  # caption candidates, document order
     dated: list[Element] = field(default_factory=list)  # elements named like a date or byline box
     bylines: list[Element] = field(default_factory=list)  # elements named like a byline or author
+    byline_at: list[int] = field(default_factory=list)  # their indices (as by_line_at for by_lines)
+    by_line_at: list[int] = field(default_factory=list)
+    byline_labels: list[int] = field(default_factory=list)  # lines saying only "Written by", "Author" ...
+    profile_links: int = 0  # links to user profiles (/user/, /members/ ...): a thread's posters
     # Elements by the attributes the metadata fallbacks read: (element, value) in document order.
     itemprops: list[tuple[Element, str]] = field(default_factory=list)
     rels: list[tuple[Element, str]] = field(default_factory=list)
@@ -66,6 +76,8 @@ class PageBlocks:
     itemtypes: list[str] = field(default_factory=list)  # microdata types (schema.org URLs)
     teasers: int = 0  # linked headings or <article> cards, whichever is more
     teaser_headings: list[int] = field(default_factory=list)  # indices of linked h2-h4
+    headings: list[int] = field(default_factory=list)  # indices of h1-h6, in document order
+    listed: list[int] = field(default_factory=list)  # indices of <li>, <pre> and <code>
     story_teasers: int = 0  # teasers (a headline link and its summary) among the story's blocks
     story_link_share: float = 0.0  # link text / text of the story's blocks
     junk: list[Element] = field(default_factory=list)  # not walked (inline pop-ups, small furniture): dropped
@@ -159,6 +171,9 @@ def scan(root: Element) -> PageBlocks:
                         page.itemtypes.append(value)
                 elif key == "href" and tag == "a":
                     page.anchors.append(element)
+                    if ("user" in value or "member" in value or "profile" in value or "/u/" in value
+                            or "people" in value) and PROFILE_LINK.search(value):
+                        page.profile_links += 1
             flags = element_flags(tag, cls, ident, attributes)
             if tag == "figure" and flags & FURNITURE and _holds_data(element):
                 flags &= ~(FURNITURE | SKIPPABLE)
@@ -173,6 +188,7 @@ def scan(root: Element) -> PageBlocks:
                 page.dated.append(element)
             if flags & BYLINE:
                 page.bylines.append(element)
+                page.byline_at.append(len(elements))
             if flags & PAYWALL:
                 page.paywall_marked = True
         if flags & POSTS:
@@ -195,6 +211,10 @@ def scan(root: Element) -> PageBlocks:
             break
         elements.append(element)
         tags.append(tag)
+        if tag in HEADING_TAGS:
+            page.headings.append(index)
+        elif tag in _LISTED_TAGS:
+            page.listed.append(index)
         parents.append(frames[-1][0] if frames else -1)
         chars.append(0)
         links.append(0)
@@ -210,9 +230,12 @@ def scan(root: Element) -> PageBlocks:
         if text:
             text = text.strip()
             if text:
+                n = len(text)
                 if tag in _BY_LINE_TAGS and (text.startswith(BY_PREFIXES) or text + " " in BY_PREFIXES):
                     page.by_lines.append(element)
-                n = len(text)
+                    page.by_line_at.append(index)
+                elif n <= 16 and text.rstrip(": ").lower() in BYLINE_LABELS:
+                    page.byline_labels.append(index)
                 chars[owner] += n
                 commas[owner] += _commas(text)
                 if linked:

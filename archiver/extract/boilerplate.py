@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from archiver.extract.text import word_count
+
 # A short block that is only a label: "Advertisement", "Share this", "Image 1 of 5".
 _LABEL = re.compile(
     r"^(?:advert|advertisement|advertising|anuncio|publicidad|anzeige|werbung|publicité|pubblicità|"
@@ -57,9 +59,19 @@ def _is_widget(text: str) -> bool:
     """Share and font-size boxes: a label ("Post this story to:") over lines of a word or two, or
     single words between separators ("Digg | Reddit | Fark")."""
     lines = [line.strip() for line in text.split("\n") if line.strip()]
-    if len(lines) < 3 or any(len(line.split()) > 2 for line in lines[1:]):
+    if len(lines) < 3 or any(word_count(line) > 2 for line in lines[1:]):
         return False
     return lines[0].endswith(":") or any(_SEPARATOR_LINE.match(line) for line in lines)
+
+
+_TOOL_LABEL = re.compile(r"^[^\W\d_][\w ]{0,20}[:\uff1a]")
+
+
+def is_widget_line(text: str) -> bool:
+    """One line of page tools: a label and buttons of a character or two ("字号：大 中 小",
+    "Text size: A A A", "Schrift: + -")."""
+    tokens = re.findall(r"\S+", _TOOL_LABEL.sub("", text, 1))
+    return len(tokens) >= 2 and sum(len(t) <= 2 for t in tokens) >= 0.75 * len(tokens) and len(text) <= 60
 
 
 def is_boilerplate(text: str, link_chars: int = 0) -> bool:

@@ -15,7 +15,6 @@ import re
 from archiver.extract import authors as _authors
 from archiver.extract.headline import spells_host
 from archiver.extract.model import Feature, LinearModel, load_model
-from archiver.extract.text import node_text
 from archiver.extract.metadata import host_of
 
 AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "dcterms.creator",
@@ -40,7 +39,9 @@ FEATURES: tuple[Feature, ...] = (
 )
 MODEL: LinearModel = load_model("authors", FEATURES)
 WINDOW_BEFORE, WINDOW_AFTER = 15, 80
+MAX_LINES = 10  # byline lines of each kind read (a thread signs many more)
 _CAPITALISED = re.compile(r"^[^\W\d_][^\s]*$")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 
 
 def _add(found: dict[tuple, dict], names: list[str], feature: str) -> None:
@@ -64,15 +65,15 @@ def candidates(src, organisations: list[str], headline_index: int = -1) -> list[
     page = src.page
     lines = 0
     if page is not None:
-        index = {id(e): i for i, e in enumerate(page.elements)} if page.bylines or page.by_lines else {}
         marked: list[str] = []
         for element in page.author_marks[:12]:
             if element.tag not in ("meta", "link") and not _authors.is_not_byline(element):
                 marked += [n for n in _authors.names_in(element) if n not in marked]
         _add(found, marked, "marked")
         first = True
-        for elements, feature in ((page.bylines, "byline-class"), (page.by_lines, "by-line")):
-            for element in elements[:24]:
+        for elements, positions, feature in ((page.bylines, page.byline_at, "byline-class"),
+                                             (page.by_lines, page.by_line_at, "by-line")):
+            for element, position in zip(elements[:MAX_LINES], positions):
                 if element.tag in _authors.NOT_BYLINE_TAGS or _authors.is_not_byline(element):
                     continue
                 names = _authors.names_in(element)
@@ -81,20 +82,19 @@ def candidates(src, organisations: list[str], headline_index: int = -1) -> list[
                 lines += 1
                 _add(found, names, feature)
                 key = tuple(sorted({n.casefold() for n in names}))
-                position = index.get(id(element), -1)
                 if headline_index >= 0 and headline_index - WINDOW_BEFORE <= position <= headline_index + WINDOW_AFTER:
                     found[key]["flags"].add("near-headline")
                 if first:
                     found[key]["flags"].add("first-line")
                     first = False
     if page is not None:
-        for i, chars in enumerate(page.chars):
-            if 2 <= chars <= MAX_LABEL_CHARS and _LABEL.match(node_text(page.elements[i])):
-                names = next((found_names for j in range(i + 1, min(i + 6, len(page.chars)))
-                              if page.chars[j] and (found_names := _authors.names_in(page.elements[j]))), [])
-                if names:
-                    lines += 1
-                    _add(found, names, "after-label")
+        chars = page.chars
+        for i in page.byline_labels[:12]:
+            names = next((found_names for j in range(i + 1, min(i + 6, len(chars)))
+                          if chars[j] and (found_names := _authors.names_in(page.elements[j]))), [])
+            if names:
+                lines += 1
+                _add(found, names, "after-label")
     known = {name.casefold() for name in organisations + orgs if name}
     host = host_of(src.url)
     out = []
@@ -114,14 +114,15 @@ def candidates(src, organisations: list[str], headline_index: int = -1) -> list[
 
 
 _SOURCES = {"jsonld", "meta", "marked", "byline-class", "by-line", "after-label"}
-_LABEL = re.compile(r"^(?:(?:written|article|posted|words|story|text|reporting|published)\s+by|by|authors?|"
-                    r"written by:|autor(?:in)?|auteur|por|von)\s*:?$", re.IGNORECASE)
-MAX_LABEL_CHARS = 16
 
 
 def _person_like(name: str) -> bool:
+    """Two or three words, each capitalised where the script has capitals (Thai and Arabic have none);
+    a Chinese or Japanese name of two to four characters."""
     words = name.split()
-    return 2 <= len(words) <= 3 and all(_CAPITALISED.match(w) and (w[0].isupper() or not w[0].isalpha())
+    if len(words) == 1 and 2 <= len(name) <= 4 and all(_CJK.match(c) for c in name):
+        return True
+    return 2 <= len(words) <= 3 and all(_CAPITALISED.match(w) and (w[0].isupper() or not w[0].islower())
                                          for w in words)
 
 

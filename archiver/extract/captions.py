@@ -35,8 +35,10 @@ _COURTESY = re.compile(r"^(?:courtesy(?:\s+of)?|cortes[ií]a(?:\s+de)?|avec l'ai
 # "Photo:", "Photos by", "Image credit:", "Photograph by", "撮影・" before the name.
 _CREDIT_LABEL = re.compile(
     r"^(?:(?:photo(?:graph)?s?|fotos?|images?|imagen|pictures?|bild|video|illustration)\s*)?"
-    r"(?:credits?|crédito|source|fuente|quelle)?\s*(?:(?:by|de|von|por)\s+|[:：・]\s*)|^(?:©|撮影)\s*[:：・]?\s*",
+    r"(?:credits?|crédito|source|fuente|quelle)?\s*(?:(?:by|de|von|por)\s+|[:：・]\s*)|^(?:©|撮影|摄影|图片来源|ภาพ|تصوير)\s*[:：・]?\s*",
     re.IGNORECASE)
+# "新华社摄", "记者 李明 摄": Chinese writes "photographed" after the name.
+_CREDIT_SUFFIX = re.compile(r"\s*(?<=\S)摄$")
 _NOT_CREDIT = re.compile(r"^(?:published|updated|posted)\b|^\W*$", re.IGNORECASE)
 MAX_CREDIT_CHARS = 100
 
@@ -44,6 +46,7 @@ MAX_CREDIT_CHARS = 100
 def clean_credit(credit: str) -> str | None:
     """The name part of a credit; None for a date or a sentence in a credit's place."""
     credit = _COURTESY.sub("", _CREDIT_LABEL.sub("", clean(credit).strip(" ([（"))).strip(" .;,()[]（）")
+    credit = _CREDIT_SUFFIX.sub("", credit)
     if not credit or len(credit) > MAX_CREDIT_CHARS or _NOT_CREDIT.search(credit):
         return None
     return credit

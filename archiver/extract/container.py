@@ -12,6 +12,7 @@ cluster, link density, class names, headings, cards) and ``body-container`` weig
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 
 from archiver.extract.blocks import HEADING_TAGS, PageBlocks
 from archiver.extract.furniture import class_string, is_content_container
@@ -57,22 +58,25 @@ FEATURES: tuple[Feature, ...] = (
 MODEL: LinearModel = load_model("body-container", FEATURES)
 
 
-def class_weight(element) -> int:
+def name_flags(element) -> tuple[bool, bool, bool]:
+    """(named the article body, a positive name, a negative name) of an element's class and id."""
     names = class_string(element)
-    weight = 0
-    if is_content_container(element, names):
-        weight += 50
-    elif POSITIVE.search(names):
-        weight += 25
-    if NEGATIVE.search(names):
+    return is_content_container(element, names), bool(POSITIVE.search(names)), bool(NEGATIVE.search(names))
+
+
+def class_weight(flags: tuple[bool, bool, bool], tag: str) -> int:
+    content, positive, negative = flags
+    weight = 50 if content else 25 if positive else 0
+    if negative:
         weight -= 25
-    if element.tag in ("article", "main"):
+    if tag in ("article", "main"):
         weight += 20
     return weight
 
 
-def readability_scores(page: PageBlocks) -> dict[int, float]:
-    """Element index -> readability-style score of the paragraphs it holds (class names counted)."""
+def readability_scores(page: PageBlocks, names: dict[int, tuple[bool, bool, bool]]) -> dict[int, float]:
+    """Element index -> readability-style score of the paragraphs it holds (class names counted);
+    ``names`` receives the name flags of every element scored."""
     scores: dict[int, float] = {}
     weights: dict[int, int] = {}
     parents = page.parents
@@ -90,7 +94,8 @@ def readability_scores(page: PageBlocks) -> dict[int, float]:
         level, divisor = (parents[i], 1) if tag in PARAGRAPH_TAGS else (i, 1)
         while level >= 0 and divisor <= 3:
             if level not in scores:
-                scores[level] = weights[level] = class_weight(page.elements[level])
+                flags = names[level] = name_flags(page.elements[level])
+                scores[level] = weights[level] = class_weight(flags, page.tags[level])
             scores[level] += score / divisor
             level, divisor = parents[level], divisor + 1
     out = {}
@@ -108,23 +113,32 @@ def readability_scores(page: PageBlocks) -> dict[int, float]:
 
 def candidates(page: PageBlocks, headline_index: int = -1) -> list[tuple[int, dict[str, float]]]:
     """(element index, feature values) of each candidate: the best seeds and their ancestors."""
-    scores = readability_scores(page)
+    names: dict[int, tuple[bool, bool, bool]] = {}
+    scores = readability_scores(page, names)
     seeds = sorted(scores, key=lambda i: (-scores[i], i))[:SEEDS]
     if not seeds:
         return []
     top = scores[seeds[0]] or 1.0
     page_good, page_total = page.good[0] or 1, page.total[0] or 1
     found: dict[int, dict[str, float]] = {}
+    heading_positions = page.headings
+    total, good, bad = page.total, page.good, page.bad
     for rank, seed in enumerate(seeds):
-        climbed, i, passed = 0, seed, (0.0, 0.0)
+        climbed, i, passed, below = 0, seed, (0.0, 0.0), -1
         # The page's <body> is a candidate only as a seed: paragraphs right under it.
         while i >= 0 and climbed <= MAX_CLIMB and (not climbed or page.tags[i] not in ("body", "html")):
-            if i not in found:
+            if below >= 0 and total[i] == total[below] and good[i] == good[below] and bad[i] == bad[below]:
+                # A wrapper adding no text holds the same story: one candidate, with the wrapper's names.
+                _wrapped_by(found[below], page, i, names)
+            elif i not in found:
                 found[i] = _features(page, i, seed, climbed, rank, scores[seed] / top, headline_index,
-                                     page_good, page_total)
+                                     page_good, page_total, heading_positions, names)
                 found[i]["beyond-article"], found[i]["beyond-content"] = passed
+                below = i
+            else:
+                below = i
             passed = (max(passed[0], float(page.tags[i] in ("article", "main"))),
-                      max(passed[1], found[i]["content-name"]))
+                      max(passed[1], found[below]["content-name"]))
             i, climbed = page.parents[i], climbed + 1
     _other_clusters(page, seeds, found)
     ruled = climb(page, seeds[0])
@@ -133,18 +147,41 @@ def candidates(page: PageBlocks, headline_index: int = -1) -> list[tuple[int, di
     return sorted(found.items())
 
 
+def _flags(page: PageBlocks, i: int, names: dict[int, tuple[bool, bool, bool]]) -> tuple[bool, bool, bool]:
+    flags = names.get(i)
+    if flags is None:
+        flags = names[i] = name_flags(page.elements[i])
+    return flags
+
+
+def _wrapped_by(values: dict[str, float], page: PageBlocks, wrapper: int,
+                names: dict[int, tuple[bool, bool, bool]]) -> None:
+    content, positive, negative = _flags(page, wrapper, names)
+    if content:
+        values["content-name"] = 1.0
+    if positive:
+        values["positive-name"] = 1.0
+    if negative:
+        values["negative-name"] = 1.0
+    if page.tags[wrapper] in ("article", "main"):
+        values["article-tag"] = 1.0
+
+
 def _other_clusters(page: PageBlocks, seeds: list[int], found: dict[int, dict[str, float]]) -> None:
-    """For each candidate, the share of its prose in seeds it holds that are not on its own chain."""
-    negative = {seed: bool(NEGATIVE.search(class_string(page.elements[seed]))) for seed in seeds}
+    """For each candidate, the share of its prose in seeds it holds beside its best-scoring one (a
+    second cluster: comments, a box of teasers), and the share of those named like comments or links."""
+    negative = {seed: bool(NEGATIVE.search(class_string(page.elements[seed]))) for seed in seeds}  # a few
+    size, good = page.size, page.good
     for i, values in found.items():
-        end, good = i + page.size[i], page.good[i] or 1
-        inside = [s for s in seeds if i <= s < end]
-        # the deepest seed inside is the candidate's own cluster; others not nested in it are other clusters
-        own = max(inside, key=lambda s: page.good[s], default=-1)
-        others = [s for s in inside if s != own and not (s <= own < s + page.size[s])
-                  and not (own <= s < own + page.size[own])]
-        values["other-clusters"] = sum(page.good[s] for s in others) / good
-        values["negative-clusters"] = sum(page.good[s] for s in others if negative[s]) / good
+        end = i + size[i]
+        kept: list[int] = []  # disjoint seeds inside, best score first (seeds come in score order)
+        for s in seeds:
+            if i <= s < end and not any(k <= s < k + size[k] or s <= k < s + size[s] for k in kept):
+                kept.append(s)
+        if len(kept) > 1:
+            total = good[i] or 1
+            values["other-clusters"] = sum(good[s] for s in kept[1:]) / total
+            values["negative-clusters"] = sum(good[s] for s in kept[1:] if negative[s]) / total
 
 
 def climb(page: PageBlocks, index: int) -> int:
@@ -173,14 +210,13 @@ def _ramp(value: float, low: float, high: float) -> float:
 
 
 def _features(page: PageBlocks, i: int, seed: int, climbed: int, rank: int, seed_score: float,
-              headline_index: int, page_good: int, page_total: int) -> dict[str, float]:
+              headline_index: int, page_good: int, page_total: int, heading_positions: list[int],
+              names: dict[int, tuple[bool, bool, bool]]) -> dict[str, float]:
     good, bad, total = page.good[i], page.bad[i], page.total[i]
-    element = page.elements[i]
-    names = class_string(element)
+    content, positive, negative = _flags(page, i, names)
     added_good = good - page.good[seed]
     end = i + page.size[i]
-    headings = sum(1 for j in page.teaser_headings if i < j < end)  # linked headings: cheap to count
-    headings += sum(1 for t in page.tags[i + 1:end] if t in HEADING_TAGS) if page.size[i] < 4000 else 0
+    headings = bisect_left(heading_positions, end) - bisect_right(heading_positions, i)
     share = good / page_good
     return {
         "prose-share": share,
@@ -192,9 +228,9 @@ def _features(page: PageBlocks, i: int, seed: int, climbed: int, rank: int, seed
         "climbed": min(climbed / 4, 1.0),
         "seed-score": max(seed_score, 0.0),
         "top-seed": float(rank == 0),
-        "content-name": float(is_content_container(element, names)),
-        "positive-name": float(bool(POSITIVE.search(names))),
-        "negative-name": float(bool(NEGATIVE.search(names))),
+        "content-name": float(content),
+        "positive-name": float(positive),
+        "negative-name": float(negative),
         "article-tag": float(page.tags[i] in ("article", "main")),
         "cards": float(page.articles[i] > 1 + (page.tags[i] == "article")),
         "headings": _ramp(1000 * headings / (total or 1), 0.5, 4.0),
@@ -210,6 +246,9 @@ def choose(page: PageBlocks, headline_index: int = -1, trace: dict | None = None
     found = candidates(page, headline_index)
     if trace is not None:
         trace["body-container"] = found
-    if not found:
-        return None
-    return found[MODEL.best([values for _, values in found])][0]
+    return found[pick(found, MODEL)][0] if found else None
+
+
+def pick(found: list[tuple[int, dict[str, float]]], model: LinearModel) -> int:
+    """Position in ``found`` of the candidate the weights score best."""
+    return model.best([values for _, values in found])

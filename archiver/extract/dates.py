@@ -49,7 +49,7 @@ _ISO_DATE = re.compile(r"\b((?:19|20)\d{2})([-/.])(0[1-9]|1[0-2])\2(0[1-9]|[12]\
 _RFC2822 = re.compile(r"^(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d\d:\d\d")
 # "10.01.2024" (German, day first); "2024年9月1日" (Japanese, Chinese).
 _DOTTED_DATE = re.compile(r"\b(0?[1-9]|[12]\d|3[01])\.\s?(0?[1-9]|1[0-2])\.\s?((?:19|20)\d{2})\b")
-# "10/31/2024" (month first, as US sites write it; day first when the first number cannot be a month).
+# "10/31/2024": month first as US sites write it, day first elsewhere (or when the first number cannot be a month).
 _SLASHED_DATE = re.compile(r"\b(0?[1-9]|[12]\d|3[01])/(0?[1-9]|[12]\d|3[01])/((?:19|20)\d{2})\b")
 _CJK_DATE = re.compile(r"((?:19|20)\d{2})\s*年\s*(1[0-2]|0?[1-9])\s*月\s*(3[01]|[12]\d|0?[1-9])\s*日")
 
@@ -91,8 +91,9 @@ def _rfc2822(value: str) -> str | None:
         return None
 
 
-def date_from_text(text: str) -> str | None:
-    """A calendar date written in words ("March 3, 2024", "6 de septiembre de 2021")."""
+def date_from_text(text: str, day_first: bool = False) -> str | None:
+    """A calendar date written in words ("March 3, 2024", "6 de septiembre de 2021") or numbers
+    ("2024-03-03", "3.3.2024"; "03/04/2024" is March 4 unless ``day_first``, as outside the US)."""
     iso = _ISO_DATE.search(text)
     if iso:
         return f"{iso.group(1)}-{iso.group(3)}-{iso.group(4)}"
@@ -102,7 +103,7 @@ def date_from_text(text: str) -> str | None:
     slashed = _SLASHED_DATE.search(text)
     if slashed:
         first, second, year = int(slashed.group(1)), int(slashed.group(2)), slashed.group(3)
-        month, day = (second, first) if first > 12 else (first, second)
+        month, day = (second, first) if first > 12 or day_first and second <= 12 else (first, second)
         if month <= 12:
             return f"{year}-{month:02d}-{day:02d}"
     dotted = _DOTTED_DATE.search(text)

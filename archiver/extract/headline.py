@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from archiver.extract.blocks import HEADING_TAGS, INLINE_TAGS, PageBlocks
-from archiver.extract.text import Element, clean, node_text
+from archiver.extract.boilerplate import is_widget_line
+from archiver.extract.text import Element, clean, node_text, word_count
 
 
 _ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…)$")
@@ -156,11 +157,12 @@ def heading_above(page: PageBlocks, scope_index: int, title_words: set[str], max
         element = page.elements[i]
         text = node_text(element)
         found = words(text)
-        if not 3 <= len(found) <= 25 or len(text) > MAX_HEADLINE_CHARS or text.isupper():
+        count = word_count(text)
+        if not 3 <= count <= 25 or len(text) > MAX_HEADLINE_CHARS or text.isupper():
             continue
         if _DATE_OR_BYLINE.search(text) or sum(w in title_words for w in found) >= 0.5 * len(found):
             continue
-        if text.endswith(".") and len(found) > 6:
+        if text.endswith(".") and count > 6:
             continue  # a sentence (a lead paragraph, a caption), not a headline
         if element.find(".//a") is not None or any(a.tag == "a" for a in element.iterancestors()):
             continue
@@ -277,16 +279,19 @@ def deck_below(headline: Element, scope: Element | None = None) -> str | None:
             heading = sibling.tag in HEADING_TAGS and sibling.tag != headline.tag
             # The header block's own container holds the headline and this line and nothing else.
             # (A container that is the story's own holds the headline and the story's one paragraph.)
-            alone = (not passed and len(words(text)) >= 4 and sibling is not scope and sibling.getparent() is not scope
+            count = word_count(text)
+            alone = (not passed and count >= 4 and sibling is not scope and sibling.getparent() is not scope
                      and squeezed(node_text(sibling.getparent())) == squeezed(node_text(element) + text))
             # A sentence between the headline and a story that starts elsewhere introduces it.
-            lead_in = (sibling.tag == "p" and len(words(text)) >= 6 and _outside(sibling, scope)
+            lead_in = (sibling.tag == "p" and count >= 6 and _outside(sibling, scope)
                        and _story_follows(sibling, scope))
             if not (heading or alone or lead_in or _DECK_CLASS.search(class_and_id(sibling))):
                 return None
             if sibling.find(".//a") is not None or len(text) > MAX_DECK_CHARS:
                 return None
-            return text if 2 <= len(words(text)) <= MAX_DECK_WORDS else None
+            if is_widget_line(text):
+                return None  # "字号：大 中 小", "Text size: A A A": the page's tools, not a deck
+            return text if 2 <= count <= MAX_DECK_WORDS else None
         parent = element.getparent()
         if parent is None or passed or squeezed(node_text(parent)) != squeezed(node_text(headline)):
             return None  # the headline shares its container: its lines end there
@@ -310,7 +315,7 @@ def heading_over(deck: Element) -> Element | None:
             head = above if above.tag in HEADING_TAGS else next(
                 (h for h in above.iter(*HEADING_TAGS) if squeezed(node_text(h)) == squeezed(node_text(above))), None)
             if (head is None or deck.tag not in HEADING_TAGS or head.tag >= deck.tag
-                    or head.find(".//a") is not None or not 1 <= len(words(node_text(head))) <= 25):
+                    or head.find(".//a") is not None or not 1 <= word_count(node_text(head)) <= 25):
                 return None
             return head
         parent = element.getparent()

@@ -13,7 +13,7 @@ import re
 
 from archiver.extract.headline import strip_host_parts, strip_site_name, words
 from archiver.extract.model import Feature, LinearModel, load_model
-from archiver.extract.text import clean
+from archiver.extract.text import clean, word_count
 
 FEATURES: tuple[Feature, ...] = (
     Feature("rules", "the headline the page-reading rules settle on (shown heading, story line, deck)"),
@@ -61,6 +61,8 @@ def candidates(rules: str | None, jsonld: str | None, og: str | None, title: str
         add(strip_site_name(strip_host_parts(clean(title), host), site_names), "title-stripped")
     if h1s:
         add(h1s[0], "h1")
+    if len(found) == 1:
+        return [(entry["text"], {name: 1.0 for name in entry["flags"]}) for entry in found.values()]
     title_words = set(words(title or ""))
     h1_words = words(h1s[0]) if h1s else []
     names = [n.lower() for n in site_names if n]
@@ -73,11 +75,12 @@ def candidates(rules: str | None, jsonld: str | None, og: str | None, title: str
         if "h1" in flags and len(h1s) == 1:
             values["h1-only"] = 1.0
         found_words = words(text)
+        count = word_count(text)
         lowered = text.lower()
         values.update({
             "sources": min((len(flags) - 1) / 4, 1.0),
-            "short": float(len(found_words) <= 3),
-            "long": float(len(found_words) > 20),
+            "short": float(count <= 3),
+            "long": float(count > 20),
             "separator": float(bool(_SEPARATOR.search(text))),
             "site-part": float(any(name and name in lowered for name in names)
                                or bool(host) and strip_host_parts(text, host) != text),
@@ -95,7 +98,7 @@ _WORD = re.compile(r"\w+")
 
 
 def choose(found: list[tuple[str, dict[str, float]]], trace: dict | None = None) -> int:
-    """Index of the candidate the weights pick (-1 for none)."""
+    """Index of the candidate the weights pick (-1 for none; 0 when every source gives the same words)."""
     if trace is not None:
         trace["headline"] = found
-    return MODEL.best([values for _, values in found])
+    return MODEL.best([values for _, values in found]) if len(found) > 1 else len(found) - 1

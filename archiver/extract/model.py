@@ -36,13 +36,13 @@ class LinearModel:
 
     def logit(self, values: dict[str, float]) -> float:
         weights = self.weights
-        return self.bias + sum(weights[name] * value for name, value in values.items() if value)
+        return self.bias + sum(weights.get(name, 0.0) * value for name, value in values.items() if value)
 
     def probability(self, values: dict[str, float]) -> float:
         return 1.0 / (1.0 + math.exp(-max(min(self.logit(values), 50.0), -50.0)))
 
     def contributions(self, values: dict[str, float]) -> dict[str, float]:
-        return {name: self.weights[name] * value for name, value in values.items()}
+        return {name: self.weights.get(name, 0.0) * value for name, value in values.items()}
 
     def best(self, candidates: list[dict[str, float]]) -> int:
         """Index of the highest-scoring candidate (the first on a tie), -1 for none."""

@@ -14,12 +14,15 @@ show prices, many posts or code. ``judge`` returns the kind, the feature that de
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from archiver.extract.blocks import PageBlocks, interleaved_teasers
 from archiver.extract.jsonld import JsonLd
 from archiver.extract.meta import MetaTags
 from archiver.extract.model import Feature, LinearModel, load_model
+from archiver.extract.text import word_count
 
 # The page node's own type: a "WebSite" node describes the site (Yoast puts one on every page), not the page.
 LISTING_TYPES = {"collectionpage", "searchresultspage", "profilepage", "itemlist"}
@@ -54,14 +57,11 @@ FEATURES: tuple[Feature, ...] = (
             "1.5 to 4, per paragraph 0.15 to 0.45"),
     Feature("link-density", "share of link text in the story: 0 up to 20 %, 1 from 50 %"),
     Feature("page-links", "share of link text on the whole page: 0 up to 20 %, 1 from 60 %"),
-    Feature("prices", "prices on the page (\u20ac 12.99, $5, 30 USD): 0 for none, 1 from five"),
-    Feature("shop-words", "add to cart, buy now, in stock, checkout ... on the page"),
     Feature("posts", "elements named as posts, replies, comments or messages: 0 up to 3, 1 from 30"),
     Feature("bylines", "elements named as a byline or author: 0 up to 2, 1 from 10 (a thread signs each post)"),
     Feature("profile-links", "links to user profiles (/user/, /members/, profile.php ...): 0 up to 2, 1 from 10"),
     Feature("times", "<time> elements on the page: 0 up to 2, 1 from 12"),
     Feature("code", "share of the story text in <pre> or <code>: 0 up to 2 %, 1 from 20 %"),
-    Feature("form-controls", "inputs, buttons and selects on the page: 0 up to 5, 1 from 40"),
     Feature("story-headings", "headings in the story per 1,000 characters: 0 up to 0.5, 1 from 3"),
     Feature("list-text", "share of the story text in list items: 0 up to 10 %, 1 from 60 %"),
 )
@@ -83,8 +83,6 @@ _NOT_STORY_PATH = re.compile(
     r"products?|shop|store|cart|checkout|dp|item|forums?|threads?|topics?|questions|community|discussions?|"
     r"board|viewtopic\.php|showthread\.php|services?|solutions|pricing|plans|careers|locations?|collections?)"
     r"(?:/|$|\.)", re.IGNORECASE)
-PROFILE_LINK = re.compile(r"/(?:users?|members?|u|profiles?|people|memberlist\.php|member\.php)(?:/|\?|\.php)|"
-                          r"[?&](?:u|uid|userid|user_id|showuser)=\d", re.IGNORECASE)
 _NOT_STORY_HOST = re.compile(r"^(?:docs?|developers?|api|wiki|help|support|shop|store|forums?|community|discuss|"
                              r"learn)\.", re.IGNORECASE)
 _URL_DATE = re.compile(r"/(?:19|20)\d{2}/(?:0?[1-9]|1[0-2])(?:/|$)|/(?:19|20)\d{2}-\d{2}-\d{2}")
@@ -94,11 +92,6 @@ _LOCKED_TIERS = {"locked", "premium", "subscriber", "subscribers"}
 _SLUG = re.compile(r"[\w%]+(?:[-_][\w%]+){2,}|\d{4,}|\.s?html?$|\.php$|\.aspx?$|\.cfm$|\.jsp$|\.stm$")
 _PAGE_FILE = re.compile(r"\.(?:s?html?|php|aspx?|cfm|jsp)$", re.IGNORECASE)
 _STORY_QUERY = re.compile(r"(?:^|&)\w*(?:id|story|article)\w*=\w{3,}", re.IGNORECASE)
-PRICE = re.compile(r"(?:[$\u00a3\u20ac\u00a5\u20b9]|\b(?:USD|EUR|GBP|CHF|Rs\.?))\s?\d[\d,.]*|"
-                   r"\b\d[\d,.]*\s?(?:[$\u00a3\u20ac\u00a5]|USD|EUR|GBP|CHF|kr|z\u0142)(?!\w)")
-SHOP_WORDS = re.compile(r"\b(?:add to (?:cart|basket|bag|wish ?list)|buy (?:it )?now|in stock|out of stock|"
-                        r"checkout|free (?:shipping|delivery|returns)|in den warenkorb|ajouter au panier|"
-                        r"a\u00f1adir al carrito|sku)\b", re.IGNORECASE)
 
 
 def is_listing_url(url: str) -> bool:
@@ -156,14 +149,11 @@ class Evidence:
     declared_product: bool = False
     declared_forum: bool = False
     declared_published: bool = False
-    prices: int = 0
-    shop_words: bool = False
     posts: int = 0
     bylines: int = 0
     profile_links: int = 0
     times: int = 0
     code_share: float = 0.0
-    form_controls: int = 0
     story_headings: int = 0
     list_share: float = 0.0
     binary: bool = False
@@ -228,14 +218,11 @@ def feature_values(e: Evidence) -> dict[str, float]:
         if e.teasers_in_story >= 3 else 0.0,
         "link-density": _ramp(e.story_link_share, 0.2, 0.5),
         "page-links": _ramp(e.page_link_share, 0.2, 0.6),
-        "prices": _ramp(e.prices, 0, 5),
-        "shop-words": float(e.shop_words),
         "posts": _ramp(e.posts, 3, 30),
         "bylines": _ramp(e.bylines, 2, 10),
         "profile-links": _ramp(e.profile_links, 2, 10),
         "times": _ramp(e.times, 2, 12),
         "code": _ramp(e.code_share, 0.02, 0.2),
-        "form-controls": _ramp(e.form_controls, 5, 40),
         "story-headings": _ramp(e.story_headings * per_thousand, 0.5, 3.0),
         "list-text": _ramp(e.list_share, 0.1, 0.6),
     }
@@ -264,6 +251,45 @@ def judge(e: Evidence, article_model: LinearModel | None = None, listing_model: 
         reason = min((c, n) for n, c in contributions.items())[1]
     kind = "listing" if listing_model.logit(values) >= 0 else "other"
     return Judgement(kind, reason, score, values)
+
+
+def measure(page: PageBlocks, index: int, article, shown: bool, jsonld: JsonLd, meta: MetaTags, url: str) -> Evidence:
+    """The page-kind signals' inputs, from the scan already made (no second pass over the tree)."""
+    evidence = Evidence(url, dated=bool(article.published), byline=bool(article.authors),
+                        **declared(jsonld, meta, page.itemtypes))
+    body = article.body
+    evidence.story_chars = text_weight(body)
+    evidence.paragraphs = body.count("\n\n") + 1 if body else 0
+    evidence.headline_in_title = shown and word_count(article.headline or "") >= 4
+    evidence.teasers_in_story = page.story_teasers
+    evidence.posts, evidence.times, evidence.bylines = page.posts, page.tags.count("time"), len(page.bylines)
+    evidence.profile_links = page.profile_links
+    evidence.page_link_share = page.total_links[0] / page.total[0] if page.total and page.total[0] else 0.0
+    if index >= 0:
+        evidence.teasers_in_story = max(page.story_teasers, interleaved_teasers(page, index))
+        evidence.story_link_share = page.story_link_share
+        evidence.prose_share = page.good[index] / page.good[0] if page.good and page.good[0] else 0.0
+        evidence.code_share, evidence.list_share, evidence.story_headings = story_shape(page, index)
+    return evidence
+
+
+def story_shape(page, index: int) -> tuple[float, float, int]:
+    """(share of the story's text in code, share in list items, headings) under the story's element."""
+    end = index + page.size[index]
+    tags, removed, total = page.tags, page.removed, page.total[index] or 1
+    code = listed = 0
+    covered = -1  # end of the last list item or code block counted: nested ones count once
+    listed_at = page.listed
+    for i in listed_at[bisect_right(listed_at, index):bisect_left(listed_at, end)]:
+        if i < covered or removed[i]:
+            continue
+        covered = i + page.size[i]
+        if tags[i] == "li":
+            listed += page.total[i]
+        else:
+            code += page.total[i]
+    headings = bisect_left(page.headings, end) - bisect_right(page.headings, index)
+    return min(code / total, 1.0), min(listed / total, 1.0), headings
 
 
 def paywall(marked: bool, jsonld: JsonLd, meta: MetaTags) -> tuple[bool, str]:

@@ -43,7 +43,8 @@ MODEL: LinearModel = load_model("published-date", FEATURES)
 _UPDATED = re.compile(r"\b(?:updated|modified|last updated|actualizado|aktualisiert|mis à jour|edited|revised)\b",
                       re.IGNORECASE)
 MAX_LINE_CHARS = 200
-WINDOW_BEFORE, WINDOW_AFTER = 12, 150  # elements around the headline
+WINDOW_BEFORE, WINDOW_AFTER = 8, 40  # elements around the headline: every short line is read
+FAR_AFTER = 400  # ... and up to this far after it, lines that write a year (an author box, a footer line)
 # <meta> names of publication and modification dates beyond the common ones ("published", "w-published-date").
 _PUBLISHED_NAME = re.compile(r"publish|pubdate|created|release")
 _MODIFIED_NAME = re.compile(r"modif|updated")
@@ -91,19 +92,23 @@ def candidates(src, headline_index: int = -1) -> list[tuple[str, dict[str, float
         else:
             _add(found, element.get("datetime"), "time-first" if n == 0 else "time-other")
     if page is not None:
+        # Numeric dates are day first wherever the page's language is not US English.
+        language = (src.tree.get("lang") or "").lower()
+        day_first = bool(language) and language not in ("en", "en-us") and not language.startswith("en-us")
         for element in page.dated[:24] + page.bylines[:12]:
-            _line_dates(found, node_text(element), "dated-line")
+            _line_dates(found, node_text(element), "dated-line", day_first)
         if headline_index < 0:
-            headline_index = next((i for i, tag in enumerate(page.tags) if tag == "h1"), -1)
+            headline_index = next((i for i in page.headings if page.tags[i] == "h1"), -1)
         first_shown = None
-        for i, chars in enumerate(page.chars):
-            if not 6 <= chars <= MAX_LINE_CHARS or page.tags[i] in HEADING_TAGS:
+        start = max(headline_index - WINDOW_BEFORE, 0) if headline_index >= 0 else 0
+        chars, tags, elements = page.chars, page.tags, page.elements
+        for i in range(start, min(start + WINDOW_BEFORE + FAR_AFTER, len(chars))):
+            if not 6 <= chars[i] <= MAX_LINE_CHARS or tags[i] in HEADING_TAGS:
                 continue
-            near = headline_index >= 0 and headline_index - WINDOW_BEFORE <= i <= headline_index + WINDOW_AFTER
-            own = page.elements[i].text or ""
-            if not near and not _YEAR.search(own):
-                continue  # far from the headline, only a line that writes a year itself
-            day = _line_dates(found, node_text(page.elements[i]), "near-headline" if near else "page-line")
+            near = headline_index >= 0 and i <= headline_index + WINDOW_AFTER
+            if not near and not _YEAR.search(elements[i].text or ""):
+                continue  # farther from the headline, only a line that writes a year itself
+            day = _line_dates(found, node_text(page.elements[i]), "near-headline" if near else "page-line", day_first)
             if day and first_shown is None and i > headline_index >= 0:
                 first_shown = day
         if first_shown:
@@ -122,16 +127,16 @@ def candidates(src, headline_index: int = -1) -> list[tuple[str, dict[str, float
     return out
 
 
-def _line_dates(found: dict[str, dict], text: str, feature: str) -> str | None:
+def _line_dates(found: dict[str, dict], text: str, feature: str, day_first: bool = False) -> str | None:
     """Add the dates a line writes; the first one's day."""
-    if not text or len(text) > MAX_LINE_CHARS:
-        return None
+    if not text or len(text) > MAX_LINE_CHARS or not _YEAR.search(text):
+        return None  # every date form read writes its year
     updated = _UPDATED.search(text)
     before = text[: updated.start()] if updated else text
-    day = _add(found, _dates.date_from_text(before), feature)
+    day = _add(found, _dates.date_from_text(before, day_first), feature)
     if updated:
-        day = _add(found, _dates.date_from_text(text[updated.end():]), feature + "-updated") if feature != "page-line" \
-            else _add(found, _dates.date_from_text(text[updated.end():]), feature) or day
+        after = _dates.date_from_text(text[updated.end():], day_first)
+        day = _add(found, after, feature + "-updated") if feature != "page-line" else _add(found, after, feature) or day
     return day
 
 

@@ -16,7 +16,7 @@ from lxml import etree
 from archiver.extract.blocks import HEADING_TAGS, INLINE_TAGS, PageBlocks
 from archiver.extract.headline import (MAX_HEADLINE_CHARS, SKIPPED_TAGS, class_and_id, deck_below,
                                        heading_over, is_dateline, spells_host, squeezed, words)
-from archiver.extract.text import Element, clean, node_text
+from archiver.extract.text import Element, clean, node_text, word_count
 
 _HEADLINE_MARK = re.compile(r"head(?!er)|title", re.I)
 _NOT_HEADLINE_MARK = re.compile(r"sub-?(?:head|title)|masthead|page-?title|section", re.I)
@@ -190,7 +190,7 @@ def _marked_headline_above(page: PageBlocks, index: int, page_url: str) -> tuple
         line = _headline_line(element, page_url)
         names = class_and_id(element)
         if line and _HEADLINE_MARK.search(names) and not _NOT_HEADLINE_MARK.search(names) \
-                and 1 <= len(words(line)) <= MAX_STORY_HEADLINE_WORDS:
+                and 1 <= word_count(line) <= MAX_STORY_HEADLINE_WORDS:
             return line, j
         return None
     return None
@@ -227,9 +227,9 @@ def story_headline(page: PageBlocks, first: int, story_words: set[str], page_url
             continue
         element = page.elements[i]
         line = _headline_line(element, page_url) or _line_over_byline(page, i, first, page_url)
-        if line and 2 <= len(words(line)) <= MAX_STORY_HEADLINE_WORDS and len(line) <= MAX_HEADLINE_CHARS \
+        if line and 2 <= word_count(line) <= MAX_STORY_HEADLINE_WORDS and len(line) <= MAX_HEADLINE_CHARS \
                 and not line.isupper() and not is_dateline(element, line) \
-                and not (line.endswith(".") and len(words(line)) > 6) \
+                and not (line.endswith(".") and word_count(line) > 6) \
                 and len(topic_words(line)) >= 2 and on_topic_share(line, story_words) >= MIN_ON_TOPIC_SHARE:
             marked = _marked_headline_above(page, i, page_url)
             if marked:

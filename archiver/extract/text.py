@@ -7,7 +7,7 @@ import re
 from lxml import etree
 from lxml.etree import _Element as Element
 
-__all__ = ["Element", "clean", "drop_tree", "first", "node_text", "text_content"]
+__all__ = ["Element", "clean", "drop_tree", "first", "node_text", "text_content", "word_count"]
 
 # White space to collapse: everything \s matches but U+3000, the ideographic space CJK text uses on purpose.
 _SPACE = re.compile(r"[^\S\u3000]+")
@@ -18,7 +18,11 @@ def clean(text: str | None) -> str:
     """Collapse white space (incl. non-breaking spaces) and strip."""
     if not text:
         return ""
-    return _SPACE.sub(" ", text.replace("\u00a0", " ").replace("\u200b", "")).strip()
+    if "\u200b" in text:
+        text = text.replace("\u200b", "")
+    if "\u3000" in text:
+        return _SPACE.sub(" ", text.replace("\u00a0", " ")).strip()
+    return " ".join(text.split())  # str.split's white space is the regex's \s, in C
 
 
 def text_content(element: Element) -> str:
@@ -50,3 +54,25 @@ def first(*values: str | None) -> str | None:
         if value:
             return value
     return None
+
+
+# Scripts written without spaces between words: Chinese and Japanese (a word is about two characters)
+# and Thai (about six). Text measures count their characters, not the runs between spaces.
+_CJK_CHARS = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_THAI_CHARS = re.compile(r"[\u0e00-\u0e7f]")
+_WORDS = re.compile(r"\w+")
+CJK_CHARS_PER_WORD, THAI_CHARS_PER_WORD = 2, 6
+
+
+def word_count(text: str) -> int:
+    """Words in ``text`` in any script: runs between spaces, and for Chinese, Japanese and Thai a word
+    per few characters ("字号：大 中 小" is 3 words, not 4; a Chinese headline is about a dozen, not 1)."""
+    if not text:
+        return 0
+    if text.isascii():
+        return len(_WORDS.findall(text))
+    cjk, thai = len(_CJK_CHARS.findall(text)), len(_THAI_CHARS.findall(text))
+    if not cjk and not thai:
+        return len(_WORDS.findall(text))
+    spaced = len(_WORDS.findall(_THAI_CHARS.sub(" ", _CJK_CHARS.sub(" ", text))))
+    return spaced + -(-cjk // CJK_CHARS_PER_WORD) + -(-thai // THAI_CHARS_PER_WORD)

@@ -69,6 +69,8 @@ class BackoffMiddleware:
 
     def response_downloaded(self, response: Response, request: Request) -> None:
         # The signal comes before the slot hands out its next request; process_response would be too late.
+        if request.meta.get("requisite"):
+            return  # requisites have slots of their own and learn dead hosts instead (archiver.capture.hosts)
         if response.status in self.codes:
             header = response.headers.get("Retry-After")
             wait = retry_after_seconds(header.decode("latin-1") if header else None)
@@ -79,6 +81,8 @@ class BackoffMiddleware:
     def process_exception(self, request: Request, exception: Exception) -> None:
         # Only the network failures RetryMiddleware retries (IgnoreRequest and the like come here too).
         # A refused connection or unknown host costs the server nothing: retried without a pause.
+        if request.meta.get("requisite"):
+            return
         if isinstance(exception, self.exceptions) and not isinstance(exception, self.skipped):
             self.pause(request, self.backoff(request), type(exception).__name__)
 

@@ -1,0 +1,65 @@
+"""Scrapy's downloader with page requisites beside the pages, not among them (``DOWNLOADER`` setting).
+
+Requisites are downloaded with ``engine.download_async`` like any request, so every downloader
+middleware sees them and the engine waits for them before it closes. Two things differ:
+
+- they do not count against ``CONCURRENT_REQUESTS``: a page's download never waits for a free
+  place behind requisites (the requisite fetcher keeps its own total,
+  ``REQUISITES_CONCURRENT_REQUESTS``). Only when requisites fall far behind (more than
+  ``REQUISITES_MAX_BACKLOG`` URLs waiting, a crawl short of CPU) do new pages wait for them, so
+  the backlog, and the memory it holds, stay bounded;
+- each host's requisites get a slot of their own (``"<host> requisites"``), without delay and
+  without AutoThrottle, so the pages' slot of a host keeps its concurrency and delay. A host the
+  sites file gives a ``politeness`` delay or concurrency (``DOWNLOAD_SLOTS``) keeps them for its
+  requisites too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from scrapy.core.downloader import Downloader, Slot
+from scrapy.utils.httpobj import urlparse_cached
+
+from archiver.capture.fetch import REQUISITE_META
+
+if TYPE_CHECKING:
+    from scrapy import Request, Spider
+    from scrapy.crawler import Crawler
+    from twisted.internet.defer import Deferred
+
+
+class CaptureDownloader(Downloader):
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.requisites_active = 0
+        self.requisite_concurrency = max(1, crawler.settings.getint("REQUISITES_CONCURRENT_REQUESTS_PER_HOST"))
+        self.max_backlog = crawler.settings.getint("REQUISITES_MAX_BACKLOG")
+        self.requisite_backlog: Callable[[], int] = lambda: 0  # set by the requisite fetcher
+
+    def fetch(self, request: Request, spider: Spider | None = None) -> Deferred[Any]:
+        if not request.meta.get(REQUISITE_META):
+            return super().fetch(request)
+        request.meta[self.DOWNLOAD_SLOT] = self._requisite_slot(request)
+        self.requisites_active += 1
+
+        def left(result: Any) -> Any:
+            self.requisites_active -= 1
+            return result
+
+        return super().fetch(request).addBoth(left)
+
+    def needs_backout(self) -> bool:
+        """As Scrapy's, counting only the pages' downloads; and while requisites are far behind."""
+        return (0 < self.total_concurrency <= len(self.active) - self.requisites_active
+                or 0 < self.max_backlog < self.requisite_backlog())
+
+    def _requisite_slot(self, request: Request) -> str:
+        host = urlparse_cached(request).hostname or ""
+        key = f"{host} requisites"
+        if key not in self.slots:
+            polite = self.per_slot_settings.get(host, {})
+            self.slots[key] = Slot(int(polite.get("concurrency", self.requisite_concurrency)),
+                                   float(polite.get("delay", 0.0)), float(polite.get("jitter", 0.0)))
+        return key

@@ -1,0 +1,89 @@
+"""Extraction in any script: text measures count characters where a language writes no spaces
+between words (Chinese, Japanese, Thai), and bylines and dates read as each language writes them.
+
+The whole pages (Chinese, Thai, Arabic, Japanese CMS layouts, with and without structured data) are in
+the fixture corpus (tests/fixtures/extract, scored by test_extract_corpus.py); these are the rules.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from archiver.extract import analyze_page
+from archiver.extract.authors import split_authors
+from archiver.extract.boilerplate import is_widget_line
+from archiver.extract.dates import date_from_text
+from archiver.extract.text import word_count
+
+ZH_STORY = "".join(
+    f"<p>{text}</p>" for text in [
+        "6月以来，长江中下游地区迎来入汛以来最强的一轮降雨过程，湖北、安徽、江西等地累计降雨量较常年同期偏多五成以上。",
+        "水利部门20日发布通报称，长江干流九江至大通段将在未来三天出现超警戒水位，沿江各地已启动防汛四级应急响应。",
+        "气象专家提醒，本轮降雨具有持续时间长、累计雨量大、降雨区域重叠度高等特点，公众应减少外出，注意防范次生灾害。",
+        "截至20日上午，湖北省已转移低洼地区群众一万余人，各地防汛物资和抢险队伍已提前部署到位，交通部门也加强了巡查。",
+    ])
+ZH_HEADLINE = "长江中下游迎来入汛以来最强降雨"
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("Storm batters coast, leaving thousands without power", 7),
+    ("字号：大 中 小", 3),  # five characters: a font-size bar, not a four-word line
+    (ZH_HEADLINE, 8),  # fifteen characters: a headline, not one word
+    ("ロボットが接客するカフェ、渋谷に開店", 9),
+    ("กรุงเทพฯ เปิดให้บริการรถไฟฟ้าสายสีชมพู", 7),
+    ("افتتاح أكبر محطة لتحلية المياه", 5),
+    ("", 0),
+])
+def test_words_are_counted_in_every_script(text, words):
+    assert word_count(text) == words
+
+
+@pytest.mark.parametrize("tools", [
+    '<div class="fs">字号：<span onclick="s(1)">大</span> <span onclick="s(2)">中</span> <span onclick="s(3)">小</span></div>',
+    '<p class="tools">字体：大 中 小</p>',
+    '<div class="text-size">Text size: <span>A</span> <span>A</span> <span>A</span></div>',
+])
+def test_a_font_size_bar_under_a_chinese_headline_is_not_its_deck(tools):
+    html = (f'<html lang="zh-CN"><head><title>{ZH_HEADLINE}_江城日报</title></head><body><div class="hd">'
+            f'<h1>{ZH_HEADLINE}</h1>{tools}</div><div class="content">{ZH_STORY}</div></body></html>')
+    analysis = analyze_page(html, "https://news.jiangcheng-ribao.cn/2024/06/20/a1234.html")
+    assert analysis.article.headline == ZH_HEADLINE
+    assert "字号" not in analysis.article.body and "大 中 小" not in analysis.article.body
+    assert analysis.judgement.values["headline-in-title"] == 1.0  # a Chinese headline is a headline of words
+    assert analysis.kind == "article"
+
+
+def test_a_one_line_deck_in_chinese_is_still_a_deck():
+    deck = "受强降雨影响，湖北、安徽、江西等地河流水位持续上涨"
+    html = (f'<html lang="zh-CN"><head><title>{ZH_HEADLINE}</title></head><body><div class="hd">'
+            f'<h1>{ZH_HEADLINE}</h1><h2>{deck}</h2></div><div class="content">{ZH_STORY}</div></body></html>')
+    assert analyze_page(html, "https://news.jiangcheng-ribao.cn/2024/06/20/a1234.html").article.headline == \
+        f"{ZH_HEADLINE}\n{deck}"
+
+
+@pytest.mark.parametrize(("line", "names"), [
+    ("记者 李明", ["李明"]),
+    ("本报记者 王芳", ["王芳"]),
+    ("โดย สมชาย ใจดี", ["สมชาย ใจดี"]),
+    ("بقلم أحمد الخطيب", ["أحمد الخطيب"]),
+    ("By Jane Doe and John Roe", ["Jane Doe", "John Roe"]),
+])
+def test_bylines_lose_their_word_for_by_in_every_language(line, names):
+    assert split_authors(line) == names
+
+
+@pytest.mark.parametrize(("text", "day_first", "day"), [
+    ("Updated: 10/31/2024", False, "2024-10-31"),
+    ("07/01/2024 10:15 น.", True, "2024-01-07"),  # a Thai page: day first
+    ("07/01/2024", False, "2024-07-01"),  # a US page: month first
+    ("2024/03/12 - 14:00", True, "2024-03-12"),
+    ("2024年6月20日 09:30", True, "2024-06-20"),
+])
+def test_numeric_dates_read_as_the_page_language_writes_them(text, day_first, day):
+    assert date_from_text(text, day_first) == day
+
+
+def test_a_sentence_is_not_a_tool_bar():
+    assert is_widget_line("字号：大 中 小") and is_widget_line("Text size: A A A")
+    assert not is_widget_line("Rescuers reach the last village cut off by the floods")
+    assert not is_widget_line("受强降雨影响，湖北、安徽、江西等地河流水位持续上涨")
