@@ -180,3 +180,21 @@ def test_every_command_gives_the_same_output_on_two_workers_and_small_tasks(with
     assert results[0] == results[1]
     if command[0] == "stats":
         assert json.loads(results[0][1])["articles"] > 20
+
+
+def last_bar(stderr: str, label: str) -> str:
+    """The last drawn state of a progress bar's stage (redraws are separated by carriage returns)."""
+    return [line for line in stderr.replace("\r", "\n").splitlines() if line.startswith(label)][-1]
+
+
+def test_the_progress_bar_counts_every_workers_records_and_the_jobs_rate(archive, tmp_path):
+    out = tmp_path / "out"
+    done = run_archiver("reextract", "--archive", str(archive), "--out", str(out), "--progress",
+                        "--workers", "2", "--task-size", "12KB")
+    assert done.returncode == 0, done.stderr[-2000:]
+    bar = last_bar(done.stderr, "reading")
+    assert " 100% [" in bar and " articles/s " in bar and bar.endswith(" MB/s")
+    shown = int(bar.split("] ")[1].split(" articles")[0].replace(",", ""))
+    # What both workers made, summed: every record written.
+    [written] = out.glob("*.jsonl")
+    assert shown == len(written.read_text().splitlines()) > 100
