@@ -13,8 +13,11 @@ of a command are compared (SHA-256 of the output file, or of what it printed). T
 runs use a ``LocalCluster`` of 1 and of 2 worker processes (one thread each), warmed up by
 one untimed run so their imports are not counted. "CPU s" is what the command and its local
 worker processes used (not a Dask cluster's): the same for 1 and 2 workers means splitting
-costs nothing, and a quiet machine turns it into speed. `uptime`'s load is printed: the
-figures mean little on a machine whose cores other work uses.
+costs nothing, and a quiet machine turns it into speed; "own CPU" is the command's process
+alone after its imports (planning, merging, writing the output: what no worker shares) and
+"workers" its local worker processes', so on N idle cores a job takes about own + workers / N
+("CPU bound", against one worker's own + workers, printed per command). `uptime`'s load is
+printed: the wall-clock figures mean little on a machine whose cores other work uses.
 """
 
 from __future__ import annotations
@@ -55,9 +58,15 @@ def child(argv: list[str]) -> None:
         importlib.import_module(name)
     from archiver.cli import main
 
-    started = time.monotonic()
+    def cpu(who: int) -> float:
+        usage = resource.getrusage(who)
+        return usage.ru_utime + usage.ru_stime
+
+    started, own, workers = time.monotonic(), cpu(resource.RUSAGE_SELF), cpu(resource.RUSAGE_CHILDREN)
     code = main(argv)
-    print(json.dumps({"seconds": time.monotonic() - started, "code": code}))
+    # This process alone (the part no worker shares), and the local worker processes it waited for.
+    print(json.dumps({"seconds": time.monotonic() - started, "code": code,
+                      "own_cpu": cpu(resource.RUSAGE_SELF) - own, "workers_cpu": cpu(resource.RUSAGE_CHILDREN) - workers}))
 
 
 def load() -> str:
@@ -128,7 +137,8 @@ class Runs:
         else:
             output = printed.encode()
         shutil.rmtree(folder)
-        return {"wall": wall, "job": result["seconds"], "cpu": cpu, "sha": digest(output)}
+        return {"wall": wall, "job": result["seconds"], "cpu": cpu, "own": result["own_cpu"],
+                "workers": result["workers_cpu"], "sha": digest(output)}
 
 
 def make_archive(root: Path, scale: int) -> Path:
@@ -170,7 +180,7 @@ def main() -> None:
                                               host="127.0.0.1", dashboard_address=None)
         runs = Runs(archive, root)
         print(f"{'command':<10} {'run':<16} {'wall s':>7} {'job s':>7} {'vs 1 (wall)':>11} {'vs 1 (job)':>10} "
-              f"{'CPU s':>6} {'output':>17}  load before (1/5/15 min)")
+              f"{'CPU s':>6} {'own CPU':>7} {'workers':>7} {'output':>17}  load before (1/5/15 min)")
         try:
             for command in commands:
                 hows = [("1 worker", ["--workers", "1"]), ("2 workers", ["--workers", "2"])]
@@ -186,9 +196,13 @@ def main() -> None:
                     base = results["1 worker"]
                     print(f"{command:<10} {name:<16} {result['wall']:>7.2f} {result['job']:>7.2f} "
                           f"{base['wall'] / result['wall']:>10.2f}x {base['job'] / result['job']:>9.2f}x "
-                          f"{result['cpu']:>6.1f} {result['sha']:>17}  {before}", flush=True)
+                          f"{result['cpu']:>6.1f} {result['own']:>7.1f} {result['workers']:>7.1f} "
+                          f"{result['sha']:>17}  {before}", flush=True)
                 same = len({r["sha"] for r in results.values()}) == 1
                 line = f"{command:<10} outputs identical: {same}"
+                one, two = results["1 worker"], results["2 workers"]
+                bound = (one["own"] + one["workers"]) / (two["own"] + two["workers"] / 2)
+                line += f"; CPU bound on 2 idle cores, 2 workers vs 1: {bound:.2f}x"
                 if "dask, 2 workers" in results:
                     one, two = results["dask, 1 worker"], results["dask, 2 workers"]
                     line += f"; dask 2 workers vs 1: {one['job'] / two['job']:.2f}x (job)"
