@@ -37,7 +37,8 @@ from archiver.datasets.reextract_tasks import DROPPED, UNSEEN, Counts, ExistingT
 from archiver.datasets.scratch import scratch_db
 from archiver.datasets.source import RecordFiles
 from archiver.datasets.warc_responses import pointer_name
-from archiver.datasets.workers import InlineRunner, Runner, range_bytes, shared_tally, task_bytes
+from archiver.datasets.workers import InlineRunner, PoolRunner, Runner, range_bytes, shared_tally, task_bytes
+from archiver.domains import load_suffix_list
 from archiver.warc.ranges import WarcRange, plan_ranges
 
 logger = logging.getLogger(__name__)
@@ -140,6 +141,8 @@ class Reextractor:
 
     def run(self) -> ReextractReport:
         started = time.monotonic()
+        if isinstance(self.runner, PoolRunner):
+            load_suffix_list()  # every record's site needs it: loaded once here, not in each forked worker
         self.out_dir.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         out = self.out_dir / f"{stamp}-{os.getpid()}-reextract.jsonl"
