@@ -25,6 +25,7 @@ DEPENDENCIES = {
     "charset_normalizer": "charset-normalizer",
     "tldextract": "tldextract",
     "isal": "isal",
+    "htmldate": "htmldate",
 }
 if sys.version_info < (3, 11):
     DEPENDENCIES["tomli"] = "tomli"

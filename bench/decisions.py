@@ -165,7 +165,9 @@ class PublishedDate:
 
     def predict(self, model, page, extracted):
         found = extracted[0].get("published-date") or []
-        return found[model.best([values for _, values in found])][0] if found else None
+        if not found:  # the record's last resort, htmldate's fast mode
+            return extracted[0].get("published-last-resort")
+        return found[model.best([values for _, values in found])][0]
 
     def export(self, model):
         return _export("published-date", model)

@@ -272,3 +272,18 @@ def test_a_story_in_sections_with_lists_and_tables_is_one_body_to_its_end():
     assert body.count("Keep-warm mode") == 5 and body.count("Model | Boil time | Price") == 5
     assert body.endswith("The end of the guide, with a final word on care and descaling.")
     assert "toasters" not in body and "Ten ways" not in body  # the related links between sections stay out
+
+
+def test_a_date_our_sources_miss_comes_from_htmldate_and_only_for_articles():
+    # A resource page's author box: a name, then the day in a <small>, no <time>, no metadata.
+    box = ('<div class="resource-author-details"><p>Luke Kim</p>'
+           '<small class="text-neutrals-dark-grey">December 17, 2025</small></div>')
+    story = "".join(f"<p>Paragraph {i} of a long story that explains how the ferry timetable changed, with "
+                    f"commas, facts, quotes and enough words to read as prose rather than a list of links.</p>"
+                    for i in range(14))
+    analysis = analyze_page(page(body=box + story), "https://news.example.com/resources/ferry-timetable")
+    assert analysis.kind == "article"
+    assert analysis.article.published == "2025-12-17"
+    links = "".join(f'<li><a href="/resources/{i}">Resource {i}</a></li>' for i in range(40))
+    listing = analyze_page(page(body=box + f"<ul>{links}</ul>"), "https://news.example.com/resources/")
+    assert listing.kind != "article" and listing.article.published is None

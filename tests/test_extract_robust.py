@@ -107,6 +107,23 @@ def test_a_head_script_whose_start_tag_was_cut_does_not_swallow_the_story():
     assert analysis.article.headline == "Rice praises Iraq's leader"
 
 
+def test_a_story_printed_after_an_early_end_of_the_document_is_read_as_browsers_read_it():
+    # A theme that closes </body></html> after its header and prints the post after them: browsers
+    # show the post (HTML5 ignores those end tags), libxml2 alone would drop it.
+    header = "".join(f'<li class="nav-item"><a href="/{name}/">{name.title()}</a></li>'
+                     for name in ("services", "industries", "resources", "careers", "contact-us"))
+    story = "".join(f"<p>Paragraph {i}: outsourcing payroll lets a small company spend its time on its own "
+                    "customers, with fewer filing mistakes and a team that knows the rules.</p>" for i in range(8))
+    html = ("<!DOCTYPE html><html lang='en'><head><title>6 Types of HR Outsourcing | Escalon</title></head>"
+            f"<body><header><nav><ul>{header}</ul></nav></header>\n</body>\n</html>\n"
+            f"<div class='blog-detail-page'><section><h1>6 Types of HR Outsourcing</h1>{story}</section></div>"
+            "<footer>Copyright 2025</footer>")
+    analysis = analyze_page(html, "https://escalon.example/blog/hr/6-types-of-hr-outsourcing")
+    assert analysis.kind == "article"
+    assert "Paragraph 7: outsourcing payroll" in analysis.article.body
+    assert "Careers" not in analysis.article.body
+
+
 MALFORMED_JSONLD = {
     "author": 42, "headline": ["", None], "datePublished": {"no": "date"}, "inLanguage": 7, "keywords": {"a": 1},
     "image": [[]], "publisher": "just a string", "articleBody": {"html": True}, "isAccessibleForFree": "maybe",

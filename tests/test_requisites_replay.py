@@ -102,7 +102,8 @@ def test_the_articles_say_their_capture_is_complete(captured):
     assert len(captured.records) == 2
     for record in captured.records:
         assert record["capture"] == {"requisites": 12, "archived": 12, "missing_count": 0, "missing": [],
-                                     "not_fetched": 0, "complete": True}
+                                     "not_fetched": 0, "not_fetched_reasons": {"limit": 0, "pending": 0},
+                                     "excluded": 0, "complete": True}
 
 
 @pytest.mark.parametrize("path", PAGES)

@@ -62,6 +62,7 @@ def analyze_tree(tree: Element, url: str, trace: dict | None = None) -> tuple[st
     _pick_headline(article, reading)
     _finish(article, reading)
     judgement = _judge(article, reading)
+    _undated(article, reading, judgement.kind)
     return judgement.kind, article, judgement
 
 
@@ -220,6 +221,18 @@ def _judge(article: Article, reading: Reading) -> Judgement:
     if reading.trace is not None:
         reading.trace["page-kind"] = evidence
     return judge(evidence)
+
+
+def _undated(article: Article, reading: Reading, kind: str) -> None:
+    """An article without a date candidate: htmldate's last resort (after the page kind, which reads
+    whether the page is dated from our own sources)."""
+    if article.published or (kind != "article" and reading.trace is None):
+        return
+    day = published.last_resort(reading.src.tree, reading.src.url)
+    if reading.trace is not None:
+        reading.trace["published-last-resort"] = day
+    if kind == "article":
+        put(article, "published", (day, "dom"))
 
 
 def without_lines(body: str, lines: list[str]) -> str:

@@ -157,6 +157,24 @@ def close_title(text: str) -> str:
     return text[:start + cut] + "</title>" + text[start + cut:]
 
 
+def reopen_body(text: str) -> str:
+    """The page without the ``</body>`` and ``</html>`` end tags when markup follows them.
+
+    A template that closes the document after its header and prints the story after ``</html>``
+    shows the story in every browser (HTML5 reads what follows those end tags into the body), but
+    libxml2 drops all of it. Without the end tags it reads the page as a browser does.
+    """
+    end = _DOCUMENT_END.search(text)
+    if end is None or "<" not in text[end.end():end.end() + EARLY_END_CHARS] \
+            or len(text) - end.end() < EARLY_END_CHARS:
+        return text
+    return _DOCUMENT_END.sub("", text)
+
+
+_DOCUMENT_END = re.compile(r"</(?:body|html)\s*>", re.I)
+EARLY_END_CHARS = 512  # markup after the end tags worth reading again: more than a tracking pixel
+
+
 def _parse(text: str) -> Element | None:
     if not text.strip():
         return None
@@ -207,7 +225,7 @@ def _text_chars(root: Element) -> int:
 def parse_html(data: bytes | str, declared_encoding: str | None = None) -> Element:
     """Parse a page; always returns an ``<html>`` root with a ``<body>``, empty for unparseable input."""
     text = decode_html(data, declared_encoding)[:MAX_HTML_CHARS]
-    text = close_title(_XML_DECLARATION.sub("", text.replace("\x00", ""), count=1))
+    text = reopen_body(close_title(_XML_DECLARATION.sub("", text.replace("\x00", ""), count=1)))
     root = _parse(text)
     if _empty(root) and len(text) > MIN_REPAIRED_CHARS:
         # Nothing came out of a page of some size: a self-closed root tag may have ended it at once.
