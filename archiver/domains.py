@@ -21,6 +21,12 @@ def _extractor():
     return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, fallback_to_snapshot=True)
 
 
+def load_suffix_list() -> None:
+    """Load tldextract and its suffix list now (a few tenths of a second of CPU): done before a
+    pool of worker processes forks, they share it instead of each loading it again."""
+    _extractor()
+
+
 @lru_cache(maxsize=4096)
 def _registrable(host: str) -> str:
     parts = _extractor()(host)

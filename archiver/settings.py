@@ -196,6 +196,9 @@ DOWNLOADER_MIDDLEWARES = {
     "archiver.middlewares.seen.SeenFilterMiddleware": 50,
     # Then: a killed job's captures answer requests instead of the site.
     "archiver.middlewares.resume.ResumeMiddleware": 60,
+    # A page request waits here, before robots.txt and its download, while ANALYSIS_MAX_PENDING
+    # pages wait for the analysis pool (back-pressure; not there when ANALYSIS_WORKERS is 0).
+    "archiver.middlewares.backpressure.AnalysisBackpressureMiddleware": 80,
     # Pauses a site on 429/503 (when they arrive) and on network errors (before RetryMiddleware, 550).
     "archiver.middlewares.backoff.BackoffMiddleware": 560,
     # Next to the download handler: sees wire bytes (still compressed), redirects
@@ -207,6 +210,12 @@ DOWNLOADER_MIDDLEWARES = {
 # to follow; the extraction pipeline reuses that analysis. Off: every page counts as a listing
 # and nothing is extracted in the spider (bench/crawl.py's baseline without extraction).
 SPIDER_PAGE_ANALYSIS = True
+# Processes that make that analysis (archiver.analysis), so the crawl's one thread goes on
+# fetching and writing meanwhile; records are the same and made in the same order. -1: one per
+# core but one, at most 4 (none on a single core); 0: in the crawl's own thread.
+ANALYSIS_WORKERS = -1
+# Pages waiting for the pool at most; past this, page requests wait before their download.
+ANALYSIS_MAX_PENDING = 16
 
 ITEM_PIPELINES = {
     "pipelines.extract.ArticleExtractionPipeline": 100,

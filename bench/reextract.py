@@ -1,12 +1,13 @@
-"""Re-extraction benchmark: pages/s on 1 and 2 local workers and on a 2-worker Dask LocalCluster, and the
-peak memory of archives of 10k and 100k pages, one run each.
+"""Re-extraction benchmark: pages/s on 1 and 2 local workers and on a 2-worker Dask LocalCluster, for the
+same pages in 1, 30 and 300 WARC files, and the peak memory of archives of 10k and 100k pages, one run each.
 
-    python bench/reextract.py                        # speed on 3,000 pages; memory at 10k and 100k pages
-    python bench/reextract.py --pages 3000 --memory 10000,100000
+    python bench/reextract.py                        # 3,000 pages in 1, 30 and 300 files; memory at 10k and 100k
+    python bench/reextract.py --pages 3000 --files 1,30,300 --memory 10000,100000
 
 The archives are written straight to WARC files (tests/synthetic_warcs.py: the demo site's
-articles under new URLs, 100 pages per file); the 100k archive repeats the 10k one's files
-under new names. Every run is `archiver reextract` in a child process, as a user runs it.
+articles under new URLs, without a CDXJ index, so a one-file archive is scanned for where
+to cut it); the memory runs use 100 pages per file, and the 100k archive repeats the 10k
+one's files under new names. Every run is `archiver reextract` in a child process, as a user runs it.
 Pages/s is over the job's own time as the command reports it (interpreter start-up left
 out). Peak memory is the most the process tree (the command and its local workers) held at
 once, sampled from /proc every 0.1 s (a Dask run's workers live in the cluster, not in that
@@ -79,17 +80,18 @@ def run(archive: Path, out: Path, *options: str) -> dict:
             "sha256": digest}
 
 
-def make_archive(root: Path, pages: int, source: Path | None = None) -> Path:
+def make_archive(root: Path, pages: int, source: Path | None = None, files: int | None = None) -> Path:
     from synthetic_warcs import write_archive
 
-    archive = root / f"archive-{pages}"
+    files = files or max(1, pages // PAGES_PER_FILE)
+    archive = root / f"archive-{pages}-{files}"
     if source is None:
-        write_archive(archive, files=max(1, pages // PAGES_PER_FILE), pages_per_file=PAGES_PER_FILE)
+        write_archive(archive, files=files, pages_per_file=max(1, pages // files))
         return archive
     (archive / "warc").mkdir(parents=True)
-    files = sorted((source / "warc").glob("*.warc.gz"))
-    for copy in range(pages // (len(files) * PAGES_PER_FILE)):
-        for path in files:
+    originals = sorted((source / "warc").glob("*.warc.gz"))
+    for copy in range(pages // (len(originals) * PAGES_PER_FILE)):
+        for path in originals:
             os.link(path, archive / "warc" / f"C{copy:03d}-{path.name}")
     return archive
 
@@ -101,36 +103,41 @@ def load() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=3000, help="pages of the speed runs (default 3000)")
+    parser.add_argument("--files", default="1,30,300", help="WARC files the speed runs' pages are in, comma-separated")
     parser.add_argument("--memory", default="10000,100000", help="archive sizes of the memory runs ('' for none)")
     parser.add_argument("--no-dask", action="store_true", help="skip the Dask LocalCluster run")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-reextract-") as folder:
         root = Path(folder)
-        archive = make_archive(root, args.pages)
-        print(f"speed: {args.pages:,} pages in {args.pages // PAGES_PER_FILE} WARC files; cores {os.cpu_count()}")
-        print(f"{'run':<22} {'pages/s':>9} {'wall s':>8} {'peak MB':>8} {'vs 1':>6}  load before (1/5/15 min)")
-        baseline = None
-        runs = [("1 worker", ["--workers", "1"]), ("2 workers", ["--workers", "2"])]
         cluster = None
         if not args.no_dask:
             from distributed import LocalCluster
 
             cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                                    dashboard_address=None)
-            runs.append(("dask, 2 local workers", ["--dask", cluster.scheduler_address]))
-        digests = set()
         try:
-            for name, options in runs:
-                before = load()
-                result = run(archive, root / "out", *options)
-                baseline = baseline or result["rate"]
-                digests.add(result["sha256"])
-                print(f"{name:<22} {result['rate']:>9.0f} {result['seconds']:>8.1f} {result['peak_mb']:>8.0f} "
-                      f"{result['rate'] / baseline:>5.2f}x  {before}", flush=True)
+            for files in [int(n) for n in args.files.split(",") if n]:
+                archive = make_archive(root, args.pages, files=files)
+                warc_mb = sum(p.stat().st_size for p in (archive / "warc").iterdir()) / 2**20
+                print(f"\nspeed: {args.pages:,} pages in {files} WARC file(s), {warc_mb:.0f} MB; cores {os.cpu_count()}")
+                print(f"{'run':<22} {'pages/s':>9} {'wall s':>8} {'peak MB':>8} {'vs 1':>6}  load before (1/5/15 min)")
+                runs = [("1 worker", ["--workers", "1"]), ("2 workers", ["--workers", "2"])]
+                if cluster is not None:
+                    run(archive, root / "out", "--dask", cluster.scheduler_address)  # warm-up: the workers' imports
+                    runs.append(("dask, 2 local workers", ["--dask", cluster.scheduler_address]))
+                baseline, digests = None, set()
+                for name, options in runs:
+                    before = load()
+                    result = run(archive, root / "out", *options)
+                    baseline = baseline or result["rate"]
+                    digests.add(result["sha256"])
+                    print(f"{name:<22} {result['rate']:>9.0f} {result['seconds']:>8.1f} {result['peak_mb']:>8.0f} "
+                          f"{result['rate'] / baseline:>5.2f}x  {before}", flush=True)
+                print(f"outputs identical: {len(digests) == 1}")
+                shutil.rmtree(archive)
         finally:
             if cluster is not None:
                 cluster.close()
-        print(f"outputs identical: {len(digests) == 1}")
         sizes = [int(size) for size in args.memory.split(",") if size]
         if sizes:
             print("\nmemory: --workers 2, peak resident size of the whole process tree")

@@ -7,16 +7,19 @@ import logging
 import re
 import time
 import zlib
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request, Spider, signals
-from scrapy.http import Response, XmlResponse
+from scrapy.http import Response, TextResponse, XmlResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
+from scrapy.utils.defer import maybe_deferred_to_future
 from w3lib.url import canonicalize_url
 
+from archiver.analysis.pool import analysis_pool
+from archiver.analysis.work import ALTERNATE_LINKS
 from archiver.capture.fetch import RequisiteSettings
 from archiver.capture.requisites import page_requisites
 from archiver.discovery.feeds import parse_feed
@@ -171,25 +174,50 @@ class NewsSpider(Spider):
 
     # -- pages
 
-    def _requisites_reader(self, page: FetchedPage) -> Callable[[Element], None] | None:
-        """Reads the page's requisites off the tree the analysis parses, for the requisites middleware
+    def _requisites_limit(self, page: FetchedPage) -> int | None:
+        """How many requisites to read off the tree the analysis parses, for the requisites middleware
         (one parse per page instead of two); None when the middleware will not fetch them."""
         if self._requisites is None:
             self._requisites = RequisiteSettings.from_settings(self.settings)
         config = self._requisites
         if not config.enabled or page.browser is not None or not 200 <= page.status < 300:
             return None
+        return config.discovery_limit
 
-        def read(tree: Element) -> None:
-            page.requisites = page_requisites(tree, page.url, config.discovery_limit)
+    async def _analyse(self, page: FetchedPage, response: Response) -> list[tuple[str, str]] | None:
+        """The page's analysis (and requisites) into ``page``: in the analysis pool's processes
+        (``archiver.analysis``) while this thread goes on with other responses, or here when
+        ``ANALYSIS_WORKERS`` is 0. A worker also reads the page's alternate links (returned; None: not read)."""
+        limit = self._requisites_limit(page)
+        pool = analysis_pool(self.crawler)
+        if pool is None:
+            def read(tree: Element) -> None:
+                page.requisites = page_requisites(tree, page.url, limit)  # type: ignore[arg-type]
 
-        return read
+            page.analysis = analyze_page(page.body, page.url, encoding=page.encoding,
+                                         read_tree=read if limit is not None else None)
+            return None
+        encoding = response.encoding if isinstance(response, TextResponse) else None
+        done = await maybe_deferred_to_future(pool.analyse(page.body, page.url, page.encoding, limit, encoding))
+        for name, level, message in done.logs:  # what the analysis logged, in this crawl's log
+            logging.getLogger(name).log(level, "%s", message)
+        if done.requisites is not None:
+            page.requisites = done.requisites
+        page.analysis = done.analysis
+        return done.alternates
 
-    def parse(self, response: Response) -> Iterator[Request | FetchedPage]:
+    @staticmethod
+    def _alternates(response: Response) -> list[tuple[str, str]]:
+        """The page's ``<link rel="alternate" href>`` as (type, absolute URL)."""
+        return [(link.attrib.get("type") or "", response.urljoin(link.attrib["href"]))
+                for link in response.xpath(ALTERNATE_LINKS)]
+
+    async def parse(self, response: Response) -> AsyncIterator[Request | FetchedPage]:
         if response.status == 304:
             return  # a revisit found the article unchanged (archiver.middlewares.seen)
         if isinstance(response, XmlResponse) or is_feed_response(response):
-            yield from self.parse_xml(response)
+            for request in self.parse_xml(response):
+                yield request
             return
         if not is_html_page(response):
             # PDFs, images, ...: archived by the capture middleware, nothing to extract; the summary counts them
@@ -198,9 +226,9 @@ class NewsSpider(Spider):
             return
         site = self.site_for(response.request)
         page = fetched_page(response)
+        alternates = None
         if self.settings.getbool("SPIDER_PAGE_ANALYSIS"):
-            page.analysis = analyze_page(page.body, page.url, encoding=page.encoding,
-                                         read_tree=self._requisites_reader(page))
+            alternates = await self._analyse(page, response)
         canonical = page.analysis.article.canonical_url if page.analysis else None
         is_amp = AMP_HTML.search(response.body[:4096]) is not None
         if is_amp and canonical and canonicalize_url(canonical) != canonicalize_url(response.url):
@@ -213,11 +241,9 @@ class NewsSpider(Spider):
         yield page
         if site is None:
             return
-        for link in response.xpath("//link[@rel='alternate'][@href]"):
-            if (link.attrib.get("type") or "").lower() in FEED_TYPES:
-                url = response.urljoin(link.attrib["href"])
-                if site.in_scope(url) and self._due(url):
-                    yield self.xml_request(url, site, "feed")
+        for kind, url in alternates if alternates is not None else self._alternates(response):
+            if kind.lower() in FEED_TYPES and site.in_scope(url) and self._due(url):
+                yield self.xml_request(url, site, "feed")
         if not self._follows_links(site, response, page):
             return
         for link in self.link_extractor.extract_links(response):

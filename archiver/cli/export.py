@@ -8,7 +8,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from archiver.cli.reextract import add_worker_options, make_runner
+from archiver.cli.workers import add_worker_options, make_runner
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -37,9 +37,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--overwrite", action="store_true", help="hf: replace the Parquet files already in --out")
     parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                         help="progress bar on stderr (default: only when stderr is a terminal)")
-    add_worker_options(parser)
-    parser.add_argument("--task-size", default="16MB", metavar="SIZE",
-                        help="records each worker task takes, as bytes of record files (default 16MB)")
+    add_worker_options(parser, task_size="records, as bytes of record files,")
     parser.set_defaults(func=run)
 
 
@@ -103,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
             overwrite=args.overwrite,
             progress=Progress.wanted(args.progress),
             # For the dataset card: the command as typed, when this process is that command.
-            task_bytes=parse_size(args.task_size),
+            task_bytes=args.task_size,
             command=shlex.join(["archiver", *sys.argv[1:]]) if sys.argv[1:2] == ["export"] else "",
         )
         runner = make_runner(args)

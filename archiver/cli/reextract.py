@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from archiver.cli.workers import add_worker_options, make_runner
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -27,28 +29,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                              "judged not to be articles (needs the existing records; run it again: nothing doubles)")
     parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                         help="progress bar on stderr (default: only when stderr is a terminal)")
-    add_worker_options(parser)
+    add_worker_options(parser, task_size="bytes of WARC files")
     parser.set_defaults(func=run)
-
-
-def add_worker_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--workers", type=int, default=None, metavar="N",
-                        help="processes to run on (default: this machine's cores); the output is the same for any N")
-    parser.add_argument("--dask", metavar="ADDRESS",
-                        help="run on a Dask distributed cluster instead, e.g. tcp://scheduler:8786 (needs "
-                             "archiver[cluster]; the WARC files and --out must be on storage every worker sees)")
-
-
-def make_runner(args: argparse.Namespace):
-    """The runner ``--workers``/``--dask`` ask for; raises ``WorkerDied`` (a message) when it cannot start."""
-    from archiver.datasets.workers import WorkerDied, make_runner as make
-
-    if args.workers is not None and args.workers < 1:
-        raise WorkerDied("--workers must be 1 or more")
-    try:
-        return make(args.workers, args.dask)
-    except OSError as error:  # Dask could not reach the scheduler
-        raise WorkerDied(f"cannot reach the Dask scheduler at {args.dask}: {error}") from None
 
 
 def page_kinds(kinds) -> str:
@@ -110,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(error))
     try:
         report = Reextractor(warcs, args.archive, args.out, existing, since, progress, runner,
-                             new_only=args.new_only).run()
+                             new_only=args.new_only, task_size=args.task_size).run()
     except WorkerDied as error:
         return fail(str(error))
     except OSError as error:  # a full disk: the output is written aside and renamed only when whole
@@ -140,7 +122,8 @@ def run(args: argparse.Namespace) -> int:
         f"page kinds      {page_kinds(report.kinds)}",
         f"damaged         {len(report.damaged):,} stretch(es) of WARC data skipped (each named in a warning); "
         "every readable record was read" if report.damaged else None,
-        f"time            {report.seconds:.1f} s on {report.workers} worker{'s' if report.workers > 1 else ''}",
+        f"time            {report.seconds:.1f} s on {report.workers} worker{'s' if report.workers > 1 else ''} "
+        f"({report.tasks:,} task{'s' if report.tasks != 1 else ''})",
     ]
     lines += [f"error           {message}" for message in report.file_errors]
     print("\n".join(line for line in lines if line is not None))

@@ -7,6 +7,7 @@ import json
 import sys
 
 from archiver.cli.export import add_filter_options, add_source_options, filters_from_args
+from archiver.cli.workers import add_worker_options, make_runner
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -21,6 +22,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
     parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                         help="progress bar on stderr (default: only when stderr is a terminal)")
+    add_worker_options(parser, task_size="records, as bytes of record files,")
     parser.set_defaults(func=run)
 
 
@@ -28,16 +30,25 @@ def run(args: argparse.Namespace) -> int:
     from archiver.datasets.progress import Progress
     from archiver.datasets.source import SourceError
     from archiver.datasets.stats import collect, render_text
+    from archiver.datasets.workers import WorkerDied, close_runner
 
     if args.archive is not None and not args.archive.is_dir():
         print(f"archiver stats: no such archive folder: {args.archive}", file=sys.stderr)
         return 1
     try:
-        stats = collect(args.archive, args.records, filters_from_args(args), all_versions=args.all_versions,
-                        progress=Progress(0, enabled=Progress.wanted(args.progress)))
-    except (SourceError, ValueError) as error:
+        runner = make_runner(args)
+        try:
+            stats = collect(args.archive, args.records, filters_from_args(args), all_versions=args.all_versions,
+                            progress=Progress(0, enabled=Progress.wanted(args.progress)), runner=runner,
+                            task_size=args.task_size)
+        finally:
+            close_runner(runner)
+    except (SourceError, ValueError, WorkerDied) as error:
         print(f"archiver stats: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("archiver stats: interrupted", file=sys.stderr)
+        return 130
     if args.json:
         json.dump(stats.as_dict(), sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")

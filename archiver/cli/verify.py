@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from archiver.cli.workers import add_worker_options, make_runner
+
 DEDUPED_FOLDER = "articles-deduped"
 
 
@@ -17,12 +19,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                              f"(default: <archive>/{DEDUPED_FOLDER}); the records themselves are not changed")
     parser.add_argument("--require-requisites", action="store_true",
                         help="a page whose requisites (stylesheets, images, fonts...) are not all archived is a fault")
+    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                        help="progress bar on stderr (default: only when stderr is a terminal)")
+    add_worker_options(parser, task_size="bytes of WARC files")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from archiver.datasets.progress import Progress
+    from archiver.datasets.workers import WorkerDied, close_runner
     from archiver.warc.cdxj import update_index
     from archiver.warc.verify import verify_archive
     from archiver.warc.verify_articles import dedupe
@@ -37,10 +44,25 @@ def run(args: argparse.Namespace) -> int:
         if out.exists() and any(out.iterdir()):
             print(f"archiver verify: --dedupe: {out} is not empty; remove it or name another folder")
             return 2
-    if args.update_index:
-        update = update_index(archive / "warc")
-        print(f"indexed         {len(update.files_indexed)} WARC files ({update.entries_added} entries)")
-    report = verify_archive(archive, require_requisites=args.require_requisites)
+    try:
+        runner = make_runner(args)
+    except WorkerDied as error:
+        print(f"archiver verify: {error}")
+        return 2
+    try:
+        if args.update_index:
+            update = update_index(archive / "warc", runner=runner)
+            print(f"indexed         {len(update.files_indexed)} WARC files ({update.entries_added} entries)")
+        report = verify_archive(archive, require_requisites=args.require_requisites, runner=runner,
+                                task_size=args.task_size, progress=Progress(0, enabled=Progress.wanted(args.progress)))
+    except WorkerDied as error:
+        print(f"archiver verify: {error}")
+        return 2
+    except KeyboardInterrupt:
+        print("archiver verify: interrupted")
+        return 130
+    finally:
+        close_runner(runner)
     print(report.summary())
     if out is not None:
         result = dedupe(archive / "articles", report.duplicates, out)

@@ -7,7 +7,6 @@ import shutil
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,7 +14,8 @@ from pathlib import Path
 import archiver
 from archiver.datasets.card import DEFAULT_LICENSE, CardInfo, render_card
 from archiver.datasets.columns import record_columns
-from archiver.datasets.export_tasks import SHARD_BYTES, ExportTask, IndexTask, Job, export_shard, index_shard, plan_shards
+from archiver.datasets import passes
+from archiver.datasets.export_tasks import Job, Shard, export_shard
 from archiver.datasets.progress import Progress
 from archiver.datasets.select import Filters, VersionIndex
 from archiver.datasets.source import RecordFiles
@@ -29,7 +29,7 @@ from archiver.datasets.writers import (
     ShardedParquetWriter,
     require_pyarrow,
 )
-from archiver.datasets.workers import InlineRunner, PoolRunner, Runner, Tally
+from archiver.datasets.workers import InlineRunner, Runner, shared_tally
 from archiver.items import SCHEMA_VERSION
 
 FORMATS = ("jsonl", "csv", "parquet", "hf")
@@ -62,7 +62,7 @@ class ExportOptions:
     overwrite: bool = False
     progress: bool = False
     command: str = ""
-    task_bytes: int = SHARD_BYTES  # records per task (pass one and two), as bytes of record files
+    task_bytes: int | None = None  # records per task (pass one and two), as bytes of record files; None: auto
     license: str = DEFAULT_LICENSE  # hf: the card's license key
 
 
@@ -121,8 +121,8 @@ def _writer(options: ExportOptions, columns: list) -> object:
 def export(options: ExportOptions, runner: Runner | None = None) -> ExportReport:
     """Run one export; raises ``ExportError`` (before writing anything) when it cannot.
 
-    Both passes run as record-shard tasks on ``runner`` (``export_tasks.py``); this
-    process only plans the shards, picks the latest versions in its SQLite table and
+    Both passes run as record-shard tasks on ``runner`` (``passes.py``, ``export_tasks.py``);
+    this process only plans the shards, picks the latest versions in its SQLite table and
     appends the finished parts to the writer in shard order.
     """
     _check_output(options)
@@ -138,13 +138,16 @@ def export(options: ExportOptions, runner: Runner | None = None) -> ExportReport
     writer = None
     try:
         job = Job(work, [p.resolve() for p in files.paths], options.fmt, options.filters, columns,
-                  summarize=options.fmt == "hf", shard_bytes=max(options.task_bytes, 1))
+                  summarize=options.fmt == "hf")
+        shards = passes.plan(job, runner, options.task_bytes)
         counts = _Counts()
         with tempfile.TemporaryDirectory(prefix="archiver-select-") as scratch:
             index = VersionIndex(Path(scratch))
-            _index(job, runner, index, progress, counts)
+            selected = passes.select(job, shards, runner, index, progress)
+            counts.records_read, counts.unreadable = selected.records_read, selected.unreadable
+            counts.matched = selected.matched
             writer = _writer(options, columns)
-            _export(job, runner, index, writer, progress, counts, "id" if options.all_versions else "key")
+            _export(job, shards, runner, index, writer, progress, counts, "id" if options.all_versions else "key")
             index.close()
         paths = writer.close()  # type: ignore[attr-defined]
     except BaseException:
@@ -181,46 +184,14 @@ class _Counts:
     summary: Summary | None = None
 
 
-def _ticker(progress: Progress, tally: Tally, noun: str):
-    def tick() -> None:
-        progress.update(tally.done_bytes, tally.items, noun)
-    return tick
-
-
-def _index(job: Job, runner: Runner, index: VersionIndex, progress: Progress, counts: _Counts) -> None:
-    """Pass one: every shard's selection rows into the table, in shard order."""
-    progress.stage("indexing")
-    tally = Tally(shared=isinstance(runner, PoolRunner))
-    tasks = (IndexTask(job, shard) for shard in plan_shards(job.paths, job.shard_bytes))
-    for result in runner.map(index_shard, tasks, tally, _ticker(progress, tally, "records")):
-        index.add_rows(result.rows)
-        counts.records_read += result.records_read
-        counts.unreadable += result.unreadable
-    progress.update(progress.total, counts.records_read, force=True)
-    counts.matched = index.count
-
-
-def _chosen_by_shard(job: Job, index: VersionIndex, per: str) -> Iterator[ExportTask]:
-    """Pass two's tasks: each shard with the lines chosen in it (shards with none are left out)."""
-    chosen = index.best(per)
-    want = next(chosen, None)
-    for shard in plan_shards(job.paths, job.shard_bytes):
-        lines = []
-        while want is not None and shard.holds(*want):
-            lines.append(want[1])
-            want = next(chosen, None)
-        if lines:
-            yield ExportTask(job, shard, tuple(lines))
-
-
-def _export(job: Job, runner: Runner, index: VersionIndex, writer, progress: Progress, counts: _Counts,
-            per: str) -> None:
+def _export(job: Job, shards: list[Shard], runner: Runner, index: VersionIndex, writer, progress: Progress,
+            counts: _Counts, per: str) -> None:
     """Pass two: the chosen records, normalised in the shards' tasks, appended to the writer in shard order."""
     progress.stage("exporting")
-    tally = Tally(shared=isinstance(runner, PoolRunner))
-    tasks = _chosen_by_shard(job, index, per)
+    tally = shared_tally(runner)
     counts.summary = Summary() if job.summarize else None
-    for result in runner.map(export_shard, tasks, tally, _ticker(progress, tally, "records")):
+    tasks = passes.chosen(job, shards, index, per)
+    for result in runner.map(export_shard, tasks, tally, passes.ticker(progress, tally, "records")):
         append_part(writer, result.part, job.fmt)
         result.part.unlink()
         counts.rows += result.rows

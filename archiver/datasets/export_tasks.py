@@ -88,15 +88,14 @@ def shard_lines(paths: list[Path], shard: Shard) -> Iterator[Line]:
 
 @dataclass(frozen=True)
 class Job:
-    """What every task of one export reads (paths on storage every worker sees)."""
+    """What every task of one export (or ``stats``) reads (paths on storage every worker sees)."""
 
-    work: Path
+    work: Path | None  # the folder of part files (None: the tasks write none)
     paths: list[Path]
     fmt: str = "jsonl"
     filters: Filters = field(default_factory=Filters)
     columns: list[Column] = field(default_factory=list)
     summarize: bool = False
-    shard_bytes: int = SHARD_BYTES
 
 
 @dataclass(frozen=True)
@@ -161,6 +160,7 @@ def export_shard(task: ExportTask) -> ExportResult:
     dropped: Counter[str] = Counter()
     summary = Summary() if job.summarize else None
     rows: list[dict[str, Any]] = []
+    assert job.work is not None
     part = job.work / f"export-{shard.number:06d}"
     with PartFile(part, "wb") as out:
         sink = _sink(job, out)

@@ -10,10 +10,11 @@ BAR_WIDTH = 24
 
 
 class Progress:
-    """Redraws ``label  42% [#####.....] 12,000 records  3.4 MB/s`` at most a few times a second.
+    """Redraws ``label  42% [#####.....] 12,000 records  850 records/s  3.4 MB/s`` a few times a second.
 
-    Shown only when ``enabled`` (``--progress``, or stderr is a terminal); otherwise every
-    call is a no-op, so callers never branch on it.
+    The counts are summed over every worker (``workers.Tally``), so the rates are the
+    whole job's. Shown only when ``enabled`` (``--progress``, or stderr is a terminal);
+    otherwise every call is a no-op, so callers never branch on it.
     """
 
     def __init__(self, total_bytes: int, *, enabled: bool, stream: TextIO | None = None,
@@ -26,6 +27,7 @@ class Progress:
         self._started = time.monotonic()
         self._last = 0.0
         self._drawn = False
+        self._width = 0
 
     @staticmethod
     def wanted(flag: bool | None, stream: TextIO | None = None) -> bool:
@@ -35,12 +37,15 @@ class Progress:
         stream = stream or sys.stderr
         return bool(getattr(stream, "isatty", lambda: False)())
 
-    def stage(self, label: str) -> None:
-        """Start a new line for the next stage (the last one stays on screen)."""
+    def stage(self, label: str, total_bytes: int | None = None) -> None:
+        """Start a new line for the next stage (the last one stays on screen); ``total_bytes``: its size."""
         self.close()
         self.label = label
+        if total_bytes is not None:
+            self.total = max(total_bytes, 1)
         self._started = time.monotonic()
         self._last = 0.0
+        self._width = 0
 
     def update(self, done_bytes: int, items: int, noun: str = "records", *, force: bool = False) -> None:
         if not self.enabled:
@@ -51,10 +56,11 @@ class Progress:
         self._last = now
         fraction = min(done_bytes / self.total, 1.0)
         filled = int(fraction * BAR_WIDTH)
-        rate = done_bytes / max(now - self._started, 1e-9) / 1e6
+        seconds = max(now - self._started, 1e-9)
         line = (f"{self.label:<10} {fraction:4.0%} [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] "
-                f"{items:,} {noun}  {rate:.1f} MB/s")
-        self.stream.write("\r" + line)
+                f"{items:,} {noun}  {items / seconds:,.0f} {noun}/s  {done_bytes / seconds / 1e6:.1f} MB/s")
+        self.stream.write("\r" + line.ljust(self._width))  # spaces over what a longer line left
+        self._width = len(line)
         self.stream.flush()
         self._drawn = True
 

@@ -7,9 +7,10 @@ WARC pointer, id and ``fetched_at`` of their response. What only the crawl knew
 (``archiver.records.CRAWL_ONLY_FIELDS``) is carried over from the existing record
 with the same id.
 
-The work is split by WARC file (``reextract_tasks.py``) and run on a ``workers.py``
-runner: this process, a local pool (``--workers``) or a Dask cluster (``--dask``);
-the output is the same file, byte for byte, whichever runs it.
+The work is split into byte ranges of the WARC files (``reextract_tasks.py``,
+``archiver.warc.ranges``) and run on a ``workers.py`` runner: this process, a local
+pool (``--workers``) or a Dask cluster (``--dask``); the output is the same file,
+byte for byte, whichever runs it and however the files are cut.
 """
 
 from __future__ import annotations
@@ -26,52 +27,49 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
+from archiver.datasets.export_tasks import plan_shards
 from archiver.datasets.parts import PARTIAL, concatenate
 from archiver.datasets.progress import Progress
-from archiver.datasets.reextract_tasks import DROPPED, UNSEEN, Counts, FileTask, Job, positions, resolve_file, \
-    scan_file
+from archiver.datasets.reextract_tasks import DROPPED, UNSEEN, Counts, ExistingTask, Job, RangeTask, existing_rows, \
+    parse_version, positions, resolve_range, scan_range
 from archiver.datasets.scratch import scratch_db
 from archiver.datasets.source import RecordFiles
 from archiver.datasets.warc_responses import pointer_name
-from archiver.datasets.workers import InlineRunner, PoolRunner, Runner, Tally
-from archiver.records import CRAWL_ONLY_FIELDS
+from archiver.datasets.workers import InlineRunner, PoolRunner, Runner, range_bytes, shared_tally, task_bytes
+from archiver.domains import load_suffix_list
+from archiver.warc.ranges import WarcRange, plan_ranges
 
 logger = logging.getLogger(__name__)
 
-
-
-def parse_version(text: str) -> Version | None:
-    try:
-        return Version(text)
-    except (InvalidVersion, TypeError):
-        return None
+__all__ = ["ExistingRecords", "ReextractReport", "Reextractor", "parse_version"]
 
 
 class ExistingRecords:
-    """The records already made, by id, on disk: carried fields, and whole lines for records kept as they are."""
+    """The records already made, by id, on disk: carried fields, and whole lines for records kept as they are.
 
-    def __init__(self, directory: Path, files: RecordFiles | None, keep_from: Version | None) -> None:
+    The records files are parsed in shards on the runner; the rows go into the table in line order.
+    """
+
+    def __init__(self, directory: Path, files: RecordFiles | None, keep_from: Version | None,
+                 runner: Runner | None = None, progress: Progress | None = None) -> None:
         self.db = scratch_db(directory / "existing.sqlite",
                              "CREATE TABLE existing (id TEXT PRIMARY KEY, carried TEXT, kept TEXT, stage INT)")
         self.count = 0
         if files is None:
             return
-        rows = []
-        for line, record in files.records():
-            record_id = record.get("id")
-            if not isinstance(record_id, str):
-                continue
-            version = parse_version(record.get("extractor_version"))  # type: ignore[arg-type]
-            kept = line.text.decode("utf-8").rstrip("\r\n") if keep_from and version and version >= keep_from \
-                else None
-            carried = json.dumps({name: record[name] for name in CRAWL_ONLY_FIELDS if name in record})
-            rows.append((record_id, carried, kept, UNSEEN))
-            if len(rows) >= 5000:
-                self._insert(rows)
-                rows = []
-        self._insert(rows)
+        runner = runner or InlineRunner()
+        paths = [path.resolve() for path in files.paths]
+        total = files.total_bytes
+        tally = shared_tally(runner)
+        tick = (lambda: progress.update(tally.done_bytes, tally.items, "records")) if progress else (lambda: None)
+        if progress is not None:
+            progress.stage("records", total)
+        shards = plan_shards(paths, task_bytes(total, runner.workers))
+        tasks = (ExistingTask(paths, shard, keep_from) for shard in shards)
+        for result in runner.map(existing_rows, tasks, tally, tick):
+            self._insert(result.rows)
         self.db.commit()  # tasks read the table from their own processes
 
     def _insert(self, rows: list[tuple[Any, ...]]) -> None:
@@ -120,6 +118,7 @@ class ReextractReport:
     damaged: list[str] = field(default_factory=list)  # damaged stretches of WARC files, skipped (one each)
     seconds: float = 0.0
     workers: int = 1
+    tasks: int = 0  # ranges of WARC files the work was cut into
 
 
 class Reextractor:
@@ -127,8 +126,9 @@ class Reextractor:
 
     def __init__(self, warc_files: list[Path], archive_root: Path | None, out_dir: Path,
                  existing_files: RecordFiles | None, since_version: Version | None, progress: Progress,
-                 runner: Runner | None = None, new_only: bool = False) -> None:
+                 runner: Runner | None = None, new_only: bool = False, task_size: int | None = None) -> None:
         self.warc_files = [Path(p).resolve() for p in warc_files]
+        self.task_size = task_size  # bytes of WARC data per task (None: enough tasks for every worker)
         self.names = [pointer_name(path, archive_root or _layout_root(path)) for path in warc_files]
         self.out_dir = out_dir
         self.existing_files = existing_files
@@ -141,6 +141,8 @@ class Reextractor:
 
     def run(self) -> ReextractReport:
         started = time.monotonic()
+        if isinstance(self.runner, PoolRunner):
+            load_suffix_list()  # every record's site needs it: loaded once here, not in each forked worker
         self.out_dir.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         out = self.out_dir / f"{stamp}-{os.getpid()}-reextract.jsonl"
@@ -157,32 +159,34 @@ class Reextractor:
         return self.report
 
     def _run(self, work: Path, out: Path) -> None:
-        existing = ExistingRecords(work, self.existing_files, self.since_version)
+        existing = ExistingRecords(work, self.existing_files, self.since_version, self.runner, self.progress)
         job = Job(work, work / "existing.sqlite" if existing.count else None, new_only=self.new_only)
         counts = Counts()
-        tally = Tally(shared=isinstance(self.runner, PoolRunner))
-        self.progress.stage("reading")
+        tally = shared_tally(self.runner)
+        self.progress.stage("reading", self.report.warc_bytes)
 
         def tick() -> None:
             self.progress.update(tally.done_bytes, tally.items, "articles")
 
-        def tasks(job: Job, numbers):
-            return (FileTask(job, n, self.warc_files[n], self.names[n]) for n in numbers)
+        ranges = plan_ranges(self.warc_files, range_bytes(self.report.warc_bytes, self.runner, self.task_size))
+        self.report.tasks = len(ranges)
 
-        files = range(len(self.warc_files))
+        def tasks(job: Job, chosen: list[WarcRange]):
+            return (RangeTask(job, part, self.names[part.file]) for part in chosen)
+
         with_revisits = []
-        for result in self.runner.map(scan_file, tasks(job, files), tally, tick):
+        for result in self.runner.map(scan_range, tasks(job, ranges), tally, tick):
             counts.add(result.counts)
             if result.counts.revisits:
-                with_revisits.append(result.number)
-        parts = [job.part("responses", n) for n in files]
-        marks = [job.part("marks-r", n) for n in files]
+                with_revisits.append(ranges[result.number])
+        parts = [job.part("responses", part.number) for part in ranges]
+        marks = [job.part("marks-r", part.number) for part in ranges]
         if with_revisits:
-            job = dataclasses.replace(job, responses_db=self._response_table(job))
-            for result in self.runner.map(resolve_file, tasks(job, with_revisits), tally, tick):
+            job = dataclasses.replace(job, responses_db=self._response_table(job, ranges))
+            for result in self.runner.map(resolve_range, tasks(job, with_revisits), tally, tick):
                 counts.add(result.counts)
-            parts += [job.part("revisits", n) for n in with_revisits]
-            marks += [job.part("marks-v", n) for n in with_revisits]
+            parts += [job.part("revisits", part.number) for part in with_revisits]
+            marks += [job.part("marks-v", part.number) for part in with_revisits]
         self._settle(existing, marks, counts)
         existing.db.close()
         if self.new_only and not counts.written:
@@ -196,13 +200,13 @@ class Reextractor:
         finally:
             partial.unlink(missing_ok=True)
 
-    def _response_table(self, job: Job) -> Path:
+    def _response_table(self, job: Job, ranges: list[WarcRange]) -> Path:
         """Where every response record is, from the positions phase one noted (the first one of an id wins)."""
         index = ResponseIndex(job.work)
-        for number, path in enumerate(self.warc_files):
-            rows = [(record_id, number, offset) for record_id, offset in positions(job, number, "response")]
+        for part in ranges:
+            rows = [(record_id, part.file, offset) for record_id, offset in positions(job, part.number, "response")]
             index.db.executemany("INSERT OR IGNORE INTO responses VALUES (?, ?, ?)", rows)
-            index.db.execute("INSERT INTO files VALUES (?, ?)", (number, str(path)))
+        index.db.executemany("INSERT INTO files VALUES (?, ?)", [(n, str(p)) for n, p in enumerate(self.warc_files)])
         index.db.commit()
         index.db.close()
         return job.work / "responses.sqlite"

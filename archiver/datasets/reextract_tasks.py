@@ -1,12 +1,17 @@
-"""The work of ``archiver reextract`` cut into tasks of one WARC file each, for any runner (``workers.py``).
+"""The work of ``archiver reextract`` cut into tasks, for any runner (``workers.py``).
 
-Phase one (``scan_file``) reads one file with ``warc_responses.scan``: it re-extracts
-its responses and notes where each response and revisit is. Phase two
-(``resolve_file``) takes one file's revisits and rebuilds each from the record it
-refers to, wherever that is (the parent gathers the response positions of every
-file into a SQLite table the tasks read). Each task writes its records, its notes
-and the existing records it settled to part files in the job's folder; the parent
-concatenates them in file order, so the output does not depend on the workers.
+A task is one byte range of a WARC file (``archiver.warc.ranges``: cut where a capture
+starts, so a big file is shared by every worker). Phase one (``scan_range``) reads its
+range with ``warc_responses.scan``: it re-extracts the responses and notes where each
+response and revisit is. Phase two (``resolve_range``) takes one range's revisits and
+rebuilds each from the record it refers to, wherever that is (the parent gathers the
+response positions of every range into a SQLite table the tasks read). Each task writes
+its records, its notes and the existing records it settled to part files in the job's
+folder; the parent concatenates them in range order, which is archive order, so the
+output does not depend on the workers or on where the files were cut.
+
+Before that, ``existing_rows`` reads the existing records a shard of lines at a time
+(``export_tasks.plan_shards``), so the records of a big archive are parsed on every core too.
 """
 
 from __future__ import annotations
@@ -18,11 +23,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from packaging.version import InvalidVersion, Version
+
 from archiver.datasets import workers
+from archiver.datasets.export_tasks import Shard, shard_lines
 from archiver.datasets.parts import PartFile
 from archiver.datasets.rebuild import NotAPage, may_be_html, rebuild_response
+from archiver.datasets.source import RecordFiles
 from archiver.datasets.warc_responses import READ_ERRORS, RecordHead, resolve_revisit, scan
-from archiver.records import ARTICLE_STATUS, decide, fetched_page, is_html_page
+from archiver.records import ARTICLE_STATUS, CRAWL_ONLY_FIELDS, decide, fetched_page, is_html_page
+from archiver.warc.ranges import WarcRange
 from archiver.warc.reading import Damage, log_damage
 from pipelines.jsonlines import record_json
 
@@ -72,15 +82,18 @@ class Job:
 
 
 @dataclass(frozen=True)
-class FileTask:
+class RangeTask:
     job: Job
-    number: int  # the file's place in the run
-    path: Path
+    range: WarcRange  # range.number is the task's place in the run
     name: str  # the file's name in WARC pointers
+
+    @property
+    def number(self) -> int:
+        return self.range.number
 
 
 @dataclass
-class FileResult:
+class RangeResult:
     number: int
     counts: Counts
     done_bytes: int = 0
@@ -164,11 +177,12 @@ def wants_body(head: RecordHead) -> bool:
     return head.status == ARTICLE_STATUS and head.headers is not None and may_be_html(head.url, head.headers)
 
 
-def scan_file(task: FileTask) -> FileResult:
-    """Phase one for one WARC file: its responses re-extracted, its records' positions noted."""
-    job, number, path, name = task.job, task.number, task.path, task.name
+def scan_range(task: RangeTask) -> RangeResult:
+    """Phase one for one range of a WARC file: its responses re-extracted, its records' positions noted."""
+    job, number, name, part = task.job, task.number, task.name, task.range
+    path = part.path
     counts = Counts()
-    tell, reported = [0], 0
+    tell, reported = [part.start], part.start
     with PartFile(job.part("responses", number)) as output, PartFile(job.part("marks-r", number)) as marks, \
             PartFile(job.part("positions", number)) as positions:
         maker = RecordMaker(job, output, marks, counts)
@@ -178,7 +192,7 @@ def scan_file(task: FileTask) -> FileResult:
                 log_damage(damage)
                 counts.damaged.append(str(damage))
 
-            for head, response in scan(path, name, wants_body, tell, damaged):
+            for head, response in scan(path, name, wants_body, tell, damaged, start=part.start, end=part.end):
                 if head.rec_type == "response":
                     counts.responses += 1
                     positions.write(json.dumps(["response", head.record_id, head.offset]) + "\n")
@@ -195,9 +209,8 @@ def scan_file(task: FileTask) -> FileResult:
             counts.file_errors.append(f"{path}: {error}")
         finally:
             maker.close()
-    size = path.stat().st_size
-    workers.report(max(size - reported, 0))
-    return FileResult(number, counts, done_bytes=size, items=counts.written)
+    workers.report(max(part.start + part.size - reported, 0))
+    return RangeResult(number, counts, done_bytes=part.size, items=counts.written)
 
 
 def positions(job: Job, number: int, kind: str):
@@ -208,9 +221,9 @@ def positions(job: Job, number: int, kind: str):
                 yield entry[1:]
 
 
-def resolve_file(task: FileTask) -> FileResult:
-    """Phase two for one WARC file: each revisit rebuilt from the response it refers to."""
-    job, number, path, name = task.job, task.number, task.path, task.name
+def resolve_range(task: RangeTask) -> RangeResult:
+    """Phase two for one range of a WARC file: each revisit rebuilt from the response it refers to."""
+    job, number, path, name = task.job, task.number, task.range.path, task.name
     counts = Counts()
     assert job.responses_db is not None
     responses = read_only(job.responses_db)
@@ -245,4 +258,46 @@ def resolve_file(task: FileTask) -> FileResult:
             maker.close()
             responses.close()
     workers.report(0, counts.written)
-    return FileResult(number, counts, items=counts.written)
+    return RangeResult(number, counts, items=counts.written)
+
+
+def parse_version(text: str) -> Version | None:
+    try:
+        return Version(text)
+    except (InvalidVersion, TypeError):
+        return None
+
+
+@dataclass(frozen=True)
+class ExistingTask:
+    paths: list[Path]  # the existing records files
+    shard: Shard
+    keep_from: Version | None  # records made by this extractor version or newer are kept as they are
+
+
+@dataclass
+class ExistingResult:
+    rows: list[tuple[str, str, str | None, int]]  # ExistingRecords rows, in line order
+    unreadable: int
+    done_bytes: int
+    items: int
+
+
+def existing_rows(task: ExistingTask) -> ExistingResult:
+    """The rows of one shard of the existing records: id, crawl-only fields, and the line itself if kept."""
+    files = RecordFiles(task.paths)
+    rows = []
+    for line in shard_lines(task.paths, task.shard):
+        record = files.parse(line)
+        if record is None:
+            continue
+        record_id = record.get("id")
+        if not isinstance(record_id, str):
+            continue
+        version = parse_version(record.get("extractor_version"))  # type: ignore[arg-type]
+        kept = line.text.decode("utf-8").rstrip("\r\n") if task.keep_from and version and \
+            version >= task.keep_from else None
+        carried = json.dumps({name: record[name] for name in CRAWL_ONLY_FIELDS if name in record})
+        rows.append((record_id, carried, kept, UNSEEN))
+    workers.report(task.shard.size, len(rows))
+    return ExistingResult(rows, files.unreadable, task.shard.size, len(rows))

@@ -111,15 +111,18 @@ def to_response(record: ArcWarcRecord, pointer: WarcPointer, body: bytes,
 
 
 def scan(path: Path, filename: str, wants_body, tell: list[int] | None = None,
-         on_damage: OnDamage | None = log_damage) -> Iterator[tuple[RecordHead, ArchivedResponse | None]]:
-    """Every readable record of one file, with the response (body read) when ``wants_body(head)`` says so.
+         on_damage: OnDamage | None = log_damage, start: int = 0,
+         end: int | None = None) -> Iterator[tuple[RecordHead, ArchivedResponse | None]]:
+    """Every readable record of one file (or of bytes ``start`` to ``end``, a range of it: see
+    ``archiver.warc.ranges``), with the response (body read) when ``wants_body(head)`` says so.
 
-    ``tell``, when given, is updated with the bytes of the file read so far (for progress).
+    ``tell``, when given, is updated with the offset in the file read up to (for progress).
     A damaged record is skipped and reported once to ``on_damage`` (``archiver.warc.reading``).
     """
-    # A response is held until the records of its group are read: a browser page's rendered DOM follows it.
+    # A response is held until the records of its group are read: a browser page's rendered DOM follows it
+    # (in the same byte range: archiver.warc.ranges cuts only where a capture starts).
     held: list[tuple[RecordHead, ArchivedResponse | None]] = []
-    for member in iter_warc(path, on_damage, tell=tell):
+    for member in iter_warc(path, on_damage, tell=tell, start=start, end=end):
         record = member.record
         http = record.http_headers
         head = RecordHead(record.rec_type, record.rec_headers.get_header("WARC-Record-ID") or "",

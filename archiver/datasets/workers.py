@@ -1,4 +1,4 @@
-"""Run independent tasks (one WARC file, one record shard) in this process, a local pool, or a Dask cluster.
+"""Run independent tasks (a range of a WARC file, a shard of records) in this process, a local pool, or a Dask cluster.
 
 Every runner yields results in task order, so what is assembled from them is the
 same whatever the number of workers. Tasks write their output to files of their
@@ -21,6 +21,10 @@ from typing import Any, Protocol
 TICK = 0.2  # seconds between progress redraws while waiting on workers
 POOL_RETRIES = 1
 CONNECT_TIMEOUT = "10s"  # a scheduler that does not answer by then is reported, not waited for
+MIB = 1024**2
+MIN_TASK_BYTES = 1 * MIB  # smaller tasks cost more in start-up than they spread
+MAX_TASK_BYTES = 64 * MIB
+TASKS_PER_WORKER = 8  # enough that the last tasks do not leave a worker idle for long
 
 
 class WorkerDied(Exception):
@@ -32,6 +36,20 @@ def default_workers() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+def task_bytes(total: int, workers: int, wanted: int | None = None) -> int:
+    """Bytes of input per task: ``wanted`` when given (``--task-size``), else enough tasks for every worker."""
+    if wanted:
+        return max(1, wanted)
+    return min(max(total // max(1, workers * TASKS_PER_WORKER), MIN_TASK_BYTES), MAX_TASK_BYTES)
+
+
+def range_bytes(total: int, runner: Runner, wanted: int | None = None) -> int | None:
+    """Bytes of WARC data per task; None (files whole) for one worker, where cutting them gains nothing."""
+    if wanted is None and runner.workers <= 1:
+        return None
+    return task_bytes(total, runner.workers, wanted)
 
 
 class Tally:
@@ -57,6 +75,11 @@ class Tally:
     @property
     def items(self) -> int:
         return int(self.values[1])
+
+
+def shared_tally(runner: Runner) -> Tally:
+    """A tally the runner's tasks report to: in shared memory for a local pool's processes."""
+    return Tally(shared=isinstance(runner, PoolRunner))
 
 
 # The tally a task in this process reports to (None on a cluster worker: the runner counts at the end).

@@ -267,9 +267,12 @@ class Writer:
             if self.db.execute("SELECT 1 FROM records WHERE n = ?", (n,)).fetchone() is None:
                 return n
 
-    def add(self, record: dict[str, Any]) -> bool:
-        """Index one record (a record already indexed under its id is replaced); False if unusable."""
-        row = Row.of(record)
+    def add(self, record: dict[str, Any] | Row | None) -> bool:
+        """Index one record (a record already indexed under its id is replaced); False if unusable.
+
+        A ``Row`` made elsewhere (``index_tasks.py``) is taken as it is; None is one ``Row.of`` refused.
+        """
+        row = record if isinstance(record, Row) or record is None else Row.of(record)
         if row is None:
             return False
         values = row.values
@@ -327,9 +330,12 @@ def read_records(archive: Path) -> Iterator[dict[str, Any]]:
         yield record
 
 
-def build(archive: Path, records: Iterable[dict[str, Any]] | None = None, *, path: Path | None = None,
+def build(archive: Path, records: Iterable[dict[str, Any] | Row | None] | None = None, *, path: Path | None = None,
           batch: int = 5000) -> tuple[int, int]:
-    """Write a new index from the records (default: the archive's), then swap it in; (indexed, skipped)."""
+    """Write a new index from the records (default: the archive's), then swap it in; (indexed, skipped).
+
+    ``records`` may hold rows made by other processes (``index_tasks.rows_of_archive``).
+    """
     target = path or index_path(archive)
     target.parent.mkdir(parents=True, exist_ok=True)
     scratch = target.with_name(target.name + ".building")
@@ -345,7 +351,7 @@ def build(archive: Path, records: Iterable[dict[str, Any]] | None = None, *, pat
         raise
 
 
-def _build(archive: Path, records: Iterable[dict[str, Any]] | None, target: Path, scratch: Path,
+def _build(archive: Path, records: Iterable[dict[str, Any] | Row | None] | None, target: Path, scratch: Path,
            batch: int) -> tuple[int, int]:
     db = connect(scratch, create=True)
     try:
@@ -354,7 +360,7 @@ def _build(archive: Path, records: Iterable[dict[str, Any]] | None, target: Path
         db.close()
 
 
-def _load(db: sqlite3.Connection, archive: Path, records: Iterable[dict[str, Any]] | None, target: Path,
+def _load(db: sqlite3.Connection, archive: Path, records: Iterable[dict[str, Any] | Row | None] | None, target: Path,
           scratch: Path, batch: int) -> tuple[int, int]:
     db.execute("PRAGMA journal_mode=OFF")
     db.execute("PRAGMA synchronous=OFF")

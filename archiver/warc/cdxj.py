@@ -30,10 +30,12 @@ from datetime import datetime, timezone
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from cdxj_indexer.main import CDXJIndexer
 
+from archiver.datasets import workers
+from archiver.warc.ranges import RangeFile, WarcRange, plan_ranges
 from archiver.warc.reading import iter_warc
 from archiver.warc.writer import WARC_SUFFIX, iter_member_ends
 from archiver.warc.zipnum import BLOCK_LINES, SHARD_BLOCKS, ZipNumSet, write_set
@@ -92,36 +94,49 @@ def index_dir(warc_dir: Path) -> Path:
     return Path(warc_dir) / INDEX_DIRNAME
 
 
-def _indexer_lines(warc: Path, filename: str) -> list[str]:
+def _indexer_lines(warc: BinaryIO, filename: str) -> list[str]:
+    """cdxj-indexer's sorted lines for the records of an open file (offsets from its ``tell()``)."""
     out = io.StringIO()
-    CDXJIndexer(out, [str(warc)], post_append=True, sort=True, records=INDEXED_RECORDS,
-                filename=filename).process_all()
-    return out.getvalue().splitlines(keepends=True)
-
-
-def is_whole(warc: Path) -> bool:
-    """Whether every byte of a gzip WARC file is in a whole gzip member (a quick check: no parsing)."""
-    with open(warc, "rb") as fh:
-        if fh.read(2) != b"\x1f\x8b":
-            return True  # not gzip-per-record: left to warcio as it is
-        size = fh.seek(0, os.SEEK_END)
-        ends = list(iter_member_ends(fh))
-    return bool(ends) and ends[-1] == size
+    indexer = CDXJIndexer(out, [], post_append=True, sort=True, records=INDEXED_RECORDS, filename=filename)
+    indexer.process_one(warc, out, filename)
+    return sorted(out.getvalue().splitlines(keepends=True))
 
 
 def index_lines(warc: Path) -> list[str]:
-    """Sorted CDXJ lines for one WARC file (file names as bare names).
+    """Sorted CDXJ lines for one WARC file (file names as bare names)."""
+    return index_range(IndexTask(WarcRange(0, 0, Path(warc)))).lines
 
-    A file with damaged records is indexed without them: its readable members
+
+@dataclass(frozen=True)
+class IndexTask:
+    range: WarcRange  # a whole file, or a range of one (archiver.warc.ranges)
+
+
+@dataclass
+class RangeLines:
+    lines: list[str]  # sorted
+    done_bytes: int
+    items: int
+
+
+def index_range(task: IndexTask) -> RangeLines:
+    """Sorted CDXJ lines for the records of one range of a WARC file, offsets as in the whole file.
+
+    A range with damaged records is indexed without them: its readable members
     (``archiver.warc.reading``, which reports each damaged stretch once) are copied
-    side by side, indexed, and their offsets mapped back to the file's.
+    side by side, indexed, and their offsets mapped back to the file's. The lines of a
+    file's ranges, merged, are the lines of the whole file.
     """
-    warc = Path(warc)
-    if is_whole(warc):
-        return _indexer_lines(warc, warc.name)
+    part = task.range
+    warc = part.path
+    if _range_is_whole(part):
+        with RangeFile(warc, part.start, part.end) as window:
+            lines = _indexer_lines(window, warc.name)
+        workers.report(part.size, len(lines))
+        return RangeLines(lines, part.size, len(lines))
     # warcio's indexer would stop at the damage (or index garbage after it) without a word.
     logger.info("%s has damaged records: indexing the readable ones", warc)
-    spans = sorted({(member.offset, member.length) for member in iter_warc(warc)})
+    spans = sorted({(member.offset, member.length) for member in iter_warc(warc, start=part.start, end=part.end)})
     moved: list[tuple[int, int]] = []  # (offset in the copy, offset in the file)
     with open(warc, "rb") as source, tempfile.NamedTemporaryFile(
             dir=warc.parent, prefix=".indexing-", suffix=WARC_SUFFIX) as copy:
@@ -130,16 +145,38 @@ def index_lines(warc: Path) -> list[str]:
             source.seek(offset)
             copy.write(source.read(length))
         copy.flush()
-        lines = _indexer_lines(Path(copy.name), warc.name)
+        with open(copy.name, "rb") as copied:
+            lines = _indexer_lines(copied, warc.name)
     starts = [start for start, _ in moved]
     remapped = []
     for line in lines:
         entry = CdxjEntry.parse(line)
-        copied = int(entry.fields["offset"])
-        start, original = moved[bisect.bisect_right(starts, copied) - 1]
-        entry.fields["offset"] = str(original + copied - start)
+        copied_at = int(entry.fields["offset"])
+        start, original = moved[bisect.bisect_right(starts, copied_at) - 1]
+        entry.fields["offset"] = str(original + copied_at - start)
         remapped.append(f"{entry.urlkey} {entry.timestamp} {json.dumps(entry.fields)}\n")
-    return sorted(remapped)
+    workers.report(part.size, len(remapped))
+    return RangeLines(sorted(remapped), part.size, len(remapped))
+
+
+def is_whole(warc: Path) -> bool:
+    """Whether every byte of a gzip WARC file is in a whole gzip member (a quick check: no parsing)."""
+    return _range_is_whole(WarcRange(0, 0, Path(warc)))
+
+
+def _range_is_whole(part: WarcRange) -> bool:
+    """Whether every byte of the range is in a whole gzip member (a quick check: inflating, no parsing)."""
+    with open(part.path, "rb") as fh:
+        if fh.read(2) != b"\x1f\x8b":
+            return True  # not gzip-per-record: left to warcio as it is
+        size = fh.seek(0, os.SEEK_END)
+        stop = size if part.end is None else part.end
+        last = part.start
+        for end in iter_member_ends(fh, start=part.start):
+            last = end
+            if end >= stop:
+                break
+    return last == stop
 
 
 def read_entries(path: Path) -> Iterator[CdxjEntry]:
@@ -196,11 +233,14 @@ def _covered(plain: list[Path], sets: list[ZipNumSet]) -> set[str]:
     return known
 
 
-def update_index(warc_dir: Path, only: Iterable[Path] | None = None) -> IndexUpdate:
+def update_index(warc_dir: Path, only: Iterable[Path] | None = None, *, runner: workers.Runner | None = None,
+                 task_size: int | None = None, progress=None) -> IndexUpdate:
     """Index every closed WARC file in ``warc_dir`` that the index lacks, one ``indexes/<file>.cdxj`` each.
 
     The cost follows the new files, not the archive: nothing already indexed is read
-    or rewritten. Each file is written under a temporary name and renamed, so a
+    or rewritten. With a ``runner`` of several workers the files are indexed in byte
+    ranges (``archiver.warc.ranges``) side by side; the lines of a file's ranges, merged,
+    are its whole index. Each file is written under a temporary name and renamed, so a
     reader (pywb) sees whole indexes only; a lock keeps two crawls finishing at once
     from indexing the same file twice.
     """
@@ -208,6 +248,7 @@ def update_index(warc_dir: Path, only: Iterable[Path] | None = None) -> IndexUpd
     folder = index_dir(warc_dir)
     update = IndexUpdate(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    runner = runner or workers.InlineRunner()
     # The lock is on the folder itself: no lock file is left behind.
     lock = os.open(warc_dir, os.O_RDONLY)
     try:
@@ -217,13 +258,24 @@ def update_index(warc_dir: Path, only: Iterable[Path] | None = None) -> IndexUpd
             os.replace(legacy, folder / LEGACY_IN_FOLDER)
         known = indexed_warcs(warc_dir)
         candidates = sorted(only) if only is not None else sorted(warc_dir.glob(f"*{WARC_SUFFIX}"))
-        for warc in candidates:
-            if warc.name in known or not warc.exists():
-                continue
-            lines = index_lines(warc)
-            _write_atomic(warc_index_path(warc_dir, warc.name), lines)
+        todo = [warc for warc in candidates if warc.name not in known and warc.exists()]
+        total = sum(warc.stat().st_size for warc in todo)
+        ranges = plan_ranges(todo, workers.range_bytes(total, runner, task_size))
+        tally = workers.shared_tally(runner)
+        tick = (lambda: progress.update(tally.done_bytes, tally.items, "entries")) if progress else (lambda: None)
+        if progress is not None:
+            progress.stage("indexing", total)
+        done: list[list[str]] = []  # the sorted lines of the ranges of the file being indexed
+        for part, found in zip(ranges, runner.map(index_range, (IndexTask(part) for part in ranges), tally, tick)):
+            done.append(found.lines)
+            if part.number + 1 < len(ranges) and ranges[part.number + 1].file == part.file:
+                continue  # more ranges of this file to come
+            merged = list(heapq.merge(*done))
+            done = []
+            warc = todo[part.file]
+            _write_atomic(warc_index_path(warc_dir, warc.name), merged)
             update.files_indexed.append(warc.name)
-            update.entries_added += len(lines)
+            update.entries_added += len(merged)
     finally:
         os.close(lock)  # releases the lock
     (warc_dir / LOCK_FILENAME).unlink(missing_ok=True)  # left by earlier versions

@@ -87,41 +87,45 @@ OnDamage = Callable[[Damage], None]
 
 
 def iter_warc(path: str | Path, on_damage: OnDamage | None = log_damage, *, check_digests: bool = False,
-              tell: list[int] | None = None) -> Iterator[WarcMember]:
+              tell: list[int] | None = None, start: int = 0, end: int | None = None) -> Iterator[WarcMember]:
     """Every readable record of ``path``, in file order; each damaged stretch goes to ``on_damage`` once.
 
     ``tell``, when given, is updated with the bytes of the file read so far (for progress).
     The record of a ``WarcMember`` can be read until the next one is asked for.
+    ``start`` and ``end`` read one range of the file (``archiver.warc.ranges``): the records
+    whose member starts at or after ``start`` and before ``end``; ``start`` must be where a
+    member starts (0, or a cut ``plan_ranges`` made).
     """
     path = Path(path)
     report = on_damage or (lambda damage: None)
     with open(path, "rb") as fh:
         head = fh.read(len(GZIP_MAGIC))
-        fh.seek(0)
+        fh.seek(start)
         if head and head != GZIP_MAGIC:
-            yield from _stream(fh, path, report, check_digests, tell)
+            yield from _stream(fh, path, report, check_digests, tell, start=start, end=end)
             return
-        yield from _members(fh, path, report, check_digests, tell)
+        yield from _members(fh, path, report, check_digests, tell, start, end)
 
 
 def _members(fh: BinaryIO, path: Path, report: OnDamage, check_digests: bool,
-             tell: list[int] | None) -> Iterator[WarcMember]:
+             tell: list[int] | None, start: int = 0, end: int | None = None) -> Iterator[WarcMember]:
     size = fh.seek(0, io.SEEK_END)
-    offset = 0
-    while offset < size:
-        decoded = _decode_member(fh, offset)
+    stop = size if end is None else min(end, size)
+    offset = start
+    while offset < stop:
+        decoded = decode_member(fh, offset)
         if isinstance(decoded, _TooBig):
             fh.seek(offset)
-            yield from _stream(fh, path, report, check_digests, tell, start=offset)
+            yield from _stream(fh, path, report, check_digests, tell, start=offset, end=end)
             return
         if isinstance(decoded, tuple):
-            data, end = decoded
-            records = _records_in(data, offset, end - offset, check_digests)
+            data, member_end = decoded
+            records = _records_in(data, offset, member_end - offset, check_digests)
             first = next(records, None)
             if first is not None:
                 yield first
                 yield from records
-                offset = end
+                offset = member_end
                 if tell is not None:
                     tell[0] = offset
                 continue
@@ -137,7 +141,7 @@ class _TooBig:
     pass
 
 
-def _decode_member(fh: BinaryIO, offset: int) -> tuple[bytes, int] | str | _TooBig:
+def decode_member(fh: BinaryIO, offset: int) -> tuple[bytes, int] | str | _TooBig:
     """(decompressed bytes, end offset) of the gzip member at ``offset``, or why there is none."""
     fh.seek(offset)
     decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
@@ -205,7 +209,7 @@ def _next_good_member(fh: BinaryIO, start: int, size: int) -> int:
             position += max(1, len(window) - len(GZIP_MAGIC) + 1)
             continue
         candidate = position + found
-        decoded = _decode_member(fh, candidate)
+        decoded = decode_member(fh, candidate)
         if isinstance(decoded, _TooBig):
             return candidate
         if isinstance(decoded, tuple) and next(_records_in(decoded[0], candidate, 1, False), None) is not None:
@@ -215,13 +219,15 @@ def _next_good_member(fh: BinaryIO, start: int, size: int) -> int:
 
 
 def _stream(fh: BinaryIO, path: Path, report: OnDamage, check_digests: bool, tell: list[int] | None,
-            start: int = 0) -> Iterator[WarcMember]:
+            start: int = 0, end: int | None = None) -> Iterator[WarcMember]:
     """warcio's own streaming, for files that are not one gzip member per record: damage ends the file."""
     iterator = ArchiveIterator(fh, check_digests=check_digests)
     offset = start
     try:
         for record in iterator:
             offset = iterator.get_record_offset()
+            if end is not None and offset >= end:
+                return  # the next range's
             body = record.raw_stream.read()  # to the end, so the length is known before it is handed out
             iterator.read_to_end(record)
             record.raw_stream = io.BytesIO(body)

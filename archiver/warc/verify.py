@@ -1,44 +1,33 @@
-"""Check an archive end to end: WARC files, records, references, article pointers and indexes."""
+"""Check an archive end to end: WARC files, records, references, article pointers and indexes.
+
+The reading of every WARC byte and every record line runs as tasks on a runner
+(``verify_tasks.py``: byte ranges of the WARC files, shards of the records files);
+this process replays what they found in order and makes the checks across the archive.
+"""
 
 from __future__ import annotations
 
 import zlib
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from warcio.timeutils import iso_date_to_timestamp
 
+from archiver.datasets.progress import Progress
+from archiver.datasets.workers import InlineRunner, Runner, range_bytes, shared_tally
 from archiver.warc.cdxj import INDEX_DIRNAME, CdxjEntry, index_dir, sources as cdxj_sources
 from archiver.warc.digests import DIGESTS_FILENAME, SqliteDigestIndex
-from archiver.warc.reading import Damage, iter_warc
+from archiver.warc.ranges import plan_ranges
 from archiver.warc.verify_articles import Duplicates, check_articles
+from archiver.warc.verify_tasks import RangeFindings, RangeTask, RecordInfo, check_range
 from archiver.warc.writer import OPEN_SUFFIX, WARC_SUFFIX
 from archiver.warc.zipnum import ZipNumSet
 
+__all__ = ["RecordInfo", "VerifyReport", "verify_archive", "warc_files"]
+
 CAPTURES = ("response", "revisit")
 MAX_LISTED_FAULTS = 50
-
-
-@dataclass(frozen=True)
-class RecordInfo:
-    """What verification needs to remember of one record."""
-
-    filename: str  # relative to the archive folder
-    offset: int
-    length: int
-    type: str
-    record_id: str
-    uri: str
-    date: str
-    digest: str | None
-    concurrent_to: str | None
-    refers_to: str | None
-    refers_to_uri: str | None
-    refers_to_date: str | None
-    warcinfo_id: str | None
 
 
 @dataclass
@@ -127,9 +116,16 @@ def warc_files(warc_dir: Path) -> tuple[list[Path], list[Path]]:
 
 
 def verify_archive(archive: Path, warc_subdir: str = "warc", articles_subdir: str = "articles", *,
-                   require_requisites: bool = False) -> VerifyReport:
-    """Check everything; with ``require_requisites`` a page with missing requisites is a fault."""
+                   require_requisites: bool = False, runner: Runner | None = None, task_size: int | None = None,
+                   progress: Progress | None = None) -> VerifyReport:
+    """Check everything; with ``require_requisites`` a page with missing requisites is a fault.
+
+    ``runner`` reads the WARC files (in ranges of ``task_size`` bytes; None: enough for
+    every worker) and the records files; the report is the same for any runner.
+    """
     archive = Path(archive)
+    runner = runner or InlineRunner()
+    progress = progress or Progress(0, enabled=False)
     report = VerifyReport(archive, require_requisites=require_requisites)
     warc_dir = archive / warc_subdir
     closed, still_open = warc_files(warc_dir)
@@ -138,107 +134,77 @@ def verify_archive(archive: Path, warc_subdir: str = "warc", articles_subdir: st
         report.fault(str(warc_dir), "no WARC files")
     records: dict[str, RecordInfo] = {}
     by_position: dict[tuple[str, int], RecordInfo] = {}
-    for path in closed + still_open:
-        for info in check_warc_file(path, archive, report, is_open=path in still_open):
+    check_warc_files(archive, closed, still_open, report, records, by_position, runner, task_size, progress)
+    if report.damaged:
+        report.lost_ids = _ids_in_damage(archive / DIGESTS_FILENAME, report)
+    check_pairs_and_references(records, report)
+    report.duplicates = check_articles(archive / articles_subdir, archive, by_position, report, runner, progress)
+    check_cdxj_index(warc_dir, archive, closed, by_position, report)
+    check_digest_index(archive / DIGESTS_FILENAME, by_position, report)
+    progress.close()
+    return report
+
+
+# -- the WARC files
+
+
+def check_warc_files(archive: Path, closed: list[Path], still_open: list[Path], report: VerifyReport,
+                     records: dict[str, RecordInfo], by_position: dict[tuple[str, int], RecordInfo],
+                     runner: Runner, task_size: int | None, progress: Progress) -> None:
+    """Every range of every file checked on the runner (``verify_tasks.check_range``), its findings replayed here.
+
+    A file still being written is one range: it may grow while it is read.
+    """
+    paths = closed + still_open
+    names = [_relative(path, archive, path in still_open) for path in paths]
+    for path in still_open:
+        report.notes.append(f"{path.name} is still open (a crawl is running, or was killed: the next crawl "
+                            "into this archive closes it)")
+    sizes = [path.stat().st_size for path in paths]
+    report.bytes += sum(sizes)
+    ranges = plan_ranges(paths, range_bytes(sum(sizes), runner, task_size),
+                         split=[path not in still_open for path in paths])
+    progress.stage("WARC files", sum(sizes))
+    tally = shared_tally(runner)
+    tasks = (RangeTask(part, names[part.file], part.file >= len(closed)) for part in ranges)
+    warcinfo_ids: set[str] = set()  # of the file being replayed
+    after_damage = False
+    for found in runner.map(check_range, tasks, tally, lambda: progress.update(tally.done_bytes, tally.items)):
+        if found.range.start == 0:
+            warcinfo_ids, after_damage = set(), False
+        if after_damage:  # damage at the end of the range before: these records are beside it
+            report.beside_damage.update(found.leading)
+        after_damage = found.after_damage or (after_damage and found.only_metadata)
+        _replay(found, names[found.range.file], warcinfo_ids, report, records, by_position)
+        warcinfo_ids |= found.warcinfo_ids
+
+
+def _relative(path: Path, archive: Path, is_open: bool) -> str:
+    relative = path.relative_to(archive).as_posix()
+    return relative[: -len(OPEN_SUFFIX)] if is_open else relative
+
+
+def _replay(found: RangeFindings, relative: str, warcinfo_ids: set[str], report: VerifyReport,
+            records: dict[str, RecordInfo], by_position: dict[tuple[str, int], RecordInfo]) -> None:
+    report.members += found.members
+    report.record_types.update(found.record_types)
+    report.digests_checked += found.digests_checked
+    report.damaged += found.damaged
+    if found.damage_spans:
+        report.damage_spans.setdefault(relative, []).extend(found.damage_spans)
+    report.beside_damage.update(found.beside_damage)
+    for event in found.events:
+        if event[0] == "fault":
+            report.fault(event[1], event[2])
+        elif event[0] == "warcinfo":
+            if event[2] not in warcinfo_ids:
+                report.fault(event[1], f"WARC-Warcinfo-ID {event[2]} is not a warcinfo record of this file")
+        else:
+            info = event[1]
             if info.record_id in records:
                 report.fault(f"{info.filename}@{info.offset}", f"duplicate WARC-Record-ID {info.record_id}")
             records[info.record_id] = info
             by_position[(info.filename, info.offset)] = info
-    if report.damaged:
-        report.lost_ids = _ids_in_damage(archive / DIGESTS_FILENAME, report)
-    check_pairs_and_references(records, report)
-    report.duplicates = check_articles(archive / articles_subdir, archive, by_position, report)
-    check_cdxj_index(warc_dir, archive, closed, by_position, report)
-    check_digest_index(archive / DIGESTS_FILENAME, by_position, report)
-    return report
-
-
-# -- one WARC file
-
-
-def check_warc_file(path: Path, archive: Path, report: VerifyReport, *, is_open: bool) -> Iterator[RecordInfo]:
-    """Whole gzip members, one record per member, digests, warcinfo first.
-
-    Read with ``archiver.warc.reading``: a damaged stretch is one fault, and the records
-    after it are still read and checked.
-    """
-    relative = path.relative_to(archive).as_posix()
-    if is_open:
-        relative = relative[: -len(OPEN_SUFFIX)]
-        report.notes.append(f"{path.name} is still open (a crawl is running, or was killed: the next crawl "
-                            "into this archive closes it)")
-    report.bytes += path.stat().st_size
-
-    neighbours: list[RecordInfo] = []  # records since the last non-metadata record
-
-    def damaged(damage: Damage) -> None:
-        nonlocal after_damage
-        if is_open and damage.at_end:
-            return  # the record being written, or cut by the kill: recovery cuts it off
-        report.damaged += 1
-        report.damage_spans.setdefault(relative, []).append((damage.offset, damage.end))
-        report.beside_damage.update(info.record_id for info in neighbours)
-        after_damage = True
-        report.fault(f"{relative}@{damage.offset}", f"damaged: {damage.end - damage.offset} bytes hold no "
-                     f"readable record ({damage.reason}); reading went on at byte {damage.end}")
-
-    warcinfo_ids: set[str] = set()
-    previous = -1
-    after_damage = False
-    for member in iter_warc(path, damaged, check_digests=True):
-        record, start = member.record, member.offset
-        stream = record.raw_stream
-        while stream.read(1 << 16):
-            pass
-        info = _record_info(record, relative, start, member.length)
-        if start == previous:
-            report.fault(f"{relative}@{start}", "gzip member holds more than one record")
-        else:
-            report.members += 1
-        previous = start
-        _count_record(record, info, report)
-        if info.type != "metadata":
-            neighbours.clear()
-        neighbours.append(info)
-        if after_damage:
-            report.beside_damage.add(info.record_id)
-            after_damage = info.type == "metadata"
-        if start == 0 and info.type != "warcinfo":
-            report.fault(f"{relative}@0", "first record is not warcinfo")
-        if info.type == "warcinfo":
-            warcinfo_ids.add(info.record_id)
-        if info.warcinfo_id and info.warcinfo_id not in warcinfo_ids:
-            report.fault(f"{relative}@{start}", f"WARC-Warcinfo-ID {info.warcinfo_id} is not a warcinfo "
-                         "record of this file")
-        yield info
-
-
-def _record_info(record: Any, filename: str, offset: int, length: int) -> RecordInfo:
-    headers = record.rec_headers
-    return RecordInfo(
-        filename=filename,
-        offset=offset,
-        length=length,
-        type=record.rec_type,
-        record_id=headers.get_header("WARC-Record-ID") or "",
-        uri=headers.get_header("WARC-Target-URI") or "",
-        date=headers.get_header("WARC-Date") or "",
-        digest=headers.get_header("WARC-Payload-Digest"),
-        concurrent_to=headers.get_header("WARC-Concurrent-To"),
-        refers_to=headers.get_header("WARC-Refers-To"),
-        refers_to_uri=headers.get_header("WARC-Refers-To-Target-URI"),
-        refers_to_date=headers.get_header("WARC-Refers-To-Date"),
-        warcinfo_id=headers.get_header("WARC-Warcinfo-ID"),
-    )
-
-
-def _count_record(record: Any, info: RecordInfo, report: VerifyReport) -> None:
-    report.record_types[info.type] += 1
-    checker = record.digest_checker
-    if checker.passed is False:
-        report.fault(f"{info.filename}@{info.offset}", "; ".join(checker.problems))
-    elif checker.passed:
-        report.digests_checked += 1
 
 
 # -- across files

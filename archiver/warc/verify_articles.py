@@ -15,8 +15,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from archiver.record_reader import Malformed, iter_records, record_files
+from archiver.datasets.export_tasks import plan_shards
+from archiver.datasets.progress import Progress
+from archiver.datasets.workers import InlineRunner, Runner, shared_tally, task_bytes
+from archiver.record_reader import Malformed, record_files
 from archiver.storage.torn import held_by_a_writer
+from archiver.warc.verify_tasks import ArticleTask, read_article_shard
 
 if TYPE_CHECKING:
     from archiver.warc.verify import RecordInfo, VerifyReport
@@ -45,11 +49,14 @@ class Duplicates:
 
 
 def check_articles(articles_dir: Path, archive: Path, by_position: dict[tuple[str, int], RecordInfo],
-                   report: VerifyReport) -> Duplicates:
+                   report: VerifyReport, runner: Runner | None = None, progress: Progress | None = None) -> Duplicates:
+    """Every line of the records files: parsed in shards on ``runner``, checked here in file order."""
     duplicates = Duplicates()
     _cut_last_line_number.cache_clear()  # files may have changed since an earlier verification
     files = record_files(articles_dir)
     report.article_files += len(files)
+    runner = runner or InlineRunner()
+    progress = progress or Progress(0, enabled=False)
 
     def malformed(bad: Malformed) -> None:
         where = f"{bad.path.relative_to(archive).as_posix()}:{bad.number}"
@@ -63,15 +70,24 @@ def check_articles(articles_dir: Path, archive: Path, by_position: dict[tuple[st
         else:
             report.fault(where, f"malformed record: {bad.reason}")
 
-    for line in iter_records(files, malformed):
-        where = f"{line.path.relative_to(archive).as_posix()}:{line.number}"
-        report.articles += 1
-        first = duplicates.check(line.path, line.number, line.record, where)
-        if first is not None:
-            report.fault(where, f"duplicate record of one article capture (first at {first}); "
-                         "`archiver verify --dedupe` writes a copy without duplicates")
-        _check_pointer(line.record, where, by_position, report)
-        _check_capture(line.record, where, report)
+    total = sum(path.stat().st_size for path in files)
+    progress.stage("records", total)
+    tally = shared_tally(runner)
+    tasks = (ArticleTask(files, shard) for shard in plan_shards(files, task_bytes(total, runner.workers)))
+    for lines in runner.map(read_article_shard, tasks, tally, lambda: progress.update(tally.done_bytes, tally.items)):
+        for kind, file, number, value in lines.events:
+            path = files[file]
+            if kind == "malformed":
+                malformed(Malformed(path, number, value))
+                continue
+            where = f"{path.relative_to(archive).as_posix()}:{number}"
+            report.articles += 1
+            first = duplicates.check(path, number, value, where)
+            if first is not None:
+                report.fault(where, f"duplicate record of one article capture (first at {first}); "
+                             "`archiver verify --dedupe` writes a copy without duplicates")
+            _check_pointer(value, where, by_position, report)
+            _check_capture(value, where, report)
     return duplicates
 
 

@@ -212,10 +212,12 @@ class RotatingWarcWriter:
         logger.debug("Opened WARC file %s", self._path)
 
 
-def iter_members(fh: BinaryIO, chunk_size: int = 1 << 16, head_size: int = 512) -> Iterator[tuple[int, bytes]]:
-    """Yield (end offset, first decompressed bytes) of every complete gzip member; stop at the first broken one."""
-    pos = 0
-    fh.seek(0)
+def iter_members(fh: BinaryIO, chunk_size: int = 1 << 16, head_size: int = 512,
+                 start: int = 0) -> Iterator[tuple[int, bytes]]:
+    """Yield (end offset, first decompressed bytes) of every complete gzip member from ``start`` (a member's
+    first byte); stop at the first broken one."""
+    pos = start
+    fh.seek(start)
     pending = b""
     head = b""
     decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
@@ -242,9 +244,9 @@ def iter_members(fh: BinaryIO, chunk_size: int = 1 << 16, head_size: int = 512) 
             pos += len(data)
 
 
-def iter_member_ends(fh: BinaryIO, chunk_size: int = 1 << 16) -> Iterator[int]:
-    """Yield the end offset of every complete gzip member in ``fh``; stop at the first broken one."""
-    return (end for end, _ in iter_members(fh, chunk_size))
+def iter_member_ends(fh: BinaryIO, chunk_size: int = 1 << 16, start: int = 0) -> Iterator[int]:
+    """Yield the end offset of every complete gzip member in ``fh`` (from ``start``); stop at the first broken one."""
+    return (end for end, _ in iter_members(fh, chunk_size, start=start))
 
 
 def last_whole_fetch_end(fh: BinaryIO) -> int:

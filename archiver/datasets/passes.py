@@ -1,0 +1,66 @@
+"""The selection passes over record shards that ``export`` and ``stats`` share, on any runner.
+
+Pass one (``select``) parses every shard on the runner's workers and gathers, in this
+process, the selection rows of the records that pass the filters (``VersionIndex``);
+SQLite then picks the latest version of each article. Pass two runs a task per shard
+that holds chosen lines (``chosen``): ``export`` normalises and writes them, ``stats``
+counts them. Shards are planned once (``plan``), small enough to give every worker work
+when the archive is a single records file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from archiver.datasets.export_tasks import ExportTask, IndexTask, Job, Shard, index_shard, plan_shards
+from archiver.datasets.progress import Progress
+from archiver.datasets.select import VersionIndex
+from archiver.datasets.workers import Runner, shared_tally, task_bytes
+
+
+@dataclass
+class SelectCounts:
+    records_read: int = 0
+    unreadable: int = 0
+    matched: int = 0
+
+
+def plan(job: Job, runner: Runner, wanted: int | None = None) -> list[Shard]:
+    """The shards of the job's record files: ``wanted`` bytes each, else enough for every worker."""
+    total = sum(path.stat().st_size for path in job.paths)
+    return list(plan_shards(job.paths, task_bytes(total, runner.workers, wanted)))
+
+
+def ticker(progress: Progress, tally, noun: str):
+    def tick() -> None:
+        progress.update(tally.done_bytes, tally.items, noun)
+    return tick
+
+
+def select(job: Job, shards: list[Shard], runner: Runner, index: VersionIndex, progress: Progress) -> SelectCounts:
+    """Pass one: every shard's selection rows into ``index``, in shard order."""
+    progress.stage("indexing")
+    counts = SelectCounts()
+    tally = shared_tally(runner)
+    tasks = (IndexTask(job, shard) for shard in shards)
+    for result in runner.map(index_shard, tasks, tally, ticker(progress, tally, "records")):
+        index.add_rows(result.rows)
+        counts.records_read += result.records_read
+        counts.unreadable += result.unreadable
+    progress.update(progress.total, counts.records_read, force=True)
+    counts.matched = index.count
+    return counts
+
+
+def chosen(job: Job, shards: list[Shard], index: VersionIndex, per: str) -> Iterator[ExportTask]:
+    """Pass two's tasks: each shard with the lines chosen in it (shards with none are left out)."""
+    lines_chosen = index.best(per)
+    want = next(lines_chosen, None)
+    for shard in shards:
+        lines = []
+        while want is not None and shard.holds(*want):
+            lines.append(want[1])
+            want = next(lines_chosen, None)
+        if lines:
+            yield ExportTask(job, shard, tuple(lines))
