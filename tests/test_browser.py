@@ -270,11 +270,14 @@ def test_browser_records_re_extract_to_the_same_records_from_their_rendered_dom(
     assert dom.rec_headers.get_header("WARC-Archiver-Conversion") == "rendered-dom"
     assert HEADLINE.encode() in dom.body and record["browser"]["dom"]["record_id"] == \
         dom.rec_headers.get_header("WARC-Record-ID")
-    done = run_archiver("reextract", "--archive", str(crawls.first.archive), "--out", str(tmp_path), "--workers", "1")
-    assert done.returncode == 0, done.stderr
-    [out] = tmp_path.glob("*.jsonl")
-    again = {r["id"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
-    assert again[record["id"]] == record  # every field, the body from the DOM, not the empty shell
+    # One task, then the file cut at every capture (byte ranges): the DOM stays with its response.
+    for number, options in enumerate((["--workers", "1"], ["--workers", "2", "--task-size", "1KB"])):
+        out_dir = tmp_path / f"out{number}"
+        done = run_archiver("reextract", "--archive", str(crawls.first.archive), "--out", str(out_dir), *options)
+        assert done.returncode == 0, done.stderr
+        [out] = out_dir.glob("*.jsonl")
+        again = {r["id"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+        assert again[record["id"]] == record  # every field, the body from the DOM, not the empty shell
     from archiver.warc.cdxj import all_lines
 
     indexed = [json.loads(line.split(" ", 2)[2]) for line in all_lines(crawls.first.archive / "warc")
