@@ -1,6 +1,6 @@
 """Scrapy settings for archiver: every default the project's components read, with why."""
 
-from archiver.addons import DEFAULT_USER_AGENT
+from archiver.crawl.addons import DEFAULT_USER_AGENT
 
 BOT_NAME = "archiver"
 SPIDER_MODULES = ["spiders"]
@@ -166,11 +166,11 @@ JSONL_SUBDIR = "articles"
 # (`archiver index` rebuilds it from the records).
 READING_INDEX_ENABLED = True
 
-# -- Incremental crawling (archiver.seen, archiver.middlewares.seen, pipelines.seen) --
+# -- Incremental crawling (archiver.crawl.seen, archiver.middlewares.seen, pipelines.seen) --
 # The seen-store: every archived article by canonical URL, with content hash, dates and
 # validators. Every crawl into an archive skips the articles it already holds.
 SEEN_ENABLED = True
-SEEN_STORE = "archiver.seen.SqliteSeenStore"  # a class with from_crawler(); see archiver.seen.SeenStore
+SEEN_STORE = "archiver.crawl.seen.SqliteSeenStore"  # a class with from_crawler(); see archiver.crawl.seen.SeenStore
 SEEN_STORE_PATH = ""  # default: <ARCHIVE_DIR>/state/seen.sqlite3
 SEEN_REFETCH = False  # fetch archived articles again (archiver crawl --refetch)
 SEEN_REVISIT_DAYS = 0.0  # refetch articles younger than this with conditional requests (--revisit DAYS)
@@ -245,7 +245,7 @@ LOGSTATS_INTERVAL = 0
 
 ADDONS = {
     # Puts ARCHIVER_CONTACT into the User-Agent, for scrapy crawl and Scrapyd as for archiver crawl.
-    "archiver.addons.ContactAddon": 0,
+    "archiver.crawl.addons.ContactAddon": 0,
     # With REDIS_URL set: the shared, leased frontier of distributed mode (archiver.distributed).
     "archiver.distributed.DistributedAddon": 0,
 }

@@ -40,7 +40,7 @@ sys.path = [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
 
 # What each command imports before it works (so "job" leaves interpreter and import time out).
 IMPORTS = {
-    "reextract": ["archiver.datasets.reextract", "archiver.records", "scrapy.http"],
+    "reextract": ["archiver.datasets.reextract", "archiver.record.build", "scrapy.http"],
     "export": ["archiver.datasets.export", "pyarrow.parquet"],
     "stats": ["archiver.datasets.stats"],
     "verify": ["archiver.warc.verify", "archiver.warc.cdxj"],

@@ -63,7 +63,7 @@ class Page:
 
 def _site(url: str) -> str:
     sys.path.insert(0, str(REPO))
-    from archiver.domains import registrable_domain
+    from archiver.system.domains import registrable_domain
 
     return registrable_domain(url) or url
 

@@ -55,7 +55,7 @@ LOCAL = {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "CONCURRENT_REQUEST
 def child(mode: str, url: str, archive: str, max_pages: int) -> None:
     from archiver import settings as defaults
     from archiver.cli.demo import DEMO_OFFSITE_HOSTS
-    from archiver.runner import project_settings, run_crawl
+    from archiver.crawl.runner import project_settings, run_crawl
 
     limit = {"CLOSESPIDER_PAGECOUNT": max_pages} if max_pages else {}
     # As `archiver demo`: the third-party hosts the demo pages name are not contacted.

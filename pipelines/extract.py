@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 from scrapy.exceptions import DropItem
 
-from archiver.items import FetchedPage
-from archiver.records import body_sha1, decide, fill_capture_fields
+from archiver.record.items import FetchedPage
+from archiver.record.build import body_sha1, decide, fill_capture_fields
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 class ArticleExtractionPipeline:
     """Extracts an ``Article`` from each ``FetchedPage``; drops pages that are not articles.
 
-    The decision itself is ``archiver.records.decide``, shared with ``archiver reextract``.
+    The decision itself is ``archiver.record.build.decide``, shared with ``archiver reextract``.
     """
 
     def __init__(self, crawler: Crawler) -> None:

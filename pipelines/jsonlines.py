@@ -13,7 +13,7 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem, NotConfigured
 
 from archiver.extensions.diskspace import close_crawl, out_of_space_text, stop_for_space
-from archiver.items import Article
+from archiver.record.items import Article
 from archiver.storage.append import AppendFile
 from archiver.storage.space import is_out_of_space
 from archiver.storage.torn import cut_torn_tail, lock_for_writing

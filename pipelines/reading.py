@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from itemadapter import ItemAdapter
 from scrapy.exceptions import NotConfigured
 
-from archiver.items import Article
+from archiver.record.items import Article
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

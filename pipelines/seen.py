@@ -13,9 +13,9 @@ from scrapy import signals
 from scrapy.exceptions import DropItem, NotConfigured
 
 from archiver.extensions.diskspace import out_of_space_text, stop_for_space
-from archiver.items import Article
-from archiver.reconcile import note_complete, reconcile
-from archiver.seen import SeenEntry, SeenStore, seen_store
+from archiver.record.items import Article
+from archiver.crawl.reconcile import note_complete, reconcile
+from archiver.crawl.seen import SeenEntry, SeenStore, seen_store
 from archiver.storage.space import is_out_of_space
 
 if TYPE_CHECKING:

@@ -1,7 +1,7 @@
 """The project's spiders (Scrapy's SPIDER_MODULES)."""
 
 # Listing spiders (scrapy list, Scrapyd's deploy) checks the crawl's dependencies, so a host
-# without them fails the deploy rather than every job (archiver.components).
-from archiver.components import require_dependencies
+# without them fails the deploy rather than every job (archiver.crawl.components).
+from archiver.crawl.components import require_dependencies
 
 require_dependencies()

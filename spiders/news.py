@@ -27,12 +27,12 @@ from archiver.discovery.sitemaps import parse_sitemap, robots_sitemap_urls
 from archiver.discovery.urls import clean_url
 from archiver.discovery.xml import XmlTooLarge, xml_body
 from archiver.extract import analyze_page
-from archiver.items import FetchedPage
-from archiver.records import fetched_page, is_feed_response, is_html_page
+from archiver.record.items import FetchedPage
+from archiver.record.build import fetched_page, is_feed_response, is_html_page
 from archiver.scope.explain import ScopeLog
 from archiver.scope.options import crawl_scope
-from archiver.seen import next_feed_state, seen_store
-from archiver.sites import Site, load_sites, site_from_urls
+from archiver.crawl.seen import next_feed_state, seen_store
+from archiver.crawl.sites import Site, load_sites, site_from_urls
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from archiver.processes import stop_process
+from archiver.system.processes import stop_process
 from conftest import IN_CI, REPO
 
 CHROMIUM = os.environ.get("ARCHIVER_CHROMIUM", "/usr/bin/chromium")

@@ -227,7 +227,7 @@ def test_missing_browser_fails_at_once_in_one_line(tmp_path):
 
 
 def test_sites_file_browser_key_is_validated(tmp_path):
-    from archiver.sites import SitesFileError, load_sites
+    from archiver.crawl.sites import SitesFileError, load_sites
 
     sites = tmp_path / "sites.toml"
     sites.write_text('[[site]]\nname = "a"\nstart = ["https://a.example/"]\nbrowser = true\n'

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from archiver.extensions.progress import progress_line
-from archiver.runner import CrawlReport
+from archiver.crawl.runner import CrawlReport
 from conftest import run_archiver
 from fixture_site import FixtureSite
 

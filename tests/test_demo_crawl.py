@@ -121,7 +121,7 @@ def test_crawl_stays_in_scope_and_obeys_robots(demo_crawl, expected):
 
 def test_records_follow_the_published_json_schema(demo_crawl):
     jsonschema = pytest.importorskip("jsonschema")
-    from archiver.schema import article_schema
+    from archiver.record.schema import article_schema
 
     validator = jsonschema.Draft202012Validator(article_schema())
     for record in demo_crawl.records:

@@ -22,7 +22,7 @@ def final_settings(**overrides):
     """The settings a crawl ends up with, after archiver/settings.py, the command line and the add-ons."""
     from scrapy.crawler import Crawler
 
-    from archiver.runner import project_settings
+    from archiver.crawl.runner import project_settings
     from spiders.news import NewsSpider
 
     crawler = Crawler(NewsSpider, project_settings(overrides))
@@ -40,7 +40,7 @@ def test_with_redis_every_worker_uses_the_shared_stores():
 
 def test_without_redis_the_local_stores_stay():
     settings = final_settings(ARCHIVE_DIR="archive")
-    assert settings["SEEN_STORE"] == "archiver.seen.SqliteSeenStore"
+    assert settings["SEEN_STORE"] == "archiver.crawl.seen.SqliteSeenStore"
     assert settings["WARC_DEDUP_INDEX"] == "archiver.warc.digests.SqliteDigestIndex"
 
 
@@ -57,13 +57,13 @@ def test_a_store_the_user_names_is_kept():
     ("https://example.com/a:b@c/", "https://example.com/a:b@c/"),
 ])
 def test_url_passwords_are_masked(text, masked):
-    from archiver.secrets import mask_url
+    from archiver.system.secrets import mask_url
 
     assert mask_url(text) == masked
 
 
 def test_the_log_filter_masks_messages_arguments_and_tracebacks():
-    from archiver.secrets import MaskPasswords
+    from archiver.system.secrets import MaskPasswords
 
     try:
         raise ConnectionError(f"redis://:{PASSWORD}@h/0 refused")

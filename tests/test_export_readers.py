@@ -16,8 +16,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from archiver.items import SCHEMA_VERSION
-from archiver.schema import article_schema
+from archiver.record.items import SCHEMA_VERSION
+from archiver.record.schema import article_schema
 from conftest import run_archiver
 from export_fixtures import versioned_archive  # noqa: F401  (fixture)
 

@@ -10,8 +10,8 @@ import pyarrow as pa
 import pytest
 
 from archiver.datasets.columns import arrow_schema, csv_cell, hf_features, normalize, record_columns, shape_of
-from archiver.items import SCHEMA_VERSION, Article
-from archiver.schema import article_schema, schema_version_of, schema_versions
+from archiver.record.items import SCHEMA_VERSION, Article
+from archiver.record.schema import article_schema, schema_version_of, schema_versions
 from conftest import REPO
 
 RECORDS_PAGE = (REPO / "docs" / "records" / "records.md").read_text(encoding="utf-8")

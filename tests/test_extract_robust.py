@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from archiver.extract import analyze_page, extract_article
 from archiver.extract.parse import decode_html, sniff_encoding
-from archiver.items import Article
+from archiver.record.items import Article
 
 PAGES = sorted((Path(__file__).parent / "fixtures" / "extract" / "pages").glob("*.html"))
 URL = "https://news.example.com/2024/05/01/a-story-about-something/"

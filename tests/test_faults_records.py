@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from archiver.discovery.urls import url_key
-from archiver.record_reader import SUPPORTED_KEYWORDS, problem, record_problem
-from archiver.schema import article_schema, schema_versions
+from archiver.record.reader import SUPPORTED_KEYWORDS, problem, record_problem
+from archiver.record.schema import article_schema, schema_versions
 from conftest import REPO, run_archiver
 from fixture_site import FixtureSite
 

@@ -14,7 +14,7 @@ from urllib.parse import quote, urlencode
 
 import pytest
 
-from archiver.items import SCHEMA_VERSION
+from archiver.record.items import SCHEMA_VERSION
 
 from conftest import run_archiver
 from fixture_site import FixtureSite

@@ -13,8 +13,8 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from archiver.extract import EXTRACTOR_VERSION
-from archiver.items import FetchedPage
-from archiver.records import CRAWL_ONLY_FIELDS, decide
+from archiver.record.items import FetchedPage
+from archiver.record.build import CRAWL_ONLY_FIELDS, decide
 from archiver.warc.records import Exchange
 from archiver.warc.writer import RotatingWarcWriter
 from charset_site import CharsetSite

@@ -19,7 +19,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archiver.capture.hosts import DOWN, UP, HostGate
 from archiver.capture.outcome import DNS, ERROR, REFUSED, TIMEOUT, TLS, UNREACHABLE, failure_reason
-from archiver.schema import article_schema
+from archiver.record.schema import article_schema
 from conftest import offline, run_archiver
 from requisites_site import BODY, Blackhole, Origin, QuietServer, free_port
 

@@ -17,7 +17,7 @@ from archiver.capture.css import css_references
 from archiver.capture.requisites import page_requisites, srcset_urls, stylesheet_requisites
 from archiver.extract import analyze_page
 from archiver.extract.parse import parse_html
-from archiver.schema import article_schema
+from archiver.record.schema import article_schema
 from conftest import run_archiver
 from requisites_site import BASE_CSS, MAIN_CSS, PAGE, Origin, build
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from archiver.addons import DEFAULT_USER_AGENT, user_agent
+from archiver.crawl.addons import DEFAULT_USER_AGENT, user_agent
 from archiver.middlewares.backoff import retry_after_seconds
 from fixture_site import FixtureSite
 from sched_helpers import crawl, path_of, read_records, write_sites_file

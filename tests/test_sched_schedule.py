@@ -56,8 +56,8 @@ def test_once_crawls_the_due_sites_and_then_nothing_until_they_are_due_again(tmp
 
 
 def test_an_unchanged_feed_is_read_less_and_less_often(tmp_path):
-    from archiver.scheduler import ScheduleState
-    from archiver.seen import SqliteSeenStore
+    from archiver.crawl.scheduler import ScheduleState
+    from archiver.crawl.seen import SqliteSeenStore
 
     archive = tmp_path / "archive"
     with FixtureSite("feed", articles=2) as site:

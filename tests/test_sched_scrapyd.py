@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
-from archiver.components import DEPENDENCIES
+from archiver.crawl.components import DEPENDENCIES
 from conftest import IN_CI, REPO
 from fixture_site import FixtureSite
 from sched_helpers import path_of, read_records, warc_records, write_sites_file
@@ -52,7 +52,7 @@ def requirement_lines(path: Path) -> list[str]:
 def test_scrapyd_requirements_are_the_crawls_dependencies_and_scrapyd():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     scrapyd = [r for r in project["optional-dependencies"]["scrapyd"] if Requirement(r).name == "scrapyd"]
-    # The crawl's dependencies are those a deploy checks for (archiver.components); the base install adds the
+    # The crawl's dependencies are those a deploy checks for (archiver.crawl.components); the base install adds the
     # reading room's and the exports' (the README's tour), which a Scrapyd host does without.
     crawl = set(DEPENDENCIES.values()) | {"tomli"}
     assert crawl <= {Requirement(r).name for r in project["dependencies"]}

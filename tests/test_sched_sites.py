@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from archiver.sites import SitesFileError, load_sites, parse_sites
+from archiver.crawl.sites import SitesFileError, load_sites, parse_sites
 
 EXAMPLE = """
 [defaults]

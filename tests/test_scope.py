@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from archiver.scope.rules import PageScope, RequisiteScope
-from archiver.sites import SitesFileError, parse_sites
+from archiver.crawl.sites import SitesFileError, parse_sites
 from conftest import run_archiver
 from requisites_site import BODY, Origin, png
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from archiver.seen import FeedState, SeenEntry, SqliteSeenStore
+from archiver.crawl.seen import FeedState, SeenEntry, SqliteSeenStore
 
 
 def test_an_entry_is_found_by_every_spelling_and_alias(tmp_path):
@@ -46,7 +46,7 @@ def test_touch_and_feed_state(tmp_path):
 
 
 def test_an_unchanged_feed_backs_off_up_to_the_ceiling_and_resets_on_change():
-    from archiver.seen import next_feed_state
+    from archiver.crawl.seen import next_feed_state
 
     state = next_feed_state(None, "f", "a", now=0, interval=60, max_backoff=4)
     waits = []

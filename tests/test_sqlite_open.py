@@ -7,7 +7,7 @@ import multiprocessing
 import pytest
 
 from archiver.reading.index import connect
-from archiver.seen import SqliteSeenStore
+from archiver.crawl.seen import SqliteSeenStore
 from archiver.warc.digests import SqliteDigestIndex
 
 PROCESSES = 6

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from archiver.items import SCHEMA_VERSION
+from archiver.record.items import SCHEMA_VERSION
 from conftest import run_archiver
 from export_fixtures import versioned_archive  # noqa: F401  (fixture)
 

@@ -15,7 +15,7 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
 
-from archiver.items import Article
+from archiver.record.items import Article
 from archiver.warc.records import Exchange
 from archiver.warc.writer import RotatingWarcWriter, iter_member_ends
 from conftest import run_archiver
@@ -194,8 +194,8 @@ def test_a_first_record_that_cannot_be_written_leaves_no_records_file(tmp_path):
 
 
 def test_a_seen_store_mark_that_fills_the_disk_marks_nothing_and_the_record_is_reconciled(tmp_path):
-    from archiver.reconcile import reconcile
-    from archiver.seen import SeenEntry, SqliteSeenStore
+    from archiver.crawl.reconcile import reconcile
+    from archiver.crawl.seen import SeenEntry, SqliteSeenStore
 
     with small_fs(tmp_path / "fs", 512) as fs:
         store = SqliteSeenStore(fs / "state" / "seen.sqlite3")

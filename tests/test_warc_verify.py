@@ -15,7 +15,7 @@ from archiver.warc.digests import SqliteDigestIndex
 from archiver.warc.store import WarcStore
 from archiver.warc.verify import verify_archive
 from archiver.warc.writer import RotatingWarcWriter, iter_member_ends
-from archiver.items import Article
+from archiver.record.items import Article
 from conftest import run_archiver
 from pipelines.jsonlines import record_json
 from test_warc_store import exchange

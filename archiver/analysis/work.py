@@ -20,7 +20,7 @@ from typing import Any, BinaryIO
 
 from archiver.capture.requisites import Requisite, page_requisites
 from archiver.extract import PageAnalysis, analyze_page
-from archiver.items import Article
+from archiver.record.items import Article
 
 HEADER = 4  # bytes of the big-endian length before each pickle
 RESULTS_FD = 3

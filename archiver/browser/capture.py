@@ -19,7 +19,7 @@ from archiver.warc.records import Exchange, build_conversion_record, http_protoc
 if TYPE_CHECKING:
     from warcio.recordloader import ArcWarcRecord
 
-    from archiver.items import WarcPointer
+    from archiver.record.items import WarcPointer
     from archiver.warc.store import StoredFetch, WarcStore
 
 SCREENSHOT_SCHEME = "urn:screenshot:"  # as Browsertrix names its page screenshots

@@ -7,7 +7,7 @@ import os
 import sys
 from typing import Any
 
-from archiver.secrets import REDIS_URL_ENV, mask_url
+from archiver.system.secrets import REDIS_URL_ENV, mask_url
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -129,7 +129,7 @@ def is_http_url(url: str) -> bool:
 
 def spider_arguments(args: argparse.Namespace) -> dict[str, Any]:
     """The news spider's arguments; the sites file is checked here so mistakes fail before crawling."""
-    from archiver.sites import SitesFileError, load_sites
+    from archiver.crawl.sites import SitesFileError, load_sites
 
     if not args.urls and not args.sites:
         usage_error("give start URLs or --sites FILE")
@@ -174,7 +174,7 @@ def check_browser_mode(args: argparse.Namespace, settings: Any) -> None:
 
     wanted = settings.getbool("BROWSER_ENABLED")
     if not wanted and args.sites:
-        from archiver.sites import load_sites
+        from archiver.crawl.sites import load_sites
 
         wanted = any(site.browser for site in load_sites(args.sites, only=args.site))
     if not wanted:
@@ -203,7 +203,7 @@ def check_archive_folder(settings: Any, command: str = "archiver crawl") -> None
     from pathlib import Path
 
     from archiver.extensions.diskspace import guarded_paths
-    from archiver.runner import EXIT_NO_SPACE, EXIT_NOT_FINISHED
+    from archiver.crawl.runner import EXIT_NO_SPACE, EXIT_NOT_FINISHED
     from archiver.storage.space import SpaceRule
     from archiver.storage.writable import unwritable
 
@@ -228,7 +228,7 @@ def explain_scope(args: argparse.Namespace, settings: Any) -> int:
     from archiver.capture.fetch import RequisiteSettings
     from archiver.scope.explain import explain
     from archiver.scope.options import crawl_scope
-    from archiver.sites import SitesFileError, load_sites, site_from_urls
+    from archiver.crawl.sites import SitesFileError, load_sites, site_from_urls
 
     scope = crawl_scope(settings)
     try:
@@ -242,7 +242,7 @@ def explain_scope(args: argparse.Namespace, settings: Any) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from archiver.runner import project_settings, run_crawl
+    from archiver.crawl.runner import project_settings, run_crawl
 
     spider_kwargs = spider_arguments(args)
     settings = project_settings(settings_from_args(args))

@@ -58,7 +58,7 @@ def port_in_use(port: int) -> bool:
 
 def edition_for(settings, base_url: str) -> int:
     """2 (the site a day later) when the archive already holds the demo site at this address, else 1."""
-    from archiver.seen import SqliteSeenStore, seen_store_path
+    from archiver.crawl.seen import SqliteSeenStore, seen_store_path
 
     path = seen_store_path(settings)
     if not path.is_file():
@@ -73,7 +73,7 @@ def edition_for(settings, base_url: str) -> int:
 def run(args: argparse.Namespace) -> int:
     from archiver.cli.crawl import check_archive_folder
     from archiver.demo import DemoServer
-    from archiver.runner import project_settings, run_crawl
+    from archiver.crawl.runner import project_settings, run_crawl
 
     from archiver import settings as defaults
 
@@ -101,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
 def held_articles(settings, base_url: str) -> set[str]:
     """The demo articles (paths) the archive holds at this address, after the crawl."""
     from archiver.demo import load_expected
-    from archiver.seen import SqliteSeenStore, seen_store_path
+    from archiver.crawl.seen import SqliteSeenStore, seen_store_path
 
     path = seen_store_path(settings)
     if not path.is_file():

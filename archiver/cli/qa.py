@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     from archiver.browser import BrowserMissing
     from archiver.datasets.workers import WorkerDied, close_runner
     from archiver.qa.run import QaError, run_qa
-    from archiver.runner import project_settings
+    from archiver.crawl.runner import project_settings
 
     if not args.archive.is_dir():
         return fail(f"no such archive folder: {args.archive}")

@@ -17,7 +17,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def articles(archive) -> list[dict]:
-    from archiver.record_reader import iter_records, record_files
+    from archiver.record.reader import iter_records, record_files
 
     # Malformed lines (a killed crawl's cut last line, say) are skipped with one warning each.
     return [line.record for line in iter_records(record_files(archive / "articles"))]

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from types import FrameType
 
-from archiver.secrets import REDIS_URL_ENV, mask_logs
+from archiver.system.secrets import REDIS_URL_ENV, mask_logs
 
 POLL_SECONDS = 5.0  # how often the loop looks at running crawls and the clock
 
@@ -66,14 +66,14 @@ def schedule_space_rule(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
-    from archiver.scheduler import Scheduler, next_due
+    from archiver.crawl.scheduler import Scheduler, next_due
     from archiver.storage.space import EXIT_NO_SPACE
-    from archiver.sites import SitesFileError, load_sites
+    from archiver.crawl.sites import SitesFileError, load_sites
     from archiver.storage.writable import unwritable
 
     logging.basicConfig(format="%(asctime)s schedule: %(message)s", level=logging.INFO, stream=sys.stdout)
     mask_logs()
-    log = logging.getLogger("archiver.scheduler")
+    log = logging.getLogger("archiver.crawl.scheduler")
     try:
         sites = load_sites(args.sites, only=args.site)
     except SitesFileError as exc:

@@ -1,7 +1,7 @@
 """Export columns, derived from the record JSON Schema: names, order, shape and conversions.
 
 Every exporter takes its columns from here, so a field added to
-``archiver/schema/article.schema.json`` shows up in JSON Lines, CSV, Parquet and
+``archiver/record/schema/article.schema.json`` shows up in JSON Lines, CSV, Parquet and
 the dataset card without touching the exporters. How a JSON Schema node maps:
 
 =============================================  ===================  =============================
@@ -33,10 +33,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from archiver.domains import registrable_domain
+from archiver.system.domains import registrable_domain
 from archiver.datasets.moments import from_utc_text, utc_text
-from archiver.items import SCHEMA_VERSION
-from archiver.schema import article_schema
+from archiver.record.items import SCHEMA_VERSION
+from archiver.record.schema import article_schema
 
 SCALARS = {"string", "integer", "number", "boolean"}
 

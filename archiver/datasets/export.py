@@ -30,7 +30,7 @@ from archiver.datasets.writers import (
     require_pyarrow,
 )
 from archiver.datasets.workers import InlineRunner, Runner, shared_tally
-from archiver.items import SCHEMA_VERSION
+from archiver.record.items import SCHEMA_VERSION
 
 FORMATS = ("jsonl", "csv", "parquet", "hf")
 COPY_CHARS = 1024 * 1024

@@ -2,9 +2,9 @@
 
 For every response record (and every revisit, through the record it refers to) the
 spider's response is rebuilt (``rebuild.py``) and handed to the crawl's own code:
-``archiver.records.fetched_page`` and ``archiver.records.decide``. Records keep the
+``archiver.record.build.fetched_page`` and ``archiver.record.build.decide``. Records keep the
 WARC pointer, id and ``fetched_at`` of their response. What only the crawl knew
-(``archiver.records.CRAWL_ONLY_FIELDS``) is carried over from the existing record
+(``archiver.record.build.CRAWL_ONLY_FIELDS``) is carried over from the existing record
 with the same id.
 
 The work is split into byte ranges of the WARC files (``reextract_tasks.py``,
@@ -38,7 +38,7 @@ from archiver.datasets.scratch import scratch_db
 from archiver.datasets.source import RecordFiles
 from archiver.datasets.warc_responses import pointer_name
 from archiver.datasets.workers import InlineRunner, PoolRunner, Runner, range_bytes, shared_tally, task_bytes
-from archiver.domains import load_suffix_list
+from archiver.system.domains import load_suffix_list
 from archiver.warc.ranges import WarcRange, plan_ranges
 
 logger = logging.getLogger(__name__)

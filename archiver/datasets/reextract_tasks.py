@@ -31,7 +31,7 @@ from archiver.datasets.parts import PartFile
 from archiver.datasets.rebuild import NotAPage, may_be_html, rebuild_response
 from archiver.datasets.source import RecordFiles
 from archiver.datasets.warc_responses import READ_ERRORS, RecordHead, resolve_revisit, scan
-from archiver.records import ARTICLE_STATUS, CRAWL_ONLY_FIELDS, decide, fetched_page, is_html_page
+from archiver.record.build import ARTICLE_STATUS, CRAWL_ONLY_FIELDS, decide, fetched_page, is_html_page
 from archiver.warc.ranges import WarcRange
 from archiver.warc.reading import Damage, log_damage
 from pipelines.jsonlines import record_json

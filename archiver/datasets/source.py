@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from archiver.record_reader import RECORD_SUFFIXES, Malformed, Warnings, parse_line
+from archiver.record.reader import RECORD_SUFFIXES, Malformed, Warnings, parse_line
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ class RecordFiles:
     def parse(self, line: Line) -> dict[str, Any] | None:
         """The record on a line, or None (counted in ``unreadable``, one warning) when it holds no valid record.
 
-        The check is ``archiver.record_reader``'s, the one every command reads records with.
+        The check is ``archiver.record.reader``'s, the one every command reads records with.
         """
         record, reason = parse_line(line.text)
         if record is not None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from archiver.datasets.select import parse_moment
-from archiver.domains import registrable_domain
+from archiver.system.domains import registrable_domain
 
 NONE = "(none)"
 

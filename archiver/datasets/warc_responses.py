@@ -23,7 +23,7 @@ from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord
 
 from archiver.browser.capture import dom_headers, is_rendered_dom
-from archiver.items import WarcPointer
+from archiver.record.items import WarcPointer
 from archiver.warc.reading import OnDamage, iter_warc, log_damage
 
 # What a broken or cut file raises while it is read; the rest of the archive is still read.

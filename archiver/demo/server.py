@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from archiver.demo import SITE_DIR, generate
-from archiver.processes import stop_process
+from archiver.system.processes import stop_process
 
 # One fixed Last-Modified for every page: file mtimes differ per checkout, and reproducible
 # headers keep WARC-level tests deterministic.

@@ -20,7 +20,7 @@ from redis.backoff import ExponentialBackoff
 from redis.exceptions import TimeoutError
 from redis.retry import Retry
 
-from archiver.secrets import mask_url
+from archiver.system.secrets import mask_url
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings

@@ -25,8 +25,8 @@ from scrapy.exceptions import NotConfigured
 
 from archiver.distributed.connection import redis_from_settings, redis_text
 from archiver.distributed.stores import state_prefix
-from archiver.items import Article
-from archiver.seen import SeenEntry, SeenStore, seen_store
+from archiver.record.items import Article
+from archiver.crawl.seen import SeenEntry, SeenStore, seen_store
 
 if TYPE_CHECKING:
     from redis import Redis

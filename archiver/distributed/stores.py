@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from archiver.discovery.urls import url_key
 from archiver.distributed.connection import Outage, redis_from_settings, redis_text
-from archiver.seen import FeedState, SeenEntry, SeenStore, entry_from_json, timestamp_of
+from archiver.crawl.seen import FeedState, SeenEntry, SeenStore, entry_from_json, timestamp_of
 from archiver.warc.records import Original
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from archiver.extract.pagekind import Evidence, Judgement, judge
 from archiver.extract.parse import parse_html
 from archiver.extract.sniff import looks_binary
 from archiver.extract.text import Element
-from archiver.items import Article
+from archiver.record.items import Article
 
 __all__ = ["EXTRACTOR_VERSION", "PageAnalysis", "analyze_page", "article_body", "extract_article"]
 

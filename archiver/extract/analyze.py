@@ -24,7 +24,7 @@ from archiver.extract.storyline import (STORY_LEAD_CHARS, is_banner, is_deck_of,
                                         story_starts)
 from archiver.extract.structured import complete_structured_body, structured_paragraphs
 from archiver.extract.text import Element, clean, node_text
-from archiver.items import Article
+from archiver.record.items import Article
 
 # A DOM body shorter than this share of a complete JSON-LD articleBody missed part of the story.
 MIN_DOM_SHARE = 0.6

@@ -9,7 +9,7 @@ from urllib.parse import urljoin
 from archiver.extract.furniture import CAPTION_NAMES
 from archiver.extract.text import Element, clean, node_text
 
-from archiver.items import Caption
+from archiver.record.items import Caption
 
 # A caption element: <figcaption>, WordPress wp-caption-text, CMS caption classes.
 _CAPTION_CLASS = re.compile(CAPTION_NAMES, re.IGNORECASE)

@@ -9,7 +9,7 @@ from archiver.extract.blocks import PageBlocks
 from archiver.extract.language import primary_language
 from archiver.extract.text import Element, clean, text_content
 
-from archiver.items import Translation
+from archiver.record.items import Translation
 
 # Language names as sites write them on "read this in ..." links.
 LANGUAGE_NAMES = {

@@ -14,7 +14,7 @@ from archiver.capture.fetch import RequisiteFetcher, RequisiteSettings
 from archiver.capture.page import PageCapture
 from archiver.capture.requisites import IMAGE, Requisite, absolute_url, page_requisites
 from archiver.extract.parse import parse_html
-from archiver.items import FetchedPage
+from archiver.record.items import FetchedPage
 from archiver.scope.explain import ScopeLog
 from archiver.scope.rules import RequisiteScope
 

@@ -14,8 +14,8 @@ from scrapy.responsetypes import responsetypes
 from warcio.archiveiterator import ArchiveIterator
 
 from archiver.discovery.urls import url_key
-from archiver.resume import Capture, JobJournal, Run, capture_index, mark_written_records
-from archiver.seen import seen_store
+from archiver.crawl.resume import Capture, JobJournal, Run, capture_index, mark_written_records
+from archiver.crawl.seen import seen_store
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Request, Response, TextResponse
 
-from archiver.seen import SeenEntry, SeenStore, seen_store
+from archiver.crawl.seen import SeenEntry, SeenStore, seen_store
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

@@ -23,7 +23,7 @@ from w3lib.url import canonicalize_url
 from archiver.browser.capture import SCREENSHOT_SCHEME, is_rendered_dom
 from archiver.datasets.scratch import scratch_db
 from archiver.datasets.warc_responses import ArchivedResponse, pointer_name, read_record_at, to_response
-from archiver.items import WarcPointer
+from archiver.record.items import WarcPointer
 from archiver.warc.reading import OnDamage, iter_warc, log_damage
 
 LEGACY_DOM_SCHEME = "urn:dom:"  # the rendered DOM of a cut page, before it became a conversion record

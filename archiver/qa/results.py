@@ -12,7 +12,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from archiver.sqlite_open import set_up_when_unlocked
+from archiver.system.sqlite_open import set_up_when_unlocked
 
 RESULTS_FILE = "qa.sqlite3"
 SCHEMA = """

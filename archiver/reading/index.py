@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from archiver.datasets.select import parse_moment, record_key, record_version
-from archiver.domains import registrable_domain
+from archiver.system.domains import registrable_domain
 from archiver.reading.query import Query
-from archiver.sqlite_open import set_up_when_unlocked
+from archiver.system.sqlite_open import set_up_when_unlocked
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlencode
 
-from archiver.domains import registrable_domain
+from archiver.system.domains import registrable_domain
 
 MAX_QUERY_CHARS = 500
 MAX_TERMS = 32

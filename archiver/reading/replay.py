@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from archiver.processes import stop_process
+from archiver.system.processes import stop_process
 from archiver.warc.replay import COLLECTION, ReplayError, find_env, free_port, replay_url, start_pywb, write_config
 
 PREFIXES = (f"/{COLLECTION}/", "/static/")

@@ -2,7 +2,7 @@
 
 ``rules`` holds the decisions (pure functions over URLs); ``options`` reads them from the
 command line (``--scope KEY=VALUE``) and the settings (``SCOPE_*``); ``explain`` prints them for
-``archiver crawl --explain URL``. The sites file gives the same keys per site (archiver.sites).
+``archiver crawl --explain URL``. The sites file gives the same keys per site (archiver.crawl.sites).
 See docs/crawling/scope.md.
 """
 

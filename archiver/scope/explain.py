@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from archiver.scope.rules import Decision
 
 if TYPE_CHECKING:
-    from archiver.sites import Site
+    from archiver.crawl.sites import Site
 
 logger = logging.getLogger(__name__)
 

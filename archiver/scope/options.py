@@ -1,6 +1,6 @@
 """A crawl's own scope rules: ``--scope KEY=VALUE`` on the command line, the ``SCOPE_*`` settings.
 
-The keys are the sites file's (``archiver.sites.SCOPE_KEYS``); a crawl's rules apply to every site
+The keys are the sites file's (``archiver.crawl.sites.SCOPE_KEYS``); a crawl's rules apply to every site
 that does not set the key itself (in its ``[[site]]`` table or the file's ``[defaults]``).
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from archiver.scope.rules import ANY
-from archiver.sites import SCOPE_KEYS
+from archiver.crawl.sites import SCOPE_KEYS
 
 # Sites-file key -> setting (SCOPE_ALLOW, ..., SCOPE_REQUISITE_DENY); list keys take one value per --scope
 # (a pattern may hold commas).
@@ -23,7 +23,7 @@ class ScopeOptionError(ValueError):
 
 def settings_from_options(values: list[str]) -> dict[str, Any]:
     """``["requisites=site", "requisite_hosts=cdn.example.net"]`` -> the SCOPE_* settings they set."""
-    from archiver.sites import scope_options
+    from archiver.crawl.sites import scope_options
 
     raw: dict[str, Any] = {}
     for value in values:
@@ -43,7 +43,7 @@ def settings_from_options(values: list[str]) -> dict[str, Any]:
 
 
 def crawl_scope(settings: Any) -> dict[str, Any]:
-    """The crawl's scope keys from the SCOPE_* settings, those that say something (for archiver.sites)."""
+    """The crawl's scope keys from the SCOPE_* settings, those that say something (for archiver.crawl.sites)."""
     found: dict[str, Any] = {}
     for key, name in SETTINGS.items():
         if key in SINGLE:

@@ -4,7 +4,7 @@ Scrapy writes its queue, dupefilter and spider state into the job directory, usu
 archive's disk. When that disk fills, its own writes fail with a traceback. These subclasses
 stop the crawl for want of space instead (``archiver.extensions.diskspace``) and leave the
 state unsaved: a run stopped that way is resumed from its start pages, every page it captured
-answered from the archive (``archiver.resume.REPLAY_AFTER``), so nothing it held is needed.
+answered from the archive (``archiver.crawl.resume.REPLAY_AFTER``), so nothing it held is needed.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from archiver.sqlite_open import set_up_when_unlocked
+from archiver.system.sqlite_open import set_up_when_unlocked
 from archiver.warc.records import Original
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from warcio.recordloader import ArcWarcRecord
 
-from archiver.items import WarcPointer
+from archiver.record.items import WarcPointer
 from archiver.warc.digests import DigestIndex
 from archiver.warc.records import (
     Exchange,

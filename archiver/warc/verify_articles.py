@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from archiver.datasets.export_tasks import plan_shards
 from archiver.datasets.progress import Progress
 from archiver.datasets.workers import InlineRunner, Runner, shared_tally, task_bytes
-from archiver.record_reader import Malformed, record_files
+from archiver.record.reader import Malformed, record_files
 from archiver.storage.torn import held_by_a_writer
 from archiver.warc.verify_tasks import ArticleTask, read_article_shard
 

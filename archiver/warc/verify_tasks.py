@@ -17,7 +17,7 @@ from typing import Any
 
 from archiver.datasets import workers
 from archiver.datasets.export_tasks import Shard, shard_lines
-from archiver.record_reader import parse_line
+from archiver.record.reader import parse_line
 from archiver.warc.ranges import WarcRange
 from archiver.warc.reading import Damage, iter_warc
 

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import archiver
-from archiver.record_reader import Warnings, iter_records
+from archiver.record.reader import Warnings, iter_records
 from archiver.warc.cdxj import index_lines, is_whole, warc_index_path
 from archiver.warc.digests import DIGESTS_FILENAME, SqliteDigestIndex
 from archiver.warc.reading import iter_warc

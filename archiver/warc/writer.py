@@ -17,7 +17,7 @@ from typing import BinaryIO
 from warcio.recordloader import ArcWarcRecord
 from warcio.warcwriter import WARCWriter
 
-from archiver.items import WarcPointer
+from archiver.record.items import WarcPointer
 from archiver.storage.append import AppendFile
 from archiver.warc.compression import GzipMemberStream, record_is_precompressed
 from archiver.warc.records import Exchange, build_exchange_records

@@ -3,7 +3,7 @@
 - ``reference/cli.md`` from the argparse parser of ``archiver`` (``archiver.cli.build_parser``);
 - ``reference/settings.md`` from ``archiver/settings.py``: every setting, its default and the comment
   above it;
-- ``reference/schema.md`` from the record's JSON Schema (``archiver.schema.article_schema``).
+- ``reference/schema.md`` from the record's JSON Schema (``archiver.record.schema.article_schema``).
 """
 
 from __future__ import annotations
@@ -160,13 +160,13 @@ def explanation(comments: dict, first: int, last: int) -> list[str]:
 
 
 def schema_page() -> str:
-    from archiver.schema import article_schema, schema_versions
+    from archiver.record.schema import article_schema, schema_versions
 
     schema = article_schema()
     out = [
         "# Record schema",
         "",
-        f"Generated from the JSON Schema that ships in the package (`archiver/schema/`), version "
+        f"Generated from the JSON Schema that ships in the package (`archiver/record/schema/`), version "
         f"`{schema.get('properties', {}).get('schema_version', {}).get('const', '') or current_version()}`. "
         f"Frozen versions: {', '.join(f'`{v}`' for v in schema_versions())}. "
         "See [Article records](../records/records.md) for how versions change.",
@@ -180,7 +180,7 @@ def schema_page() -> str:
 
 
 def current_version() -> str:
-    from archiver.items import SCHEMA_VERSION
+    from archiver.record.items import SCHEMA_VERSION
 
     return SCHEMA_VERSION
 

@@ -24,7 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from archiver.schema import article_schema, schema_versions
+from archiver.record.schema import article_schema, schema_versions
 
 logger = logging.getLogger(__name__)
 

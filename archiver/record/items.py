@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
 # Bump SCHEMA_VERSION when a field is added, renamed or changes meaning; the JSON
-# Schema in archiver/schema/ carries the same number (docs/records/schema-changes.md).
+# Schema in archiver/record/schema/ carries the same number (docs/records/schema-changes.md).
 SCHEMA_VERSION = "1.5"
 
 
@@ -36,7 +36,7 @@ class Article:
     # -- capture
     url: str = ""
     canonical_url: str | None = None
-    site: str | None = None  # registrable domain of url (archiver.domains)
+    site: str | None = None  # registrable domain of url (archiver.system.domains)
     fetched_at: str | None = None  # UTC, ISO 8601
     status: int | None = None
     # -- content

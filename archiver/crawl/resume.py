@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from archiver.discovery.urls import url_key
-from archiver.items import WarcPointer
-from archiver.record_reader import iter_records
-from archiver.seen import SeenEntry, SeenStore
+from archiver.record.items import WarcPointer
+from archiver.record.reader import iter_records
+from archiver.crawl.seen import SeenEntry, SeenStore
 from archiver.warc.reading import iter_warc
 from archiver.warc.writer import WARC_SUFFIX
 

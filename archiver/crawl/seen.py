@@ -23,7 +23,7 @@ from scrapy import signals
 from scrapy.utils.misc import load_object
 
 from archiver.discovery.urls import url_key
-from archiver.sqlite_open import set_up_when_unlocked
+from archiver.system.sqlite_open import set_up_when_unlocked
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from archiver.domains import registrable_domain
+from archiver.system.domains import registrable_domain
 from archiver.scope.rules import ANY, REQUISITE_SCOPES, PageScope, RequisiteScope
 
 if sys.version_info >= (3, 11):

@@ -21,8 +21,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO
 
-from archiver.secrets import REDIS_URL_ENV
-from archiver.sites import Site
+from archiver.system.secrets import REDIS_URL_ENV
+from archiver.crawl.sites import Site
 from archiver.storage.space import EXIT_NO_SPACE, Shortfall, SpaceRule
 
 logger = logging.getLogger(__name__)

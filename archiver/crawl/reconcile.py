@@ -16,9 +16,9 @@ import logging
 import os
 from pathlib import Path
 
-from archiver.record_reader import Warnings, iter_records, record_files
-from archiver.resume import mark_if_unmarked
-from archiver.seen import SeenStore
+from archiver.record.reader import Warnings, iter_records, record_files
+from archiver.crawl.resume import mark_if_unmarked
+from archiver.crawl.seen import SeenStore
 from archiver.storage.torn import cut_torn_tail
 
 logger = logging.getLogger(__name__)

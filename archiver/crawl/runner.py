@@ -14,7 +14,7 @@ from scrapy.settings import Settings
 from archiver.extensions.diskspace import STOPPED_STAT
 from archiver.middlewares.outcome import KIND_WORDS, FetchCounts
 from archiver.scope.explain import left_out_line
-from archiver.secrets import mask_logs, mask_url
+from archiver.system.secrets import mask_logs, mask_url
 from archiver.storage import space as storage_space
 from archiver.warc.writer import WARC_SUFFIX
 

@@ -3,7 +3,7 @@
 ``article.schema.json`` is the current schema; ``versions/article-<version>.schema.json``
 keeps every released version unchanged, so a record can always be checked against
 the schema its ``schema_version`` names. Changing a field means a new version: bump
-``archiver.items.SCHEMA_VERSION``, the ``$id`` and ``schema_version`` default here,
+``archiver.record.items.SCHEMA_VERSION``, the ``$id`` and ``schema_version`` default here,
 add the frozen copy, and a row to "Schema versions" in docs/records/records.md
 (what changed, in docs/records/schema-changes.md).
 """
