@@ -36,7 +36,7 @@ sys.path.insert(0, str(REPO / "bench"))
 sys.path.insert(0, str(REPO / "tests"))
 
 from offline import ensure_offline  # noqa: E402  (bench/offline.py)
-from qa_site import BAD, COMPUTED, GOOD, QaSite  # noqa: E402  (tests/qa_site.py)
+from qa_site import BAD, COMPUTED, QaSite  # noqa: E402  (tests/qa_site.py)
 
 MODES = {
     "plain": ["--scope", "requisites=site"],

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem, NotConfigured
 
 from archiver.extensions.diskspace import close_crawl, out_of_space_text, stop_for_space
 from archiver.record.items import Article
+from archiver.record.json_line import record_json
 from archiver.storage.append import AppendFile
 from archiver.storage.space import is_out_of_space
 from archiver.storage.torn import cut_torn_tail, lock_for_writing
@@ -26,11 +25,6 @@ logger = logging.getLogger(__name__)
 
 # The finish reason of a crawl stopped because a record could not be written (not for want of space).
 WRITE_FAILED_REASON = "records_write_failed"
-
-
-def record_json(article: Article) -> str:
-    """One record as one line of JSON (UTF-8, keys in schema order)."""
-    return json.dumps(ItemAdapter(article).asdict(), ensure_ascii=False, separators=(",", ":"))
 
 
 class JsonLinesPipeline:

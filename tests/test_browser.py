@@ -15,7 +15,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from browser_site import ARTICLE, HANGING, HANGING_HEADLINE, HEADLINE, PARAGRAPHS, SHELL, BrowserSite
-from conftest import IN_CI, REPO, run_archiver, shared_tool
+from conftest import IN_CI, run_archiver, shared_tool
 
 FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "--depth", "0"]
 MAX_DIFFERENT_PIXELS = 0.005  # the bar: at most 0.5% of pixels differ between live and replay

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import time
 
-import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from archiver.warc.writer import iter_member_ends

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import json
 import sqlite3
 
 import pytest
@@ -17,7 +16,7 @@ from archiver.warc.verify import verify_archive
 from archiver.warc.writer import RotatingWarcWriter, iter_member_ends
 from archiver.record.items import Article
 from conftest import run_archiver
-from pipelines.jsonlines import record_json
+from archiver.record.json_line import record_json
 from test_warc_store import exchange
 
 

@@ -74,15 +74,3 @@ def explain(analysis) -> str:
               f"from 0; weights {weights_version()}, fitted by bench/crossval.py)",
               f"decision   {analysis.kind}, decided by {judgement.reason}"]
     return "\n".join(lines) + "\n"
-    contributions = judgement.contributions()
-    width = max(len(signal.name) for signal in SIGNALS)
-    lines.append(f"{'signal':<{width}}  {'value':>5}  {'weight':>6}  {'score':>6}  meaning")
-    for signal in SIGNALS:
-        value = judgement.values.get(signal.name, 0.0)
-        lines.append(f"{signal.name:<{width}}  {value:5.2f}  {signal.weight:+6.1f}  {contributions[signal.name] + 0.0:+6.2f}"
-                     f"  {signal.meaning}")
-    lines += ["",
-              f"score      {judgement.score:+.2f} (an article from {ARTICLE_SCORE:+.1f}; a listing when listing "
-              f"signals pull {LISTING_PULL:+.1f} or more)",
-              f"decision   {analysis.kind}, decided by {judgement.reason}"]
-    return "\n".join(lines) + "\n"

@@ -32,9 +32,9 @@ from archiver.datasets.rebuild import NotAPage, may_be_html, rebuild_response
 from archiver.datasets.source import RecordFiles
 from archiver.datasets.warc_responses import READ_ERRORS, RecordHead, resolve_revisit, scan
 from archiver.record.build import ARTICLE_STATUS, CRAWL_ONLY_FIELDS, decide, fetched_page, is_html_page
+from archiver.record.json_line import record_json
 from archiver.warc.ranges import WarcRange
 from archiver.warc.reading import Damage, log_damage
-from pipelines.jsonlines import record_json
 
 # Stages of an existing record: not met yet, met and re-extracted, met and no longer an article.
 UNSEEN, REDONE, DROPPED = 0, 1, 2

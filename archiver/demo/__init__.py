@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from archiver.demo.files import EXPECTED_PATH, SITE_DIR, load_expected
 
 if TYPE_CHECKING:
     from archiver.demo.server import DemoServer, make_server
 
 __all__ = ["EXPECTED_PATH", "SITE_DIR", "DemoServer", "load_expected", "make_server"]
-
-SITE_DIR = Path(__file__).resolve().parent / "site"
-EXPECTED_PATH = Path(__file__).resolve().parent / "expected.json"
-
-
-def load_expected() -> dict[str, Any]:
-    """What a crawl of the demo site must find (see the "notes" key inside for conventions)."""
-    result: dict[str, Any] = json.loads(EXPECTED_PATH.read_text(encoding="utf-8"))
-    return result
 
 
 def __getattr__(name: str) -> Any:

@@ -20,7 +20,8 @@ from types import FrameType, TracebackType
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from archiver.demo import SITE_DIR, generate
+from archiver.demo import generate
+from archiver.demo.files import SITE_DIR
 from archiver.system.processes import stop_process
 
 # One fixed Last-Modified for every page: file mtimes differ per checkout, and reproducible

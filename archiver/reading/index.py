@@ -30,7 +30,6 @@ from typing import Any
 
 from archiver.datasets.select import parse_moment, record_key, record_version
 from archiver.system.domains import registrable_domain
-from archiver.reading.query import Query
 from archiver.system.sqlite_open import set_up_when_unlocked
 
 logger = logging.getLogger(__name__)

@@ -16,9 +16,9 @@ from itemadapter import ItemAdapter
 from scrapy.http import HtmlResponse, Response, TextResponse
 from w3lib.encoding import http_content_type_encoding
 
-from archiver.system.domains import registrable_domain
 from archiver.extract import EXTRACTOR_VERSION, analyze_page
 from archiver.record.items import Article, FetchedPage
+from archiver.system.domains import registrable_domain
 
 # Record fields only the crawl knows: a WARC response cannot give them back, so
 # ``reextract`` carries them over from the existing record with the same id.

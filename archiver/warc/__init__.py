@@ -1,0 +1,2 @@
+"""WARC files: writing, reading (damage tolerated), CDXJ and ZipNum indexes, digests for revisits,
+verification, WACZ packaging and replay in pywb."""

@@ -10,42 +10,17 @@ of the records files (first record of each capture kept); nothing is changed in 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from archiver.datasets.export_tasks import plan_shards
 from archiver.datasets.progress import Progress
 from archiver.datasets.workers import InlineRunner, Runner, shared_tally, task_bytes
 from archiver.record.reader import Malformed, record_files
 from archiver.storage.torn import held_by_a_writer
-from archiver.warc.verify_tasks import ArticleTask, read_article_shard
-
-if TYPE_CHECKING:
-    from archiver.warc.verify import RecordInfo, VerifyReport
-
-
-@dataclass
-class Duplicates:
-    """Lines that repeat an earlier record's capture: (file, line number) -> where the first one is."""
-
-    lines: dict[tuple[Path, int], str] = field(default_factory=dict)
-    malformed: set[tuple[Path, int]] = field(default_factory=set)
-    _first: dict[Any, str] = field(default_factory=dict)
-
-    def check(self, path: Path, number: int, record: dict[str, Any], where: str) -> str | None:
-        """Where the record this one duplicates is, or None (and remember it as a first)."""
-        keys = [("id", record["id"])] if isinstance(record.get("id"), str) else []
-        keys.append(("article", record.get("canonical_url") or record["url"], record.get("content_sha1"),
-                     record.get("version")))
-        for key in keys:
-            if key in self._first:
-                self.lines[(path, number)] = self._first[key]
-                return self._first[key]
-        for key in keys:
-            self._first[key] = where
-        return None
+from archiver.warc.verify_report import Duplicates, VerifyReport
+from archiver.warc.verify_tasks import ArticleTask, RecordInfo, read_article_shard
 
 
 def check_articles(articles_dir: Path, archive: Path, by_position: dict[tuple[str, int], RecordInfo],
