@@ -178,7 +178,7 @@ def test_a_deploy_whose_dependencies_the_host_lacks_fails_at_deploy_time(scrapyd
     base, home = scrapyd
     project = copy_project(base, tmp_path / "project")
     # The project gains a dependency the host was not given (as warcio was missing before).
-    components = project / "archiver" / "components.py"
+    components = project / "archiver" / "crawl" / "components.py"
     text = components.read_text()
     assert '    "tldextract": "tldextract",\n' in text
     components.write_text(text.replace('    "tldextract": "tldextract",\n', '    "tldextract": "tldextract",\n'
