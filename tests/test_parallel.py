@@ -138,3 +138,36 @@ def test_ctrl_c_stops_every_worker_and_writes_nothing(big_archive, tmp_path):
     assert "interrupted; nothing was written" in stderr and "Traceback" not in stderr
     assert list(tmp_path.iterdir()) == []
     assert workers and not any(Path(f"/proc/{pid}").exists() for pid in workers)
+
+
+def test_a_worker_killed_holding_the_progress_lock_stops_nothing():
+    # The second CI run of this round hung here: a worker SIGKILLed while adding to the shared tally
+    # died holding its lock, and the parent's progress read (and the next pool's adds) waited forever.
+    import multiprocessing
+    import threading
+
+    from archiver.datasets.workers import Tally
+
+    tally = Tally(shared=True)
+    tally.add(10, 1)
+    holder = multiprocessing.get_context("fork").Process(target=_hold_lock, args=(tally,))
+    holder.start()
+    deadline = time.monotonic() + 10
+    while tally.values.get_lock().acquire(block=False):  # wait until the child holds it
+        tally.values.get_lock().release()
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    holder.kill()
+    holder.join()
+    read = threading.Thread(target=lambda: (tally.done_bytes, tally.items), daemon=True)
+    read.start()
+    read.join(timeout=5)
+    assert not read.is_alive(), "reading the tally waited on the dead worker's lock"
+    tally.renew()
+    tally.add(5, 2)
+    assert (tally.done_bytes, tally.items) == (15, 3)
+
+
+def _hold_lock(tally) -> None:
+    with tally.values.get_lock():
+        time.sleep(60)

@@ -68,13 +68,25 @@ class Tally:
             values[0] += done_bytes
             values[1] += items
 
+    def renew(self) -> None:
+        """A new lock for a new pool: a worker killed while adding may have died holding the old one,
+        and every later add (and this process's reads, were they locked) would wait for it forever."""
+        if hasattr(self.values, "get_obj"):
+            done_bytes, items = self.done_bytes, self.items
+            self.values = multiprocessing.get_context("fork").Array("q", [done_bytes, items])
+
+    def _raw(self) -> Any:
+        # Read without the lock (a whole 64-bit word, written by one add at a time): the progress bar
+        # must not wait on a lock a killed worker holds.
+        return self.values.get_obj() if hasattr(self.values, "get_obj") else self.values
+
     @property
     def done_bytes(self) -> int:
-        return int(self.values[0])
+        return int(self._raw()[0])
 
     @property
     def items(self) -> int:
-        return int(self.values[1])
+        return int(self._raw()[1])
 
 
 def shared_tally(runner: Runner) -> Tally:
@@ -174,6 +186,7 @@ class PoolRunner:
                     again.sort(key=lambda item: item[0], reverse=True)
                     running.clear()
                     _stop(pool)
+                    tally.renew()
                     pool = self._pool(tally)
                 while following in results:
                     yield results.pop(following)
