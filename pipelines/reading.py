@@ -9,10 +9,10 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from itemadapter import ItemAdapter
 from scrapy.exceptions import NotConfigured
 
 from archiver.record.items import Article
+from archiver.record.json_line import record_dict
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -65,7 +65,7 @@ class ReadingIndexPipeline:
 
     def process_item(self, item: object) -> object:
         if isinstance(item, Article) and not self.failed:
-            self._queue.put(ItemAdapter(item).asdict())
+            self._queue.put(record_dict(item))  # not copied: nothing changes a record once written
         return item
 
     def _write(self) -> None:
