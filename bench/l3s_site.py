@@ -10,7 +10,7 @@ and how fast, with page requisites off and on.
 Each page of ``../shared/bench/l3s-dev`` is served on 127.0.0.1 at its original path and query; the
 home page links them all. The script runs itself in a network namespace with the loopback interface
 alone (bench/offline.py, ``.ci/offline``): the pages' requisites name their original sites, ad
-servers and CDNs, and none of them may be reached; every one fails at once. Three crawls of the same
+servers and CDNs, and none of them may be reached; every one fails at once. Four crawls of the same
 site, each ``archiver crawl`` in a child process (depth 1: the pages' own links lead to pages this
 site does not have), one after the other in this run:
 
@@ -18,7 +18,10 @@ site does not have), one after the other in this run:
 - ``on``: requisites on (the default settings): the pages' own assets answer 404 on the local site,
   every other host is unreachable;
 - ``blackhole``: as ``on``, and every page also names an image on a local port that accepts
-  connections and never answers (a host that swallows requests).
+  connections and never answers (a host that swallows requests);
+- ``dead-only``: as ``on``, with the local site's own requisites out of scope (``--scope
+  requisite_deny=...``). Its 404 answers to the pages' own assets are real exchanges, each archived;
+  without them what is left is the cost of the dead third-party hosts alone.
 
 Each prints pages/s (pages fetched over the crawl's time, as its summary says) and its ratio to
 ``off``; the blackholed port says how many connections it got. The records of the ``off`` crawl are
@@ -57,6 +60,9 @@ CRAWLS = {
     "off": (["-s", "REQUISITES_ENABLED=False"], False),
     "on": ([], False),
     "blackhole": ([], True),
+    # As ``on`` with the site's own requisites out of scope: the local server answers each of them 404,
+    # real exchanges that are archived (most of ``on``'s cost); left are the third-party hosts, all dead.
+    "dead-only": (["--scope", r"requisite_deny=^http://127\.0\.0\.1[:/]"], False),
 }
 LOCAL = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16", "-s", "ROBOTSTXT_OBEY=False"]
 
@@ -143,7 +149,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="serve only the first N pages (0: all)")
     parser.add_argument("--misses", type=int, default=0, help="list this many pages not recorded as articles")
     parser.add_argument("--headline-misses", type=int, default=0, help="list this many headlines that miss their label")
-    parser.add_argument("--crawls", default="off,on,blackhole",
+    parser.add_argument("--crawls", default="off,on,blackhole,dead-only",
                         help="crawls to run, comma-separated, of: " + ", ".join(CRAWLS) + " (the first is scored)")
     args = parser.parse_args()
     crawls = [name.strip() for name in args.crawls.split(",") if name.strip()]
