@@ -24,7 +24,9 @@ site does not have), one after the other in this run:
   without them what is left is the cost of the dead third-party hosts alone.
 
 Each prints pages/s (pages fetched over the crawl's time, as its summary says) and its ratio to
-``off``; the blackholed port says how many connections it got. The records of the ``off`` crawl are
+``off``, the CPU seconds the crawl used (with its analysis processes) and the site's server used
+(on a machine with few cores the two share them: a crawl that makes more exchanges cannot go as
+fast when ``off`` already keeps every core busy); the blackholed port says how many connections it got. The records of the ``off`` crawl are
 read back and scored as ``bench/pagekind.py`` scores ``analyze_page`` on the same files: share of
 pages recorded as articles, headline exact match on pages with a labelled headline and a
 ``<title>``, body F1 (extract_eval.py). The corpus stays in ../shared: nothing of it is written
@@ -38,6 +40,7 @@ import gzip
 import json
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -122,19 +125,26 @@ class CorpusSite:
                     if b"<body" in body else f'<img src="{base}/{n}.gif">'.encode() + body
 
 
+def _cpu() -> tuple[float, float]:
+    """CPU seconds of the crawls run so far (with their analysis processes) and of this process (the site's
+    server threads, while a crawl runs)."""
+    children, own = resource.getrusage(resource.RUSAGE_CHILDREN), resource.getrusage(resource.RUSAGE_SELF)
+    return children.ru_utime + children.ru_stime, own.ru_utime + own.ru_stime
+
+
 def crawl(site: CorpusSite, archive: Path, settings: list[str]) -> tuple[dict, str]:
     """One ``archiver crawl`` of the site: its figures (pages, pages/s, seconds) and its summary."""
-    started = time.perf_counter()
+    started, before = time.perf_counter(), _cpu()
     done = subprocess.run([sys.executable, "-m", "archiver", "crawl", f"{site.url}/", "--archive", str(archive),
                            "--depth", "1", *LOCAL, *settings], capture_output=True, text=True, cwd=REPO)
-    wall = time.perf_counter() - started
+    wall, after = time.perf_counter() - started, _cpu()
     if done.returncode not in (0, 1):
         sys.exit(f"l3s_site: the crawl failed (exit {done.returncode}): {done.stderr.strip().splitlines()[-1:]}")
     summary = done.stdout
     pages = re.search(r"^pages fetched\s+(\d+)", summary, re.M)
     seconds = re.search(r"^time\s+([\d.]+) s", summary, re.M)
     figures = {"pages": int(pages.group(1)) if pages else 0, "seconds": float(seconds.group(1)) if seconds else wall,
-               "wall": wall}
+               "wall": wall, "crawl_cpu": after[0] - before[0], "server_cpu": after[1] - before[1]}
     figures["rate"] = figures["pages"] / figures["seconds"] if figures["seconds"] else 0.0
     return figures, summary
 
@@ -203,12 +213,12 @@ def main() -> None:
     print(f"l3s-dev as a local site ({args.data}), {args.paths} paths, served with Content-Type "
           f"{site.content_type!r}, in a loopback-only network namespace; load {os.getloadavg()[0]:.2f}")
     base = results[crawls[0]][0]["rate"]
-    print(f"  {'crawl':<11} {'pages':>6} {'seconds':>8} {'pages/s':>8} {'ratio':>6}  requisites")
+    print(f"  {'crawl':<11} {'pages':>6} {'seconds':>8} {'pages/s':>8} {'ratio':>6} {'CPU s':>6} {'server':>6}  requisites")
     for name, (crawled, summary) in results.items():
         line = re.search(r"^requisites\s+(.*)$", summary, re.M)
         extra = f"; the blackholed port got {crawled['connections']} connection(s)" if "connections" in crawled else ""
         print(f"  {name:<11} {crawled['pages']:>6} {crawled['seconds']:>8.1f} {crawled['rate']:>8.1f} "
-              f"{crawled['rate'] / base if base else 0:>6.2f}  {line.group(1) if line else 'off'}{extra}")
+              f"{crawled['rate'] / base if base else 0:>6.2f} {crawled['crawl_cpu']:>6.1f} {crawled['server_cpu']:>6.1f}  {line.group(1) if line else 'off'}{extra}")
     print(f"  scores of the {crawls[0]!r} crawl ({seconds:.0f} s):")
     print(f"  articles        {articles}/{len(by_path)} = {articles / len(by_path):.3f}  (pages with a record)")
     print(f"  headline exact  {headline_hits}/{headline_pages} = {headline_hits / headline_pages:.3f}"
