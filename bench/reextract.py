@@ -7,7 +7,9 @@ same pages in 1, 30 and 300 WARC files, and the peak memory of archives of 10k a
 The archives are written straight to WARC files (tests/synthetic_warcs.py: the demo site's
 articles under new URLs, without a CDXJ index, so a one-file archive is scanned for where
 to cut it); the memory runs use 100 pages per file, and the 100k archive repeats the 10k
-one's files under new names. Every run is `archiver reextract` in a child process, as a user runs it.
+one's files under new names. Every run is `archiver reextract` in a child process, as a user runs it;
+the Dask cluster is started for its own run and closed after, so its idle processes take no CPU from the
+local runs.
 Pages/s is over the job's own time as the command reports it (interpreter start-up left
 out). Peak memory is the most the process tree (the command and its local workers) held at
 once, sampled from /proc every 0.1 s (a Dask run's workers live in the cluster, not in that
@@ -24,6 +26,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -96,6 +100,18 @@ def make_archive(root: Path, pages: int, source: Path | None = None, files: int 
     return archive
 
 
+@contextmanager
+def dask_cluster(archive: Path, out: Path) -> Iterator[str]:
+    """A ``LocalCluster`` of 2 worker processes (one thread each), warmed up by one untimed run (so the
+    workers' imports are not timed); yields its scheduler's address, closed after."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        run(archive, out, "--dask", cluster.scheduler_address)
+        yield cluster.scheduler_address
+
+
 def load() -> str:
     return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip().split("load average:")[-1].strip()
 
@@ -109,35 +125,26 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-reextract-") as folder:
         root = Path(folder)
-        cluster = None
-        if not args.no_dask:
-            from distributed import LocalCluster
-
-            cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                   dashboard_address=None)
-        try:
-            for files in [int(n) for n in args.files.split(",") if n]:
-                archive = make_archive(root, args.pages, files=files)
-                warc_mb = sum(p.stat().st_size for p in (archive / "warc").iterdir()) / 2**20
-                print(f"\nspeed: {args.pages:,} pages in {files} WARC file(s), {warc_mb:.0f} MB; cores {os.cpu_count()}")
-                print(f"{'run':<22} {'pages/s':>9} {'wall s':>8} {'peak MB':>8} {'vs 1':>6}  load before (1/5/15 min)")
-                runs = [("1 worker", ["--workers", "1"]), ("2 workers", ["--workers", "2"])]
-                if cluster is not None:
-                    run(archive, root / "out", "--dask", cluster.scheduler_address)  # warm-up: the workers' imports
-                    runs.append(("dask, 2 local workers", ["--dask", cluster.scheduler_address]))
-                baseline, digests = None, set()
-                for name, options in runs:
+        for files in [int(n) for n in args.files.split(",") if n]:
+            archive = make_archive(root, args.pages, files=files)
+            warc_mb = sum(p.stat().st_size for p in (archive / "warc").iterdir()) / 2**20
+            print(f"\nspeed: {args.pages:,} pages in {files} WARC file(s), {warc_mb:.0f} MB; cores {os.cpu_count()}")
+            print(f"{'run':<22} {'pages/s':>9} {'wall s':>8} {'peak MB':>8} {'vs 1':>6}  load before (1/5/15 min)")
+            runs = [("1 worker", ["--workers", "1"]), ("2 workers", ["--workers", "2"])]
+            if not args.no_dask:
+                runs.append(("dask, 2 local workers", ["--dask"]))
+            baseline, digests = None, set()
+            for name, options in runs:
+                # The cluster lives for its own run only: idle Dask workers and nannies take CPU from the others.
+                with dask_cluster(archive, root / "out") if options == ["--dask"] else nullcontext() as address:
                     before = load()
-                    result = run(archive, root / "out", *options)
-                    baseline = baseline or result["rate"]
-                    digests.add(result["sha256"])
-                    print(f"{name:<22} {result['rate']:>9.0f} {result['seconds']:>8.1f} {result['peak_mb']:>8.0f} "
-                          f"{result['rate'] / baseline:>5.2f}x  {before}", flush=True)
-                print(f"outputs identical: {len(digests) == 1}")
-                shutil.rmtree(archive)
-        finally:
-            if cluster is not None:
-                cluster.close()
+                    result = run(archive, root / "out", *(["--dask", address] if address else options))
+                baseline = baseline or result["rate"]
+                digests.add(result["sha256"])
+                print(f"{name:<22} {result['rate']:>9.0f} {result['seconds']:>8.1f} {result['peak_mb']:>8.0f} "
+                      f"{result['rate'] / baseline:>5.2f}x  {before}", flush=True)
+            print(f"outputs identical: {len(digests) == 1}")
+            shutil.rmtree(archive)
         sizes = [int(size) for size in args.memory.split(",") if size]
         if sizes:
             print("\nmemory: --workers 2, peak resident size of the whole process tree")
