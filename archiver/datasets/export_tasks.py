@@ -26,6 +26,7 @@ from archiver.datasets.parts import PartFile
 from archiver.datasets.select import Filters, record_key, record_version, sort_time
 from archiver.datasets.source import Line, RecordFiles
 from archiver.datasets.summary import Summary
+from archiver.datasets.workers import TaskSizes, sizes_of
 from archiver.datasets.writers import RowConverter, csv_line
 
 SHARD_BYTES = 16 * 1024**2
@@ -46,25 +47,33 @@ class Shard:
         return file == self.file and line >= self.first_line and (self.stop_line is None or line < self.stop_line)
 
 
-def plan_shards(paths: list[Path], shard_bytes: int = SHARD_BYTES) -> Iterator[Shard]:
-    """Shards of about ``shard_bytes`` each, cut at line starts (one read of each plain file, no parsing)."""
-    number = 0
+def plan_shards(paths: list[Path], shard_bytes: int | TaskSizes = SHARD_BYTES) -> Iterator[Shard]:
+    """Shards of about ``shard_bytes`` each (or as ``TaskSizes`` says along the files), cut at line starts
+    (one read of each plain file, no parsing)."""
+    sizes = sizes_of(shard_bytes)
+    number, base = 0, 0  # base: bytes of the files before this one
     for file, path in enumerate(paths):
         if path.name.endswith(".gz"):
-            yield Shard(number, file, 0, None, 0, path.stat().st_size)
+            size = path.stat().st_size
+            yield Shard(number, file, 0, None, 0, size)
             number += 1
+            base += size
             continue
         start, first, position = 0, 0, 0
+        wanted = sizes.at(base)
+        size = path.stat().st_size
         with open(path, "rb") as raw:
             for line_number, text in enumerate(raw):
                 position += len(text)
-                if position - start >= shard_bytes:
+                if position - start >= wanted and not sizes.joins(base + position, size - position):
                     yield Shard(number, file, start, position, first, position - start, line_number + 1)
                     number += 1
                     start, first = position, line_number + 1
+                    wanted = sizes.at(base + start)
         if position > start or first == 0:
             yield Shard(number, file, start, None, first, position - start)
             number += 1
+        base += position
 
 
 def shard_lines(paths: list[Path], shard: Shard) -> Iterator[Line]:
