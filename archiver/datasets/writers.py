@@ -34,9 +34,10 @@ class ExportError(Exception):
 
 
 def require_pyarrow() -> None:
-    """pyarrow, with what it loads on first use: building a table loads pandas (when installed) and
-    row groups need pyarrow.compute. Loaded here, before the worker processes fork, rather than
-    once in each of them (a second or more of CPU per worker, more than a 3,000-record export's work)."""
+    """pyarrow, with what it loads on first use: building a table loads pandas (when installed and not
+    kept out: ``arrow_without_pandas``) and row groups need pyarrow.compute. Loaded here, before the worker
+    processes fork, rather than once in each of them (a second or more of CPU per worker, more than a
+    3,000-record export's work)."""
     try:
         importlib.import_module("pyarrow.parquet")
         importlib.import_module("pyarrow.compute")
@@ -45,6 +46,30 @@ def require_pyarrow() -> None:
     import pyarrow as pa
 
     pa.table({"warm_up": pa.array([], pa.int8())})
+
+
+def arrow_without_pandas() -> None:
+    """Keep pyarrow from importing pandas in this process, when pandas is not imported yet.
+
+    pyarrow checks on first use whether pandas is installed, importing it (a fifth of a second of CPU,
+    more than a small export's work) though an export never hands it pandas objects. With ``pandas``
+    unimportable for that one check, pyarrow takes pandas as absent for its guesses (is this a
+    DataFrame?) and still imports it when asked for it outright (``to_pandas``). For the command line,
+    whose process does nothing else; a library caller's process is left as it is.
+    """
+    if "pandas" in sys.modules:
+        return
+    try:
+        import pyarrow as pa
+    except ImportError:
+        return
+    sys.modules["pandas"] = None  # type: ignore[assignment]  # ``import pandas`` raises ImportError
+    try:
+        pa.lib._pandas_api.have_pandas  # noqa: B018  # the one check; it is not tried again
+    except AttributeError:  # another pyarrow: it may import pandas as it likes
+        pass
+    finally:
+        del sys.modules["pandas"]
 
 
 def _partial(path: Path) -> Path:
