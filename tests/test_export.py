@@ -328,3 +328,18 @@ def test_the_parquet_command_does_not_load_pandas_and_pyarrow_still_can(versione
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.splitlines()[-2:] == ["False", "DataFrame True"]
     assert pq.read_table(out).num_rows > 0
+
+
+def test_row_groups_cut_the_same_with_the_workers_body_lengths_as_by_counting(monkeypatch):
+    """Workers send each Parquet row's body length with their part (the parent then needs no pyarrow.compute);
+    the row groups are the ones counting the bodies gives: characters, not bytes; no body counts 0."""
+    import archiver.datasets.writers as writers
+
+    monkeypatch.setattr(writers, "ROW_GROUP_BYTES", 40 * 1024)  # so the bytes, not the rows, cut groups
+    bodies = ["é" * 9000, None, "x" * 30_000, "日本" * 2000, "", "a" * 12_000] * 5
+    rows = [{"body": body, "n": n} for n, body in enumerate(bodies)]
+    table = pa.Table.from_pylist(rows, schema=pa.schema([("body", pa.string()), ("n", pa.int64())]))
+    assert writers.body_lengths(rows) == [len(b or "") for b in bodies]
+    counted = [g.column("n").to_pylist() for g in writers.RowGroups(1000).add(table)]
+    given = [g.column("n").to_pylist() for g in writers.RowGroups(1000).add(table, writers.body_lengths(rows))]
+    assert given == counted and len(counted) > 3

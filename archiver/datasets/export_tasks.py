@@ -158,6 +158,7 @@ class ExportResult:
     summary: Summary | None
     done_bytes: int
     items: int = 0
+    lengths: list[int] = field(default_factory=list)  # Parquet: each row's body characters (row group cuts)
 
 
 def export_shard(task: ExportTask) -> ExportResult:
@@ -194,7 +195,7 @@ def export_shard(task: ExportTask) -> ExportResult:
         sink.write(rows)
         sink.close()
     workers.report(shard.size, sink.rows)
-    return ExportResult(part, sink.rows, sink.bad_rows, dropped, summary, shard.size, sink.rows)
+    return ExportResult(part, sink.rows, sink.bad_rows, dropped, summary, shard.size, sink.rows, sink.lengths)
 
 
 class _TextSink:
@@ -204,6 +205,7 @@ class _TextSink:
         self.quoted = [csv_quoted(c) for c in job.columns]
         self.out = out
         self.rows = self.bad_rows = 0
+        self.lengths: list[int] = []
 
     def write(self, rows: list[dict[str, Any]]) -> None:
         if self.fmt == "jsonl":
@@ -226,16 +228,18 @@ class _ArrowSink:
         self.converter = RowConverter(job.columns)
         self.writer = pa.ipc.new_stream(out, self.converter.schema)
         self.rows = 0
+        self.lengths: list[int] = []  # the parent cuts row groups by them, without reading the bodies again
 
     @property
     def bad_rows(self) -> int:
         return self.converter.bad_rows
 
     def write(self, rows: list[dict[str, Any]]) -> None:
-        table = self.converter.table(rows)
+        table, lengths = self.converter.table_and_lengths(rows)
         if table.num_rows:
             self.writer.write_table(table)
             self.rows += table.num_rows
+            self.lengths += lengths
 
     def close(self) -> None:
         self.writer.close()
