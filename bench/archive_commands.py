@@ -11,7 +11,8 @@ command, interpreter start-up included; "job" is the command after its imports (
 imports what the command uses, then times ``archiver.cli.main``). The outputs of every run
 of a command are compared (SHA-256 of the output file, or of what it printed). The Dask
 runs use a ``LocalCluster`` of 1 and of 2 worker processes (one thread each), warmed up by
-one untimed run so their imports are not counted. "CPU s" is what the command and its local
+one untimed run so their imports are not counted; each cluster runs only for its own runs
+(started before, closed after), so no idle Dask process takes CPU from the local runs. "CPU s" is what the command and its local
 worker processes used (not a Dask cluster's): the same for 1 and 2 workers means splitting
 costs nothing, and a quiet machine turns it into speed; "own CPU" is the command's process
 alone after its imports (planning, merging, writing the output: what no worker shares) and
@@ -23,8 +24,10 @@ printed: the wall-clock figures mean little on a machine whose cores other work 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
+import logging
 import os
 import resource
 import shutil
@@ -32,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -141,6 +145,20 @@ class Runs:
                 "workers": result["workers_cpu"], "sha": digest(output)}
 
 
+@contextlib.contextmanager
+def dask_cluster(size: int) -> Iterator[str]:
+    """A ``LocalCluster`` of ``size`` worker processes (one thread each) for the runs inside the block only:
+    an idle cluster's scheduler, nannies and workers would take CPU from the runs timed after it."""
+    from distributed import LocalCluster
+
+    cluster = LocalCluster(n_workers=size, threads_per_worker=1, processes=True, host="127.0.0.1",
+                           dashboard_address=None, silence_logs=logging.ERROR)
+    try:
+        yield cluster.scheduler_address
+    finally:
+        cluster.close()
+
+
 def make_archive(root: Path, scale: int) -> Path:
     archive = root / "demo"
     print(f"crawling `archiver demo --scale {scale}` into {archive} ...", flush=True)
@@ -171,45 +189,38 @@ def main() -> None:
         print(f"archive: {len(warcs)} WARC file(s), {sum(p.stat().st_size for p in warcs) / 2**20:.1f} MiB; "
               f"{len(records)} records file(s), {sum(p.stat().st_size for p in records) / 2**20:.1f} MiB; "
               f"{os.cpu_count()} cores")
-        clusters = {}
-        if not args.no_dask:
-            from distributed import LocalCluster
-
-            for size in (1, 2):
-                clusters[size] = LocalCluster(n_workers=size, threads_per_worker=1, processes=True,
-                                              host="127.0.0.1", dashboard_address=None)
         runs = Runs(archive, root)
         print(f"{'command':<10} {'run':<16} {'wall s':>7} {'job s':>7} {'vs 1 (wall)':>11} {'vs 1 (job)':>10} "
               f"{'CPU s':>6} {'own CPU':>7} {'workers':>7} {'output':>17}  load before (1/5/15 min)")
-        try:
-            for command in commands:
-                hows = [("1 worker", ["--workers", "1"]), ("2 workers", ["--workers", "2"])]
-                if command in DASK:
-                    for size, cluster in clusters.items():
-                        runs.run(command, ["--dask", cluster.scheduler_address])  # warm-up: worker imports
-                        hows.append((f"dask, {size} worker{'s' if size > 1 else ''}",
-                                     ["--dask", cluster.scheduler_address]))
-                results = {}
-                for name, how in hows:
+        for command in commands:
+            hows: list[tuple[str, list[str] | int]] = [("1 worker", ["--workers", "1"]),
+                                                       ("2 workers", ["--workers", "2"])]
+            if command in DASK and not args.no_dask:
+                hows += [(f"dask, {size} worker{'s' if size > 1 else ''}", size) for size in (1, 2)]
+            results = {}
+            for name, how in hows:
+                if isinstance(how, int):
+                    with dask_cluster(how) as address:
+                        runs.run(command, ["--dask", address])  # warm-up: worker imports
+                        before = load()
+                        results[name] = result = runs.run(command, ["--dask", address])
+                else:
                     before = load()
                     results[name] = result = runs.run(command, how)
-                    base = results["1 worker"]
-                    print(f"{command:<10} {name:<16} {result['wall']:>7.2f} {result['job']:>7.2f} "
-                          f"{base['wall'] / result['wall']:>10.2f}x {base['job'] / result['job']:>9.2f}x "
-                          f"{result['cpu']:>6.1f} {result['own']:>7.1f} {result['workers']:>7.1f} "
-                          f"{result['sha']:>17}  {before}", flush=True)
-                same = len({r["sha"] for r in results.values()}) == 1
-                line = f"{command:<10} outputs identical: {same}"
-                one, two = results["1 worker"], results["2 workers"]
-                bound = (one["own"] + one["workers"]) / (two["own"] + two["workers"] / 2)
-                line += f"; CPU bound on 2 idle cores, 2 workers vs 1: {bound:.2f}x"
-                if "dask, 2 workers" in results:
-                    one, two = results["dask, 1 worker"], results["dask, 2 workers"]
-                    line += f"; dask 2 workers vs 1: {one['job'] / two['job']:.2f}x (job)"
-                print(line, flush=True)
-        finally:
-            for cluster in clusters.values():
-                cluster.close()
+                base = results["1 worker"]
+                print(f"{command:<10} {name:<16} {result['wall']:>7.2f} {result['job']:>7.2f} "
+                      f"{base['wall'] / result['wall']:>10.2f}x {base['job'] / result['job']:>9.2f}x "
+                      f"{result['cpu']:>6.1f} {result['own']:>7.1f} {result['workers']:>7.1f} "
+                      f"{result['sha']:>17}  {before}", flush=True)
+            same = len({r["sha"] for r in results.values()}) == 1
+            line = f"{command:<10} outputs identical: {same}"
+            one, two = results["1 worker"], results["2 workers"]
+            bound = (one["own"] + one["workers"]) / (two["own"] + two["workers"] / 2)
+            line += f"; CPU bound on 2 idle cores, 2 workers vs 1: {bound:.2f}x"
+            if "dask, 2 workers" in results:
+                one, two = results["dask, 1 worker"], results["dask, 2 workers"]
+                line += f"; dask 2 workers vs 1: {one['job'] / two['job']:.2f}x (job)"
+            print(line, flush=True)
 
 
 if __name__ == "__main__":

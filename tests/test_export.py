@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import subprocess
 import sys
 from datetime import timedelta
 
@@ -309,3 +310,36 @@ def test_a_record_of_the_wrong_shape_is_skipped_on_read_and_named(versioned_arch
     assert f"{extra} line 1: status is \"two hundred\", not integer or null; skipped" in done.stderr
     assert len(read_back("parquet", out)) == 14
 
+
+
+def test_the_parquet_command_does_not_load_pandas_and_pyarrow_still_can(versioned_archive, tmp_path):
+    """pyarrow would import pandas on first use (a fifth of a second of CPU, in series before the workers fork);
+    the command keeps it out, and pyarrow still hands pandas objects back and forth when asked to afterwards."""
+    out = tmp_path / "out.parquet"
+    script = ("import sys\nfrom archiver.cli import main\n"
+              f"assert main(['export', '--archive', {str(versioned_archive.archive)!r}, '--format', 'parquet', "
+              f"'--out', {str(out)!r}, '--workers', '2']) == 0\n"
+              "print('pandas' in sys.modules)\n"
+              "import pyarrow as pa, pyarrow.parquet as pq\n"
+              "frame = pq.read_table(sys.argv[1]).to_pandas()\n"
+              "print(type(frame).__name__, pa.table(frame).num_rows == len(frame) > 0)\n")
+    done = subprocess.run([sys.executable, "-c", script, str(out)], capture_output=True, text=True, cwd=REPO,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.splitlines()[-2:] == ["False", "DataFrame True"]
+    assert pq.read_table(out).num_rows > 0
+
+
+def test_row_groups_cut_the_same_with_the_workers_body_lengths_as_by_counting(monkeypatch):
+    """Workers send each Parquet row's body length with their part (the parent then needs no pyarrow.compute);
+    the row groups are the ones counting the bodies gives: characters, not bytes; no body counts 0."""
+    import archiver.datasets.writers as writers
+
+    monkeypatch.setattr(writers, "ROW_GROUP_BYTES", 40 * 1024)  # so the bytes, not the rows, cut groups
+    bodies = ["é" * 9000, None, "x" * 30_000, "日本" * 2000, "", "a" * 12_000] * 5
+    rows = [{"body": body, "n": n} for n, body in enumerate(bodies)]
+    table = pa.Table.from_pylist(rows, schema=pa.schema([("body", pa.string()), ("n", pa.int64())]))
+    assert writers.body_lengths(rows) == [len(b or "") for b in bodies]
+    counted = [g.column("n").to_pylist() for g in writers.RowGroups(1000).add(table)]
+    given = [g.column("n").to_pylist() for g in writers.RowGroups(1000).add(table, writers.body_lengths(rows))]
+    assert given == counted and len(counted) > 3

@@ -12,7 +12,8 @@ import pytest
 from archiver.datasets.progress import Progress
 from archiver.datasets.reextract import Reextractor
 from archiver.datasets.source import RecordFiles
-from archiver.datasets.workers import InlineRunner, PoolRunner
+from archiver.datasets.export_tasks import plan_shards, shard_lines
+from archiver.datasets.workers import InlineRunner, PoolRunner, TaskSizes, task_bytes
 from archiver.warc.cdxj import compact_index, index_dir, update_index
 from archiver.warc.ranges import Steps, _scanned_capture_starts, capture_cuts, index_cut_candidates, plan_ranges
 from archiver.warc.reading import iter_warc
@@ -198,3 +199,48 @@ def test_the_progress_bar_counts_every_workers_records_and_the_jobs_rate(archive
     # What both workers made, summed: every record written.
     [written] = out.glob("*.jsonl")
     assert shown == len(written.read_text().splitlines()) > 100
+
+
+def test_task_sizes_taper_at_the_end_of_the_input_for_several_workers():
+    # One worker, or a size asked for: every task alike, as before.
+    assert task_bytes(100 * 2**20, 1).bounds(0, 100 * 2**20)[:3] == [12_800 * 1024, 25_600 * 1024, 38_400 * 1024]
+    asked = task_bytes(100 * 2**20, 2, wanted=2**20)
+    assert not asked.tapers and asked.bounds(0, 5 * 2**20 + 10) == [2**20 * n for n in range(1, 6)]
+    sizes = TaskSizes(1000, total=20_000, workers=2)
+    bounds = sizes.bounds(0, 20_000)
+    steps = [b - a for a, b in zip([0, *bounds], [*bounds, 20_000])]
+    assert steps[:10] == [1000] * 10  # the bulk at the usual size
+    assert steps == sorted(steps, reverse=True)[:-1] + steps[-1:]  # then smaller and smaller ...
+    assert min(steps[:-1]) == 250 and 125 <= steps[-1] < 375  # ... down to a quarter; no crumb of a last task
+    # Along several files, the input's position counts: the second file is the input's end.
+    assert sizes.bounds(0, 10_000) == [1000 * n for n in range(1, 10)]
+    assert sizes.bounds(10_000, 10_000) == [b - 10_000 for b in bounds if b > 10_000]
+
+
+def test_tapered_cuts_read_every_record_once_and_reextract_the_same_bytes(archive, tmp_path):
+    paths = sorted((archive / "warc").glob("*.warc.gz"))
+    total = sum(p.stat().st_size for p in paths)
+    tapered = plan_ranges(paths, TaskSizes(SMALL, total, workers=2))
+    assert [r.number for r in tapered] == list(range(len(tapered))) and len(tapered) > 8
+    second = [r.size for r in tapered if r.file == 1]
+    assert second[-2] < second[0]  # smaller tasks at the end of the input
+    for file, path in enumerate(paths):
+        mine = [r for r in tapered if r.file == file]
+        assert members_and_damage(path, mine) == members_and_damage(path)
+    # Records files: shards of whole lines, each line in one shard, in order.
+    records = tmp_path / "records.jsonl"
+    records.write_bytes(b"".join(b'{"n": %d, "pad": "%s"}\n' % (n, b"x" * (n % 97)) for n in range(3000)))
+    shards = list(plan_shards([records], TaskSizes(8 * 1024, records.stat().st_size, workers=2)))
+    assert [s.size for s in shards][-2] < shards[0].size
+    lines = [line.text for shard in shards for line in shard_lines([records], shard)]
+    assert lines == records.read_bytes().splitlines(keepends=True)
+    assert [s.first_line for s in shards[1:]] == [s.stop_line for s in shards[:-1]]
+
+
+def test_reextract_on_tapered_ranges_writes_the_same_bytes(archive, tmp_path, monkeypatch):
+    _, whole = reextract(archive, tmp_path / "whole", InlineRunner(), None)
+    import archiver.datasets.reextract as module
+
+    monkeypatch.setattr(module, "range_bytes", lambda total, runner, wanted=None: TaskSizes(SMALL, total, 2))
+    report, got = reextract(archive, tmp_path / "tapered", PoolRunner(2), None)
+    assert report.tasks > 8 and got == whole

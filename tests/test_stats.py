@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections import Counter
 
 import pytest
 
 from archiver.record.items import SCHEMA_VERSION
-from conftest import run_archiver
+from conftest import REPO, run_archiver
 from export_fixtures import versioned_archive  # noqa: F401  (fixture)
 
 
@@ -80,3 +82,16 @@ def test_bad_input_gets_one_clear_line(args, message):
     done = run_archiver("stats", *args)
     assert done.returncode == 1 and done.stderr.strip() == f"archiver stats: {message}" + \
         done.stderr.strip().split(message, 1)[1]
+
+
+def test_a_command_imports_its_own_command_line_module_only(versioned_archive):
+    """``archiver stats`` builds its own part of the parser, not the 14 other commands' (their imports are time
+    every command spent before its work, in series); ``--help`` and a typo still see every command."""
+    script = ("import sys\nfrom archiver.cli import main\n"
+              f"main(['stats', '--archive', {str(versioned_archive.archive)!r}, '--json'])\n"
+              "print(sorted(m for m in sys.modules if m.startswith('archiver.cli.') and m != 'archiver.cli.workers'))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.splitlines()[-1] == "['archiver.cli.export', 'archiver.cli.stats']"  # its filter options
+    typo = run_archiver("stast", "--archive", str(versioned_archive.archive))
+    assert typo.returncode == 2 and "choose from 'demo', 'crawl'" in typo.stderr and "'stats'" in typo.stderr

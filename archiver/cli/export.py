@@ -81,8 +81,10 @@ def run(args: argparse.Namespace) -> int:
     from archiver.datasets.progress import Progress
     from archiver.datasets.source import SourceError
     from archiver.datasets.workers import WorkerDied, close_runner
-    from archiver.datasets.writers import ROW_GROUP_ROWS, ExportError
+    from archiver.datasets.writers import ROW_GROUP_ROWS, ExportError, arrow_without_pandas
 
+    if args.format in ("parquet", "hf"):
+        arrow_without_pandas()  # this process exports and ends: no pandas import for pyarrow's first use
     to_stdout = args.out == "-"
     report_stream = sys.stderr if to_stdout else sys.stdout
     try:

@@ -192,7 +192,7 @@ def _export(job: Job, shards: list[Shard], runner: Runner, index: VersionIndex, 
     counts.summary = Summary() if job.summarize else None
     tasks = passes.chosen(job, shards, index, per)
     for result in runner.map(export_shard, tasks, tally, passes.ticker(progress, tally, "records")):
-        append_part(writer, result.part, job.fmt)
+        append_part(writer, result.part, job.fmt, result.lengths)
         result.part.unlink()
         counts.rows += result.rows
         counts.bad_rows += result.bad_rows
@@ -202,8 +202,9 @@ def _export(job: Job, shards: list[Shard], runner: Runner, index: VersionIndex, 
     progress.update(progress.total, counts.rows, force=True)
 
 
-def append_part(writer, part: Path, fmt: str) -> None:
-    """A finished part, streamed into the writer: text as it is, Arrow batches cut into row groups."""
+def append_part(writer, part: Path, fmt: str, lengths: list[int] | None = None) -> None:
+    """A finished part, streamed into the writer: text as it is, Arrow batches cut into row groups
+    (``lengths``: each row's body characters, which the cuts weigh; counted again when not given)."""
     if fmt in ("jsonl", "csv"):
         with open(part, encoding="utf-8", newline="") as text:
             while chunk := text.read(COPY_CHARS):
@@ -211,9 +212,12 @@ def append_part(writer, part: Path, fmt: str) -> None:
         return
     import pyarrow as pa
 
+    done = 0
     with pa.ipc.open_stream(str(part)) as batches:
         for batch in batches:
-            writer.write_table(pa.Table.from_batches([batch]))
+            rows = None if lengths is None else lengths[done: done + batch.num_rows]
+            writer.write_table(pa.Table.from_batches([batch]), rows)
+            done += batch.num_rows
 
 
 def _recount(paths: list[Path]) -> Summary:

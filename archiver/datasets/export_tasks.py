@@ -26,6 +26,7 @@ from archiver.datasets.parts import PartFile
 from archiver.datasets.select import Filters, record_key, record_version, sort_time
 from archiver.datasets.source import Line, RecordFiles
 from archiver.datasets.summary import Summary
+from archiver.datasets.workers import TaskSizes, sizes_of
 from archiver.datasets.writers import RowConverter, csv_line
 
 SHARD_BYTES = 16 * 1024**2
@@ -46,25 +47,33 @@ class Shard:
         return file == self.file and line >= self.first_line and (self.stop_line is None or line < self.stop_line)
 
 
-def plan_shards(paths: list[Path], shard_bytes: int = SHARD_BYTES) -> Iterator[Shard]:
-    """Shards of about ``shard_bytes`` each, cut at line starts (one read of each plain file, no parsing)."""
-    number = 0
+def plan_shards(paths: list[Path], shard_bytes: int | TaskSizes = SHARD_BYTES) -> Iterator[Shard]:
+    """Shards of about ``shard_bytes`` each (or as ``TaskSizes`` says along the files), cut at line starts
+    (one read of each plain file, no parsing)."""
+    sizes = sizes_of(shard_bytes)
+    number, base = 0, 0  # base: bytes of the files before this one
     for file, path in enumerate(paths):
         if path.name.endswith(".gz"):
-            yield Shard(number, file, 0, None, 0, path.stat().st_size)
+            size = path.stat().st_size
+            yield Shard(number, file, 0, None, 0, size)
             number += 1
+            base += size
             continue
         start, first, position = 0, 0, 0
+        wanted = sizes.at(base)
+        size = path.stat().st_size
         with open(path, "rb") as raw:
             for line_number, text in enumerate(raw):
                 position += len(text)
-                if position - start >= shard_bytes:
+                if position - start >= wanted and not sizes.joins(base + position, size - position):
                     yield Shard(number, file, start, position, first, position - start, line_number + 1)
                     number += 1
                     start, first = position, line_number + 1
+                    wanted = sizes.at(base + start)
         if position > start or first == 0:
             yield Shard(number, file, start, None, first, position - start)
             number += 1
+        base += position
 
 
 def shard_lines(paths: list[Path], shard: Shard) -> Iterator[Line]:
@@ -149,6 +158,7 @@ class ExportResult:
     summary: Summary | None
     done_bytes: int
     items: int = 0
+    lengths: list[int] = field(default_factory=list)  # Parquet: each row's body characters (row group cuts)
 
 
 def export_shard(task: ExportTask) -> ExportResult:
@@ -185,7 +195,7 @@ def export_shard(task: ExportTask) -> ExportResult:
         sink.write(rows)
         sink.close()
     workers.report(shard.size, sink.rows)
-    return ExportResult(part, sink.rows, sink.bad_rows, dropped, summary, shard.size, sink.rows)
+    return ExportResult(part, sink.rows, sink.bad_rows, dropped, summary, shard.size, sink.rows, sink.lengths)
 
 
 class _TextSink:
@@ -195,6 +205,7 @@ class _TextSink:
         self.quoted = [csv_quoted(c) for c in job.columns]
         self.out = out
         self.rows = self.bad_rows = 0
+        self.lengths: list[int] = []
 
     def write(self, rows: list[dict[str, Any]]) -> None:
         if self.fmt == "jsonl":
@@ -217,16 +228,18 @@ class _ArrowSink:
         self.converter = RowConverter(job.columns)
         self.writer = pa.ipc.new_stream(out, self.converter.schema)
         self.rows = 0
+        self.lengths: list[int] = []  # the parent cuts row groups by them, without reading the bodies again
 
     @property
     def bad_rows(self) -> int:
         return self.converter.bad_rows
 
     def write(self, rows: list[dict[str, Any]]) -> None:
-        table = self.converter.table(rows)
+        table, lengths = self.converter.table_and_lengths(rows)
         if table.num_rows:
             self.writer.write_table(table)
             self.rows += table.num_rows
+            self.lengths += lengths
 
     def close(self) -> None:
         self.writer.close()

@@ -16,6 +16,7 @@ import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 TICK = 0.2  # seconds between progress redraws while waiting on workers
@@ -25,6 +26,8 @@ MIB = 1024**2
 MIN_TASK_BYTES = 1 * MIB  # smaller tasks cost more in start-up than they spread
 MAX_TASK_BYTES = 64 * MIB
 TASKS_PER_WORKER = 8  # enough that the last tasks do not leave a worker idle for long
+TAPER = 2  # near the end of a job, a task takes at most 1 / (TAPER * workers) of the input left
+TAPER_FLOOR = 4  # ... and at least 1 / TAPER_FLOOR of the usual task
 
 
 class WorkerDied(Exception):
@@ -38,14 +41,60 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def task_bytes(total: int, workers: int, wanted: int | None = None) -> int:
-    """Bytes of input per task: ``wanted`` when given (``--task-size``), else enough tasks for every worker."""
+@dataclass(frozen=True)
+class TaskSizes:
+    """Bytes of input per task along a job's input (its files one after the other): ``target`` each, and for
+    several workers smaller and smaller tasks near the end (``at(done)``), down to ``target / TAPER_FLOOR``,
+    so the workers finish together instead of one working through a last whole task while the others idle.
+
+    Only where the cuts fall depends on it, never what a job makes (tasks are assembled in input order).
+    """
+
+    target: int
+    total: int = 0  # bytes of the whole input; 0: no taper
+    workers: int = 1
+
+    @property
+    def tapers(self) -> bool:
+        return self.workers > 1 and self.total > 0
+
+    def at(self, done: int) -> int:
+        """The size of the task that starts ``done`` bytes into the input."""
+        if not self.tapers:
+            return self.target
+        floor = max(1, self.target // TAPER_FLOOR)
+        return max(floor, min(self.target, (self.total - done) // (TAPER * self.workers)))
+
+    def bounds(self, start: int, size: int) -> list[int]:
+        """Where tasks would start in a file of ``size`` bytes that begins ``start`` bytes into the input,
+        were every offset a possible cut (0 left out), in the file's own offsets."""
+        found, offset = [], 0
+        while True:
+            offset += self.at(start + offset)
+            if offset >= size or self.joins(start + offset, size - offset):
+                return found
+            found.append(offset)
+
+    def joins(self, done: int, rest: int) -> bool:
+        """Whether the ``rest`` bytes left of a file, ``done`` bytes into the input, are too few for a task of
+        their own (under half of one, when tapering) and go with the task before."""
+        return self.tapers and rest < self.at(done) // 2
+
+
+def sizes_of(target: int | TaskSizes) -> TaskSizes:
+    return target if isinstance(target, TaskSizes) else TaskSizes(max(1, target))
+
+
+def task_bytes(total: int, workers: int, wanted: int | None = None) -> TaskSizes:
+    """Bytes of input per task: ``wanted`` when given (``--task-size``, every task alike), else enough tasks
+    for every worker, tapering at the end of the input."""
     if wanted:
-        return max(1, wanted)
-    return min(max(total // max(1, workers * TASKS_PER_WORKER), MIN_TASK_BYTES), MAX_TASK_BYTES)
+        return TaskSizes(max(1, wanted))
+    target = min(max(total // max(1, workers * TASKS_PER_WORKER), MIN_TASK_BYTES), MAX_TASK_BYTES)
+    return TaskSizes(target, total, workers)
 
 
-def range_bytes(total: int, runner: Runner, wanted: int | None = None) -> int | None:
+def range_bytes(total: int, runner: Runner, wanted: int | None = None) -> TaskSizes | None:
     """Bytes of WARC data per task; None (files whole) for one worker, where cutting them gains nothing."""
     if wanted is None and runner.workers <= 1:
         return None

@@ -34,17 +34,40 @@ class ExportError(Exception):
 
 
 def require_pyarrow() -> None:
-    """pyarrow, with what it loads on first use: building a table loads pandas (when installed) and
-    row groups need pyarrow.compute. Loaded here, before the worker processes fork, rather than
-    once in each of them (a second or more of CPU per worker, more than a 3,000-record export's work)."""
+    """pyarrow, with what it loads on first use: building a table loads pandas (when installed and not
+    kept out: ``arrow_without_pandas``). Loaded here, before the worker processes fork, rather than once
+    in each of them (a second or more of CPU per worker, more than a 3,000-record export's work)."""
     try:
         importlib.import_module("pyarrow.parquet")
-        importlib.import_module("pyarrow.compute")
     except ImportError:
         raise ExportError("Parquet output needs pyarrow: pip install 'archiver[datasets]'") from None
     import pyarrow as pa
 
     pa.table({"warm_up": pa.array([], pa.int8())})
+
+
+def arrow_without_pandas() -> None:
+    """Keep pyarrow from importing pandas in this process, when pandas is not imported yet.
+
+    pyarrow checks on first use whether pandas is installed, importing it (a fifth of a second of CPU,
+    more than a small export's work) though an export never hands it pandas objects. With ``pandas``
+    unimportable for that one check, pyarrow takes pandas as absent for its guesses (is this a
+    DataFrame?) and still imports it when asked for it outright (``to_pandas``). For the command line,
+    whose process does nothing else; a library caller's process is left as it is.
+    """
+    if "pandas" in sys.modules:
+        return
+    try:
+        import pyarrow as pa
+    except ImportError:
+        return
+    sys.modules["pandas"] = None  # type: ignore[assignment]  # ``import pandas`` raises ImportError
+    try:
+        pa.lib._pandas_api.have_pandas  # noqa: B018  # the one check; it is not tried again
+    except AttributeError:  # another pyarrow: it may import pandas as it likes
+        pass
+    finally:
+        del sys.modules["pandas"]
 
 
 def _partial(path: Path) -> Path:
@@ -137,21 +160,31 @@ class RowConverter:
         self.bad_rows = 0
 
     def table(self, rows: list[dict[str, Any]]) -> Any:
+        return self.table_and_lengths(rows)[0]
+
+    def table_and_lengths(self, rows: list[dict[str, Any]]) -> tuple[Any, list[int]]:
+        """The table of the rows that fit, and the characters of each one's body (what ``RowGroups`` weighs)."""
         import pyarrow as pa
 
         converted = [{name: convert(row.get(name)) for name, convert in self.converters} for row in rows]
         try:
-            return pa.Table.from_pylist(converted, schema=self.schema)
+            return pa.Table.from_pylist(converted, schema=self.schema), body_lengths(converted)
         except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
             pass
-        good = []
+        good, kept = [], []
         for row in converted:
             try:
                 good.append(pa.Table.from_pylist([row], schema=self.schema))
+                kept.append(row)
             except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as error:
                 self.bad_rows += 1
                 logger.warning("record %s does not fit the schema, skipped: %s", row.get("id") or row.get("url"), error)
-        return pa.concat_tables(good) if good else self.schema.empty_table()
+        return (pa.concat_tables(good) if good else self.schema.empty_table()), body_lengths(kept)
+
+
+def body_lengths(rows: list[dict[str, Any]]) -> list[int]:
+    """Characters of each row's body (0 for none): pyarrow.compute's ``utf8_length`` of the column, in Python."""
+    return [len(body) if isinstance(body := row.get("body"), str) else 0 for row in rows]
 
 
 class RowGroups:
@@ -165,10 +198,12 @@ class RowGroups:
         self._rows = 0
         self._bytes = 0
 
-    def add(self, table: Any) -> Iterator[Any]:
-        import pyarrow.compute as pc
+    def add(self, table: Any, lengths: list[int] | None = None) -> Iterator[Any]:
+        """``lengths``: the characters of each row's body, when known (else counted here, with pyarrow.compute)."""
+        if lengths is None:
+            import pyarrow.compute as pc
 
-        lengths = pc.fill_null(pc.utf8_length(table.column("body")), 0).to_pylist() if table.num_rows else []
+            lengths = pc.fill_null(pc.utf8_length(table.column("body")), 0).to_pylist() if table.num_rows else []
         start = 0
         for index, length in enumerate(lengths):
             self._rows += 1
@@ -207,8 +242,8 @@ class ParquetWriter:
         self.arrow_bytes = 0  # size of the rows in memory, as Hugging Face counts a split's num_bytes
         self._writer = pq.ParquetWriter(_partial(path), self.schema, compression="zstd")
 
-    def write_table(self, table: Any) -> None:
-        for group in self.groups.add(table):
+    def write_table(self, table: Any, lengths: list[int] | None = None) -> None:
+        for group in self.groups.add(table, lengths):
             self.write_group(group)
 
     def write_group(self, group: Any) -> None:
@@ -262,8 +297,8 @@ class ShardedParquetWriter:
         path = self.directory / f"{self.split}-{len(self.shards):05d}.parquet"
         self.shards.append(ParquetWriter(path, self.columns, row_group_rows=self.row_group_rows))
 
-    def write_table(self, table: Any) -> None:
-        for group in self.groups.add(table):
+    def write_table(self, table: Any, lengths: list[int] | None = None) -> None:
+        for group in self.groups.add(table, lengths):
             self._write_group(group)
 
     def _write_group(self, group: Any) -> None:

@@ -19,6 +19,7 @@ by range are exactly those of reading the whole file.
 
 from __future__ import annotations
 
+import bisect
 import io
 import logging
 import re
@@ -27,6 +28,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from archiver.datasets.workers import TaskSizes, sizes_of
 from archiver.warc.reading import GZIP_MAGIC, decode_member
 
 logger = logging.getLogger(__name__)
@@ -54,26 +56,34 @@ class WarcRange:
     size: int = 0  # bytes covered, for progress
 
 
-def plan_ranges(paths: Iterable[Path], target: int | None, *, split: Iterable[bool] | None = None
+def plan_ranges(paths: Iterable[Path], target: int | TaskSizes | None, *, split: Iterable[bool] | None = None
                 ) -> list[WarcRange]:
-    """Every file cut into ranges of about ``target`` bytes (None, or ``split`` False for a file: one range)."""
+    """Every file cut into ranges of about ``target`` bytes, or as ``TaskSizes`` says along the files one after
+    the other (None, or ``split`` False for a file: one range)."""
     paths = [Path(path) for path in paths]
     splits = list(split) if split is not None else [True] * len(paths)
     sizes = [path.stat().st_size for path in paths]
-    wanted = [path for path, size, cut in zip(paths, sizes, splits) if target is not None and cut and size > target]
-    indexed = index_cut_candidates(wanted, target) if wanted else {}  # type: ignore[arg-type]
+    bounds: dict[Path, list[int]] = {}
+    if target is not None:
+        schedule, base = sizes_of(target), 0
+        for path, size, cut in zip(paths, sizes, splits):
+            if cut and (found := schedule.bounds(base, size)):
+                bounds[path] = found
+            base += size
+    indexed = index_cut_candidates(list(bounds), bounds) if bounds else {}
     ranges: list[WarcRange] = []
     for file, (path, size) in enumerate(zip(paths, sizes)):
-        cuts = capture_cuts(path, target, indexed.get(path)) if path in wanted else []  # type: ignore[arg-type]
-        bounds = [0, *cuts]
-        for index, start in enumerate(bounds):
-            end = bounds[index + 1] if index + 1 < len(bounds) else None
+        cuts = capture_cuts(path, bounds[path], indexed.get(path)) if path in bounds else []
+        starts = [0, *cuts]
+        for index, start in enumerate(starts):
+            end = starts[index + 1] if index + 1 < len(starts) else None
             ranges.append(WarcRange(len(ranges), file, path, start, end, (end if end is not None else size) - start))
     return ranges
 
 
-def capture_cuts(path: Path, target: int, indexed: list[int] | None = None) -> list[int]:
-    """Offsets about ``target`` apart where a capture's member starts; [] for a file that cannot be cut.
+def capture_cuts(path: Path, target: int | list[int], indexed: list[int] | None = None) -> list[int]:
+    """Offsets about ``target`` apart (or near each of a list of bounds) where a capture's member starts;
+    [] for a file that cannot be cut.
 
     ``indexed``: candidates from the file's CDXJ index (``index_cut_candidates``), checked here.
     """
@@ -91,37 +101,47 @@ def capture_cuts(path: Path, target: int, indexed: list[int] | None = None) -> l
 
 
 class Steps:
-    """For each multiple of ``target``, the first offset seen at or past it (offsets come in any order)."""
+    """For each multiple of ``target`` (or each of a list of ascending bounds), the first offset seen at or
+    past it and before the next one (offsets come in any order)."""
 
-    def __init__(self, target: int) -> None:
-        self.target = target
+    def __init__(self, target: int | list[int]) -> None:
+        self.target = target if isinstance(target, int) else 0
+        self.bounds = [0, *target] if isinstance(target, list) else []
         self.first: dict[int, int] = {}
 
     def add(self, offset: int) -> None:
-        step = offset // self.target
+        step = offset // self.target if self.target else bisect.bisect_right(self.bounds, offset) - 1
         if step > 0 and (step not in self.first or offset < self.first[step]):
             self.first[step] = offset
 
+    def _half(self, step: int) -> int:
+        """Half the size of a step's task."""
+        if self.target:
+            return self.target // 2
+        return (self.bounds[step] - self.bounds[step - 1]) // 2
+
     def cuts(self) -> list[int]:
-        # Two steps may share a cut's neighbourhood: keep cuts at least half a target apart.
+        # Two steps may share a cut's neighbourhood: keep cuts at least half a task apart.
         kept: list[int] = []
-        for cut in sorted(self.first.values()):
-            if not kept or cut - kept[-1] >= self.target // 2:
+        for step, cut in sorted(self.first.items(), key=lambda item: item[1]):
+            if not kept or cut - kept[-1] >= self._half(step):
                 kept.append(cut)
         return kept
 
 
-def index_cut_candidates(paths: list[Path], target: int) -> dict[Path, list[int]]:
-    """Cuts about ``target`` apart from the CDXJ index beside the files (``indexes/<file>.cdxj``, else the
-    ZipNum sets that list them, each set read once); files no index covers are left out."""
-    from archiver.warc.zipnum import ZipNumSet
+def index_cut_candidates(paths: list[Path], target: int | dict[Path, list[int]]) -> dict[Path, list[int]]:
+    """Cuts about ``target`` apart (or near the bounds given for each file) from the CDXJ index beside the files
+    (``indexes/<file>.cdxj``, else the ZipNum sets that list them, each set read once); files no index covers
+    are left out."""
+    def steps_of(path: Path) -> Steps:
+        return Steps(target if isinstance(target, int) else target[path])
 
     found: dict[Path, list[int]] = {}
     by_folder: dict[Path, list[Path]] = {}
     for path in paths:
         own = path.parent / INDEX_FOLDER / f"{path.name}{INDEX_SUFFIX}"
         if own.is_file():
-            steps = Steps(target)
+            steps = steps_of(path)
             for line in _text_lines(own):
                 offset = CDXJ_OFFSET.search(line)
                 if offset:
@@ -129,6 +149,10 @@ def index_cut_candidates(paths: list[Path], target: int) -> dict[Path, list[int]
             found[path] = steps.cuts()
         else:
             by_folder.setdefault(path.parent, []).append(path)
+    if not by_folder:
+        return found
+    from archiver.warc.zipnum import ZipNumSet
+
     for folder, rest in by_folder.items():
         for zipnum in ZipNumSet.find_all(folder / INDEX_FOLDER):
             try:
@@ -136,7 +160,7 @@ def index_cut_candidates(paths: list[Path], target: int) -> dict[Path, list[int]
                 wanted = {path.name: path for path in rest if path.name in listed and path not in found}
                 if not wanted:
                     continue
-                steps = {name: Steps(target) for name in wanted}
+                steps = {name: steps_of(path) for name, path in wanted.items()}
                 for line in zipnum.lines():
                     name, offset = CDXJ_FILENAME.search(line), CDXJ_OFFSET.search(line)
                     if name and offset and name.group(1) in steps:
