@@ -88,6 +88,13 @@ def test_site_name_is_not_an_author_and_escaped_entities_are_read():
     assert article.authors == ["Ana Ruiz"] and article.headline == "‘The Medium’ Returns"
 
 
+def test_a_byline_naming_only_the_site_is_kept():
+    alone = jsonld({"@type": "NewsArticle", "headline": "Ferry Service Resumes",
+                    "author": {"@type": "Person", "name": "Island Post"}}) + '<meta name="author" content="Island Post">'
+    article = extract_article(page(alone, '<p class="byline">By Island Post</p>' + STORY), URL)
+    assert article.authors == ["Island Post"]
+
+
 def test_byline_text_nodes_are_read_as_a_name_then_a_date():
     body = '<p class="byline-info"><span>Jeff Foust</span><span>Monday, November 18, 2019</span></p>' + STORY
     assert extract_article(page(body=body), URL).authors == ["Jeff Foust"]

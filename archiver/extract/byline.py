@@ -5,7 +5,8 @@ tags, the names in ``rel=author`` / ``itemprop=author`` marks, and each line who
 byline or author or whose text starts "By". A list given by several sources is one candidate with
 each source's flag. ``authors`` weights (fitted by ``bench/crossval.py``) score each; the best is
 kept when its score says "more likely than not", so a page without a byline gets no names (a photo
-credit, an editor list or the site's name is not a byline).
+credit or an editor list is not a byline). The site's name beside a person's is dropped; a byline that
+names only the site ("By ServiceTitan") is the site's own article and kept.
 """
 
 from __future__ import annotations
@@ -137,13 +138,14 @@ def choose(src, organisations: list[str], headline_index: int = -1,
 
 def pick(found: list[tuple[list[str], dict[str, float]]], organisations: list[str],
          model: LinearModel) -> tuple[list[str], str]:
-    """The best list when likely a byline, without the site's and publisher's names (never an author)."""
+    """The best list when likely a byline. The site's and publisher's names are dropped beside a person's
+    name ("By Ana Ruiz, Island Post"); a byline naming only the site is the site's own article and kept."""
     if not found:
         return [], ""
     names, values = found[model.best([values for _, values in found])]
     if model.logit(values) < model.threshold:
         return [], ""
     known = {name.casefold() for name in organisations if name}
-    names = [n for n in names if n.casefold() not in known]
+    names = [n for n in names if n.casefold() not in known] or names
     source = "jsonld" if values.get("jsonld") else "meta" if values.get("meta") else "dom"
     return (names, source) if names else ([], "")
