@@ -1,12 +1,13 @@
 """The authors: every name list the page offers (structured data, meta tags, bylines), chosen by fitted weights.
 
 Candidates are the people of JSON-LD ``author`` (organisations apart), ``<meta name=author>`` and like
-tags, the names in ``rel=author`` / ``itemprop=author`` marks, and each line whose class names a
-byline or author or whose text starts "By". A list given by several sources is one candidate with
-each source's flag. ``authors`` weights (fitted by ``bench/crossval.py``) score each; the best is
-kept when its score says "more likely than not", so a page without a byline gets no names (a photo
-credit or an editor list is not a byline). The site's name beside a person's is dropped; a byline that
-names only the site ("By ServiceTitan") is the site's own article and kept.
+tags, the names in ``rel=author`` / ``itemprop=author`` marks, each line whose class names a
+byline or author or whose text starts "By" or "Written by", and the line after a "Written by" label.
+A list given by several sources is one candidate with each source's flag. ``authors`` weights
+(fitted by ``bench/crossval.py``) score each; the best is kept when its score says "more likely than
+not", so a page without a byline gets no names (a photo credit or an editor list is not a byline).
+The site's name beside a person's is dropped; a byline that names only the site or a team of it
+("By ServiceTitan", "Camphouse Team") is the site's own article and kept.
 """
 
 from __future__ import annotations
@@ -91,8 +92,9 @@ def candidates(src, organisations: list[str], headline_index: int = -1) -> list[
     if page is not None:
         chars = page.chars
         for i in page.byline_labels[:12]:
+            # the name may sit in an inline element after an avatar (whose text counts to the line's block)
             names = next((found_names for j in range(i + 1, min(i + 6, len(chars)))
-                          if chars[j] and (found_names := _authors.names_in(page.elements[j]))), [])
+                          if (found_names := _authors.names_in(page.elements[j]))), [])
             if names:
                 lines += 1
                 _add(found, names, "after-label")
@@ -118,13 +120,20 @@ _SOURCES = {"jsonld", "meta", "marked", "byline-class", "by-line", "after-label"
 
 
 def _person_like(name: str) -> bool:
-    """Two or three words, each capitalised where the script has capitals (Thai and Arabic have none);
-    a Chinese or Japanese name of two to four characters."""
+    """Two or three words, each capitalised where the script has capitals (Thai and Arabic have none),
+    besides a title and name particles ("Dr Marna van der Merwe"); a Chinese or Japanese name of two to
+    four characters."""
     words = name.split()
     if len(words) == 1 and 2 <= len(name) <= 4 and all(_CJK.match(c) for c in name):
         return True
+    words = [w for w in words[words[0].rstrip(".").casefold() in _HONORIFICS:] if w not in _PARTICLES]
     return 2 <= len(words) <= 3 and all(_CAPITALISED.match(w) and (w[0].isupper() or not w[0].islower())
                                          for w in words)
+
+
+_HONORIFICS = {"dr", "prof", "professor", "sir", "dame", "rev", "mr", "mrs", "ms"}
+_PARTICLES = {"van", "der", "den", "de", "del", "della", "da", "di", "do", "dos", "du", "la", "le", "von", "zu",
+              "bin", "ibn", "al", "el", "ter", "ten", "y"}
 
 
 def choose(src, organisations: list[str], headline_index: int = -1,
