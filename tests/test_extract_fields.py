@@ -136,6 +136,15 @@ def test_names_with_a_title_and_particles_look_like_a_person():
     assert author_candidates(body=body)[("Dr Ana de la Cruz",)]["two-words"] == 1.0
 
 
+def test_a_jsonld_author_the_page_never_shows_is_marked():
+    def author(name):
+        return jsonld({"@type": "NewsArticle", "headline": "Ferry Service Resumes",
+                       "author": {"@type": "Person", "name": name}})
+    assert author_candidates(author("Ana Ruiz"))[("Ana Ruiz",)]["not-shown"] == 1.0
+    shown = '<p class="author-bio">Ana Ruiz covers the islands.</p>'
+    assert author_candidates(author("Ana Ruiz"), STORY + shown)[("Ana Ruiz",)]["not-shown"] == 0.0
+
+
 def test_byline_text_nodes_are_read_as_a_name_then_a_date():
     body = '<p class="byline-info"><span>Jeff Foust</span><span>Monday, November 18, 2019</span></p>' + STORY
     assert extract_article(page(body=body), URL).authors == ["Jeff Foust"]

@@ -18,6 +18,7 @@ from archiver.extract import authors as _authors
 from archiver.extract.headline import spells_host
 from archiver.extract.model import Feature, LinearModel, load_model
 from archiver.extract.metadata import host_of
+from archiver.extract.text import clean, text_content
 
 AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "dcterms.creator",
                "byl", "byline")
@@ -38,6 +39,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature("lines", "byline lines on the page: 0 up to 1, 1 from 8 (a thread or a list signs many)"),
     Feature("site-name", "a name is the site's or the publisher's"),
     Feature("host-name", "a name spells the site's host (\"Levinemusic\" on levinemusic.org)"),
+    Feature("not-shown", "only the JSON-LD gives the list, and none of its names is in the page's text"),
 )
 MODEL: LinearModel = load_model("authors", FEATURES)
 WINDOW_BEFORE, WINDOW_AFTER = 15, 80
@@ -100,6 +102,7 @@ def candidates(src, organisations: list[str], headline_index: int = -1) -> list[
                 _add(found, names, "after-label")
     known = {name.casefold() for name in organisations + orgs if name}
     host = host_of(src.url)
+    shown_text = _ShownText(src.tree)
     out = []
     for entry in found.values():
         flags, names = entry["flags"], entry["names"]
@@ -112,11 +115,27 @@ def candidates(src, organisations: list[str], headline_index: int = -1) -> list[
         values["lines"] = min((lines - 1) / 7, 1.0) if lines > 1 else 0.0
         values["site-name"] = float(any(n.casefold() in known for n in names))
         values["host-name"] = float(any(spells_host(n, host) for n in names))
+        values["not-shown"] = float(flags & _SOURCES == {"jsonld"} and not any(shown_text.holds(n) for n in names))
         out.append((names, values))
     return out
 
 
 _SOURCES = {"jsonld", "meta", "marked", "byline-class", "by-line", "after-label"}
+
+
+class _ShownText:
+    """The text of the page's <body> (scripts already stripped by the scan), read once when first asked:
+    a name only the JSON-LD gives (the CMS account an SEO plugin writes in, "Jessie Powell" on an unsigned
+    guide) is often no byline."""
+
+    def __init__(self, tree) -> None:
+        self.tree, self.text = tree, None
+
+    def holds(self, name: str) -> bool:
+        if self.text is None:
+            body = self.tree.find("body")
+            self.text = clean(text_content(body if body is not None else self.tree)).casefold()
+        return name.casefold() in self.text
 
 
 def _person_like(name: str) -> bool:
