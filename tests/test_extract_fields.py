@@ -58,6 +58,7 @@ def jsonld(data: dict) -> str:
     ("Written by Ana Ruiz", ["Ana Ruiz"]),
     ("Ben", ["Ben"]),
     ("undefined", []),
+    ("By signing up, you agree to our Terms and Privacy Policy", []),
 ])
 def test_bylines_split_into_person_names(byline, names):
     assert split_authors(byline) == names

@@ -15,6 +15,8 @@ _BY_PREFIX = re.compile(r"^\s*(?:(?:[A-Za-z]+\s+)?by|por|von|par|(?-i:di)|door|[
 # Name separators; the one-letter conjunctions ("y", "e") only in lower case, so "Bruce Y. Lee" stays whole.
 _SPLIT = re.compile(r"\s*(?:,|;|、|\band\b|(?-i:\by\b|\be\b)|\bund\b|\bet\b|&|\||/)\s*", re.IGNORECASE)
 _EMAIL = re.compile(r"\S+@\S+")
+# After "By", a verb in -ing starts a sentence, not a name ("By clicking", "By continuing").
+_SENTENCE = re.compile(r"^[a-z]+ing\s")
 _ROLE_WORDS = re.compile(
     r"\b(?:staff|writer|reporter|correspondent|editor|contributor|columnist|senior|chief|"
     r"bureau|desk|team|newsroom|agency|agencies|redacción|redaccion|staff writer|photographer|"
@@ -114,7 +116,10 @@ def split_authors(text: str) -> list[str]:
             if names:
                 return names
         return []
-    text = _BY_PREFIX.sub("", clean(text))
+    line = clean(text)
+    text = _BY_PREFIX.sub("", line)
+    if text != line and _SENTENCE.match(text):
+        return []  # "By signing up, you agree to our Terms and Privacy Policy"
     text = re.split(r"\s[|·•]\s|\s[\u2013\u2014]\s", text)[0]
     names = []
     for part in _SPLIT.split(text):
