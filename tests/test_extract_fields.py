@@ -113,6 +113,13 @@ def test_a_byline_naming_only_the_site_is_kept():
     assert author_candidates(alone, body)[("Island Post",)]["site-name"] == 1.0
 
 
+def test_the_site_named_beside_a_person_elsewhere_is_marked():
+    person = jsonld({"@type": "NewsArticle", "headline": "Ferry Service Resumes",
+                     "author": {"@type": "Person", "name": "Ana Ruiz"}})
+    found = author_candidates(person, '<p class="byline">By Island Post</p>' + STORY)
+    assert found[("Island Post",)]["site-not-person"] == 1.0 and found[("Ana Ruiz",)]["site-not-person"] == 0.0
+
+
 @pytest.mark.parametrize(("body", "names", "source"), [
     # "Written by" on its own, then an avatar and the name in an inline element
     ('<div class="post-info"><span>Written by:</span><img src="/a.jpg" alt=""><span>Ana Ruiz</span></div>',

@@ -40,6 +40,8 @@ FEATURES: tuple[Feature, ...] = (
     Feature("site-name", "a name is the site's or the publisher's"),
     Feature("host-name", "a name spells the site's host (\"Levinemusic\" on levinemusic.org)"),
     Feature("not-shown", "only the JSON-LD gives the list, and none of its names is in the page's text"),
+    Feature("site-not-person", "the list names the site while another names a person (the site is the author "
+                               "only when no person is named)"),
 )
 MODEL: LinearModel = load_model("authors", FEATURES)
 WINDOW_BEFORE, WINDOW_AFTER = 15, 80
@@ -117,6 +119,10 @@ def candidates(src, organisations: list[str], headline_index: int = -1) -> list[
         values["host-name"] = float(any(spells_host(n, host) for n in names))
         values["not-shown"] = float(flags & _SOURCES == {"jsonld"} and not any(shown_text.holds(n) for n in names))
         out.append((names, values))
+    # "By Embarque" in the header, the writer in the JSON-LD: the site signs only when no person is named
+    person_named = any(not values["site-name"] and values["two-words"] for _, values in out)
+    for _, values in out:
+        values["site-not-person"] = float(bool(values["site-name"]) and person_named)
     return out
 
 
