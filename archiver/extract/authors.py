@@ -103,6 +103,12 @@ def clean_author(name: str) -> str | None:
     return name
 
 
+def is_by_sentence(text: str) -> bool:
+    """ "By signing up, you agree to our Terms and Privacy Policy": a sentence, not a byline (its link
+    is no author)."""
+    return bool(_SENTENCE.match(_BY_PREFIX.sub("", text)))
+
+
 def split_authors(text: str) -> list[str]:
     """ "By A, B and C" -> [A, B, C]; roles after a comma ("A, Staff Writer") are dropped.
 
@@ -119,7 +125,7 @@ def split_authors(text: str) -> list[str]:
     line = clean(text)
     text = _BY_PREFIX.sub("", line)
     if text != line and _SENTENCE.match(text):
-        return []  # "By signing up, you agree to our Terms and Privacy Policy"
+        return []  # "By signing up, you agree ...": a sentence (is_by_sentence)
     text = re.split(r"\s[|·•]\s|\s[\u2013\u2014]\s", text)[0]
     names = []
     for part in _SPLIT.split(text):
