@@ -54,6 +54,7 @@ def jsonld(data: dict) -> str:
     ("By The Island Post editors", ["The Island Post editors"]),
     ("By:Island Post Editorial Team", ["Island Post Editorial Team"]),
     ("Jane Doe, Senior Contributor", ["Jane Doe"]),
+    ("By Reuters Staff", []),
     ("Posted by Ana Ruiz on 2024-05-01 in transport", ["Ana Ruiz"]),
     ("Written by Ana Ruiz", ["Ana Ruiz"]),
     ("Ben", ["Ben"]),

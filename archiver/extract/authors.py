@@ -44,7 +44,7 @@ _DOMAIN = re.compile(r"\w\.(?:com|org|net|co|io|news|info|[a-z]{2})$", re.IGNORE
 _ROLE_SUFFIX = re.compile(r"\s*(?:記者|特派員|撮影|編集委員|論説委員)$")
 _PLACEHOLDERS = {"staff", "admin", "administrator", "editor", "editorial", "redacción", "redaccion",
                  "news desk", "web desk", "newsroom", "guest", "anonymous", "unknown", "webmaster", "site admin",
-                 "undefined", "null", "none"}  # the last a template's empty value
+                 "undefined", "null", "none"}  # the last three: a template's empty value
 _ORG_TYPES = {"organization", "newsmediaorganization", "corporation", "organisation"}
 # A team that signs a story ("Camphouse Team", "The Currency editors", "News Desk"): a collective byline,
 # kept as a name; one word or a role before the team word is a person's title or a placeholder.
@@ -71,9 +71,9 @@ _NOT_BYLINE = re.compile(r"author-(?:bio|box|info|avatar|description|title|about
 
 def is_collective(name: str) -> bool:
     """A team's name that signs a story ("Camphouse Team", "The Currency editors"), not a person's title
-    ("Senior Editor") or one word ("Staff")."""
-    match = _COLLECTIVE.match(name)
-    return bool(match) and not _TITLE_WORDS.search(name[:name.rfind(" ")])
+    ("Senior Editor"), one word ("Staff") or a news agency's staff ("Reuters Staff": agencies are no authors)."""
+    team = name[:name.rfind(" ")]
+    return bool(_COLLECTIVE.match(name)) and not _TITLE_WORDS.search(team) and team.lower() not in AGENCIES
 
 
 def clean_author(name: str) -> str | None:
