@@ -50,6 +50,16 @@ def jsonld(data: dict) -> str:
     ("Ilana Muhlstein, MS, RDN", ["Ilana Muhlstein"]),
     ("Troy L. Smith, Cleveland.com", ["Troy L. Smith"]),
     ("Detroit News wire services", []),
+    # a team that signs the story is its byline; a person's title or a lone placeholder is not
+    ("By The Island Post editors", ["The Island Post editors"]),
+    ("By:Island Post Editorial Team", ["Island Post Editorial Team"]),
+    ("Jane Doe, Senior Contributor", ["Jane Doe"]),
+    ("By Reuters Staff", []),
+    ("Posted by Ana Ruiz on 2024-05-01 in transport", ["Ana Ruiz"]),
+    ("Written by Ana Ruiz", ["Ana Ruiz"]),
+    ("Ben", ["Ben"]),
+    ("undefined", []),
+    ("By signing up, you agree to our Terms and Privacy Policy", []),
 ])
 def test_bylines_split_into_person_names(byline, names):
     assert split_authors(byline) == names
@@ -86,6 +96,65 @@ def test_site_name_is_not_an_author_and_escaped_entities_are_read():
                    "publisher": {"@type": "Organization", "name": "Island Post"}})
     article = extract_article(page(head), URL)
     assert article.authors == ["Ana Ruiz"] and article.headline == "‘The Medium’ Returns"
+
+
+def author_candidates(head: str = "", body: str = STORY) -> dict[tuple[str, ...], dict[str, float]]:
+    """The name lists the page offers its authors decision, with their feature values."""
+    trace: dict = {}
+    analyze_page(page(head, body), URL, trace=trace)
+    return {tuple(names): values for names, values in trace["authors"]}
+
+
+def test_a_byline_naming_only_the_site_is_kept():
+    alone = jsonld({"@type": "NewsArticle", "headline": "Ferry Service Resumes",
+                    "author": {"@type": "Person", "name": "Island Post"}}) + '<meta name="author" content="Island Post">'
+    body = '<p class="byline">By Island Post</p>' + STORY
+    article = extract_article(page(alone, body), URL)
+    assert article.authors == ["Island Post"]
+    assert author_candidates(alone, body)[("Island Post",)]["site-name"] == 1.0
+
+
+def test_the_site_named_beside_a_person_elsewhere_is_marked():
+    person = jsonld({"@type": "NewsArticle", "headline": "Ferry Service Resumes",
+                     "author": {"@type": "Person", "name": "Ana Ruiz"}})
+    found = author_candidates(person, '<p class="byline">By Island Post</p>' + STORY)
+    assert found[("Island Post",)]["site-not-person"] == 1.0 and found[("Ana Ruiz",)]["site-not-person"] == 0.0
+
+
+@pytest.mark.parametrize(("body", "names", "source"), [
+    # "Written by" on its own, then an avatar and the name in an inline element
+    ('<div class="post-info"><span>Written by:</span><img src="/a.jpg" alt=""><span>Ana Ruiz</span></div>',
+     ("Ana Ruiz",), "after-label"),
+    ('<p>Written by Ana Ruiz</p>', ("Ana Ruiz",), "by-line"),
+    ('<div class="et-text">by Island Post Desk</div>', ("Island Post Desk",), "by-line"),
+    # an author card inside a link: the name and the day are blocks, not one word "Ana RuizJune"
+    ('<div class="author-meta"><a href="/author/ana-ruiz/"><div><p>Ana Ruiz</p><p>June 1, 2024</p></div></a></div>',
+     ("Ana Ruiz",), "byline-class"),
+])
+def test_byline_forms_are_candidates(body, names, source):
+    assert author_candidates(body=body + STORY)[names][source] == 1.0
+
+
+@pytest.mark.parametrize("line", [
+    "<p><span>by 2032, reflecting broader adoption across developed and emerging markets.</span></p>",
+    '<div>By clicking to watch this video, you agree to our <a href="/privacy">privacy policy.</a></div>',
+])
+def test_a_sentence_starting_with_by_is_no_byline(line):
+    assert not any(values.get("by-line") for values in author_candidates(body=line + STORY).values())
+
+
+def test_names_with_a_title_and_particles_look_like_a_person():
+    body = '<p class="byline">By Dr Ana de la Cruz</p>' + STORY
+    assert author_candidates(body=body)[("Dr Ana de la Cruz",)]["two-words"] == 1.0
+
+
+def test_a_jsonld_author_the_page_never_shows_is_marked():
+    def author(name):
+        return jsonld({"@type": "NewsArticle", "headline": "Ferry Service Resumes",
+                       "author": {"@type": "Person", "name": name}})
+    assert author_candidates(author("Ana Ruiz"))[("Ana Ruiz",)]["not-shown"] == 1.0
+    shown = '<p class="author-bio">Ana Ruiz covers the islands.</p>'
+    assert author_candidates(author("Ana Ruiz"), STORY + shown)[("Ana Ruiz",)]["not-shown"] == 0.0
 
 
 def test_byline_text_nodes_are_read_as_a_name_then_a_date():

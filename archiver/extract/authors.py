@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from archiver.extract.text import Element, clean, node_text, text_content
+from archiver.extract.text import Element, clean, node_text
 
 
 # "By", "Analysis by", "Words by", "Por", "Von"..., and a one-word label such as "Text:" / "Texto:".
@@ -15,6 +15,8 @@ _BY_PREFIX = re.compile(r"^\s*(?:(?:[A-Za-z]+\s+)?by|por|von|par|(?-i:di)|door|[
 # Name separators; the one-letter conjunctions ("y", "e") only in lower case, so "Bruce Y. Lee" stays whole.
 _SPLIT = re.compile(r"\s*(?:,|;|、|\band\b|(?-i:\by\b|\be\b)|\bund\b|\bet\b|&|\||/)\s*", re.IGNORECASE)
 _EMAIL = re.compile(r"\S+@\S+")
+# After "By", a verb in -ing starts a sentence, not a name ("By clicking", "By continuing").
+_SENTENCE = re.compile(r"^[a-z]+ing\s")
 _ROLE_WORDS = re.compile(
     r"\b(?:staff|writer|reporter|correspondent|editor|contributor|columnist|senior|chief|"
     r"bureau|desk|team|newsroom|agency|agencies|redacción|redaccion|staff writer|photographer|"
@@ -41,12 +43,23 @@ _NOT_NAME_WORDS = {
 _DOMAIN = re.compile(r"\w\.(?:com|org|net|co|io|news|info|[a-z]{2})$", re.IGNORECASE)
 _ROLE_SUFFIX = re.compile(r"\s*(?:記者|特派員|撮影|編集委員|論説委員)$")
 _PLACEHOLDERS = {"staff", "admin", "administrator", "editor", "editorial", "redacción", "redaccion",
-                 "news desk", "web desk", "newsroom", "guest", "anonymous", "unknown", "webmaster", "site admin"}
+                 "news desk", "web desk", "newsroom", "guest", "anonymous", "unknown", "webmaster", "site admin",
+                 "undefined", "null", "none"}  # the last three: a template's empty value
 _ORG_TYPES = {"organization", "newsmediaorganization", "corporation", "organisation"}
+# A team that signs a story ("Camphouse Team", "The Currency editors", "News Desk"): a collective byline,
+# kept as a name; one word or a role before the team word is a person's title or a placeholder.
+_COLLECTIVE = re.compile(r"^(?:[^\W\d_][\w.&'’-]*\s+){1,4}(?:team|editors|editorial|desk|staff|newsroom|"
+                         r"contributors?)$", re.IGNORECASE)
+_TITLE_WORDS = re.compile(r"\b(?:senior|staff|chief|guest|special|contributing|freelance|regular|associate|"
+                          r"managing|deputy|executive|assistant|editor|writer|reporter)\b", re.IGNORECASE)
 
 # Byline elements, most explicit first: microdata and rel, then byline class names (several
 # languages), then an element whose text starts "By"/"Por"/"Von"/"Par" (the scan collects those).
-BY_PREFIXES = ("By ", "BY ", "Por ", "POR ", "Von ", "Par ", "Door ", "记者", "作者", "โดย ", "بقلم ", "كتب ")
+BY_PREFIXES = ("By ", "BY ", "By:", "BY:", "Written by ", "Posted by ", "Words by ", "Story by ",
+               "Article by ", "Reporting by ", "Por ", "POR ", "Von ", "Par ", "Door ", "记者", "作者", "โดย ", "بقلم ",
+               "كتب ")
+# "by News Desk": in lower case only a short line, or it is a sentence's part ("by 2032, reflecting ...").
+LOWER_BY, LOWER_BY_CHARS = "by ", 40
 # A line that only labels the name after it (lower case, without a colon).
 BYLINE_LABELS = frozenset({"written by", "article by", "posted by", "words by", "story by", "text by", "reporting by",
                            "published by", "by", "author", "authors", "autor", "autorin", "auteur", "por", "von",
@@ -56,21 +69,31 @@ _NOT_BYLINE = re.compile(r"author-(?:bio|box|info|avatar|description|title|about
                          r"comment", re.IGNORECASE)
 
 
+def is_collective(name: str) -> bool:
+    """A team's name that signs a story ("Camphouse Team", "The Currency editors"), not a person's title
+    ("Senior Editor"), one word ("Staff") or a news agency's staff ("Reuters Staff": agencies are no authors)."""
+    team = name[:name.rfind(" ")]
+    return bool(_COLLECTIVE.match(name)) and not _TITLE_WORDS.search(team) and team.lower() not in AGENCIES
+
+
 def clean_author(name: str) -> str | None:
-    """One person's name, without "By", roles, e-mails or dates; ``None`` if nothing is left."""
+    """One person's (or signing team's) name, without "By", roles, e-mails or dates; ``None`` if nothing is left."""
     name = _EMAIL.sub("", clean(name))
     name = _BY_PREFIX.sub("", name)
-    name = re.split(r"\s[|\u2013\u2014·•-]\s|\s\(|\d|(?<=[a-z]{2})\.\s", name)[0]  # "Jane Doe. Agency"
+    # "Jane Doe. Agency", "Jane Doe on 18 May": what follows is not the name
+    name = re.split(r"\s[|\u2013\u2014·•-]\s|\s\(|\s(?:on|at)\s+\d|\d|(?<=[a-z]{2})\.\s", name)[0]
     name = _ROLE_SUFFIX.sub("", name.strip(" ,.;:|·-\u2013\u2014"))
     if name.startswith("@"):
         return None  # a social-media handle
+    if is_collective(name) and len(name) <= 60:
+        return name.title() if name.isupper() or name.islower() else name
     if not name or name.lower() in _PLACEHOLDERS or name.lower() in AGENCIES or _ROLE_WORDS.search(name):
         return None
     words = name.split()
     if not 1 <= len(words) <= 5 or len(name) > 60:
         return None
-    if len(words) == 1 and (len(name) <= 3 and name.isascii() or name.isupper() and len(name) <= 4):
-        return None  # "As", "MS", "RDN": initials and credentials, not a name
+    if len(words) == 1 and (len(name) <= 2 and name.isascii() or name.isupper() and len(name) <= 4):
+        return None  # "As", "MS", "RDN": initials and credentials, not a name ("Ben" is)
     if _DOMAIN.search(name):
         return None  # "Cleveland.com"
     if any(word.lower().strip(".,") in _NOT_NAME_WORDS for word in words):
@@ -78,6 +101,12 @@ def clean_author(name: str) -> str | None:
     if name.isupper() or name.islower():
         name = name.title()
     return name
+
+
+def is_by_sentence(text: str) -> bool:
+    """ "By signing up, you agree to our Terms and Privacy Policy": a sentence, not a byline (its link
+    is no author)."""
+    return bool(_SENTENCE.match(_BY_PREFIX.sub("", text)))
 
 
 def split_authors(text: str) -> list[str]:
@@ -93,7 +122,10 @@ def split_authors(text: str) -> list[str]:
             if names:
                 return names
         return []
-    text = _BY_PREFIX.sub("", clean(text))
+    line = clean(text)
+    text = _BY_PREFIX.sub("", line)
+    if text != line and _SENTENCE.match(text):
+        return []  # "By signing up, you agree ...": a sentence (is_by_sentence)
     text = re.split(r"\s[|·•]\s|\s[\u2013\u2014]\s", text)[0]
     names = []
     for part in _SPLIT.split(text):
@@ -121,17 +153,20 @@ def is_not_byline(element: Element) -> bool:
     return bool(_NOT_BYLINE.search(element.get("class") or ""))
 
 
+def _names_in_text(element: Element) -> list[str]:
+    """Text nodes joined by spaces ("Jane <b>Doe</b>"), else one per line: "Jeff Foust<span>Monday
+    </span>" is a name and then a date, not a three-word name."""
+    parts = list(element.itertext())
+    if len(clean(" ".join(parts))) > 120:
+        return []
+    return split_authors(" ".join(parts)) or split_authors("\n".join(parts))
+
+
 def names_in(element: Element) -> list[str]:
     anchors = [a for a in element.iter("a") if node_text(a)]
     if not anchors:
-        # Text nodes joined by spaces ("Jane <b>Doe</b>"), else one per line: "Jeff Foust<span>Monday
-        # </span>" is a name and then a date, not a three-word name.
-        parts = list(element.itertext())
-        if len(clean(" ".join(parts))) > 120:
-            return []
-        return split_authors(" ".join(parts)) or split_authors("\n".join(parts))
+        return _names_in_text(element)
     names: list[str] = []
-    for text in (text_content(a) for a in anchors):
-        if len(clean(text)) <= 120:
-            names += [n for n in split_authors(text) if n not in names]
+    for anchor in anchors:  # a link may wrap an author card: the name, then the day, in blocks
+        names += [n for n in _names_in_text(anchor) if n not in names]
     return names

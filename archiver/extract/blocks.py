@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from archiver.extract.authors import BY_PREFIXES, BYLINE_LABELS
+from archiver.extract.authors import BY_PREFIXES, BYLINE_LABELS, LOWER_BY, LOWER_BY_CHARS, is_by_sentence
 from archiver.extract.furniture import (BYLINE, CAPTION, DATED, FURNITURE, FURNITURE_TAGS, JUNK_TAGS, MARKS,
                                         PAYWALL, POSTS, SKIPPABLE, element_flags, is_comments)
 from archiver.extract.text import Element, text_content
@@ -231,10 +231,15 @@ def scan(root: Element) -> PageBlocks:
             text = text.strip()
             if text:
                 n = len(text)
-                if tag in _BY_LINE_TAGS and (text.startswith(BY_PREFIXES) or text + " " in BY_PREFIXES):
+                label = n <= 16 and text.rstrip(": ").lower() in BYLINE_LABELS
+                # "By Jane Doe", or a lone "By" before its link; "Written by" alone labels the next line
+                if tag in _BY_LINE_TAGS and (text.startswith(BY_PREFIXES) and not label
+                                             or text + " " in BY_PREFIXES and " " not in text
+                                             or n <= LOWER_BY_CHARS and text.startswith(LOWER_BY)
+                                             ) and not is_by_sentence(text):
                     page.by_lines.append(element)
                     page.by_line_at.append(index)
-                elif n <= 16 and text.rstrip(": ").lower() in BYLINE_LABELS:
+                elif label:
                     page.byline_labels.append(index)
                 chars[owner] += n
                 commas[owner] += _commas(text)

@@ -1,11 +1,13 @@
 """The authors: every name list the page offers (structured data, meta tags, bylines), chosen by fitted weights.
 
 Candidates are the people of JSON-LD ``author`` (organisations apart), ``<meta name=author>`` and like
-tags, the names in ``rel=author`` / ``itemprop=author`` marks, and each line whose class names a
-byline or author or whose text starts "By". A list given by several sources is one candidate with
-each source's flag. ``authors`` weights (fitted by ``bench/crossval.py``) score each; the best is
-kept when its score says "more likely than not", so a page without a byline gets no names (a photo
-credit, an editor list or the site's name is not a byline).
+tags, the names in ``rel=author`` / ``itemprop=author`` marks, each line whose class names a
+byline or author or whose text starts "By" or "Written by", and the line after a "Written by" label.
+A list given by several sources is one candidate with each source's flag. ``authors`` weights
+(fitted by ``bench/crossval.py``) score each; the best is kept when its score says "more likely than
+not", so a page without a byline gets no names (a photo credit or an editor list is not a byline).
+The site's name beside a person's is dropped; a byline that names only the site or a team of it
+("By ServiceTitan", "Camphouse Team") is the site's own article and kept.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from archiver.extract import authors as _authors
 from archiver.extract.headline import spells_host
 from archiver.extract.model import Feature, LinearModel, load_model
 from archiver.extract.metadata import host_of
+from archiver.extract.text import clean, text_content
 
 AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "dcterms.creator",
                "byl", "byline")
@@ -36,6 +39,9 @@ FEATURES: tuple[Feature, ...] = (
     Feature("lines", "byline lines on the page: 0 up to 1, 1 from 8 (a thread or a list signs many)"),
     Feature("site-name", "a name is the site's or the publisher's"),
     Feature("host-name", "a name spells the site's host (\"Levinemusic\" on levinemusic.org)"),
+    Feature("not-shown", "only the JSON-LD gives the list, and none of its names is in the page's text"),
+    Feature("site-not-person", "the list names the site while another names a person (the site is the author "
+                               "only when no person is named)"),
 )
 MODEL: LinearModel = load_model("authors", FEATURES)
 WINDOW_BEFORE, WINDOW_AFTER = 15, 80
@@ -90,13 +96,15 @@ def candidates(src, organisations: list[str], headline_index: int = -1) -> list[
     if page is not None:
         chars = page.chars
         for i in page.byline_labels[:12]:
+            # the name may sit in an inline element after an avatar (whose text counts to the line's block)
             names = next((found_names for j in range(i + 1, min(i + 6, len(chars)))
-                          if chars[j] and (found_names := _authors.names_in(page.elements[j]))), [])
+                          if (found_names := _authors.names_in(page.elements[j]))), [])
             if names:
                 lines += 1
                 _add(found, names, "after-label")
     known = {name.casefold() for name in organisations + orgs if name}
     host = host_of(src.url)
+    shown_text = _ShownText(src.tree)
     out = []
     for entry in found.values():
         flags, names = entry["flags"], entry["names"]
@@ -109,21 +117,48 @@ def candidates(src, organisations: list[str], headline_index: int = -1) -> list[
         values["lines"] = min((lines - 1) / 7, 1.0) if lines > 1 else 0.0
         values["site-name"] = float(any(n.casefold() in known for n in names))
         values["host-name"] = float(any(spells_host(n, host) for n in names))
+        values["not-shown"] = float(flags & _SOURCES == {"jsonld"} and not any(shown_text.holds(n) for n in names))
         out.append((names, values))
+    # "By Embarque" in the header, the writer in the JSON-LD: the site signs only when no person is named
+    person_named = any(not values["site-name"] and values["two-words"] for _, values in out)
+    for _, values in out:
+        values["site-not-person"] = float(bool(values["site-name"]) and person_named)
     return out
 
 
 _SOURCES = {"jsonld", "meta", "marked", "byline-class", "by-line", "after-label"}
 
 
+class _ShownText:
+    """The text of the page's <body> (scripts already stripped by the scan), read once when first asked:
+    a name only the JSON-LD gives (the CMS account an SEO plugin writes in, "Jessie Powell" on an unsigned
+    guide) is often no byline."""
+
+    def __init__(self, tree) -> None:
+        self.tree, self.text = tree, None
+
+    def holds(self, name: str) -> bool:
+        if self.text is None:
+            body = self.tree.find("body")
+            self.text = clean(text_content(body if body is not None else self.tree)).casefold()
+        return name.casefold() in self.text
+
+
 def _person_like(name: str) -> bool:
-    """Two or three words, each capitalised where the script has capitals (Thai and Arabic have none);
-    a Chinese or Japanese name of two to four characters."""
+    """Two or three words, each capitalised where the script has capitals (Thai and Arabic have none),
+    besides a title and name particles ("Dr Marna van der Merwe"); a Chinese or Japanese name of two to
+    four characters."""
     words = name.split()
     if len(words) == 1 and 2 <= len(name) <= 4 and all(_CJK.match(c) for c in name):
         return True
+    words = [w for w in words[words[0].rstrip(".").casefold() in _HONORIFICS:] if w not in _PARTICLES]
     return 2 <= len(words) <= 3 and all(_CAPITALISED.match(w) and (w[0].isupper() or not w[0].islower())
                                          for w in words)
+
+
+_HONORIFICS = {"dr", "prof", "professor", "sir", "dame", "rev", "mr", "mrs", "ms"}
+_PARTICLES = {"van", "der", "den", "de", "del", "della", "da", "di", "do", "dos", "du", "la", "le", "von", "zu",
+              "bin", "ibn", "al", "el", "ter", "ten", "y"}
 
 
 def choose(src, organisations: list[str], headline_index: int = -1,
@@ -137,13 +172,14 @@ def choose(src, organisations: list[str], headline_index: int = -1,
 
 def pick(found: list[tuple[list[str], dict[str, float]]], organisations: list[str],
          model: LinearModel) -> tuple[list[str], str]:
-    """The best list when likely a byline, without the site's and publisher's names (never an author)."""
+    """The best list when likely a byline. The site's and publisher's names are dropped beside a person's
+    name ("By Ana Ruiz, Island Post"); a byline naming only the site is the site's own article and kept."""
     if not found:
         return [], ""
     names, values = found[model.best([values for _, values in found])]
     if model.logit(values) < model.threshold:
         return [], ""
     known = {name.casefold() for name in organisations if name}
-    names = [n for n in names if n.casefold() not in known]
+    names = [n for n in names if n.casefold() not in known] or names
     source = "jsonld" if values.get("jsonld") else "meta" if values.get("meta") else "dom"
     return (names, source) if names else ([], "")
