@@ -425,3 +425,41 @@ def test_every_fitted_weight_names_a_feature_the_code_measures():
         assert set(model["weights"]) <= {feature.name for feature in features[name]}, name
     with pytest.raises(ValueError, match="unknown features"):
         LinearModel("page-kind", FEATURES, {"no-such-feature": 1.0}, 0.0)
+
+
+def test_calls_to_action_are_counted_in_menus_and_footers_too():
+    # Counted on the whole page before furniture leaves the tree: a service page's menu and footer ask
+    # for a quote as much as its body does; "Careers" and "Home" ask for nothing.
+    from notarticle_pages import service_page
+
+    url, html = service_page()
+    trace: dict = {}
+    analyze_page(html, url, trace=trace)
+    assert trace["page-kind"].calls_to_action == 8
+    values = judge(trace["page-kind"]).values
+    assert values["calls-to-action"] == 0.75
+
+
+def test_calls_to_action_are_labels_not_prose():
+    from lxml import html as lxml_html
+
+    from archiver.extract.pagekind import calls_to_action
+
+    tree = lxml_html.fromstring(
+        '<div><a href="/q">Get a free quote</a><button><span>Add to cart</span></button>'
+        '<a href="/s">Sign up for our newsletter</a><a href="/story">Book now open: the mayor writes her memoir, '
+        'and the council wants to know why</a><p>Call us today</p><a href="/news">Contact the newsroom</a></div>')
+    assert calls_to_action(tree) == 3  # the quote, the cart, the sign-up; not a headline link, a paragraph
+
+
+@pytest.mark.parametrize("url, want", [
+    ("https://www.riverside-herald.com/news/harbour-repairs-delayed", 1.0),
+    ("https://engineering.example.com/blog/scaling-go-tests", 1.0),
+    ("https://www.example.org/resources/articles/starting-music-lessons/", 1.0),
+    ("https://site.example/post/why-lessons-help", 1.0),
+    ("https://www.riverside-movers.com/residential-moving-services/", 0.0),
+    ("https://www.example.com/blog", 0.0),  # the section itself, not a page under it
+    ("https://docs.example.com/newsletter/api.html", 0.0),
+])
+def test_story_section_url_is_a_page_under_a_news_or_blog_section(url, want):
+    assert judge(Evidence(url, story_chars=2000)).values["story-section-url"] == want
