@@ -463,3 +463,41 @@ def test_calls_to_action_are_labels_not_prose():
 ])
 def test_story_section_url_is_a_page_under_a_news_or_blog_section(url, want):
     assert judge(Evidence(url, story_chars=2000)).values["story-section-url"] == want
+
+
+SEO_PARAGRAPHS = [
+    "Booking movers six weeks ahead gives you the widest choice of dates, and the best crews fill their summer "
+    "calendars first, so start asking for written estimates as soon as you know your moving day.",
+    "Ask every company for its licence number and check it with the state before you sign anything; a mover "
+    "that cannot give you one on the phone is a mover to avoid, however low its price.",
+    "Read the estimate line by line. A binding estimate fixes the price, a non-binding one can grow on the day, "
+    "and stairs, long carries and packing materials are often charged on top.",
+]
+
+
+def test_the_headline_the_page_shows_beats_a_search_title_it_does_not_show():
+    # The <title> and og:title are written for search engines; no line on the page shows them. Readers
+    # see the <h1> over the story: that is the headline.
+    shown = "The Ultimate Guide to Booking a Moving Company: What You Need to Know"
+    seo = "Expert Move Management: How to Choose a Moving Company"
+    html = (f'<html lang="en"><head><title>{seo} - WellMove</title><meta property="og:title" content="{seo}">'
+            f'<meta property="og:type" content="article"></head><body><header><a href="/">WellMove</a></header>'
+            f'<main><article><h1>{shown}</h1><p class="meta">By Dana Reyes | March 4, 2025</p>'
+            + "".join(f"<p>{p}</p>" for p in SEO_PARAGRAPHS) + "</article></main></body></html>")
+    trace: dict = {}
+    analysis = analyze_page(html, "https://wellmove.example/blog/booking-a-moving-company", trace=trace)
+    assert analysis.article.headline == shown
+    unshown = [text for text, values in trace["headline"] if values.get("rules-unshown")]
+    assert unshown == [seo]
+
+
+def test_a_headline_is_shown_when_its_first_line_is_a_line_the_page_shows():
+    from archiver.extract.headline_pick import is_shown
+
+    lines = ["Harbour repairs delayed"]
+    assert is_shown("Harbour repairs delayed\nEngineers found more damage", lines, [], "courier.example")
+    assert is_shown("Harbour repairs delayed", ["harbour repairs: delayed"], [], "courier.example")  # the same words
+    assert is_shown("Harbour repairs delayed", ["Courier Example | courier.example | Harbour repairs delayed"],
+                    ["Courier Example"], "courier.example")  # the heading without its site-name parts
+    assert not is_shown("Harbour repairs delayed until spring", lines, [], "courier.example")
+    assert not is_shown(None, lines, [], "courier.example")

@@ -178,8 +178,12 @@ def _pick_headline(article: Article, reading: Reading) -> None:
     """The fitted choice among the rules' headline and the titles the page declares."""
     page, titles = reading.page, reading.titles
     h1s = [text for i in page.headings if page.tags[i] == "h1" and (text := node_text(page.elements[i]))]
+    host = _fields.host_of(reading.src.url)
+    lines = [line for line in (reading.h1, reading.story_line) if line]
+    shown = headline_pick.is_shown(article.headline, lines, reading.organisations, host) if lines else \
+        article.provenance.get("headline") == "dom"
     found = headline_pick.candidates(article.headline, titles[2], titles[1], titles[0], h1s,
-                                     reading.organisations, _fields.host_of(reading.src.url))
+                                     reading.organisations, host, shown)
     best = headline_pick.choose(found, reading.trace)
     if best < 0 or found[best][1].get("rules"):
         return
