@@ -501,3 +501,12 @@ def test_a_headline_is_shown_when_its_first_line_is_a_line_the_page_shows():
                     ["Courier Example"], "courier.example")  # the heading without its site-name parts
     assert not is_shown("Harbour repairs delayed until spring", lines, [], "courier.example")
     assert not is_shown(None, lines, [], "courier.example")
+
+
+@pytest.mark.parametrize("url, dated, want", [
+    ("https://engineering.example.com/blog/scaling-go-tests", True, 1.0),
+    ("https://engineering.example.com/blog/scaling-go-tests", False, 0.0),  # a section's undated page
+    ("https://www.riverside-movers.com/residential-moving-services/", True, 0.0),
+])
+def test_a_dated_page_under_a_news_or_blog_section_is_a_post(url, dated, want):
+    assert judge(Evidence(url, story_chars=2000, dated=dated)).values["dated-in-section"] == want

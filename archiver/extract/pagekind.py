@@ -52,6 +52,8 @@ FEATURES: tuple[Feature, ...] = (
     Feature("dated-url", "URL holds a date (/2025/03/14/)"),
     Feature("listing-url", "URL of a home, section, tag, author, search or page-N listing"),
     Feature("story-section-url", "URL path under a news or blog section (/news/, /blog/, /articles/, /story/, /post/ ...)"),
+    Feature("dated-in-section", "a dated page under a news or blog section: a post, where the section alone may be "
+            "its help or product pages"),
     Feature("docs-url", "URL of documentation, a reference, a wiki, a shop, a forum or a service page "
             "(/docs/, /api/, /product/, /forum/, /services/ ...)"),
     Feature("teasers-in-story", "headline links with a summary in the story (3+): per 1,000 characters "
@@ -235,6 +237,7 @@ def feature_values(e: Evidence) -> dict[str, float]:
         "dated-url": float(bool(_URL_DATE.search(e.url))),
         "listing-url": float(is_listing_url(e.url)),
         "story-section-url": float(is_story_section_url(e.url)),
+        "dated-in-section": float(e.dated and is_story_section_url(e.url)),
         "docs-url": float(is_not_story_url(e.url)),
         "teasers-in-story": min(_ramp(e.teasers_in_story * per_thousand, 1.5, 4.0),
                                 _ramp(e.teasers_in_story / max(e.paragraphs, 1), 0.15, 0.45))
