@@ -168,7 +168,7 @@ def service_page() -> tuple[str, str]:
             + '<div class="cta"><a class="button" href="/quote/">Get a Quote</a> <button>Book Online</button>'
             '<a class="button" href="tel:+15550100">Call Us Today</a></div>'
             '<form action="/quote/"><input name="zip"><button type="submit">Get My Estimate</button></form></main>'
-            f'<footer><a href="/contact/">Contact us</a> <a href="/quote/">Request a Quote</a> '
+            '<footer><a href="/contact/">Contact us</a> <a href="/quote/">Request a Quote</a> '
             '<a href="/careers/">Careers</a></footer></body></html>')
     return "https://www.riverside-movers.com/residential-moving-services/", html
 
