@@ -1,6 +1,7 @@
 """Pages a news site's crawl meets that are not articles: a reader forum thread, a shop's product page,
-a help-centre answer, documentation, a subscription offer. Written for the tests as the common
-platforms mark them up (phpBB and Discourse, Shopify, Zendesk, Sphinx, a paywall vendor's offer page);
+a help-centre answer, documentation, a subscription offer, a local business's service page. Written for the tests as the common
+platforms mark them up (phpBB and Discourse, Shopify, Zendesk, Sphinx, a paywall vendor's offer page, a WordPress
+theme);
 no corpus page is copied here.
 """
 
@@ -142,9 +143,39 @@ def subscription_offer() -> tuple[str, str]:
     return "https://www.riverside-herald.com/subscribe/", html
 
 
+SERVICE_PARAGRAPHS = [
+    "Moving house is stressful enough without worrying about your furniture. Our crews wrap, load and carry "
+    "everything from a studio flat to a five-bedroom family home, and we bring our own blankets and dollies.",
+    "Every move starts with a free survey. One of our estimators visits, or walks through your home with you on a "
+    "video call, and gives you a fixed price in writing, so the bill on moving day is the bill you agreed to.",
+    "We are fully licensed and insured for local and long-distance moves, and every crew member is one of our own "
+    "employees: we never hand your belongings to a subcontractor you have not met.",
+    "Need somewhere to keep things between homes? Our climate-controlled storage is ten minutes from the city "
+    "centre, with monthly rates and no minimum term, and we move your things in and out for you.",
+]
+
+
+def service_page() -> tuple[str, str]:
+    """A local business's service page (a WordPress theme): prose about the service under a menu and
+    buttons asking for a quote, a call or a booking."""
+    menu = ('<nav class="main-menu"><ul><li><a href="/">Home</a></li><li><a href="/residential-moving/">Residential'
+            '</a></li><li><a href="/storage/">Storage</a></li><li><a href="/contact/">Contact Us</a></li>'
+            '<li><a class="btn" href="/quote/">Get a Free Quote</a></li></ul></nav>')
+    html = ('<html lang="en-US"><head><title>Residential Moving Services | Riverside Movers</title></head><body>'
+            f'<header><a href="/">Riverside Movers</a>{menu}<a href="tel:+15550100">Call Now: (555) 0100</a></header>'
+            '<main><h1>Residential Moving Services</h1>'
+            + "".join(f"<p>{p}</p>" for p in SERVICE_PARAGRAPHS)
+            + '<div class="cta"><a class="button" href="/quote/">Get a Quote</a> <button>Book Online</button>'
+            '<a class="button" href="tel:+15550100">Call Us Today</a></div>'
+            '<form action="/quote/"><input name="zip"><button type="submit">Get My Estimate</button></form></main>'
+            '<footer><a href="/contact/">Contact us</a> <a href="/quote/">Request a Quote</a> '
+            '<a href="/careers/">Careers</a></footer></body></html>')
+    return "https://www.riverside-movers.com/residential-moving-services/", html
+
+
 def not_article_pages() -> list[tuple[str, str, str]]:
     """(name, url, html) of each page."""
     return [(name, *make()) for name, make in (
         ("phpbb thread", forum_thread), ("discourse topic", discourse_topic), ("shopify product", product_page),
         ("zendesk answer", help_answer), ("sphinx documentation", documentation_page),
-        ("subscription offer", subscription_offer))]
+        ("subscription offer", subscription_offer), ("moving company's service page", service_page))]

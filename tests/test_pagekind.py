@@ -425,3 +425,88 @@ def test_every_fitted_weight_names_a_feature_the_code_measures():
         assert set(model["weights"]) <= {feature.name for feature in features[name]}, name
     with pytest.raises(ValueError, match="unknown features"):
         LinearModel("page-kind", FEATURES, {"no-such-feature": 1.0}, 0.0)
+
+
+def test_calls_to_action_are_counted_in_menus_and_footers_too():
+    # Counted on the whole page before furniture leaves the tree: a service page's menu and footer ask
+    # for a quote as much as its body does; "Careers" and "Home" ask for nothing.
+    from notarticle_pages import service_page
+
+    url, html = service_page()
+    trace: dict = {}
+    analyze_page(html, url, trace=trace)
+    assert trace["page-kind"].calls_to_action == 8
+    values = judge(trace["page-kind"]).values
+    assert values["calls-to-action"] == 0.75
+
+
+def test_calls_to_action_are_labels_not_prose():
+    from lxml import html as lxml_html
+
+    from archiver.extract.pagekind import calls_to_action
+
+    tree = lxml_html.fromstring(
+        '<div><a href="/q">Get a free quote</a><button><span>Add to cart</span></button>'
+        '<a href="/s">Sign up for our newsletter</a><a href="/story">Book now open: the mayor writes her memoir, '
+        'and the council wants to know why</a><p>Call us today</p><a href="/news">Contact the newsroom</a></div>')
+    assert calls_to_action(tree) == 3  # the quote, the cart, the sign-up; not a headline link, a paragraph
+
+
+@pytest.mark.parametrize("url, want", [
+    ("https://www.riverside-herald.com/news/harbour-repairs-delayed", 1.0),
+    ("https://engineering.example.com/blog/scaling-go-tests", 1.0),
+    ("https://www.example.org/resources/articles/starting-music-lessons/", 1.0),
+    ("https://site.example/post/why-lessons-help", 1.0),
+    ("https://www.riverside-movers.com/residential-moving-services/", 0.0),
+    ("https://www.example.com/blog", 0.0),  # the section itself, not a page under it
+    ("https://docs.example.com/newsletter/api.html", 0.0),
+])
+def test_story_section_url_is_a_page_under_a_news_or_blog_section(url, want):
+    assert judge(Evidence(url, story_chars=2000)).values["story-section-url"] == want
+
+
+SEO_PARAGRAPHS = [
+    "Booking movers six weeks ahead gives you the widest choice of dates, and the best crews fill their summer "
+    "calendars first, so start asking for written estimates as soon as you know your moving day.",
+    "Ask every company for its licence number and check it with the state before you sign anything; a mover "
+    "that cannot give you one on the phone is a mover to avoid, however low its price.",
+    "Read the estimate line by line. A binding estimate fixes the price, a non-binding one can grow on the day, "
+    "and stairs, long carries and packing materials are often charged on top.",
+]
+
+
+def test_the_headline_the_page_shows_beats_a_search_title_it_does_not_show():
+    # The <title> and og:title are written for search engines; no line on the page shows them. Readers
+    # see the <h1> over the story: that is the headline.
+    shown = "The Ultimate Guide to Booking a Moving Company: What You Need to Know"
+    seo = "Expert Move Management: How to Choose a Moving Company"
+    html = (f'<html lang="en"><head><title>{seo} - WellMove</title><meta property="og:title" content="{seo}">'
+            f'<meta property="og:type" content="article"></head><body><header><a href="/">WellMove</a></header>'
+            f'<main><article><h1>{shown}</h1><p class="meta">By Dana Reyes | March 4, 2025</p>'
+            + "".join(f"<p>{p}</p>" for p in SEO_PARAGRAPHS) + "</article></main></body></html>")
+    trace: dict = {}
+    analysis = analyze_page(html, "https://wellmove.example/blog/booking-a-moving-company", trace=trace)
+    assert analysis.article.headline == shown
+    unshown = [text for text, values in trace["headline"] if values.get("rules-unshown")]
+    assert unshown == [seo]
+
+
+def test_a_headline_is_shown_when_its_first_line_is_a_line_the_page_shows():
+    from archiver.extract.headline_pick import is_shown
+
+    lines = ["Harbour repairs delayed"]
+    assert is_shown("Harbour repairs delayed\nEngineers found more damage", lines, [], "courier.example")
+    assert is_shown("Harbour repairs delayed", ["harbour repairs: delayed"], [], "courier.example")  # the same words
+    assert is_shown("Harbour repairs delayed", ["Courier Example | courier.example | Harbour repairs delayed"],
+                    ["Courier Example"], "courier.example")  # the heading without its site-name parts
+    assert not is_shown("Harbour repairs delayed until spring", lines, [], "courier.example")
+    assert not is_shown(None, lines, [], "courier.example")
+
+
+@pytest.mark.parametrize("url, dated, want", [
+    ("https://engineering.example.com/blog/scaling-go-tests", True, 1.0),
+    ("https://engineering.example.com/blog/scaling-go-tests", False, 0.0),  # a section's undated page
+    ("https://www.riverside-movers.com/residential-moving-services/", True, 0.0),
+])
+def test_a_dated_page_under_a_news_or_blog_section_is_a_post(url, dated, want):
+    assert judge(Evidence(url, story_chars=2000, dated=dated)).values["dated-in-section"] == want

@@ -19,7 +19,7 @@ from archiver.extract.jsonld import JsonLd
 from archiver.extract.language import detect_language
 from archiver.extract.links import translations
 from archiver.extract.meta import MetaTags
-from archiver.extract.pagekind import Judgement, judge, measure, paywall
+from archiver.extract.pagekind import Judgement, calls_to_action, judge, measure, paywall
 from archiver.extract.storyline import (STORY_LEAD_CHARS, is_banner, is_deck_of, names_site, story_headline,
                                         story_starts)
 from archiver.extract.structured import complete_structured_body, structured_paragraphs
@@ -48,6 +48,7 @@ class Reading:
     dom_body: str = ""
     paywall: tuple[bool, str] = (False, "")
     organisations: list[str] = field(default_factory=list)
+    calls_to_action: int = 0  # counted on the whole page: <button>s, menus and footers too
 
 
 def analyze_tree(tree: Element, url: str, trace: dict | None = None) -> tuple[str, Article, Judgement]:
@@ -77,11 +78,12 @@ def _read(tree: Element, url: str, trace: dict | None) -> Reading:
     """One scan of the <body> and the page's structured data."""
     jsonld, meta = JsonLd.from_tree(tree), MetaTags(tree)
     title = tree.findtext(".//title") or ""  # read before the scan, which drops a <title> misplaced in <body>
+    calls = calls_to_action(tree)  # before the scan too, which drops every <button>
     body_root = tree.find("body")
     page = scan(body_root if body_root is not None else tree)
     src = _fields.Sources(tree=tree, url=url, jsonld=jsonld, meta=meta, page=page, title=title)
     titles = [title, meta.first("og:title", "twitter:title") or "", jsonld.text("headline") or ""]
-    return Reading(page=page, src=src, titles=titles, trace=trace)
+    return Reading(page=page, src=src, titles=titles, trace=trace, calls_to_action=calls)
 
 
 def _page_fields(article: Article, reading: Reading) -> None:
@@ -176,8 +178,12 @@ def _pick_headline(article: Article, reading: Reading) -> None:
     """The fitted choice among the rules' headline and the titles the page declares."""
     page, titles = reading.page, reading.titles
     h1s = [text for i in page.headings if page.tags[i] == "h1" and (text := node_text(page.elements[i]))]
+    host = _fields.host_of(reading.src.url)
+    lines = [line for line in (reading.h1, reading.story_line) if line]
+    shown = headline_pick.is_shown(article.headline, lines, reading.organisations, host) if lines else \
+        article.provenance.get("headline") == "dom"
     found = headline_pick.candidates(article.headline, titles[2], titles[1], titles[0], h1s,
-                                     reading.organisations, _fields.host_of(reading.src.url))
+                                     reading.organisations, host, shown)
     best = headline_pick.choose(found, reading.trace)
     if best < 0 or found[best][1].get("rules"):
         return
@@ -217,7 +223,8 @@ def _judge(article: Article, reading: Reading) -> Judgement:
     """Page kind from the features the scan and the record measured."""
     shown = bool(reading.story_line) or bool(reading.h1) and not reading.h1_linked
     src = reading.src
-    evidence = measure(reading.page, reading.scope_index, article, shown, src.jsonld, src.meta, src.url)
+    evidence = measure(reading.page, reading.scope_index, article, shown, src.jsonld, src.meta, src.url,
+                       reading.calls_to_action)
     if reading.trace is not None:
         reading.trace["page-kind"] = evidence
     return judge(evidence)

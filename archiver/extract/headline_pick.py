@@ -18,6 +18,8 @@ from archiver.extract.text import clean, word_count
 FEATURES: tuple[Feature, ...] = (
     Feature("rules", "the headline the page-reading rules settle on (shown heading, story line, deck)"),
     Feature("rules-deck", "... and it holds a deck under the headline line"),
+    Feature("rules-unshown", "... and it is not the heading or story line the page shows (a metadata title that "
+            "only resembles it, or no line shown at all)"),
     Feature("jsonld", "the JSON-LD headline"),
     Feature("og", "og:title or twitter:title"),
     Feature("og-stripped", "og:title without its site-name parts"),
@@ -41,7 +43,9 @@ _ELLIPSIS = re.compile(r"(?:\.\.\.|\u2026)$")
 
 
 def candidates(rules: str | None, jsonld: str | None, og: str | None, title: str | None, h1s: list[str],
-               site_names: list[str], host: str) -> list[tuple[str, dict[str, float]]]:
+               site_names: list[str], host: str, shown: bool = True) -> list[tuple[str, dict[str, float]]]:
+    """Each distinct headline text with its features; ``shown``: the rules' headline is a line the page
+    shows (a heading the titles repeat, the line the story starts under), not the metadata's title."""
     found: dict[tuple, dict] = {}
 
     def add(text: str | None, feature: str) -> None:
@@ -72,6 +76,8 @@ def candidates(rules: str | None, jsonld: str | None, og: str | None, title: str
         values = {name: 1.0 for name in flags}
         if "rules" in flags and rules and "\n" in rules:
             values["rules-deck"] = 1.0
+        if "rules" in flags and not shown:
+            values["rules-unshown"] = 1.0
         if "h1" in flags and len(h1s) == 1:
             values["h1-only"] = 1.0
         found_words = words(text)
@@ -95,6 +101,17 @@ def candidates(rules: str | None, jsonld: str | None, og: str | None, title: str
 
 
 _WORD = re.compile(r"\w+")
+
+
+def is_shown(headline: str | None, lines: list[str], site_names: list[str], host: str) -> bool:
+    """The headline's first line is one of the lines the page shows over its story (the heading the
+    titles repeat, the story line), as shown or without its site-name parts: readers saw it, not only
+    a search engine."""
+    first = words((headline or "").split("\n")[0])
+    for line in (clean(line.split("\n")[0]) for line in lines):
+        if first and first in (words(line), words(strip_site_name(strip_host_parts(line, host), site_names))):
+            return True
+    return False
 
 
 def choose(found: list[tuple[str, dict[str, float]]], trace: dict | None = None) -> int:

@@ -22,7 +22,7 @@ from archiver.extract.blocks import PageBlocks, interleaved_teasers
 from archiver.extract.jsonld import JsonLd
 from archiver.extract.meta import MetaTags
 from archiver.extract.model import Feature, LinearModel, load_model
-from archiver.extract.text import word_count
+from archiver.extract.text import Element, text_content, word_count
 
 # The page node's own type: a "WebSite" node describes the site (Yoast puts one on every page), not the page.
 LISTING_TYPES = {"collectionpage", "searchresultspage", "profilepage", "itemlist"}
@@ -51,6 +51,9 @@ FEATURES: tuple[Feature, ...] = (
     Feature("story-url", "URL ends in a slug, an id or a page file"),
     Feature("dated-url", "URL holds a date (/2025/03/14/)"),
     Feature("listing-url", "URL of a home, section, tag, author, search or page-N listing"),
+    Feature("story-section-url", "URL path under a news or blog section (/news/, /blog/, /articles/, /story/, /post/ ...)"),
+    Feature("dated-in-section", "a dated page under a news or blog section: a post, where the section alone may be "
+            "its help or product pages"),
     Feature("docs-url", "URL of documentation, a reference, a wiki, a shop, a forum or a service page "
             "(/docs/, /api/, /product/, /forum/, /services/ ...)"),
     Feature("teasers-in-story", "headline links with a summary in the story (3+): per 1,000 characters "
@@ -64,6 +67,8 @@ FEATURES: tuple[Feature, ...] = (
     Feature("code", "share of the story text in <pre> or <code>: 0 up to 2 %, 1 from 20 %"),
     Feature("story-headings", "headings in the story per 1,000 characters: 0 up to 0.5, 1 from 3"),
     Feature("list-text", "share of the story text in list items: 0 up to 10 %, 1 from 60 %"),
+    Feature("calls-to-action", "links and buttons asking for a sale or a booking (\"Get a quote\", \"Book now\", "
+            "\"Add to cart\"): 0 up to 2, 1 from 10"),
 )
 SIGNALS = FEATURES  # the name --explain and the docs have used
 # Below this much story text nothing makes an article (a photo page, a stub, an error page).
@@ -85,6 +90,16 @@ _NOT_STORY_PATH = re.compile(
     r"(?:/|$|\.)", re.IGNORECASE)
 _NOT_STORY_HOST = re.compile(r"^(?:docs?|developers?|api|wiki|help|support|shop|store|forums?|community|discuss|"
                              r"learn)\.", re.IGNORECASE)
+# Sections stories are published under: a page below one is a story more often than a service or shop page.
+_STORY_SECTION_PATH = re.compile(
+    r"/(?:blogs?|news|articles?|stor(?:y|ies)|posts?|features?|opinion|insights|press(?:-releases?)?|journal|magazine)/",
+    re.IGNORECASE)
+# Labels of links and buttons that sell, book or sign up: service, shop and course pages are full of them.
+_CALL_TO_ACTION = re.compile(
+    r"(?:get (?:a |an |your )?(?:free )?(?:quote|estimate|started|in touch)|book (?:now|online|a |an |your )|"
+    r"call (?:now|us|today)|contact us|request (?:a |an )?(?:quote|demo|consultation|appointment|information)|"
+    r"schedule|enrol|apply now|sign up|buy now|add to (?:cart|basket|bag)|shop now|order now|"
+    r"start (?:your )?free|try (?:it )?(?:for )?free)", re.IGNORECASE)
 _URL_DATE = re.compile(r"/(?:19|20)\d{2}/(?:0?[1-9]|1[0-2])(?:/|$)|/(?:19|20)\d{2}-\d{2}-\d{2}")
 # CJK scripts say in one character what alphabets say in about three.
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
@@ -113,6 +128,14 @@ def is_article_url(url: str) -> bool:
     except ValueError:
         return False
     return bool(segments) and bool(_SLUG.search(segments[-1])) or bool(_STORY_QUERY.search(parts.query))
+
+
+def is_story_section_url(url: str) -> bool:
+    """A path below a news or blog section ("/blog/...", "/news/world/...")."""
+    try:
+        return bool(_STORY_SECTION_PATH.search(urlsplit(url).path or ""))
+    except ValueError:
+        return False
 
 
 def is_not_story_url(url: str) -> bool:
@@ -156,6 +179,7 @@ class Evidence:
     code_share: float = 0.0
     story_headings: int = 0
     list_share: float = 0.0
+    calls_to_action: int = 0
     binary: bool = False
 
 
@@ -212,6 +236,8 @@ def feature_values(e: Evidence) -> dict[str, float]:
         "story-url": float(is_article_url(e.url)),
         "dated-url": float(bool(_URL_DATE.search(e.url))),
         "listing-url": float(is_listing_url(e.url)),
+        "story-section-url": float(is_story_section_url(e.url)),
+        "dated-in-section": float(e.dated and is_story_section_url(e.url)),
         "docs-url": float(is_not_story_url(e.url)),
         "teasers-in-story": min(_ramp(e.teasers_in_story * per_thousand, 1.5, 4.0),
                                 _ramp(e.teasers_in_story / max(e.paragraphs, 1), 0.15, 0.45))
@@ -225,6 +251,7 @@ def feature_values(e: Evidence) -> dict[str, float]:
         "code": _ramp(e.code_share, 0.02, 0.2),
         "story-headings": _ramp(e.story_headings * per_thousand, 0.5, 3.0),
         "list-text": _ramp(e.list_share, 0.1, 0.6),
+        "calls-to-action": _ramp(e.calls_to_action, 2, 10),
     }
 
 
@@ -253,10 +280,12 @@ def judge(e: Evidence, article_model: LinearModel | None = None, listing_model: 
     return Judgement(kind, reason, score, values)
 
 
-def measure(page: PageBlocks, index: int, article, shown: bool, jsonld: JsonLd, meta: MetaTags, url: str) -> Evidence:
-    """The page-kind signals' inputs, from the scan already made (no second pass over the tree)."""
+def measure(page: PageBlocks, index: int, article, shown: bool, jsonld: JsonLd, meta: MetaTags, url: str,
+            calls: int = 0) -> Evidence:
+    """The page-kind signals' inputs, from the scan already made (no second pass over the tree; ``calls``,
+    the calls to action, were counted before the scan, which drops every ``<button>``)."""
     evidence = Evidence(url, dated=bool(article.published), byline=bool(article.authors),
-                        **declared(jsonld, meta, page.itemtypes))
+                        calls_to_action=calls, **declared(jsonld, meta, page.itemtypes))
     body = article.body
     evidence.story_chars = text_weight(body)
     evidence.paragraphs = body.count("\n\n") + 1 if body else 0
@@ -271,6 +300,17 @@ def measure(page: PageBlocks, index: int, article, shown: bool, jsonld: JsonLd, 
         evidence.prose_share = page.good[index] / page.good[0] if page.good and page.good[0] else 0.0
         evidence.code_share, evidence.list_share, evidence.story_headings = story_shape(page, index)
     return evidence
+
+
+def calls_to_action(root: Element) -> int:
+    """Links and buttons anywhere on the page (menus and footers too) whose label asks the reader to
+    buy, book or sign up ("Get a free quote")."""
+    count = 0
+    for element in root.iter("a", "button"):
+        label = (element.text or "").strip() or text_content(element).strip()
+        if label and len(label) <= 40 and _CALL_TO_ACTION.match(label):
+            count += 1
+    return count
 
 
 def story_shape(page, index: int) -> tuple[float, float, int]:
