@@ -15,7 +15,8 @@ from archiver.datasets.source import RecordFiles
 from archiver.datasets.export_tasks import plan_shards, shard_lines
 from archiver.datasets.workers import InlineRunner, PoolRunner, TaskSizes, task_bytes
 from archiver.warc.cdxj import compact_index, index_dir, update_index
-from archiver.warc.ranges import Steps, _scanned_capture_starts, capture_cuts, index_cut_candidates, plan_ranges
+from archiver.warc.ranges import (Steps, _scanned_capture_starts, capture_cuts, even_bounds, index_cut_candidates,
+                                  plan_ranges)
 from archiver.warc.reading import iter_warc
 from archiver.warc.verify import verify_archive
 from conftest import run_archiver
@@ -59,7 +60,7 @@ def members_and_damage(path: Path, ranges=None) -> tuple[list, list]:
 
 
 def scanned_cuts(path: Path, target: int) -> list[int]:
-    steps = Steps(target)
+    steps = Steps(even_bounds(target, path.stat().st_size))
     with open(path, "rb") as fh:
         for offset in _scanned_capture_starts(fh):
             steps.add(offset)

@@ -94,37 +94,39 @@ def capture_cuts(path: Path, target: int | list[int], indexed: list[int] | None 
             if all(_is_capture_member(fh, offset) for offset in indexed):
                 return indexed
             logger.info("%s: its CDXJ index does not match the file; scanning it for record starts", path)
-        steps = Steps(target)
+        steps = Steps(_bounds(path, target))
         for offset in _scanned_capture_starts(fh):
             steps.add(offset)
         return steps.cuts()
 
 
-class Steps:
-    """For each multiple of ``target`` (or each of a list of ascending bounds), the first offset seen at or
-    past it and before the next one (offsets come in any order)."""
+def even_bounds(target: int, size: int) -> list[int]:
+    """Where tasks of ``target`` bytes would start in a file of ``size`` bytes (0 left out)."""
+    return list(range(target, size, max(1, target)))
 
-    def __init__(self, target: int | list[int]) -> None:
-        self.target = target if isinstance(target, int) else 0
-        self.bounds = [0, *target] if isinstance(target, list) else []
+
+def _bounds(path: Path, target: int | list[int]) -> list[int]:
+    return target if isinstance(target, list) else even_bounds(target, path.stat().st_size)
+
+
+class Steps:
+    """For each of a list of ascending bounds, the first offset seen at or past it and before the next one
+    (offsets come in any order)."""
+
+    def __init__(self, bounds: list[int]) -> None:
+        self.bounds = [0, *bounds]
         self.first: dict[int, int] = {}
 
     def add(self, offset: int) -> None:
-        step = offset // self.target if self.target else bisect.bisect_right(self.bounds, offset) - 1
+        step = bisect.bisect_right(self.bounds, offset) - 1
         if step > 0 and (step not in self.first or offset < self.first[step]):
             self.first[step] = offset
-
-    def _half(self, step: int) -> int:
-        """Half the size of a step's task."""
-        if self.target:
-            return self.target // 2
-        return (self.bounds[step] - self.bounds[step - 1]) // 2
 
     def cuts(self) -> list[int]:
         # Two steps may share a cut's neighbourhood: keep cuts at least half a task apart.
         kept: list[int] = []
         for step, cut in sorted(self.first.items(), key=lambda item: item[1]):
-            if not kept or cut - kept[-1] >= self._half(step):
+            if not kept or cut - kept[-1] >= (self.bounds[step] - self.bounds[step - 1]) // 2:
                 kept.append(cut)
         return kept
 
@@ -134,7 +136,7 @@ def index_cut_candidates(paths: list[Path], target: int | dict[Path, list[int]])
     (``indexes/<file>.cdxj``, else the ZipNum sets that list them, each set read once); files no index covers
     are left out."""
     def steps_of(path: Path) -> Steps:
-        return Steps(target if isinstance(target, int) else target[path])
+        return Steps(_bounds(path, target if isinstance(target, int) else target[path]))
 
     found: dict[Path, list[int]] = {}
     by_folder: dict[Path, list[Path]] = {}
