@@ -84,6 +84,42 @@ def test_the_check_is_the_schema(demo_crawl):
         assert (problem(variant, article_schema()) is None) == validator.is_valid(variant), variant
 
 
+def test_the_built_check_agrees_with_the_schema_walk_on_every_kind_of_damage(demo_crawl):
+    # Records are read through a check built once per schema version (``fits``); the walk (``problem``)
+    # only words the warning. Both must pass and fail the same records, of every version.
+    import random
+
+    wrong = [None, 5, -1, 0, 1.5, "x", "", True, False, [], {}, [1], ["a"], {"a": 1}, [{"text": 1}]]
+    chooser = random.Random(7)
+
+    def damaged(value, depth=0):
+        if isinstance(value, dict) and value:
+            name = chooser.choice(sorted(value))
+            if depth > 2 or chooser.random() < 0.4:
+                return ({k: v for k, v in value.items() if k != name} if chooser.random() < 0.2
+                        else dict(value, **{name: chooser.choice(wrong)}))
+            return dict(value, **{name: damaged(value[name], depth + 1)})
+        if isinstance(value, list) and value:
+            index = chooser.randrange(len(value))
+            item = chooser.choice(wrong) if chooser.random() < 0.5 else damaged(value[index], depth + 1)
+            return value[:index] + [item] + value[index + 1:]
+        return chooser.choice(wrong)
+
+    versions = [None, *schema_versions(), "9.9", ["1.0"]]
+    failed = 0
+    for record in demo_crawl.records:
+        for _ in range(40):
+            variant = damaged(record)
+            version = chooser.choice(versions)
+            if version is not None:
+                variant["schema_version"] = version
+            known = version if isinstance(version, str) and version in schema_versions() else None
+            walked = problem(variant, article_schema(known))
+            assert record_problem(variant) == walked, variant
+            failed += walked is not None
+    assert failed > len(demo_crawl.records) * 10  # the damage was seen, not only harmless changes
+
+
 @pytest.mark.parametrize("command", ["stats", "export", "reextract", "verify", "wacz"])
 def test_every_command_skips_each_malformed_line_with_one_warning(malformed, tmp_path, command):
     archive, path, good = malformed

@@ -191,6 +191,7 @@ class PoolRunner:
         self.retries = retries
 
     def _pool(self, tally: Tally) -> ProcessPoolExecutor:
+        _warm_up()
         return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"),
                                    initializer=_init_worker, initargs=(tally,))
 
@@ -244,6 +245,14 @@ class PoolRunner:
             _stop(pool)
             raise
         pool.shutdown(wait=True)
+
+
+def _warm_up() -> None:
+    """Build here, once, what every task reading records would build on first use (the schema checks):
+    the forked workers inherit it instead of each building its own."""
+    from archiver.record.reader import load_checks
+
+    load_checks()
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:

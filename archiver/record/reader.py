@@ -99,9 +99,66 @@ def problem(value: Any, schema: dict[str, Any], where: str = "") -> str | None:
     return None
 
 
+PYTHON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,), "null": (type(None),),
+    "array": (list,), "object": (dict,),
+}
+
+
+def fits(schema: dict[str, Any]) -> Callable[[Any], bool]:
+    """``schema`` made into one check: whether a value fits it, what ``problem`` finds None for.
+
+    Every record of every archive-wide command passes the check: walking the schema for each
+    value took five times the JSON parse; the check is built once per schema version, with
+    what each node asks decided then. Only a value that does not fit is walked by ``problem``,
+    for the words of its warning.
+    """
+    kinds = schema.get("type")
+    kinds = None if kinds is None else [kinds] if isinstance(kinds, str) else list(kinds)
+    types = tuple(t for kind in kinds or () for t in PYTHON_TYPES[kind])
+    bools = kinds is not None and "boolean" in kinds  # JSON's true is no integer, though Python's is
+    has_enum, enum = "enum" in schema, schema.get("enum")
+    has_minimum, minimum = "minimum" in schema, schema.get("minimum")
+    properties = {name: fits(sub) for name, sub in schema.get("properties", {}).items()}
+    extra = schema.get("additionalProperties")
+    other = fits(extra) if isinstance(extra, dict) else None
+    required = tuple(schema.get("required", ()))
+    items = fits(schema["items"]) if isinstance(schema.get("items"), dict) else None
+
+    def check(value: Any) -> bool:
+        if kinds is not None and (value.__class__ is bool and not bools
+                                  or not isinstance(value, types)):
+            return False
+        if has_enum and value not in enum:
+            return False
+        if has_minimum and isinstance(value, (int, float)) and value.__class__ is not bool and value < minimum:
+            return False
+        if isinstance(value, dict):
+            for name, item in value.items():
+                sub = properties.get(name, other)
+                if sub is not None and not sub(item):
+                    return False
+            for name in required:
+                if name not in value:
+                    return False
+        elif items is not None and isinstance(value, list):
+            for item in value:
+                if not items(item):
+                    return False
+        return True
+
+    return check
+
+
 @lru_cache(maxsize=None)
-def _schema(version: str | None) -> dict[str, Any]:
-    return article_schema(version if version in schema_versions() else None)
+def _known_versions() -> frozenset[str]:
+    return frozenset(schema_versions())
+
+
+@lru_cache(maxsize=None)
+def _schema(version: str | None) -> tuple[dict[str, Any], Callable[[Any], bool]]:
+    schema = article_schema(version)
+    return schema, fits(schema)
 
 
 def record_problem(record: Any) -> str | None:
@@ -109,7 +166,15 @@ def record_problem(record: Any) -> str | None:
     if not isinstance(record, dict):
         return f"not a JSON object but {type(record).__name__}"
     version = record.get("schema_version")
-    return problem(record, _schema(version if isinstance(version, str) else None))
+    # Any version this archiver does not ship is read by the newest schema (one cache entry, whatever the line says).
+    schema, check = _schema(version if isinstance(version, str) and version in _known_versions() else None)
+    return None if check(record) else problem(record, schema)
+
+
+def load_checks() -> None:
+    """Build every schema version's check now: in a parent, before it forks the workers that read records."""
+    for version in (None, *_known_versions()):
+        _schema(version)
 
 
 def parse_line(text: bytes | str) -> tuple[dict[str, Any] | None, str | None]:
