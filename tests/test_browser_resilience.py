@@ -114,7 +114,11 @@ def test_killing_chromium_mid_crawl_the_crawl_finishes_with_every_page_recorded_
     site.armed.set()
     done = subprocess.run([sys.executable, "-m", "archiver", "crawl", site.url + "/", "--browser", "--archive",
                            str(archive), "--depth", "1", "-s", "AUTOTHROTTLE_ENABLED=False", "-s",
-                           "BROWSER_SCREENSHOT=False"], cwd=REPO, capture_output=True, text=True, timeout=300)
+                           "BROWSER_SCREENSHOT=False",
+                           # A render the kill leaves waiting ends as a hang, after page + 2 snapshot timeouts:
+                           # these local pages render in well under a second, so short ones keep that wait short.
+                           "-s", "BROWSER_PAGE_TIMEOUT=10", "-s", "BROWSER_SNAPSHOT_TIMEOUT=4"],
+                          cwd=REPO, capture_output=True, text=True, timeout=300)
     assert site.killed, "the crawl's Chromium was not found to kill"
     assert done.returncode == 0, done.stdout + done.stderr[-3000:]
     records = [json.loads(line) for path in (archive / "articles").glob("*.jsonl")

@@ -50,6 +50,10 @@ def crawl_through(fault: str, base: Path) -> OutageCrawl:
         started = time.monotonic()
         # A silent link shows only as a timeout: a short one here, so the test sees the outage.
         extra = ["-s", "REDIS_SOCKET_TIMEOUT=2"] if fault == "network-silent-drop" else []
+        # A command sent as the link froze may reach Redis after it is back, its answer lost: that request
+        # stays leased to a worker that never heard of it until the lease ends (60 s by default). A lease
+        # of three heartbeats of 8 s outlives the 8 s outage and ends such a wait sooner.
+        extra += ["-s", "REDIS_LEASE_SECONDS=24"] if fault.startswith("network") else []
         workers = [start_worker(f"{site.url}/", archives[n], url, key, base / f"worker{n}.log", *extra)
                    for n in range(2)]
         wait_for_records(archives, 40)
