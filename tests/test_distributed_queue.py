@@ -107,6 +107,23 @@ def test_a_push_retried_after_a_lost_reply_is_neither_doubled_nor_dropped(redis_
     assert len(queue) == 1
 
 
+def test_a_lease_retried_after_a_lost_reply_gets_the_same_request(redis_url, key):
+    # The first attempt ran but its answer never came back (the link froze): the client sends the same
+    # call again. It must get the request the first attempt leased, not a second one, or the first would
+    # stay leased to this worker, unknown to it, until the lease ran out (and count as a failed attempt).
+    queue = make_queue(redis_url, key, "a")
+    for n in (1, 2):
+        queue.push(Request(f"http://example.com/{n}"))
+    first = queue.lease(token="call-1")
+    assert queue.lease(token="call-1") == first  # the retry
+    assert queue.leased_count() == 1 and len(queue) == 1
+    second = queue.lease(token="call-2")  # the next call
+    assert second[0] != first[0] and queue.leased_count() == 2 and len(queue) == 0
+    queue.ack(first[0])
+    assert queue.lease(token="call-1") == (None, None)  # an old token leases nothing it no longer holds
+    assert queue.server.hget(f"{key}:attempts", second[0]) == b"1"
+
+
 def test_an_ack_after_the_lease_was_requeued_removes_the_requeued_copy(redis_url, key):
     # A worker cut off from Redis past its lease finishes the request all the same.
     slow = make_queue(redis_url, key, "slow", lease_seconds=0.2)

@@ -26,9 +26,21 @@ logger = logging.getLogger(__name__)
 #   :attempts  HASH  id -> times leased
 #   :failed    HASH  id -> serialized request, leased too often (it kills workers?)
 #   :seq       counter for FIFO order within a priority
+#   :lastlease HASH  worker id -> "token id" of its latest lease (a retried lease call finds it)
 
+# Idempotent too: the client retries a call whose reply was lost with the same token, and gets the
+# request the first attempt leased, instead of a second one (the first would stay leased to a worker
+# that never heard of it until the lease ran out, and count as an attempt that killed a worker).
 _LEASE = """
 local ready, leased, owner, payload, score, attempts, failed = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local lastlease, worker, token = KEYS[8], ARGV[2], ARGV[4]
+local last = redis.call('HGET', lastlease, worker)
+if last and string.sub(last, 1, #token + 1) == token .. ' ' then
+  local id = string.sub(last, #token + 2)
+  if redis.call('HGET', owner, id) == worker then
+    return {0, id, redis.call('HGET', payload, id)}
+  end
+end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 -- Expired leases first: their workers died (or stalled past the lease).
@@ -51,6 +63,7 @@ local id = item[1]
 redis.call('ZADD', leased, now + tonumber(ARGV[1]), id)
 redis.call('HSET', owner, id, ARGV[2])
 redis.call('HINCRBY', attempts, id, 1)
+redis.call('HSET', lastlease, worker, token .. ' ' .. id)
 return {#expired, id, redis.call('HGET', payload, id)}
 """
 
@@ -98,7 +111,7 @@ class LeasedQueue(Base):  # type: ignore[misc]
         self.lease_seconds = lease_seconds
         self.max_attempts = max_attempts
         self.keys = {name: f"{self.key}:{name}" for name in
-                     ("ready", "leased", "owner", "payload", "score", "attempts", "failed", "seq")}
+                     ("ready", "leased", "owner", "payload", "score", "attempts", "failed", "seq", "lastlease")}
         self._lease = server.register_script(_LEASE)
         self._renew = server.register_script(_RENEW)
         self._push = server.register_script(_PUSH)
@@ -134,9 +147,13 @@ class LeasedQueue(Base):  # type: ignore[misc]
 
     # -- leases
 
-    def lease(self) -> tuple[str | None, bytes | None]:
-        keys = [self.keys[name] for name in ("ready", "leased", "owner", "payload", "score", "attempts", "failed")]
-        result = self._lease(keys=keys, args=[self.lease_seconds, self.worker_id, self.max_attempts])
+    def lease(self, token: str | None = None) -> tuple[str | None, bytes | None]:
+        """The next request and its id, leased to this worker; ``token`` names the call (one per call,
+        the same in the client's retries of it)."""
+        keys = [self.keys[name] for name in ("ready", "leased", "owner", "payload", "score", "attempts", "failed",
+                                             "lastlease")]
+        args = [self.lease_seconds, self.worker_id, self.max_attempts, token or uuid.uuid4().hex]
+        result = self._lease(keys=keys, args=args)
         self.requeued += int(result[0])
         if len(result) < 3:
             return None, None
