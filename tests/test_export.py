@@ -343,3 +343,18 @@ def test_row_groups_cut_the_same_with_the_workers_body_lengths_as_by_counting(mo
     counted = [g.column("n").to_pylist() for g in writers.RowGroups(1000).add(table)]
     given = [g.column("n").to_pylist() for g in writers.RowGroups(1000).add(table, writers.body_lengths(rows))]
     assert given == counted and len(counted) > 3
+
+
+def test_export_dates_are_one_fixed_width_form_whatever_the_year():
+    from datetime import datetime, timezone
+
+    from archiver.datasets.moments import from_utc_text, utc_text
+
+    cases = {"2021-09-06T10:21:00-04:00": ("2021-09-06T14:21:00.000000Z", "second"),
+             "2023-06-30T19:00:00.000Z": ("2023-06-30T19:00:00.000000Z", "millisecond"),
+             "0999-05-05": ("0999-05-05T00:00:00.000000Z", "day"),  # a CMS's placeholder years too
+             "0001-01-01T00:00Z": ("0001-01-01T00:00:00.000000Z", "minute")}
+    for raw, (text, precision) in cases.items():
+        assert utc_text(raw) == (text, precision)
+        assert from_utc_text(text) == datetime.fromisoformat(text.replace("Z", "+00:00"))
+        assert from_utc_text(text).tzinfo == timezone.utc

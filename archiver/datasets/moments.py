@@ -56,9 +56,13 @@ def parse_date(raw: object) -> tuple[datetime | None, str | None]:
 def utc_text(raw: object) -> tuple[str | None, str | None]:
     """``parse_date`` as the one export string form: (``2021-09-06T14:21:00.000000Z``, precision)."""
     moment, precision = parse_date(raw)
-    return (moment.strftime(UTC_FORM), precision) if moment else (None, None)
+    # isoformat, not strftime(UTC_FORM): the same text, but the year always four digits (glibc's %Y writes
+    # year 1 as "1", which no ISO 8601 reader takes).
+    return (moment.isoformat(timespec="microseconds")[:-6] + "Z", precision) if moment else (None, None)
 
 
 def from_utc_text(text: str | None) -> datetime | None:
     """The datetime of a ``utc_text`` string (what Parquet's timestamp column takes)."""
-    return datetime.strptime(text, UTC_FORM).replace(tzinfo=timezone.utc) if text else None
+    # fromisoformat reads this fixed form as strptime(text, UTC_FORM) would, at a tenth of the cost (per column
+    # per row of an export).
+    return datetime.fromisoformat(text[:-1]).replace(tzinfo=timezone.utc) if text else None
