@@ -183,6 +183,13 @@ def test_browser_warcs_pass_warcio_check_and_the_strict_check(crawls):
     assert strict.returncode == 0 and "STRICT: no problems" in strict.stdout, strict.stdout
 
 
+def test_the_index_made_while_writing_is_what_cdxj_indexer_reads_back(crawls):
+    from archiver.warc.cdxj import index_lines, warc_index_path
+
+    for warc in crawls.first.warcs + crawls.second.warcs:  # every exchange the browser made, revisits too
+        assert warc_index_path(warc.parent, warc.name).read_text().splitlines(keepends=True) == index_lines(warc)
+
+
 def frameless_pywb(archive: Path, folder: Path):
     """pywb on the archive without its top frame and banner: the page alone, as a reader would see it."""
     from archiver.warc.replay import free_port, start_pywb, write_config

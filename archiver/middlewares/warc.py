@@ -30,6 +30,7 @@ from archiver.extensions.diskspace import out_of_space_text, stop_for_space
 from archiver.storage.space import SpaceRule, is_out_of_space
 from archiver.warc.cdxj import update_index
 from archiver.warc.compression import engine_module
+from archiver.warc.live_index import LiveIndex
 from archiver.warc.records import Exchange
 from archiver.warc.store import StoredFetch, WarcStore, forget_lost_payloads
 from archiver.warc.writer import RotatingWarcWriter, recover_open_files
@@ -224,7 +225,11 @@ class WarcCaptureMiddleware:
             gzip_engine=config.gzip_engine,
             store_compressed=config.store_compressed,
             warcinfo=self.warcinfo(),
+            # Each file is indexed as it closes, from the lines made as it was written (not read back).
+            index_lines=LiveIndex() if config.index else None,
+            after_close=self._index_closed if config.index else None,
         )
+        self.index_entries = 0
         self.store = WarcStore(writer, digests, dedup_min_size=config.dedup_min_size)
         # One thread: records of one file must be written in order, never interleaved.
         self.pool = ThreadPool(minthreads=1, maxthreads=1, name="warc-writer")
@@ -251,13 +256,20 @@ class WarcCaptureMiddleware:
             logger.error("Could not close %s (%s); the next crawl into this archive recovers it",
                          self.config.directory, error.strerror or error)
         if self.config.index:
-            try:
-                update = update_index(self.config.directory)
-            except OSError as error:  # whole index files only (written aside, then renamed)
-                logger.error("CDXJ index not updated (%s); `archiver verify --update-index` or the next crawl "
-                             "indexes this crawl's files", error.strerror or error)
-                return
-            self.crawler.stats.set_value("warc/index_entries_added", update.entries_added)  # type: ignore[union-attr]
+            self._index(None, store.writer.index_lines)  # files recovered at the start, and any left
+            self.crawler.stats.set_value("warc/index_entries_added", self.index_entries)  # type: ignore[union-attr]
+
+    def _index_closed(self, path: Path) -> None:
+        """A file this crawl has just closed (writer thread)."""
+        assert self.store is not None
+        self._index([path], self.store.writer.index_lines)
+
+    def _index(self, only: list[Path] | None, known: LiveIndex | None) -> None:
+        try:
+            self.index_entries += update_index(self.config.directory, only, known=known).entries_added
+        except OSError as error:  # whole index files only (written aside, then renamed)
+            logger.error("CDXJ index not updated (%s); `archiver verify --update-index` or the next crawl "
+                         "indexes this crawl's files", error.strerror or error)
 
     def _check_space(self, rule: SpaceRule) -> None:
         """Before each new WARC file (writer thread): below the minimum, the crawl stops; this file still opens,

@@ -35,6 +35,7 @@ from typing import Any, BinaryIO
 from cdxj_indexer.main import CDXJIndexer
 
 from archiver.datasets import workers
+from archiver.warc.live_index import LiveIndex
 from archiver.warc.ranges import RangeFile, WarcRange, plan_ranges
 from archiver.warc.reading import iter_warc
 from archiver.warc.writer import WARC_SUFFIX, iter_member_ends
@@ -234,7 +235,7 @@ def _covered(plain: list[Path], sets: list[ZipNumSet]) -> set[str]:
 
 
 def update_index(warc_dir: Path, only: Iterable[Path] | None = None, *, runner: workers.Runner | None = None,
-                 task_size: int | None = None, progress=None) -> IndexUpdate:
+                 task_size: int | None = None, progress=None, known: LiveIndex | None = None) -> IndexUpdate:
     """Index every closed WARC file in ``warc_dir`` that the index lacks, one ``indexes/<file>.cdxj`` each.
 
     The cost follows the new files, not the archive: nothing already indexed is read
@@ -242,7 +243,8 @@ def update_index(warc_dir: Path, only: Iterable[Path] | None = None, *, runner: 
     ranges (``archiver.warc.ranges``) side by side; the lines of a file's ranges, merged,
     are its whole index. Each file is written under a temporary name and renamed, so a
     reader (pywb) sees whole indexes only; a lock keeps two crawls finishing at once
-    from indexing the same file twice.
+    from indexing the same file twice. ``known``: the lines a crawl made as it wrote its files
+    (``archiver.warc.live_index``); a file they cover is not read.
     """
     warc_dir = Path(warc_dir)
     folder = index_dir(warc_dir)
@@ -256,9 +258,16 @@ def update_index(warc_dir: Path, only: Iterable[Path] | None = None, *, runner: 
         legacy = warc_dir / LEGACY_INDEX
         if legacy.exists():
             os.replace(legacy, folder / LEGACY_IN_FOLDER)
-        known = indexed_warcs(warc_dir)
+        indexed = indexed_warcs(warc_dir)
         candidates = sorted(only) if only is not None else sorted(warc_dir.glob(f"*{WARC_SUFFIX}"))
-        todo = [warc for warc in candidates if warc.name not in known and warc.exists()]
+        todo = [warc for warc in candidates if warc.name not in indexed and warc.exists()]
+        for warc in list(todo):
+            lines = known.take(warc.name) if known is not None else None
+            if lines is not None:
+                _write_atomic(warc_index_path(warc_dir, warc.name), lines)
+                update.files_indexed.append(warc.name)
+                update.entries_added += len(lines)
+                todo.remove(warc)
         total = sum(warc.stat().st_size for warc in todo)
         ranges = plan_ranges(todo, workers.range_bytes(total, runner, task_size))
         tally = workers.shared_tally(runner)

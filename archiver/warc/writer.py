@@ -20,6 +20,7 @@ from warcio.warcwriter import WARCWriter
 from archiver.record.items import WarcPointer
 from archiver.storage.append import AppendFile
 from archiver.warc.compression import GzipMemberStream, record_is_precompressed
+from archiver.warc.live_index import LiveIndex
 from archiver.warc.records import Exchange, build_exchange_records
 
 logger = logging.getLogger(__name__)
@@ -54,6 +55,8 @@ class RotatingWarcWriter:
         warcinfo: dict[str, str] | None = None,
         warc_version: str = "1.1",
         before_new_file: Callable[[], None] | None = None,
+        index_lines: LiveIndex | None = None,
+        after_close: Callable[[Path], None] | None = None,
     ) -> None:
         self.directory = Path(directory)
         self.archive_root = Path(archive_root) if archive_root else self.directory
@@ -72,6 +75,9 @@ class RotatingWarcWriter:
         self.bytes_written = 0
         # Asked before each new file is started (the free-space guard); may not stop the write.
         self.before_new_file = before_new_file
+        # The CDXJ lines of what is written (archiver.warc.live_index), and what to do with each closed file.
+        self.index_lines = index_lines
+        self.after_close = after_close
         self._raw: AppendFile | None = None
         self._stream: GzipMemberStream | None = None
         self._warc: WARCWriter | None = None
@@ -114,6 +120,8 @@ class RotatingWarcWriter:
                 logger.error("Could not cut %s back to its last whole fetch; leaving it to recovery", self._path)
                 self._drop_file()
             raise
+        if self.index_lines is not None:
+            self.index_lines.add(records, pointers)
         if self._raw.tell() >= self.max_size:
             self.close()
         return pointers
@@ -137,6 +145,8 @@ class RotatingWarcWriter:
         self.files_written.append(final)
         logger.debug("Closed WARC file %s", final)
         self._raw = self._stream = self._warc = self._path = None
+        if self.after_close is not None:
+            self.after_close(final)
 
     def _drop_file(self) -> None:
         """Stop writing the current file without closing it properly: it stays ``.open`` for recovery."""
