@@ -90,6 +90,17 @@ def test_a_file_with_a_post_or_a_header_only_a_parser_can_read_is_read_back(tmp_
     assert lines == index_lines(warc) and len(lines) == 10
 
 
+def test_a_file_of_more_records_than_are_worth_holding_lines_for_is_read_back(tmp_path, monkeypatch):
+    import archiver.warc.live_index as live
+
+    monkeypatch.setattr(live, "MAX_LINES", 4)
+    [warc], index = write(tmp_path)
+    read = read_back(monkeypatch)
+    update_index(tmp_path / "warc", known=index)
+    assert read == [warc.name]
+    assert warc_index_path(tmp_path / "warc", warc.name).read_text().splitlines(keepends=True) == index_lines(warc)
+
+
 def test_files_the_writer_did_not_write_are_read(tmp_path, monkeypatch):
     [earlier], _ = write(tmp_path)
     [later], index = write(tmp_path)

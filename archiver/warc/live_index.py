@@ -7,7 +7,7 @@ every record again when the file closes (that read-back was a fifth of a crawl w
 page requisites). A file is left to the reading indexer, as before, when one of its
 records is one whose line would depend on parsing: a POST or PUT (cdxj-indexer joins
 its request body into the key), a header that is not plain ASCII, or a record without
-a payload digest.
+a payload digest; and when it holds more records than are worth holding lines for.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ logger = logging.getLogger(__name__)
 
 INDEXED = ("response", "revisit")  # archiver.warc.cdxj.INDEXED_RECORDS
 JOINED_METHODS = ("POST", "PUT")  # cdxj-indexer's post_append keys these by their bodies
+# Lines held for one open file at most (about 25 MB); a file of more small records is read back instead.
+MAX_LINES = 100_000
 
 
 class LiveIndex:
@@ -49,7 +51,7 @@ class LiveIndex:
             except Exception:  # noqa: BLE001 - the file is indexed by reading it, as before
                 logger.debug("No live CDXJ line for a record of %s", name, exc_info=True)
                 line = False
-            if line is False:
+            if line is False or len(lines) >= MAX_LINES:
                 self._spoiled.add(name)
                 self._lines.pop(name, None)
             elif line:
