@@ -1,7 +1,8 @@
 """The CDXJ index beside the WARC files: ``<archive>/warc/indexes/``, one sorted file per WARC file.
 
-Each closed WARC file gets ``indexes/<file>.cdxj`` when its crawl ends, so a crawl's
-indexing costs what the crawl wrote, whatever the size of the archive. pywb reads
+Each closed WARC file gets ``indexes/<file>.cdxj`` (a crawl's own files as each closes, from
+lines made while writing: ``live_index.py``), so a crawl's indexing costs what the crawl
+wrote, whatever the size of the archive. pywb reads
 every ``.cdxj`` (and every ZipNum ``.idx``) of the folder as one collection.
 ``compact_index`` (``archiver cdx compact``, for a scheduled job) merges the
 per-file indexes and earlier ZipNum sets into one ZipNum set (``zipnum.py``), so
