@@ -36,7 +36,7 @@ from typing import Any, BinaryIO
 from cdxj_indexer.main import CDXJIndexer
 
 from archiver.datasets import workers
-from archiver.warc.live_index import LiveIndex
+from archiver.warc.live_index import INDEXED_RECORDS, LiveIndex
 from archiver.warc.ranges import RangeFile, WarcRange, plan_ranges
 from archiver.warc.reading import iter_warc
 from archiver.warc.writer import WARC_SUFFIX, iter_member_ends
@@ -49,9 +49,6 @@ INDEX_SUFFIX = ".cdxj"
 LEGACY_INDEX = "index.cdxj"  # one merged file: the layout before per-file indexes
 LEGACY_IN_FOLDER = "legacy.cdxj"
 LOCK_FILENAME = ".index.lock"
-# Records a replay tool looks up by URL. Requests are not captures; metadata
-# records (TLS certificates) describe a capture and are reached through it.
-INDEXED_RECORDS = "response,revisit"
 
 
 class IndexBusy(Exception):

@@ -24,7 +24,10 @@ from archiver.record.items import WarcPointer
 
 logger = logging.getLogger(__name__)
 
-INDEXED = ("response", "revisit")  # archiver.warc.cdxj.INDEXED_RECORDS
+# Records a replay tool looks up by URL. Requests are not captures; metadata
+# records (TLS certificates) describe a capture and are reached through it.
+INDEXED_RECORDS = "response,revisit"
+INDEXED = tuple(INDEXED_RECORDS.split(","))
 JOINED_METHODS = ("POST", "PUT")  # cdxj-indexer's post_append keys these by their bodies
 # Lines held for one open file at most (about 25 MB); a file of more small records is read back instead.
 MAX_LINES = 100_000
@@ -37,7 +40,7 @@ class LiveIndex:
         self._lines: dict[str, list[str]] = {}  # per file this writer wrote to, its indexed records' lines
         self._spoiled: set[str] = set()
         self._out = io.StringIO()
-        self._indexer = CDXJIndexer(self._out, [], post_append=True, sort=True, records=",".join(INDEXED))
+        self._indexer = CDXJIndexer(self._out, [], post_append=True, sort=True, records=INDEXED_RECORDS)
 
     def add(self, records: Sequence[ArcWarcRecord], pointers: Sequence[WarcPointer]) -> None:
         """Records just written (all or nothing) and where they went."""
