@@ -109,3 +109,49 @@ def test_workers_say_once_that_they_wait_and_once_that_they_resumed(outage):
     both = "".join(outage.logs)
     assert "crawl paused, reconnecting with backoff" in both and "crawl resumed" in both
     assert "Traceback" not in both, both[both.index("Traceback") - 500:][:3000]
+
+
+def test_a_script_call_waits_out_a_restart_and_ends_the_outage_once(tmp_path, caplog):
+    # A call made while Redis is down waits; when it is back (its script cache empty: the call's
+    # EVALSHA gets NOSCRIPT and the client loads the script again), the call gets its answer, the
+    # outage ends with one "reachable again" line and the recovery hooks run.
+    import logging
+    import threading
+
+    from scrapy.settings import Settings
+
+    from archiver.distributed.connection import Outage, redis_from_settings
+    from redis_server import RedisServer
+
+    try:
+        server = RedisServer(tmp_path / "redis")
+    except FileNotFoundError:
+        pytest.skip("redis-server not found (apt install redis-server)")
+    caplog.set_level(logging.WARNING, logger="archiver.distributed.connection")
+    recovered: list[str] = []
+
+    def hook() -> None:
+        recovered.append("ran")
+
+    with server:
+        client = redis_from_settings(Settings({"REDIS_URL": server.url, "REDIS_RETRY_MAX_DELAY": 0.3}))
+        script = client.register_script("return 7")
+        assert script() == 7  # loaded: the server caches it, until it is killed
+        Outage.recovery_hooks.append(hook)
+        try:
+            server.kill()
+            answers: list[int] = []
+            call = threading.Thread(target=lambda: answers.append(script()))
+            call.start()
+            deadline = time.monotonic() + 20
+            while Outage.started is None and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert Outage.started is not None, "the call did not see the outage"
+            server.start()
+            call.join(30)
+            assert answers == [7] and recovered == ["ran"] and Outage.started is None
+        finally:
+            Outage.recovery_hooks.remove(hook)
+            Outage.started = None
+            client.close()
+    assert caplog.text.count("reachable again") == 1
