@@ -260,9 +260,14 @@ class WarcCaptureMiddleware:
             self.crawler.stats.set_value("warc/index_entries_added", self.index_entries)  # type: ignore[union-attr]
 
     def _index_closed(self, path: Path) -> None:
-        """A file this crawl has just closed (writer thread)."""
+        """A file this crawl has just closed (writer thread, inside the write that filled it: whatever
+        happens here, that write has succeeded)."""
         assert self.store is not None
-        self._index([path], self.store.writer.index_lines)
+        try:
+            self._index([path], self.store.writer.index_lines)
+        except Exception:  # noqa: BLE001 - a file without an index is indexed by the next crawl or verify
+            logger.exception("CDXJ index of %s not written; `archiver cdx update` or the next crawl indexes it",
+                             path.name)
 
     def _index(self, only: list[Path] | None, known: LiveIndex | None) -> None:
         try:
