@@ -27,11 +27,12 @@ def clean(text: str | None) -> str:
 
 def text_content(element: Element) -> str:
     """All text under an element, in document order (``lxml.html``'s ``text_content()``)."""
-    return _STRING(element)
+    # A childless element's text is its own: read without an XPath call (most links and labels).
+    return _STRING(element) if len(element) else element.text or ""
 
 
 def node_text(element: Element) -> str:
-    return clean(_STRING(element))
+    return clean(text_content(element))
 
 
 def drop_tree(element: Element) -> None:
