@@ -78,25 +78,31 @@ def sniff_encoding(data: bytes, declared: str | None = None) -> tuple[str, str]:
     """Return (codec, source): BOM, then the HTTP header, then <meta charset>, then UTF-8.
 
     A single-byte label on bytes that are UTF-8 beyond ASCII gives way to UTF-8 (source "utf-8")."""
+    codec, source, _ = _sniff(data, declared)
+    return codec, source
+
+
+def _sniff(data: bytes, declared: str | None) -> tuple[str, str, str | None]:
+    """(codec, source, text): the text when telling the codec decoded the whole page (valid UTF-8),
+    so that the page is not decoded twice."""
     for bom, name in _BOMS:
         if data.startswith(bom):
-            return name, "bom"
+            return name, "bom", None
     codec = _codec(declared)
     if codec:
-        return ("utf-8", "utf-8") if _utf8_despite(codec, data) else (codec, "http")
+        return ("utf-8", "utf-8", None) if _utf8_despite(codec, data) else (codec, "http", None)
     match = _META_CHARSET.search(data[:4096])
     codec = _codec(match.group(1).decode("ascii", "ignore")) if match else None
     # A page that says utf-16 in a <meta> it could be read in ASCII is not utf-16.
     if codec and not codec.startswith("utf-16") and not codec.startswith("utf-32"):
-        return ("utf-8", "utf-8") if _utf8_despite(codec, data) else (codec, "meta")
+        return ("utf-8", "utf-8", None) if _utf8_despite(codec, data) else (codec, "meta", None)
     try:
-        data.decode("utf-8")
-        return "utf-8", "detected"
+        return "utf-8", "detected", data.decode("utf-8")
     except UnicodeDecodeError as error:
         # Cut off mid-character at the end (a truncated download) is still UTF-8.
         if error.start >= len(data) - 4 and error.reason == "unexpected end of data":
-            return "utf-8", "detected"
-    return _detect(data), "detected"
+            return "utf-8", "detected", None
+    return _detect(data), "detected", None
 
 
 _LATIN_CODECS = {"cp1250", "cp1252", "cp1254", "cp1257", "cp850", "cp437", "latin_1", "hp_roman8"}
@@ -126,11 +132,12 @@ def decode_html(data: bytes | str, declared: str | None = None) -> str:
     if not isinstance(data, (bytes, bytearray, memoryview)):
         return ""
     data = bytes(data[: 4 * MAX_HTML_CHARS])  # no more bytes than the characters kept can take
-    codec, _ = sniff_encoding(data, declared)
-    try:
-        text = data.decode(codec, errors="replace")
-    except (LookupError, UnicodeError):  # a codec Python knows by name but cannot decode with ("undefined")
-        text = data.decode("utf-8", errors="replace")
+    codec, _, text = _sniff(data, declared)
+    if text is None:
+        try:
+            text = data.decode(codec, errors="replace")
+        except (LookupError, UnicodeError):  # a codec Python knows by name but cannot decode with ("undefined")
+            text = data.decode("utf-8", errors="replace")
     return text[1:] if text.startswith("\ufeff") else text
 
 
@@ -225,7 +232,9 @@ def _text_chars(root: Element) -> int:
 def parse_html(data: bytes | str, declared_encoding: str | None = None) -> Element:
     """Parse a page; always returns an ``<html>`` root with a ``<body>``, empty for unparseable input."""
     text = decode_html(data, declared_encoding)[:MAX_HTML_CHARS]
-    text = reopen_body(close_title(_XML_DECLARATION.sub("", text.replace("\x00", ""), count=1)))
+    if "\x00" in text:  # a search is cheaper than a replace that finds nothing
+        text = text.replace("\x00", "")
+    text = reopen_body(close_title(_XML_DECLARATION.sub("", text, count=1)))
     root = _parse(text)
     if _empty(root) and len(text) > MIN_REPAIRED_CHARS:
         # Nothing came out of a page of some size: a self-closed root tag may have ended it at once.
