@@ -149,7 +149,9 @@ def is_not_story_url(url: str) -> bool:
 
 def text_weight(text: str) -> int:
     """Length in Latin-script characters: CJK characters count three."""
-    return len(text) + 2 * len(_CJK.findall(text)) if text else 0
+    if not text:
+        return 0
+    return len(text) if text.isascii() else len(text) + 2 * len(_CJK.findall(text))
 
 
 @dataclass
