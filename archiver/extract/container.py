@@ -21,6 +21,9 @@ from archiver.extract.model import Feature, LinearModel, load_model
 POSITIVE = re.compile(r"article|body|content|entry|main|post|story|text|prose|rich-text|paragraph", re.I)
 NEGATIVE = re.compile(r"comment|meta|footer|footnote|sidebar|widget|share|social|related|promo|teaser|"
                       r"sponsor|shopping|tags|card|list|nav|menu|header|hidden|combx|rail", re.I)
+# The same without IGNORECASE, for class and id strings (lower-cased) in ASCII: there both find the same
+# words (the patterns are lower-case), the plain ones several times faster.
+_POSITIVE_LOWER, _NEGATIVE_LOWER = re.compile(POSITIVE.pattern), re.compile(NEGATIVE.pattern)
 PARAGRAPH_TAGS = frozenset({"p", "li", "pre", "blockquote", "td", "th", "dd", "dt"})
 CLASS_WEIGHT_CONTENT = 5.0  # a paragraph's score: one of about 300 characters with a few commas
 SEEDS = 4  # best-scoring containers whose ancestors are candidates too
@@ -61,7 +64,8 @@ MODEL: LinearModel = load_model("body-container", FEATURES)
 def name_flags(element) -> tuple[bool, bool, bool]:
     """(named the article body, a positive name, a negative name) of an element's class and id."""
     names = class_string(element)
-    return is_content_container(element, names), bool(POSITIVE.search(names)), bool(NEGATIVE.search(names))
+    positive, negative = (_POSITIVE_LOWER, _NEGATIVE_LOWER) if names.isascii() else (POSITIVE, NEGATIVE)
+    return is_content_container(element, names), bool(positive.search(names)), bool(negative.search(names))
 
 
 def class_weight(flags: tuple[bool, bool, bool], tag: str) -> int:
