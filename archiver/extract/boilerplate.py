@@ -23,8 +23,13 @@ _LABEL = re.compile(
 _PROMO = re.compile(
     r"\b(?:sign(?:ing)? up|subscribe|newsletters?|inbox)\b.*\b(?:newsletters?|inbox|free|today|e-?mail)\b"
     r"|\bfollow (?:us|him|her|me|them)\b.*\b(?:twitter|facebook|instagram|linkedin|@\w+)"
-    r"|\b(?:have a (?:news )?tip|contact (?:the )?(?:author|writer|reporter))\b"
-    r"|\b(?:e-?mail|reach|contact)\b[^.]{0,60}\bat\s+\S+@\S+\.\w+"
+    r"|\b(?:have a (?:news )?tip|contact (?:the )?(?:author|writer|reporter))\b",
+    re.IGNORECASE,
+)
+# ... and those with an e-mail address, looked for only in a text with an "@" ("\S+@" tried at every
+# position of every block is dear).
+_PROMO_ADDRESS = re.compile(
+    r"\b(?:e-?mail|reach|contact)\b[^.]{0,60}\bat\s+\S+@\S+\.\w+"
     r"|\S+@\S+\.\w+\s*$",
     re.IGNORECASE,
 )
@@ -40,11 +45,14 @@ _MONTH_WORDS = (
 _DATE_LINE = re.compile(rf"^(?:(?:{_MONTH_WORDS})\b\.?|\d+(?:st|nd|rd|th)\b|[\d\s,./:|\-–—()+]|[年月日時分])+$",
                         re.IGNORECASE)
 # A caption or credit line that sat in the text: ends in "© Agency", or is only names and an agency.
-_PHOTO_CREDIT = re.compile(
-    r"©\s*\w|(?:^|[|/]\s*)(?:getty images|afp|reuters|ap photo|associated press|bloomberg|epa|shutterstock|"
-    r"alamy|afp via getty images|efe|dpa|picture alliance)\s*$",
-    re.IGNORECASE,
-)
+_AGENCIES = (r"getty images|afp|reuters|ap photo|associated press|bloomberg|epa|shutterstock|"
+             r"alamy|afp via getty images|efe|dpa|picture alliance")
+# "©\s*\w|(?:^|[|/]\s*)(?:agency)\s*$" in three parts, each tried only where it can start (at a "©", the
+# start, after a "|" or "/"): tried at every position of every block, the one expression cost more than
+# all the other checks together.
+_COPYRIGHT = re.compile(r"©\s*\w")
+_AGENCY_LINE = re.compile(rf"(?:{_AGENCIES})\s*$", re.IGNORECASE)
+_AFTER_SEPARATOR = re.compile(rf"[|/]\s*(?:{_AGENCIES})\s*$", re.IGNORECASE)
 MAX_CREDIT_LINE_CHARS = 300
 # A CMS shortcode printed as text: "[button link=...]Send us YOUR review[/button]".
 _SHORTCODE = re.compile(r"^\[\w+[^\]]*\].*\[/\w+\]$")
@@ -74,6 +82,11 @@ def is_widget_line(text: str) -> bool:
     return len(tokens) >= 2 and sum(len(t) <= 2 for t in tokens) >= 0.75 * len(tokens) and len(text) <= 60
 
 
+def _is_credit_line(text: str) -> bool:
+    return ("©" in text and _COPYRIGHT.search(text) is not None or _AGENCY_LINE.match(text) is not None
+            or ("|" in text or "/" in text) and _AFTER_SEPARATOR.search(text) is not None)
+
+
 def is_boilerplate(text: str, link_chars: int = 0) -> bool:
     """True for a block that no article means as its text."""
     length = len(text)
@@ -81,11 +94,11 @@ def is_boilerplate(text: str, link_chars: int = 0) -> bool:
         return True
     if length < 60 and _YEAR.search(text) and _DATE_LINE.match(text):
         return True  # "20 Nov, 2019 05:47", "Updated 3:41 PM ET"
-    if length < MAX_PROMO_CHARS and _PROMO.search(text):
+    if length < MAX_PROMO_CHARS and (_PROMO.search(text) or "@" in text and _PROMO_ADDRESS.search(text)):
         return True
     if "<" in text and len(_MARKUP.findall(text)) >= 2:
         return True  # escaped HTML shown as text
-    if length < MAX_CREDIT_LINE_CHARS and _PHOTO_CREDIT.search(text):
+    if length < MAX_CREDIT_LINE_CHARS and _is_credit_line(text):
         return True
     if text.startswith("[") and _SHORTCODE.match(text):
         return True
