@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from archiver.extract import analyze_page, extract_article
+from archiver.extract.furniture import _alternation
 from archiver.extract.parse import decode_html, sniff_encoding
 from archiver.record.items import Article
 
@@ -206,3 +208,14 @@ def test_charset_from_bom_then_http_then_meta_then_detection(data, declared, cod
     assert sniff_encoding(data, declared) == (codec, source)
     # (a download cut mid-character ends in one replacement character)
     assert "\ufffd" not in decode_html(data, declared)[:-1] or source == "detected"
+    text = data.decode(codec, errors="replace")  # the page in that codec, read once (without its BOM)
+    assert decode_html(data, declared) == (text[1:] if text.startswith("\ufeff") else text)
+
+
+@settings(max_examples=100, deadline=None, database=None)
+@given(words=st.lists(st.text(alphabet="ab-_.(", min_size=1, max_size=4), min_size=1, max_size=8),
+       token=st.text(alphabet="ab-_.(x", max_size=12))
+def test_class_name_words_factored_match_where_their_plain_alternation_does(words, token):
+    factored = re.compile(_alternation(words))
+    assert bool(factored.search(token)) == bool(re.search("|".join(map(re.escape, words)), token))
+    assert bool(factored.match(token)) == token.startswith(tuple(words))
