@@ -15,7 +15,7 @@ import re
 from lxml import etree
 
 from archiver.extract import dates as _dates
-from archiver.extract.blocks import HEADING_TAGS
+from archiver.extract.blocks import HEADING_TAGS, INLINE_TAGS
 from archiver.extract.model import Feature, LinearModel, load_model
 from archiver.extract.text import node_text
 
@@ -36,6 +36,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature("page-line", "written in a short line elsewhere on the page"),
     Feature("first-shown", "the first day written in a line after the headline"),
     Feature("url", "in the URL (/2025/03/14/)"),
+    Feature("url-month", "in the year and month the URL gives (/2025/03/ or /2025/03/14/)"),
     Feature("sources", "how many sources give the day: 0 for one, 1 from four"),
     Feature("earliest", "the earliest day the page gives"),
     Feature("latest", "the latest day the page gives"),
@@ -52,6 +53,7 @@ _PUBLISHED_NAME = re.compile(r"publish|pubdate|created|release")
 _MODIFIED_NAME = re.compile(r"modif|updated")
 MAX_TIMES = 12
 _YEAR = re.compile(r"(?:19|20)\d\d")
+_URL_MONTH = re.compile(r"/((?:19|20)\d{2})/(0?[1-9]|1[0-2])(?:/|$)")
 
 
 def _add(found: dict[str, dict], value: str | None, feature: str) -> str | None:
@@ -105,9 +107,13 @@ def candidates(src, headline_index: int = -1) -> list[tuple[str, dict[str, float
         start = max(headline_index - WINDOW_BEFORE, 0) if headline_index >= 0 else 0
         chars, tags, elements = page.chars, page.tags, page.elements
         for i in range(start, min(start + WINDOW_BEFORE + FAR_AFTER, len(chars))):
+            near = headline_index >= 0 and i <= headline_index + WINDOW_AFTER
+            if near:  # a date in a run of a longer block: "<span>May 2, 2025 · 3 min read</span>"
+                day = _piece_dates(found, elements[i], tags[i] in INLINE_TAGS, day_first)
+                if day and first_shown is None and i > headline_index:
+                    first_shown = day
             if not 6 <= chars[i] <= MAX_LINE_CHARS or tags[i] in HEADING_TAGS:
                 continue
-            near = headline_index >= 0 and i <= headline_index + WINDOW_AFTER
             if not near and not _YEAR.search(elements[i].text or ""):
                 continue  # farther from the headline, only a line that writes a year itself
             day = _line_dates(found, node_text(page.elements[i]), "near-headline" if near else "page-line", day_first)
@@ -117,6 +123,8 @@ def candidates(src, headline_index: int = -1) -> list[tuple[str, dict[str, float
             found[first_shown]["flags"].add("first-shown")
     _add(found, _dates.date_from_url(src.url), "url")
     days = sorted(found)
+    month = _URL_MONTH.search(src.url)
+    month = f"{month[1]}-{int(month[2]):02d}" if month else None
     out = []
     for day in days:
         flags = found[day]["flags"]
@@ -125,8 +133,23 @@ def candidates(src, headline_index: int = -1) -> list[tuple[str, dict[str, float
         values["earliest"] = float(day == days[0])
         values["latest"] = float(day == days[-1])
         values["only"] = float(len(days) == 1)
+        if month:
+            values["url-month"] = float(day.startswith(month))
         out.append((found[day]["value"], values))
     return out
+
+
+def _piece_dates(found: dict[str, dict], element, inline: bool, day_first: bool) -> str | None:
+    """The dates of an inline element's own text and of the text after an element (its tail), where
+    the block they belong to is too long to be read as one line (the headline, its deck and the date
+    in one ``<div>``; "</legend>20 December 2025")."""
+    day = None
+    for text in (element.text if inline else None, element.tail):
+        if text and _YEAR.search(text):
+            text = text.strip()
+            if 6 <= len(text) <= MAX_LINE_CHARS:
+                day = _line_dates(found, text, "near-headline", day_first) or day
+    return day
 
 
 def _line_dates(found: dict[str, dict], text: str, feature: str, day_first: bool = False) -> str | None:
@@ -173,5 +196,5 @@ def provenance(values: dict[str, float]) -> str:
     return "url" if values.get("url") and len([k for k, v in values.items() if v and k in _SOURCES]) == 1 else "dom"
 
 
-_SOURCES = {f.name for f in FEATURES[:16]}
+_SOURCES = {f.name for f in FEATURES[:16]}  # jsonld-published ... url
 _KNOWN_META = set(_dates.PUBLISHED_META) | set(_dates.MODIFIED_META)
