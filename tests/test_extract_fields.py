@@ -386,3 +386,12 @@ def test_a_day_in_the_urls_month_is_marked():
                             + STORY, "https://news.example.com/2025/12/ferry-service-resumes")
     assert found["2025-12-20"]["url-month"] == 1.0 and found["2026-01-03"]["url-month"] == 0.0
     assert "url-month" not in date_candidates(STORY, "https://news.example.com/ferry-service-resumes").get("2025-12-20", {})
+
+
+def test_a_lists_teaser_dates_in_runs_are_no_candidates():
+    # An archive page: each item a link, its day in an <em>, a summary; every item too long to be one line.
+    items = "".join(f'<li><a href="/news/story-{day}.html">Council weighs plan number {day} for the harbour '
+                    f'front</a> &mdash; <em>March {day}, 2025</em><br>The plan would move the ferry terminal, '
+                    f'add a cycle lane and close the old car park for two years of works, officials said.</li>'
+                    for day in range(3, 9))
+    assert date_candidates(f"<ul>{items}</ul>", "https://news.example.com/archive/?page=2") == {}

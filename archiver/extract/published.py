@@ -52,6 +52,7 @@ FAR_AFTER = 400  # ... and up to this far after it, lines that write a year (an 
 _PUBLISHED_NAME = re.compile(r"publish|pubdate|created|release")
 _MODIFIED_NAME = re.compile(r"modif|updated")
 MAX_TIMES = 12
+MAX_PIECE_DAYS = 2  # a story writes its day (and an update's) by its headline; a list writes one per teaser
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _URL_MONTH = re.compile(r"/((?:19|20)\d{2})/(0?[1-9]|1[0-2])(?:/|$)")
 
@@ -103,22 +104,27 @@ def candidates(src, headline_index: int = -1) -> list[tuple[str, dict[str, float
             _line_dates(found, node_text(element), "dated-line", day_first)
         if headline_index < 0:
             headline_index = next((i for i in page.headings if page.tags[i] == "h1"), -1)
-        first_shown = None
+        first_shown, first_shown_at = None, -1
         start = max(headline_index - WINDOW_BEFORE, 0) if headline_index >= 0 else 0
         chars, tags, elements = page.chars, page.tags, page.elements
+        pieces: list[tuple[int, str]] = []  # (element, text) of dates in runs of longer blocks
         for i in range(start, min(start + WINDOW_BEFORE + FAR_AFTER, len(chars))):
             near = headline_index >= 0 and i <= headline_index + WINDOW_AFTER
             if near:  # a date in a run of a longer block: "<span>May 2, 2025 · 3 min read</span>"
-                day = _piece_dates(found, elements[i], tags[i] in INLINE_TAGS, day_first)
-                if day and first_shown is None and i > headline_index:
-                    first_shown = day
+                pieces += [(i, text) for text in _pieces(elements[i], tags[i] in INLINE_TAGS)]
             if not 6 <= chars[i] <= MAX_LINE_CHARS or tags[i] in HEADING_TAGS:
                 continue
             if not near and not _YEAR.search(elements[i].text or ""):
                 continue  # farther from the headline, only a line that writes a year itself
             day = _line_dates(found, node_text(page.elements[i]), "near-headline" if near else "page-line", day_first)
             if day and first_shown is None and i > headline_index >= 0:
-                first_shown = day
+                first_shown, first_shown_at = day, i
+        shown = [(i, _dates.date_from_text(text, day_first)) for i, text in pieces]
+        if len({day for _, day in shown if day}) <= MAX_PIECE_DAYS:  # more are a list's dates: its teasers'
+            for i, text in pieces:
+                day = _line_dates(found, text, "near-headline", day_first)
+                if day and i > headline_index and (first_shown is None or first_shown_at > i):
+                    first_shown, first_shown_at = day, i
         if first_shown:
             found[first_shown]["flags"].add("first-shown")
     _add(found, _dates.date_from_url(src.url), "url")
@@ -139,17 +145,17 @@ def candidates(src, headline_index: int = -1) -> list[tuple[str, dict[str, float
     return out
 
 
-def _piece_dates(found: dict[str, dict], element, inline: bool, day_first: bool) -> str | None:
-    """The dates of an inline element's own text and of the text after an element (its tail), where
-    the block they belong to is too long to be read as one line (the headline, its deck and the date
-    in one ``<div>``; "</legend>20 December 2025")."""
-    day = None
+def _pieces(element, inline: bool) -> list[str]:
+    """An inline element's own text and the text after an element (its tail) where they write a year:
+    runs of a block too long to be read as one line (the headline, its deck and the date in one
+    ``<div>``; "</legend>20 December 2025")."""
+    out = []
     for text in (element.text if inline else None, element.tail):
         if text and _YEAR.search(text):
             text = text.strip()
             if 6 <= len(text) <= MAX_LINE_CHARS:
-                day = _line_dates(found, text, "near-headline", day_first) or day
-    return day
+                out.append(text)
+    return out
 
 
 def _line_dates(found: dict[str, dict], text: str, feature: str, day_first: bool = False) -> str | None:
