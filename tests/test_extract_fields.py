@@ -395,3 +395,16 @@ def test_a_lists_teaser_dates_in_runs_are_no_candidates():
                     f'add a cycle lane and close the old car park for two years of works, officials said.</li>'
                     for day in range(3, 9))
     assert date_candidates(f"<ul>{items}</ul>", "https://news.example.com/archive/?page=2") == {}
+
+
+def test_the_webpage_nodes_dates_are_candidates_of_their_own():
+    # An SEO plugin's graph on a post whose site declares no Article: the dates sit on the WebPage node.
+    graph = jsonld({"@context": "https://schema.org", "@graph": [
+        {"@type": "WebSite", "@id": "https://news.example.com/#website", "name": "Island Post"},
+        {"@type": "WebPage", "@id": URL, "name": "Ferry Service Resumes", "datePublished": "2021-01-27T06:00:00+00:00",
+         "dateModified": "2021-04-15T00:07:20+00:00", "isPartOf": {"@id": "https://news.example.com/#website"}}]})
+    trace: dict = {}
+    analyze_page(page(graph), "https://news.example.com/ferry-service-resumes/", trace=trace)
+    found = {value[:10]: values for value, values in trace["published-date"]}
+    assert found["2021-01-27"]["jsonld-page-published"] == 1.0 and found["2021-04-15"]["jsonld-page-modified"] == 1.0
+    assert "jsonld-published" not in found["2021-01-27"]

@@ -23,6 +23,8 @@ FEATURES: tuple[Feature, ...] = (
     Feature("jsonld-published", "JSON-LD datePublished"),
     Feature("jsonld-created", "JSON-LD dateCreated"),
     Feature("jsonld-modified", "JSON-LD dateModified"),
+    Feature("jsonld-page-published", "datePublished of the JSON-LD WebPage (or ItemPage ...) node"),
+    Feature("jsonld-page-modified", "dateModified of the JSON-LD WebPage (or ItemPage ...) node"),
     Feature("meta-published", "article:published_time and like <meta> tags"),
     Feature("meta-modified", "article:modified_time, og:updated_time and like <meta> tags"),
     Feature("time-published", "a <time datetime> marked published (class, itemprop, pubdate)"),
@@ -76,6 +78,8 @@ def candidates(src, headline_index: int = -1) -> list[tuple[str, dict[str, float
     _add(found, jsonld.text("datePublished"), "jsonld-published")
     _add(found, jsonld.text("dateCreated"), "jsonld-created")
     _add(found, jsonld.text("dateModified"), "jsonld-modified")
+    _add(found, jsonld.page_text("datePublished"), "jsonld-page-published")
+    _add(found, jsonld.page_text("dateModified"), "jsonld-page-modified")
     for value in meta.all(*_dates.PUBLISHED_META)[:4]:
         _add(found, value, "meta-published")
     for value in meta.all(*_dates.MODIFIED_META)[:4]:
@@ -195,12 +199,13 @@ def last_resort(tree, url: str) -> str | None:
 
 
 def provenance(values: dict[str, float]) -> str:
-    if any(values.get(f) for f in ("jsonld-published", "jsonld-created", "jsonld-modified")):
+    if any(values.get(f) for f in ("jsonld-published", "jsonld-created", "jsonld-modified", "jsonld-page-published",
+                                   "jsonld-page-modified")):
         return "jsonld"
     if values.get("meta-published") or values.get("meta-modified"):
         return "meta"
     return "url" if values.get("url") and len([k for k, v in values.items() if v and k in _SOURCES]) == 1 else "dom"
 
 
-_SOURCES = {f.name for f in FEATURES[:16]}  # jsonld-published ... url
+_SOURCES = {f.name for f in FEATURES[:18]}  # jsonld-published ... url
 _KNOWN_META = set(_dates.PUBLISHED_META) | set(_dates.MODIFIED_META)
