@@ -345,15 +345,66 @@ def test_a_story_in_sections_with_lists_and_tables_is_one_body_to_its_end():
 
 
 def test_a_date_our_sources_miss_comes_from_htmldate_and_only_for_articles():
-    # A resource page's author box: a name, then the day in a <small>, no <time>, no metadata.
+    # A resource page's author box below the story: a name, then the day in a <small>, no <time>, no
+    # metadata (a line far from the headline is read only where its own text writes a year).
     box = ('<div class="resource-author-details"><p>Luke Kim</p>'
            '<small class="text-neutrals-dark-grey">December 17, 2025</small></div>')
     story = "".join(f"<p>Paragraph {i} of a long story that explains how the ferry timetable changed, with "
                     f"commas, facts, quotes and enough words to read as prose rather than a list of links.</p>"
-                    for i in range(14))
-    analysis = analyze_page(page(body=box + story), "https://news.example.com/resources/ferry-timetable")
+                    for i in range(48))
+    analysis = analyze_page(page(body=story + box), "https://news.example.com/resources/ferry-timetable")
     assert analysis.kind == "article"
     assert analysis.article.published == "2025-12-17"
     links = "".join(f'<li><a href="/resources/{i}">Resource {i}</a></li>' for i in range(40))
-    listing = analyze_page(page(body=box + f"<ul>{links}</ul>"), "https://news.example.com/resources/")
+    listing = analyze_page(page(body=f"<ul>{links}</ul>" + box), "https://news.example.com/resources/")
     assert listing.kind != "article" and listing.article.published is None
+
+
+def date_candidates(body: str, url: str = URL) -> dict[str, dict[str, float]]:
+    """The days the page offers its date decision, with their feature values."""
+    trace: dict = {}
+    analyze_page(page(body=body), url, trace=trace)
+    return {value[:10]: values for value, values in trace["published-date"]}
+
+
+@pytest.mark.parametrize("shown", [
+    # the date in a <span> of the block that holds the headline's links and reading time
+    '<div class="meta"><a href="/blog">Blog home</a><span>December 18, 2025 · 3 min read</span>'
+    '<a href="/blog/engineering">Engineering</a><span>A long deck line under the headline that says what '
+    'the story is about, how the team measured it, what it changed, and why readers should care at all '
+    'about any of it this week</span></div>',
+    # the date written between two elements, no element of its own
+    '<fieldset><legend>Ferry notes</legend>18 December 2025<div class="body"><p>Notes.</p></div></fieldset>',
+])
+def test_a_date_in_a_run_of_a_long_block_near_the_headline_is_a_candidate(shown):
+    found = date_candidates(shown + STORY, "https://news.example.com/ferry-service-resumes")
+    assert found["2025-12-18"]["near-headline"] == 1.0
+
+
+def test_a_day_in_the_urls_month_is_marked():
+    found = date_candidates('<p class="date">Posted 20 December 2025</p><p>Updated 3 January 2026 for the new timetable.</p>'
+                            + STORY, "https://news.example.com/2025/12/ferry-service-resumes")
+    assert found["2025-12-20"]["url-month"] == 1.0 and found["2026-01-03"]["url-month"] == 0.0
+    assert "url-month" not in date_candidates(STORY, "https://news.example.com/ferry-service-resumes").get("2025-12-20", {})
+
+
+def test_a_lists_teaser_dates_in_runs_are_no_candidates():
+    # An archive page: each item a link, its day in an <em>, a summary; every item too long to be one line.
+    items = "".join(f'<li><a href="/news/story-{day}.html">Council weighs plan number {day} for the harbour '
+                    f'front</a> &mdash; <em>March {day}, 2025</em><br>The plan would move the ferry terminal, '
+                    f'add a cycle lane and close the old car park for two years of works, officials said.</li>'
+                    for day in range(3, 9))
+    assert date_candidates(f"<ul>{items}</ul>", "https://news.example.com/archive/?page=2") == {}
+
+
+def test_the_webpage_nodes_dates_are_candidates_of_their_own():
+    # An SEO plugin's graph on a post whose site declares no Article: the dates sit on the WebPage node.
+    graph = jsonld({"@context": "https://schema.org", "@graph": [
+        {"@type": "WebSite", "@id": "https://news.example.com/#website", "name": "Island Post"},
+        {"@type": "WebPage", "@id": URL, "name": "Ferry Service Resumes", "datePublished": "2021-01-27T06:00:00+00:00",
+         "dateModified": "2021-04-15T00:07:20+00:00", "isPartOf": {"@id": "https://news.example.com/#website"}}]})
+    trace: dict = {}
+    analyze_page(page(graph), "https://news.example.com/ferry-service-resumes/", trace=trace)
+    found = {value[:10]: values for value, values in trace["published-date"]}
+    assert found["2021-01-27"]["jsonld-page-published"] == 1.0 and found["2021-04-15"]["jsonld-page-modified"] == 1.0
+    assert "jsonld-published" not in found["2021-01-27"]

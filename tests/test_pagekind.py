@@ -510,3 +510,22 @@ def test_a_headline_is_shown_when_its_first_line_is_a_line_the_page_shows():
 ])
 def test_a_dated_page_under_a_news_or_blog_section_is_a_post(url, dated, want):
     assert judge(Evidence(url, story_chars=2000, dated=dated)).values["dated-in-section"] == want
+
+
+def test_an_faq_block_is_no_forum_but_a_thread_still_is():
+    story = "".join(f"<p>Paragraph {i} of a moving guide, with prices, a checklist, tips and what to ask a "
+                    f"mover before the truck arrives on the day.</p>" for i in range(12))
+    faq = {"@context": "https://schema.org", "@type": "FAQPage", "mainEntity": [
+        {"@type": "Question", "name": "How much do movers cost?",
+         "acceptedAnswer": {"@type": "Answer", "text": "Most local moves cost $800 to $2,500."}}]}
+    thread = {"@context": "https://schema.org", "@type": "DiscussionForumPosting", "headline": "Movers in Queens?",
+              "author": {"@type": "Person", "name": "boxes_everywhere"}}
+
+    def values(*nodes):
+        scripts = "".join(f'<script type="application/ld+json">{json.dumps(n)}</script>' for n in nodes)
+        html = (f"<html><head><title>How to Hire Movers in New York</title>{scripts}</head><body><main><article>"
+                f"<h1>How to Hire Movers in New York</h1>{story}</article></main></body></html>")
+        return analyze_page(html, "https://movers.example.com/guides/hire-movers-new-york").judgement.values
+
+    assert values(faq)["declared-faq"] == 1.0 and values(faq)["declared-forum"] == 0.0
+    assert values(thread)["declared-forum"] == 1.0 and values(thread, faq)["declared-forum"] == 1.0

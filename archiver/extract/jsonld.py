@@ -91,8 +91,18 @@ class JsonLd:
     def get(self, key: str) -> Any:
         return self.resolve(self.article.get(key)) if self.article else None
 
+    def page_text(self, key: str) -> str | None:
+        """``key`` of the page's own node (a ``WebPage``, ``ItemPage`` ...: an SEO plugin writes one with
+        the page's dates on every page, an article node or not)."""
+        for node in self.nodes:
+            if node is not self.article and any(t.endswith("page") for t in _types(node)) and key in node:
+                return self._text(node.get(key))
+        return None
+
     def text(self, key: str) -> str | None:
-        value = self.get(key)
+        return self._text(self.get(key))
+
+    def _text(self, value: Any) -> str | None:
         if isinstance(value, list):
             value = value[0] if value else None
         if isinstance(value, dict):

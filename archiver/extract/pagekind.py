@@ -32,13 +32,19 @@ FORUM_TYPES = {"discussionforumposting", "qapage", "question", "answer", "commen
 _MICRODATA_ARTICLE = re.compile(r"schema\.org/(?:\w*Article|BlogPosting|Report|Review)\b", re.IGNORECASE)
 _MICRODATA_PRODUCT = re.compile(r"schema\.org/(?:Product|Offer|AggregateOffer)\b", re.IGNORECASE)
 _MICRODATA_FORUM = re.compile(r"schema\.org/(?:DiscussionForumPosting|Question|Answer|Comment)\b", re.IGNORECASE)
+# An FAQPage's Question and Answer nodes are a block of questions the site answers itself (articles,
+# service and product pages carry one for search engines), not a thread of readers' questions.
+FAQ_ENTRY_TYPES = {"question", "answer"}
+_MICRODATA_FAQ = re.compile(r"schema\.org/FAQPage\b", re.IGNORECASE)
+_MICRODATA_THREAD = re.compile(r"schema\.org/(?:DiscussionForumPosting|Comment)\b", re.IGNORECASE)
 
 FEATURES: tuple[Feature, ...] = (
     Feature("declared-article", "og:type article, or a JSON-LD / microdata Article type"),
     Feature("declared-listing", "a JSON-LD CollectionPage, SearchResultsPage, ProfilePage or ItemList"),
     Feature("declared-website", "og:type website: the page says it is a site's page, not a story"),
     Feature("declared-product", "a Product, Offer, SoftwareApplication, Service, Course or Event node, og:type product"),
-    Feature("declared-forum", "a DiscussionForumPosting, QAPage, Question or Answer node"),
+    Feature("declared-forum", "a DiscussionForumPosting, QAPage, Question or Answer node (not an FAQPage's questions)"),
+    Feature("declared-faq", "an FAQPage node: questions the site answers itself"),
     Feature("declared-published", "a publication time in JSON-LD or article:published_time"),
     Feature("story-text", "length of the story text: 0 up to 200 characters, 1 from 1,000"),
     Feature("long-story", "length of the story text: 0 up to 1,000 characters, 1 from 5,000"),
@@ -173,6 +179,7 @@ class Evidence:
     declared_website: bool = False
     declared_product: bool = False
     declared_forum: bool = False
+    declared_faq: bool = False
     declared_published: bool = False
     posts: int = 0
     bylines: int = 0
@@ -207,9 +214,19 @@ def declared(jsonld: JsonLd, meta: MetaTags, itemtypes: list[str]) -> dict[str, 
         "declared_website": og_type == "website" and not article,
         "declared_product": bool(types & PRODUCT_TYPES) or og_type.startswith("product")
         or any(_MICRODATA_PRODUCT.search(t) for t in itemtypes),
-        "declared_forum": bool(types & FORUM_TYPES) or any(_MICRODATA_FORUM.search(t) for t in itemtypes),
+        "declared_forum": declares_forum(types, itemtypes),
+        "declared_faq": "faqpage" in types or any(_MICRODATA_FAQ.search(t) for t in itemtypes),
         "declared_published": bool(jsonld.text("datePublished") or meta.first("article:published_time")),
     }
+
+
+def declares_forum(types: set[str], itemtypes: list[str]) -> bool:
+    """A forum thread or a Q&A page declared in JSON-LD or microdata; an FAQ's questions are not one."""
+    if "faqpage" in types and "qapage" not in types:
+        types = types - FAQ_ENTRY_TYPES
+    if any(_MICRODATA_FAQ.search(t) for t in itemtypes):
+        return bool(types & FORUM_TYPES) or any(_MICRODATA_THREAD.search(t) for t in itemtypes)
+    return bool(types & FORUM_TYPES) or any(_MICRODATA_FORUM.search(t) for t in itemtypes)
 
 
 def _ramp(value: float, low: float, high: float) -> float:
@@ -227,6 +244,7 @@ def feature_values(e: Evidence) -> dict[str, float]:
         "declared-website": float(e.declared_website),
         "declared-product": float(e.declared_product),
         "declared-forum": float(e.declared_forum),
+        "declared-faq": float(e.declared_faq),
         "declared-published": float(e.declared_published),
         "story-text": _ramp(e.story_chars, 200, 1000),
         "long-story": _ramp(e.story_chars, 1000, 5000),

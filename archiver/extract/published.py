@@ -15,7 +15,7 @@ import re
 from lxml import etree
 
 from archiver.extract import dates as _dates
-from archiver.extract.blocks import HEADING_TAGS
+from archiver.extract.blocks import HEADING_TAGS, INLINE_TAGS
 from archiver.extract.model import Feature, LinearModel, load_model
 from archiver.extract.text import node_text
 
@@ -23,6 +23,8 @@ FEATURES: tuple[Feature, ...] = (
     Feature("jsonld-published", "JSON-LD datePublished"),
     Feature("jsonld-created", "JSON-LD dateCreated"),
     Feature("jsonld-modified", "JSON-LD dateModified"),
+    Feature("jsonld-page-published", "datePublished of the JSON-LD WebPage (or ItemPage ...) node"),
+    Feature("jsonld-page-modified", "dateModified of the JSON-LD WebPage (or ItemPage ...) node"),
     Feature("meta-published", "article:published_time and like <meta> tags"),
     Feature("meta-modified", "article:modified_time, og:updated_time and like <meta> tags"),
     Feature("time-published", "a <time datetime> marked published (class, itemprop, pubdate)"),
@@ -36,6 +38,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature("page-line", "written in a short line elsewhere on the page"),
     Feature("first-shown", "the first day written in a line after the headline"),
     Feature("url", "in the URL (/2025/03/14/)"),
+    Feature("url-month", "in the year and month the URL gives (/2025/03/ or /2025/03/14/)"),
     Feature("sources", "how many sources give the day: 0 for one, 1 from four"),
     Feature("earliest", "the earliest day the page gives"),
     Feature("latest", "the latest day the page gives"),
@@ -51,7 +54,9 @@ FAR_AFTER = 400  # ... and up to this far after it, lines that write a year (an 
 _PUBLISHED_NAME = re.compile(r"publish|pubdate|created|release")
 _MODIFIED_NAME = re.compile(r"modif|updated")
 MAX_TIMES = 12
+MAX_PIECE_DAYS = 2  # a story writes its day (and an update's) by its headline; a list writes one per teaser
 _YEAR = re.compile(r"(?:19|20)\d\d")
+_URL_MONTH = re.compile(r"/((?:19|20)\d{2})/(0?[1-9]|1[0-2])(?:/|$)")
 
 
 def _add(found: dict[str, dict], value: str | None, feature: str) -> str | None:
@@ -73,6 +78,8 @@ def candidates(src, headline_index: int = -1) -> list[tuple[str, dict[str, float
     _add(found, jsonld.text("datePublished"), "jsonld-published")
     _add(found, jsonld.text("dateCreated"), "jsonld-created")
     _add(found, jsonld.text("dateModified"), "jsonld-modified")
+    _add(found, jsonld.page_text("datePublished"), "jsonld-page-published")
+    _add(found, jsonld.page_text("dateModified"), "jsonld-page-modified")
     for value in meta.all(*_dates.PUBLISHED_META)[:4]:
         _add(found, value, "meta-published")
     for value in meta.all(*_dates.MODIFIED_META)[:4]:
@@ -101,22 +108,33 @@ def candidates(src, headline_index: int = -1) -> list[tuple[str, dict[str, float
             _line_dates(found, node_text(element), "dated-line", day_first)
         if headline_index < 0:
             headline_index = next((i for i in page.headings if page.tags[i] == "h1"), -1)
-        first_shown = None
+        first_shown, first_shown_at = None, -1
         start = max(headline_index - WINDOW_BEFORE, 0) if headline_index >= 0 else 0
         chars, tags, elements = page.chars, page.tags, page.elements
+        pieces: list[tuple[int, str]] = []  # (element, text) of dates in runs of longer blocks
         for i in range(start, min(start + WINDOW_BEFORE + FAR_AFTER, len(chars))):
+            near = headline_index >= 0 and i <= headline_index + WINDOW_AFTER
+            if near:  # a date in a run of a longer block: "<span>May 2, 2025 · 3 min read</span>"
+                pieces += [(i, text) for text in _pieces(elements[i], tags[i] in INLINE_TAGS)]
             if not 6 <= chars[i] <= MAX_LINE_CHARS or tags[i] in HEADING_TAGS:
                 continue
-            near = headline_index >= 0 and i <= headline_index + WINDOW_AFTER
             if not near and not _YEAR.search(elements[i].text or ""):
                 continue  # farther from the headline, only a line that writes a year itself
             day = _line_dates(found, node_text(page.elements[i]), "near-headline" if near else "page-line", day_first)
             if day and first_shown is None and i > headline_index >= 0:
-                first_shown = day
+                first_shown, first_shown_at = day, i
+        shown = [(i, _dates.date_from_text(text, day_first)) for i, text in pieces]
+        if len({day for _, day in shown if day}) <= MAX_PIECE_DAYS:  # more are a list's dates: its teasers'
+            for i, text in pieces:
+                day = _line_dates(found, text, "near-headline", day_first)
+                if day and i > headline_index and (first_shown is None or first_shown_at > i):
+                    first_shown, first_shown_at = day, i
         if first_shown:
             found[first_shown]["flags"].add("first-shown")
     _add(found, _dates.date_from_url(src.url), "url")
     days = sorted(found)
+    month = _URL_MONTH.search(src.url)
+    month = f"{month[1]}-{int(month[2]):02d}" if month else None
     out = []
     for day in days:
         flags = found[day]["flags"]
@@ -125,7 +143,22 @@ def candidates(src, headline_index: int = -1) -> list[tuple[str, dict[str, float
         values["earliest"] = float(day == days[0])
         values["latest"] = float(day == days[-1])
         values["only"] = float(len(days) == 1)
+        if month:
+            values["url-month"] = float(day.startswith(month))
         out.append((found[day]["value"], values))
+    return out
+
+
+def _pieces(element, inline: bool) -> list[str]:
+    """An inline element's own text and the text after an element (its tail) where they write a year:
+    runs of a block too long to be read as one line (the headline, its deck and the date in one
+    ``<div>``; "</legend>20 December 2025")."""
+    out = []
+    for text in (element.text if inline else None, element.tail):
+        if text and _YEAR.search(text):
+            text = text.strip()
+            if 6 <= len(text) <= MAX_LINE_CHARS:
+                out.append(text)
     return out
 
 
@@ -166,12 +199,13 @@ def last_resort(tree, url: str) -> str | None:
 
 
 def provenance(values: dict[str, float]) -> str:
-    if any(values.get(f) for f in ("jsonld-published", "jsonld-created", "jsonld-modified")):
+    if any(values.get(f) for f in ("jsonld-published", "jsonld-created", "jsonld-modified", "jsonld-page-published",
+                                   "jsonld-page-modified")):
         return "jsonld"
     if values.get("meta-published") or values.get("meta-modified"):
         return "meta"
     return "url" if values.get("url") and len([k for k, v in values.items() if v and k in _SOURCES]) == 1 else "dom"
 
 
-_SOURCES = {f.name for f in FEATURES[:16]}
+_SOURCES = {f.name for f in FEATURES[:18]}  # jsonld-published ... url
 _KNOWN_META = set(_dates.PUBLISHED_META) | set(_dates.MODIFIED_META)
