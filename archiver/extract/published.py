@@ -123,8 +123,8 @@ def candidates(src, headline_index: int = -1) -> list[tuple[str, dict[str, float
             day = _line_dates(found, node_text(page.elements[i]), "near-headline" if near else "page-line", day_first)
             if day and first_shown is None and i > headline_index >= 0:
                 first_shown, first_shown_at = day, i
-        shown = [(i, _dates.date_from_text(text, day_first)) for i, text in pieces]
-        if len({day for _, day in shown if day}) <= MAX_PIECE_DAYS:  # more are a list's dates: its teasers'
+        piece_days = {_dates.date_from_text(text, day_first) for _, text in pieces} - {None}
+        if len(piece_days) <= MAX_PIECE_DAYS:  # more are a list's dates: its teasers'
             for i, text in pieces:
                 day = _line_dates(found, text, "near-headline", day_first)
                 if day and i > headline_index and (first_shown is None or first_shown_at > i):
@@ -207,5 +207,7 @@ def provenance(values: dict[str, float]) -> str:
     return "url" if values.get("url") and len([k for k, v in values.items() if v and k in _SOURCES]) == 1 else "dom"
 
 
-_SOURCES = {f.name for f in FEATURES[:18]}  # jsonld-published ... url
+# The features that are a source of the day (jsonld-published ... url), not a judgement of it.
+_NAMES = [f.name for f in FEATURES]
+_SOURCES = set(_NAMES[: _NAMES.index("url") + 1])
 _KNOWN_META = set(_dates.PUBLISHED_META) | set(_dates.MODIFIED_META)
