@@ -155,3 +155,47 @@ def test_a_script_call_waits_out_a_restart_and_ends_the_outage_once(tmp_path, ca
             Outage.started = None
             client.close()
     assert caplog.text.count("reachable again") == 1
+
+
+
+def test_a_script_call_that_waits_out_a_slow_reload_ends_the_outage(tmp_path, caplog):
+    # kill -9, then Redis reloads its append-only file slowly: connections open at once but every
+    # command answers LOADING (retried), then the script is unknown (NOSCRIPT: scripts are not in
+    # the file). The reply got through, so the outage ends with one line, though the call that
+    # saw it ends with an error reply and the call that loads the script again never fails.
+    import logging
+    import threading
+
+    from scrapy.settings import Settings
+
+    from archiver.distributed.connection import Outage, redis_from_settings
+    from redis_server import RedisServer
+
+    try:
+        server = RedisServer(tmp_path / "redis")
+    except FileNotFoundError:
+        pytest.skip("redis-server not found (apt install redis-server)")
+    caplog.set_level(logging.WARNING, logger="archiver.distributed.connection")
+    with server:
+        client = redis_from_settings(Settings({"REDIS_URL": server.url, "REDIS_RETRY_MAX_DELAY": 0.2}))
+        script = client.register_script("return 7")
+        assert script() == 7
+        with client.pipeline(transaction=False) as fill:  # enough keys for a reload of about 2 s
+            for n in range(20_000):
+                fill.set(f"key:{n}", n)
+            fill.execute()
+        time.sleep(1.5)  # appendfsync everysec
+        try:
+            server.kill()
+            server.options += ["--key-load-delay", "100"]  # microseconds per key while loading
+            server.start()
+            answers: list[int] = []
+            call = threading.Thread(target=lambda: answers.append(script()))
+            call.start()
+            call.join(60)
+            assert answers == [7] and Outage.started is None
+        finally:
+            Outage.started = None
+            client.close()
+    assert caplog.text.count("unreachable") == 1, caplog.text
+    assert caplog.text.count("reachable again") == 1, caplog.text

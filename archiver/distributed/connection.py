@@ -75,9 +75,18 @@ class OutageRetry(Retry):
             Outage.failed(error, failures)
             fail(error, failures) if with_failure_count else fail(error)
 
-        result = super().call_with_retry(do, failed, is_retryable, with_failure_count=True)
         # Only a call that got through after failing ends the outage: another thread's call
-        # may have had its reply just before the outage began.
+        # may have had its reply just before the outage began. An error reply got through too:
+        # a script call after a restart gets NOSCRIPT and is loaded again by a call that does
+        # not fail, so the outage must end here or never.
+        try:
+            result = super().call_with_retry(do, failed, is_retryable, with_failure_count=True)
+        except self._supported_errors:
+            raise
+        except Exception:
+            if retried and Outage.started is not None:
+                Outage.succeeded()
+            raise
         if retried and Outage.started is not None:
             Outage.succeeded()
         return result
