@@ -9,7 +9,7 @@ instructions a run executes, which repeat to a few parts in a thousand whatever 
 does. Each tree (this one, and the baseline's ``archiver/`` taken with ``git archive`` into a
 temporary folder) runs the same script twice under callgrind: once extracting no page, once
 extracting the first N pages with ``extract_article``; both first load the language model and
-warm up on one page (and load htmldate, which the first undated article would load), so the difference
+warm up on one page (and load htmldate, which the first undated article would load, and ``_strptime``), so the difference
 is the pages' own cost. The figures are instructions per
 page and the ratio to the baseline (the issue's "not more than 10% slower" is checked with it).
 """
@@ -45,6 +45,7 @@ try:  # htmldate (an undated article's last resort) loads dateparser at its firs
     find_date("<html><body><p>Published 1 March 2020</p></body></html>", extensive_search=False)
 except ImportError:
     pass
+import _strptime  # noqa: F401  (loaded by the first date a page parses with strptime: once per process)
 if requisites:  # what the crawl does per page: the analysis, and the page's requisites found
     from archiver.capture.requisites import page_requisites
     from archiver.extract.parse import parse_html
