@@ -95,3 +95,28 @@ def test_a_command_imports_its_own_command_line_module_only(versioned_archive):
     assert done.stdout.splitlines()[-1] == "['archiver.cli.export', 'archiver.cli.stats']"  # its filter options
     typo = run_archiver("stast", "--archive", str(versioned_archive.archive))
     assert typo.returncode == 2 and "choose from 'demo', 'crawl'" in typo.stderr and "'stats'" in typo.stderr
+
+
+def test_facts_a_worker_keeps_count_as_the_record_itself():
+    """``stats`` reads each record once: a worker keeps its facts (as JSON text), the parent counts them."""
+    from archiver.datasets.export_tasks import facts_of
+    from archiver.datasets.summary import Summary
+
+    records = [
+        {"url": "https://www.example.com/a", "site": "example.com", "language": "EN ", "schema_version": "1.2",
+         "extractor_version": "0.4.2", "fetched_at": "2026-03-01T23:30:00-02:00", "published": "2026-02-28",
+         "body": "word " * 100, "headline": "A", "authors": ["B"], "truncated": True,
+         "capture": {"complete": False, "missing_count": 3}, "warc": {"filename": "warc/x.warc.gz"}},
+        {"url": "https://news.example.org/b", "body": "", "published_raw": "28 Feb", "paywalled": True,
+         "capture": {"complete": True}, "language": None, "headline": "  "},
+        {"url": "https://news.example.org/c", "body": "short", "capture": {"complete": False,
+         "missing_count": "many"}, "published": "2026-13-40", "fetched_at": "not a time", "warc": {}},
+    ]
+    direct, counted = Summary(), Summary()
+    for record in records:
+        direct.add(record)
+        facts, name = json.loads(facts_of(record))
+        counted.add_facts(facts)
+    assert counted == direct and counted.as_dict() == direct.as_dict()
+    assert direct.requisites_missing == 3 and direct.capture_incomplete == Counter({"example.com": 1, "example.org": 1})
+    assert [json.loads(facts_of(r))[1] for r in records] == ["warc/x.warc.gz", None, None]

@@ -105,6 +105,7 @@ class Job:
     filters: Filters = field(default_factory=Filters)
     columns: list[Column] = field(default_factory=list)
     summarize: bool = False
+    facts: bool = False  # pass one keeps what ``stats`` counts of each record (``Summary.facts``, the WARC file)
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ class IndexTask:
 
 @dataclass
 class IndexResult:
-    rows: list[tuple[Any, ...]]  # VersionIndex rows of the records that passed the filters
+    rows: list[tuple[Any, ...]]  # VersionIndex rows of the records that passed the filters (``VersionIndex.add``)
     records_read: int
     unreadable: int
     done_bytes: int
@@ -137,9 +138,19 @@ def index_shard(task: IndexTask) -> IndexResult:
             sha = record.get("content_sha1")
             rows.append((record_key(record), record_id if isinstance(record_id, str) else f"#{line.file}:{line.number}",
                          record_version(record), sort_time(record.get("fetched_at")),
-                         sha if isinstance(sha, str) else None, line.file, line.number))
+                         sha if isinstance(sha, str) else None, line.file, line.number,
+                         facts_of(record) if job.facts else None))
     workers.report(shard.size, read)
     return IndexResult(rows, read, files.unreadable, shard.size, read)
+
+
+def facts_of(record: dict[str, Any]) -> str:
+    """What ``stats`` counts of a record: its ``Summary.facts`` and the WARC file it points at
+    (None: no pointer), as JSON text for the index's ``facts`` column."""
+    pointer = record.get("warc")
+    name = pointer.get("filename") if isinstance(pointer, dict) else None
+    return json.dumps([Summary.facts(record), name if isinstance(name, str) else None], ensure_ascii=False,
+                      separators=(",", ":"))
 
 
 @dataclass(frozen=True)

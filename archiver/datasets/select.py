@@ -166,7 +166,7 @@ class VersionIndex:
 
     def __init__(self, directory: Path) -> None:
         self.db = scratch_db(directory / "index.sqlite", "CREATE TABLE recs (key TEXT, id TEXT, version INT,"
-                             " time TEXT, sha TEXT, file INT, line INT)")
+                             " time TEXT, sha TEXT, file INT, line INT, facts TEXT)")
         self._pending: list[tuple[Any, ...]] = []
         self.count = 0
 
@@ -175,13 +175,14 @@ class VersionIndex:
         self._pending.append((record_key(record), record_id if isinstance(record_id, str) else f"#{file}:{line}",
                               record_version(record), sort_time(record.get("fetched_at")),
                               record.get("content_sha1") if isinstance(record.get("content_sha1"), str) else None,
-                              file, line))
+                              file, line, None))
         self.count += 1
         if len(self._pending) >= BATCH:
             self.flush()
 
     def add_rows(self, rows: list[tuple[Any, ...]]) -> None:
-        """Rows made elsewhere (a shard task) with ``add``'s layout."""
+        """Rows made elsewhere (a shard task) with ``add``'s layout, and a last item: what ``stats`` counts of
+        the record (``export_tasks.facts_of``) or None."""
         self._pending.extend(rows)
         self.count += len(rows)
         if len(self._pending) >= BATCH:
@@ -189,18 +190,27 @@ class VersionIndex:
 
     def flush(self) -> None:
         if self._pending:
-            self.db.executemany("INSERT INTO recs VALUES (?, ?, ?, ?, ?, ?, ?)", self._pending)
+            self.db.executemany("INSERT INTO recs VALUES (?, ?, ?, ?, ?, ?, ?, ?)", self._pending)
             self._pending = []
 
     def best(self, per: str) -> Iterator[tuple[int, int]]:
         """Positions ``(file, line)`` of the best record per ``key`` (latest version) or per ``id``, in order."""
+        self.choose(per)
+        yield from self.db.execute("SELECT file, line FROM chosen ORDER BY file, line")
+
+    def chosen_facts(self, per: str) -> Iterator[str]:
+        """The ``facts`` of the best records (as ``best`` picks them), in archive order."""
+        self.choose(per)
+        for (facts,) in self.db.execute("SELECT facts FROM chosen ORDER BY file, line"):
+            yield facts
+
+    def choose(self, per: str) -> None:
         assert per in ("key", "id")
         self.flush()
-        self.db.execute(f"""CREATE TABLE chosen AS SELECT file, line, key, sha FROM (
-            SELECT file, line, key, sha, ROW_NUMBER() OVER (
+        self.db.execute(f"""CREATE TABLE chosen AS SELECT file, line, key, sha, facts FROM (
+            SELECT file, line, key, sha, facts, ROW_NUMBER() OVER (
                 PARTITION BY {per} ORDER BY version DESC, time DESC, file DESC, line DESC) AS rank
             FROM recs) WHERE rank = 1""")
-        yield from self.db.execute("SELECT file, line FROM chosen ORDER BY file, line")
 
     def keys_with_versions(self) -> int:
         """Articles (keys) with more than one record among those that passed the filters."""

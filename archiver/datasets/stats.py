@@ -1,25 +1,29 @@
 """``archiver stats``: the numbers a curator checks before publishing a dataset from an archive.
 
-The records are read as ``export`` reads them (``passes.py``): pass one picks the latest
-versions, pass two counts the chosen records, both in record shards on any runner; the
-counts of the shards are summed in shard order, so the figures do not depend on the workers.
+The records are read once, in record shards on any runner, as ``export``'s pass one reads
+them (``passes.py``): each shard's task keeps, beside a record's selection row, the few facts
+``stats`` counts of it (``export_tasks.facts_of``). Once SQLite has picked the latest versions,
+this process adds up the facts of the chosen records in archive order, so the figures do not
+depend on the workers, and no record is parsed twice.
 """
 
 from __future__ import annotations
 
+import json
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from archiver.datasets import passes, workers
-from archiver.datasets.export_tasks import ExportTask, Job, shard_lines
+from archiver.datasets import passes
+from archiver.datasets.export_tasks import Job
 from archiver.datasets.progress import Progress
 from archiver.datasets.select import Filters, VersionIndex
 from archiver.datasets.source import RecordFiles
 from archiver.datasets.summary import Summary
 from archiver.datasets.warc_responses import find_warc_files
-from archiver.datasets.workers import InlineRunner, Runner, shared_tally
+from archiver.datasets.workers import InlineRunner, Runner
 
 
 @dataclass
@@ -75,82 +79,57 @@ class ArchiveStats:
         }
 
 
-@dataclass(frozen=True)
-class CountTask:
-    chosen: ExportTask  # a shard and the lines chosen in it
-    archive: Path | None  # to check that the WARC files records point at exist
-
-
-@dataclass
-class CountResult:
-    summary: Summary
-    no_pointer: int
-    dangling: int
-    done_bytes: int
-    items: int
-
-
-def count_shard(task: CountTask) -> CountResult:
-    """Pass two of ``stats``: the chosen records of one shard, counted."""
-    job, shard, archive = task.chosen.job, task.chosen.shard, task.archive
-    files = RecordFiles(job.paths)
-    wanted = set(task.chosen.wanted)
-    summary = Summary()
-    no_pointer = dangling = 0
-    exists: dict[str, bool] = {}  # one entry per WARC file name
-    for line in shard_lines(job.paths, shard):
-        if line.number not in wanted:
-            continue
-        record = files.parse(line)
-        if record is None:
-            continue
-        summary.add(record)
-        pointer = record.get("warc")
-        if not isinstance(pointer, dict) or not isinstance(pointer.get("filename"), str):
-            no_pointer += 1
-        elif archive is not None:
-            name = pointer["filename"]
-            if name not in exists:
-                exists[name] = (archive / name).is_file()
-            dangling += not exists[name]
-    workers.report(shard.size, summary.records)
-    return CountResult(summary, no_pointer, dangling, shard.size, summary.records)
-
-
 def collect(archive: Path | None, records: list[Path], filters: Filters, *, all_versions: bool = False,
             progress: Progress | None = None, runner: Runner | None = None,
             task_size: int | None = None) -> ArchiveStats:
     files = RecordFiles.locate(archive, records)
     runner = runner or InlineRunner()
-    summary = Summary()
-    no_pointer = dangling = 0
     progress = progress or Progress(0, enabled=False)
     progress.total = max(files.total_bytes, 1)
-    job = Job(None, [path.resolve() for path in files.paths], filters=filters)
+    job = Job(None, [path.resolve() for path in files.paths], filters=filters, facts=True)
     shards = passes.plan(job, runner, task_size)
     with tempfile.TemporaryDirectory(prefix="archiver-select-") as scratch:
         index = VersionIndex(Path(scratch))
         try:
             selected = passes.select(job, shards, runner, index, progress)
             progress.stage("counting")
-            tally = shared_tally(runner)
-            tasks = (CountTask(chosen, archive) for chosen in passes.chosen(job, shards, index,
-                                                                            "id" if all_versions else "key"))
-            for result in runner.map(count_shard, tasks, tally, passes.ticker(progress, tally, "records")):
-                summary.merge(result.summary)
-                no_pointer += result.no_pointer
-                dangling += result.dangling
-            progress.update(progress.total, summary.records, force=True)
+            counted = _count(index.chosen_facts("id" if all_versions else "key"), archive)
+            progress.update(progress.total, counted.summary.records, force=True)
             progress.close()
             return ArchiveStats(
                 archive=archive, record_files=len(files.paths), records_read=selected.records_read,
                 unreadable=selected.unreadable, matched=selected.matched, all_versions=all_versions,
-                filters=filters.describe(), summary=summary, articles_with_versions=index.keys_with_versions(),
-                duplicate_bodies=index.duplicate_bodies(), no_pointer=no_pointer, dangling_pointers=dangling,
+                filters=filters.describe(), summary=counted.summary,
+                articles_with_versions=index.keys_with_versions(), duplicate_bodies=index.duplicate_bodies(),
+                no_pointer=counted.no_pointer, dangling_pointers=counted.dangling,
                 warc=WarcFiles.of(archive) if archive is not None else None, checked_pointers=archive is not None,
             )
         finally:
             index.close()
+
+
+@dataclass
+class _Counted:
+    summary: Summary = field(default_factory=Summary)
+    no_pointer: int = 0
+    dangling: int = 0  # records whose WARC file is not in the archive (None: not checked)
+
+
+def _count(chosen: Iterator[str], archive: Path | None) -> _Counted:
+    """The chosen records counted from the facts pass one kept of them (``export_tasks.facts_of``), in archive
+    order: no second read of the records."""
+    counted = _Counted()
+    exists: dict[str, bool] = {}  # one entry per WARC file name
+    for text in chosen:
+        facts, name = json.loads(text)
+        counted.summary.add_facts(facts)
+        if name is None:
+            counted.no_pointer += 1
+        elif archive is not None:
+            if name not in exists:
+                exists[name] = (archive / name).is_file()
+            counted.dangling += not exists[name]
+    return counted
 
 
 def _block(title: str, items: dict[str, int]) -> list[str]:

@@ -14,6 +14,7 @@ from archiver.datasets.select import parse_moment
 from archiver.system.domains import registrable_domain
 
 NONE = "(none)"
+COMPLETE, INCOMPLETE, UNRECORDED = 0, 1, 2  # what a record says of its page requisites
 
 
 def _text(value: Any) -> str:
@@ -52,48 +53,68 @@ class Summary:
     SHORT_BODY = 200
 
     def add(self, record: dict[str, Any]) -> None:
-        self.records += 1
+        self.add_facts(self.facts(record))
+
+    @staticmethod
+    def facts(record: dict[str, Any]) -> list[Any]:
+        """What ``add`` counts of a record, as a short JSON-able list: a worker makes it where it parses the
+        record, and the process that knows which records are chosen adds only theirs (``add_facts``)."""
         # The `site` column (schema 1.1); records of 1.0 get it from their URL as exports do.
         site = (record["site"] if "site" in record else registrable_domain(record.get("url"))) or NONE
-        self.sites[site] += 1
-        self._add_capture(site, record.get("capture"))
-        language = _text(record.get("language")).lower()
-        self.languages[language or NONE] += 1
-        self.schema_versions[_text(record.get("schema_version")) or NONE] += 1
-        self.extractor_versions[_text(record.get("extractor_version")) or NONE] += 1
+        capture, missing = record.get("capture"), 0
+        if not isinstance(capture, dict):
+            requisites = UNRECORDED
+        elif capture.get("complete"):
+            requisites = COMPLETE
+        else:
+            requisites = INCOMPLETE
+            missing = capture.get("missing_count")
+            missing = missing if isinstance(missing, int) else 0
         fetched = parse_moment(record.get("fetched_at"))
-        if fetched:
-            day = fetched.strftime("%Y-%m-%d")
+        # The page's own calendar day (an export row keeps the page's string in published_raw).
+        published = _text(record.get("published_raw", record.get("published")))[:10]
+        body = _text(record.get("body"))
+        return [site, requisites, missing, _text(record.get("language")).lower(),
+                _text(record.get("schema_version")) or NONE, _text(record.get("extractor_version")) or NONE,
+                fetched.strftime("%Y-%m-%d") if fetched else None,
+                published if published and parse_moment(published) else None,
+                len(body), record.get("truncated") is True, record.get("paywalled") is True,
+                bool(_text(record.get("headline"))), bool(record.get("authors"))]
+
+    def add_facts(self, facts: list[Any]) -> None:
+        """Count one record from its ``facts``."""
+        (site, requisites, missing, language, schema, extractor, day, published, body, truncated, paywalled,
+         headline, authors) = facts
+        self.records += 1
+        self.sites[site] += 1
+        if requisites == UNRECORDED:
+            self.capture_unrecorded[site] += 1
+        elif requisites == COMPLETE:
+            self.capture_complete[site] += 1
+        else:
+            self.capture_incomplete[site] += 1
+            self.requisites_missing += missing
+        self.languages[language or NONE] += 1
+        self.schema_versions[schema] += 1
+        self.extractor_versions[extractor] += 1
+        if day:
             self.fetch_days[day] += 1
             self.fetched_first = min(self.fetched_first or day, day)
             self.fetched_last = max(self.fetched_last or day, day)
-        # The page's own calendar day (an export row keeps the page's string in published_raw).
-        published = _text(record.get("published_raw", record.get("published")))[:10]
-        if published and parse_moment(published):
+        if published:
             self.published_days[published] += 1
             self.published_first = min(self.published_first or published, published)
             self.published_last = max(self.published_last or published, published)
         else:
             self.no_published += 1
-        body = _text(record.get("body"))
-        self.body_chars += len(body)
+        self.body_chars += body
         self.empty_body += not body
-        self.short_body += 0 < len(body) < self.SHORT_BODY
-        self.truncated += record.get("truncated") is True
-        self.paywalled += record.get("paywalled") is True
-        self.no_headline += not _text(record.get("headline"))
+        self.short_body += 0 < body < self.SHORT_BODY
+        self.truncated += truncated
+        self.paywalled += paywalled
+        self.no_headline += not headline
         self.no_language += not language
-        self.no_authors += not record.get("authors")
-
-    def _add_capture(self, site: str, capture: Any) -> None:
-        if not isinstance(capture, dict):
-            self.capture_unrecorded[site] += 1
-        elif capture.get("complete"):
-            self.capture_complete[site] += 1
-        else:
-            self.capture_incomplete[site] += 1
-            missing = capture.get("missing_count")
-            self.requisites_missing += missing if isinstance(missing, int) else 0
+        self.no_authors += not authors
 
     def completeness(self) -> dict[str, dict[str, int]]:
         """Per site: articles whose requisites are all archived, some missing, or not recorded."""
