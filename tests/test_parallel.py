@@ -171,3 +171,41 @@ def test_a_worker_killed_holding_the_progress_lock_stops_nothing():
 def _hold_lock(tally) -> None:
     with tally.values.get_lock():
         time.sleep(60)
+
+
+def _pid_and(value: int) -> tuple[int, int]:
+    return os.getpid(), value
+
+
+def test_a_pool_stays_up_between_passes_and_a_worker_that_died_idle_is_replaced():
+    """The passes of one command share their worker processes (forked once); a worker killed between two
+    passes costs the next one a new pool, not a result."""
+    import multiprocessing
+
+    from archiver.datasets.workers import PoolRunner, shared_tally
+
+    runner = PoolRunner(2)
+    try:
+        def run() -> list[tuple[int, int]]:
+            return list(runner.map(_pid_and, range(8), shared_tally(runner), lambda: None))
+
+        first = run()
+        pool = {child.pid for child in multiprocessing.active_children()}
+        second = run()
+        assert [value for _, value in second] == list(range(8))
+        assert {pid for pid, _ in first + second} <= pool
+        os.kill(first[0][0], signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while first[0][0] in {child.pid for child in multiprocessing.active_children()}:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        third = run()
+        assert [value for _, value in third] == list(range(8))
+        assert not {pid for pid, _ in third} & pool
+        pool |= {child.pid for child in multiprocessing.active_children()}
+        tally = shared_tally(runner)
+        list(runner.map(_pid_and, range(3), tally, lambda: None))
+        assert (tally.done_bytes, tally.items) == (0, 0)  # a new pass starts at zero (these tasks report none)
+    finally:
+        runner.close()
+    assert not pool & {child.pid for child in multiprocessing.active_children()}  # close ended them

@@ -140,7 +140,7 @@ class Tally:
 
 def shared_tally(runner: Runner) -> Tally:
     """A tally the runner's tasks report to: in shared memory for a local pool's processes."""
-    return Tally(shared=isinstance(runner, PoolRunner))
+    return runner.tally() if isinstance(runner, PoolRunner) else Tally()
 
 
 # The tally a task in this process reports to (None on a cluster worker: the runner counts at the end).
@@ -184,16 +184,43 @@ class InlineRunner:
 
 
 class PoolRunner:
-    """``workers`` forked processes; at most two tasks per worker in flight, so results stay few."""
+    """``workers`` forked processes; at most two tasks per worker in flight, so results stay few.
+
+    The processes stay up from one ``map`` to the next (the passes of one command fork them once);
+    ``close`` ends them. They are forked when the first ``map`` starts: what the tasks need from this
+    process must be set up before it.
+    """
 
     def __init__(self, workers: int, retries: int = POOL_RETRIES) -> None:
         self.workers = max(1, workers)
         self.retries = retries
+        self._executor: ProcessPoolExecutor | None = None
+        self._tally: Tally | None = None  # the tally the processes were forked with (they report to it)
+
+    def tally(self) -> Tally:
+        """A tally at zero for the next ``map``: the one the running processes report to, when they run."""
+        if self._tally is None:
+            self._tally = Tally(shared=True)
+        else:
+            counts = self._tally._raw()  # no task is in flight between two maps: no lock needed
+            counts[0] = counts[1] = 0
+        return self._tally
 
     def _pool(self, tally: Tally) -> ProcessPoolExecutor:
+        """The running pool, or a new one (none yet, another tally, or a worker died since the last map)."""
+        if self._executor is not None and self._tally is tally and not getattr(self._executor, "_broken", False):
+            return self._executor
+        self._discard()
         _warm_up()
-        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"),
-                                   initializer=_init_worker, initargs=(tally,))
+        self._executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"),
+                                             initializer=_init_worker, initargs=(tally,))
+        self._tally = tally
+        return self._executor
+
+    def _discard(self) -> None:
+        if self._executor is not None:
+            _stop(self._executor)
+            self._executor = None
 
     def map(self, fn, tasks, tally, tick):
         retries = self.retries
@@ -205,6 +232,7 @@ class PoolRunner:
         following, exhausted = 0, False
         try:
             while not (exhausted and not again and not running and not results):
+                broken = False
                 while len(running) < 2 * self.workers:
                     if again:
                         number, task = again.pop()
@@ -213,13 +241,17 @@ class PoolRunner:
                         if number is None:
                             exhausted = True
                             break
-                    running[pool.submit(fn, task)] = (number, task)
-                if running:
+                    try:
+                        running[pool.submit(fn, task)] = (number, task)
+                    except BrokenProcessPool:  # a worker died since the last look
+                        again.append((number, task))
+                        broken = True
+                        break
+                if running and not broken:
                     done, _ = wait(running, timeout=TICK, return_when=FIRST_COMPLETED)
                 else:
                     done = set()
                 tick()
-                broken = False
                 for future in done:
                     number, task = running.pop(future)
                     try:
@@ -235,16 +267,21 @@ class PoolRunner:
                     again.extend(running.values())
                     again.sort(key=lambda item: item[0], reverse=True)
                     running.clear()
-                    _stop(pool)
+                    self._discard()
                     tally.renew()
                     pool = self._pool(tally)
                 while following in results:
                     yield results.pop(following)
                     following += 1
         except BaseException:
-            _stop(pool)
+            self._discard()
             raise
-        pool.shutdown(wait=True)
+
+    def close(self) -> None:
+        """End the processes (they wait for the next map until then)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
 
 
 def _warm_up() -> None:
