@@ -120,3 +120,83 @@ def test_facts_a_worker_keeps_count_as_the_record_itself():
     assert counted == direct and counted.as_dict() == direct.as_dict()
     assert direct.requisites_missing == 3 and direct.capture_incomplete == Counter({"example.com": 1, "example.org": 1})
     assert [json.loads(facts_of(r))[1] for r in records] == ["warc/x.warc.gz", None, None]
+
+
+def _reference_stats(paths, all_versions):
+    """What counting the chosen records one by one gives (the two-pass reader of ``select.Selection``)."""
+    from archiver.datasets.select import Selection
+    from archiver.datasets.source import RecordFiles
+    from archiver.datasets.summary import Summary
+
+    summary, no_pointer = Summary(), 0
+    with Selection(RecordFiles(list(paths)), all_versions=all_versions) as selection:
+        for record in selection:
+            summary.add(record)
+            no_pointer += not isinstance((record.get("warc") or {}).get("filename"), str)
+    return summary, no_pointer
+
+
+@pytest.mark.parametrize("first_is_old", [False, True], ids=["latest-first", "old-version-first"])
+def test_stats_of_versioned_records_are_counting_the_chosen_records_one_by_one(versioned_archive, tmp_path,
+                                                                             first_is_old):
+    """``stats`` reads each record once and keeps its facts; the chosen records' facts, added up, are the figures
+    (and the order of equal counts) counting the chosen records one by one gives, on any runner and any cut, also
+    where an old version is where a site, a language and an extractor version are first met."""
+    import random
+
+    from archiver.datasets.select import Filters
+    from archiver.datasets.stats import collect
+    from archiver.datasets.workers import PoolRunner
+
+    rng = random.Random(27 + first_is_old)
+    sites = ["a.example", "b.example", "c.example", "d.example"]
+
+    template = versioned_archive.crawl_records[0]
+
+    def record(n, key, version, site):
+        made = {**template, "id": f"r{n}", "url": f"https://{site}/{key}", "canonical_url": None, "site": site,
+                "version": version, "language": rng.choice(["en", "de", None]),
+                "extractor_version": rng.choice(["0.4.1", "0.4.2"]),
+                "fetched_at": f"2026-0{rng.randint(1, 3)}-1{rng.randint(0, 9)}T10:00:00Z",
+                "published": rng.choice([None, f"2025-1{rng.randint(0, 2)}-0{rng.randint(1, 9)}"]),
+                "body": "x" * rng.choice([0, 50, 500]), "headline": rng.choice(["", "H"]),
+                "warc": {**template["warc"], "filename": rng.choice(["warc/here.warc.gz", "warc/gone.warc.gz"])}}
+        made["capture"] = rng.choice([None, {**(template.get("capture") or {}), "complete": True},
+                                      {**(template.get("capture") or {}), "complete": False, "missing_count": 2}])
+        if made["capture"] is None:
+            del made["capture"]
+        return made
+
+    lines, n = [], 0
+    if first_is_old:  # the first record of the file, and of site e.example, is replaced later
+        lines.append(record(n, "k-old", 1, "e.example"))
+        n += 1
+    for language, extractor, site in (("en", "0.4.1", "a.example"), ("de", "0.4.2", "b.example"),
+                                      (None, "0.4.1", "c.example"), ("en", "0.4.2", "d.example")):
+        lines.append({**record(n, f"only-{n}", 1, site), "language": language, "extractor_version": extractor})
+        n += 1
+    for _ in range(300):
+        key = f"k{rng.randint(0, 120)}"
+        lines.append(record(n, key, rng.randint(1, 3), sites[int(key[1:]) % 4]))
+        n += 1
+    if first_is_old:
+        lines.append(record(n, "k-old", 2, "e.example"))
+    archive = tmp_path / "archive"
+    (archive / "articles").mkdir(parents=True)
+    (archive / "warc").mkdir()
+    (archive / "warc" / "here.warc.gz").write_bytes(b"")
+    path = archive / "articles" / "20260101T000000Z-1.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in lines))
+    for all_versions in (False, True):
+        summary, no_pointer = _reference_stats([path], all_versions)
+        for runner, task_size in ((None, None), (None, 3000), (PoolRunner(2), 5000)):
+            try:
+                got = collect(archive, [], Filters(), all_versions=all_versions, runner=runner, task_size=task_size)
+            finally:
+                if runner is not None:
+                    runner.close()
+            assert json.dumps(got.summary.as_dict()) == json.dumps(summary.as_dict())
+            assert got.no_pointer == no_pointer and got.records_read == len(lines) and got.unreadable == 0
+            assert got.summary.records == summary.records <= len(lines) - 50 * (not all_versions)
+            gone = sum(1 for r in lines if (r["warc"] or {}).get("filename") == "warc/gone.warc.gz")
+            assert 0 < got.dangling_pointers <= gone
