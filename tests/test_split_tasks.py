@@ -216,6 +216,12 @@ def test_task_sizes_taper_at_the_end_of_the_input_for_several_workers():
     # Along several files, the input's position counts: the second file is the input's end.
     assert sizes.bounds(0, 10_000) == [1000 * n for n in range(1, 10)]
     assert sizes.bounds(10_000, 10_000) == [b - 10_000 for b in bounds if b > 10_000]
+    # A Dask cluster gets fewer, larger tasks (each costs a round trip through its scheduler).
+    from archiver.datasets.workers import DASK_TASKS_PER_WORKER, DaskRunner
+
+    cluster = DaskRunner.__new__(DaskRunner)
+    cluster.workers, cluster.tasks_per_worker = 2, DASK_TASKS_PER_WORKER
+    assert task_bytes(64 * 2**20, cluster).target == 16 * 2**20 and task_bytes(64 * 2**20, 2).target == 4 * 2**20
 
 
 def test_tapered_cuts_read_every_record_once_and_reextract_the_same_bytes(archive, tmp_path):

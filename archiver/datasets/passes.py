@@ -29,7 +29,7 @@ class SelectCounts:
 def plan(job: Job, runner: Runner, wanted: int | None = None) -> list[Shard]:
     """The shards of the job's record files: ``wanted`` bytes each, else enough for every worker."""
     total = sum(path.stat().st_size for path in job.paths)
-    return list(plan_shards(job.paths, task_bytes(total, runner.workers, wanted)))
+    return list(plan_shards(job.paths, task_bytes(total, runner, wanted)))
 
 
 def ticker(progress: Progress, tally, noun: str):

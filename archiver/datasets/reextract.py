@@ -66,7 +66,7 @@ class ExistingRecords:
         tick = (lambda: progress.update(tally.done_bytes, tally.items, "records")) if progress else (lambda: None)
         if progress is not None:
             progress.stage("records", total)
-        shards = plan_shards(paths, task_bytes(total, runner.workers))
+        shards = plan_shards(paths, task_bytes(total, runner))
         tasks = (ExistingTask(paths, shard, keep_from) for shard in shards)
         for result in runner.map(existing_rows, tasks, tally, tick):
             self._insert(result.rows)

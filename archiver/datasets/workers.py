@@ -26,6 +26,9 @@ MIB = 1024**2
 MIN_TASK_BYTES = 1 * MIB  # smaller tasks cost more in start-up than they spread
 MAX_TASK_BYTES = 64 * MIB
 TASKS_PER_WORKER = 8  # enough that the last tasks do not leave a worker idle for long
+# A Dask task costs a round trip through the scheduler (tens of ms on a busy machine): fewer, larger
+# ones (the taper still cuts the end of the input finer).
+DASK_TASKS_PER_WORKER = 2
 TAPER = 2  # near the end of a job, a task takes at most 1 / (TAPER * workers) of the input left
 TAPER_FLOOR = 4  # ... and at least 1 / TAPER_FLOOR of the usual task
 
@@ -85,12 +88,16 @@ def sizes_of(target: int | TaskSizes) -> TaskSizes:
     return target if isinstance(target, TaskSizes) else TaskSizes(max(1, target))
 
 
-def task_bytes(total: int, workers: int, wanted: int | None = None) -> TaskSizes:
+def task_bytes(total: int, workers: int | Runner, wanted: int | None = None) -> TaskSizes:
     """Bytes of input per task: ``wanted`` when given (``--task-size``, every task alike), else enough tasks
-    for every worker, tapering at the end of the input."""
+    for every worker (a number, or a runner: its ``tasks_per_worker``), tapering at the end of the input."""
     if wanted:
         return TaskSizes(max(1, wanted))
-    target = min(max(total // max(1, workers * TASKS_PER_WORKER), MIN_TASK_BYTES), MAX_TASK_BYTES)
+    per_worker = TASKS_PER_WORKER
+    if not isinstance(workers, int):
+        per_worker = getattr(workers, "tasks_per_worker", TASKS_PER_WORKER)
+        workers = workers.workers
+    target = min(max(total // max(1, workers * per_worker), MIN_TASK_BYTES), MAX_TASK_BYTES)
     return TaskSizes(target, total, workers)
 
 
@@ -98,7 +105,7 @@ def range_bytes(total: int, runner: Runner, wanted: int | None = None) -> TaskSi
     """Bytes of WARC data per task; None (files whole) for one worker, where cutting them gains nothing."""
     if wanted is None and runner.workers <= 1:
         return None
-    return task_bytes(total, runner.workers, wanted)
+    return task_bytes(total, runner, wanted)
 
 
 class Tally:
@@ -316,6 +323,7 @@ class DaskRunner:
             raise WorkerDied("--dask needs Dask distributed: pip install 'archiver[cluster]'") from None
         self.client = Client(address, timeout=CONNECT_TIMEOUT)
         self.workers = max(1, len(self.client.scheduler_info().get("workers", {})))
+        self.tasks_per_worker = DASK_TASKS_PER_WORKER
 
     def map(self, fn, tasks, tally, tick):
         from collections import deque

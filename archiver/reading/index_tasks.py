@@ -54,6 +54,6 @@ def rows_of_archive(archive: Path, runner: workers.Runner, progress: Progress | 
     tick = (lambda: progress.update(tally.done_bytes, tally.items)) if progress else (lambda: None)
     if progress is not None:
         progress.stage("indexing", total)
-    tasks = (RowsTask(paths, shard) for shard in plan_shards(paths, workers.task_bytes(total, runner.workers, task_size)))
+    tasks = (RowsTask(paths, shard) for shard in plan_shards(paths, workers.task_bytes(total, runner, task_size)))
     for result in runner.map(shard_rows, tasks, tally, tick):
         yield from result.rows

@@ -48,7 +48,7 @@ def check_articles(articles_dir: Path, archive: Path, by_position: dict[tuple[st
     total = sum(path.stat().st_size for path in files)
     progress.stage("records", total)
     tally = shared_tally(runner)
-    tasks = (ArticleTask(files, shard) for shard in plan_shards(files, task_bytes(total, runner.workers)))
+    tasks = (ArticleTask(files, shard) for shard in plan_shards(files, task_bytes(total, runner)))
     for lines in runner.map(read_article_shard, tasks, tally, lambda: progress.update(tally.done_bytes, tally.items)):
         for kind, file, number, value in lines.events:
             path = files[file]
