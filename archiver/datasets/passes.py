@@ -5,7 +5,7 @@ process, the selection rows of the records that pass the filters (``VersionIndex
 SQLite then picks the latest version of each article. Pass two runs a task per shard
 that holds chosen lines (``chosen``): ``export`` normalises and writes them, ``stats``
 counts them. Shards are planned once (``plan``), small enough to give every worker work
-when the archive is a single records file.
+when the archive is a single records file, as pass one's tasks ask for them (``Shards``).
 """
 
 from __future__ import annotations
@@ -26,10 +26,25 @@ class SelectCounts:
     matched: int = 0
 
 
-def plan(job: Job, runner: Runner, wanted: int | None = None) -> list[Shard]:
+class Shards:
+    """The shards of a job, planned as pass one asks for them: its first tasks run while the rest of the files
+    are read for line starts. Iterated again (pass two), the same shards."""
+
+    def __init__(self, planned: Iterator[Shard]) -> None:
+        self._planned = planned
+        self._known: list[Shard] = []
+
+    def __iter__(self) -> Iterator[Shard]:
+        yield from self._known
+        for shard in self._planned:
+            self._known.append(shard)
+            yield shard
+
+
+def plan(job: Job, runner: Runner, wanted: int | None = None) -> Shards:
     """The shards of the job's record files: ``wanted`` bytes each, else enough for every worker."""
     total = sum(path.stat().st_size for path in job.paths)
-    return list(plan_shards(job.paths, task_bytes(total, runner, wanted)))
+    return Shards(plan_shards(job.paths, task_bytes(total, runner, wanted)))
 
 
 def ticker(progress: Progress, tally, noun: str):
@@ -38,7 +53,7 @@ def ticker(progress: Progress, tally, noun: str):
     return tick
 
 
-def select(job: Job, shards: list[Shard], runner: Runner, index: VersionIndex, progress: Progress) -> SelectCounts:
+def select(job: Job, shards: Shards, runner: Runner, index: VersionIndex, progress: Progress) -> SelectCounts:
     """Pass one: every shard's selection rows into ``index``, in shard order."""
     progress.stage("indexing")
     counts = SelectCounts()
@@ -53,7 +68,7 @@ def select(job: Job, shards: list[Shard], runner: Runner, index: VersionIndex, p
     return counts
 
 
-def chosen(job: Job, shards: list[Shard], index: VersionIndex, per: str) -> Iterator[ExportTask]:
+def chosen(job: Job, shards: Shards, index: VersionIndex, per: str) -> Iterator[ExportTask]:
     """Pass two's tasks: each shard with the lines chosen in it (shards with none are left out)."""
     lines_chosen = index.best(per)
     want = next(lines_chosen, None)
