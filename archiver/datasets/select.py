@@ -182,11 +182,11 @@ class VersionIndex:
 
     def add_rows(self, rows: list[tuple[Any, ...]]) -> None:
         """Rows made elsewhere (a shard task) with ``add``'s layout, and a last item: what ``stats`` counts of
-        the record (``export_tasks.facts_of``) or None."""
+        the record (``export_tasks.facts_of``) or None. Inserted at once: while the workers make the next
+        shards' rows, not all after the last."""
         self._pending.extend(rows)
         self.count += len(rows)
-        if len(self._pending) >= BATCH:
-            self.flush()
+        self.flush()
 
     def flush(self) -> None:
         if self._pending:
