@@ -3,8 +3,8 @@
 Pass one (``select``) parses every shard on the runner's workers and gathers, in this
 process, the selection rows of the records that pass the filters (``VersionIndex``);
 SQLite then picks the latest version of each article. Pass two runs a task per shard
-that holds chosen lines (``chosen``): ``export`` normalises and writes them, ``stats``
-counts them. Shards are planned once (``plan``), small enough to give every worker work
+that holds chosen lines (``chosen``): ``export`` normalises and writes them (``stats``
+needs no pass two: pass one keeps what it counts of each record). Shards are planned once (``plan``), small enough to give every worker work
 when the archive is a single records file, as pass one's tasks ask for them (``Shards``).
 """
 

@@ -112,7 +112,7 @@ def collect(archive: Path | None, records: list[Path], filters: Filters, *, all_
 class _Counted:
     summary: Summary = field(default_factory=Summary)
     no_pointer: int = 0
-    dangling: int = 0  # records whose WARC file is not in the archive (None: not checked)
+    dangling: int = 0  # records whose WARC file is not in the archive (0 when there is no archive to look in)
 
 
 def _count(chosen: Iterator[str], archive: Path | None) -> _Counted:
