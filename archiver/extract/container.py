@@ -51,6 +51,8 @@ FEATURES: tuple[Feature, ...] = (
     Feature("holds-headline", "holds the heading the page's titles repeat"),
     Feature("beyond-article", "climbed past an <article> or <main> holding the seed (the page's word for the story's end)"),
     Feature("beyond-content", "climbed past an element named the article body holding the seed"),
+    Feature("beyond-content-prose", "share of the candidate's prose outside the element named the article "
+            "body it climbed past (what the page marks as not its story)"),
     Feature("added-links", "link density of the text added over the seed"),
     Feature("other-clusters", "share of the candidate's prose in other seeds (a second cluster: comments, a teaser)"),
     Feature("negative-clusters", "share of the candidate's prose in other seeds named comment, related, sidebar ..."),
@@ -128,7 +130,7 @@ def candidates(page: PageBlocks, headline_index: int = -1) -> list[tuple[int, di
     heading_positions = page.headings
     total, good, bad = page.total, page.good, page.bad
     for rank, seed in enumerate(seeds):
-        climbed, i, passed, below = 0, seed, (0.0, 0.0), -1
+        climbed, i, passed, below, story = 0, seed, (0.0, 0.0), -1, 0
         # The page's <body> is a candidate only as a seed: paragraphs right under it.
         while i >= 0 and climbed <= MAX_CLIMB and (not climbed or page.tags[i] not in ("body", "html")):
             if below >= 0 and total[i] == total[below] and good[i] == good[below] and bad[i] == bad[below]:
@@ -138,11 +140,15 @@ def candidates(page: PageBlocks, headline_index: int = -1) -> list[tuple[int, di
                 found[i] = _features(page, i, seed, climbed, rank, scores[seed] / top, headline_index,
                                      page_good, page_total, heading_positions, names)
                 found[i]["beyond-article"], found[i]["beyond-content"] = passed
+                if story and good[i]:
+                    found[i]["beyond-content-prose"] = (good[i] - story) / good[i]
                 below = i
             else:
                 below = i
             passed = (max(passed[0], float(page.tags[i] in ("article", "main"))),
                       max(passed[1], found[below]["content-name"]))
+            if not story and passed[1]:
+                story = good[i]
             i, climbed = page.parents[i], climbed + 1
     _other_clusters(page, seeds, found)
     ruled = climb(page, seeds[0])
