@@ -52,7 +52,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature("beyond-article", "climbed past an <article> or <main> holding the seed (the page's word for the story's end)"),
     Feature("beyond-content", "climbed past an element named the article body holding the seed"),
     Feature("beyond-content-prose", "share of the candidate's prose outside the element named the article "
-            "body it climbed past (what the page marks as not its story)"),
+            "body it climbed past and other seeds named so (what the page marks as not its story)"),
     Feature("added-links", "link density of the text added over the seed"),
     Feature("other-clusters", "share of the candidate's prose in other seeds (a second cluster: comments, a teaser)"),
     Feature("negative-clusters", "share of the candidate's prose in other seeds named comment, related, sidebar ..."),
@@ -129,8 +129,9 @@ def candidates(page: PageBlocks, headline_index: int = -1) -> list[tuple[int, di
     found: dict[int, dict[str, float]] = {}
     heading_positions = page.headings
     total, good, bad = page.total, page.good, page.bad
+    stories: dict[int, int] = {}  # candidate -> the element named the article body it climbed past
     for rank, seed in enumerate(seeds):
-        climbed, i, passed, below, story = 0, seed, (0.0, 0.0), -1, 0
+        climbed, i, passed, below, story = 0, seed, (0.0, 0.0), -1, -1
         # The page's <body> is a candidate only as a seed: paragraphs right under it.
         while i >= 0 and climbed <= MAX_CLIMB and (not climbed or page.tags[i] not in ("body", "html")):
             if below >= 0 and total[i] == total[below] and good[i] == good[below] and bad[i] == bad[below]:
@@ -140,17 +141,18 @@ def candidates(page: PageBlocks, headline_index: int = -1) -> list[tuple[int, di
                 found[i] = _features(page, i, seed, climbed, rank, scores[seed] / top, headline_index,
                                      page_good, page_total, heading_positions, names)
                 found[i]["beyond-article"], found[i]["beyond-content"] = passed
-                if story and good[i]:
-                    found[i]["beyond-content-prose"] = (good[i] - story) / good[i]
+                if story >= 0:
+                    stories[i] = story
                 below = i
             else:
                 below = i
             passed = (max(passed[0], float(page.tags[i] in ("article", "main"))),
                       max(passed[1], found[below]["content-name"]))
-            if not story and passed[1]:
-                story = good[i]
+            if story < 0 and passed[1]:
+                story = i
             i, climbed = page.parents[i], climbed + 1
     _other_clusters(page, seeds, found)
+    _beyond_content(page, seeds, stories, found, names)
     ruled = climb(page, seeds[0])
     if ruled in found:
         found[ruled]["climb-rule"] = 1.0
@@ -192,6 +194,23 @@ def _other_clusters(page: PageBlocks, seeds: list[int], found: dict[int, dict[st
             total = good[i] or 1
             values["other-clusters"] = sum(good[s] for s in kept[1:]) / total
             values["negative-clusters"] = sum(good[s] for s in kept[1:] if negative[s]) / total
+
+
+def _beyond_content(page: PageBlocks, seeds: list[int], stories: dict[int, int],
+                    found: dict[int, dict[str, float]], names: dict[int, tuple[bool, bool, bool]]) -> None:
+    """For a candidate that climbed past an element named the article body, the share of its prose
+    outside that element and outside other seeds named so (a story the page splits in several boxes)."""
+    size, good = page.size, page.good
+    for i, story in stories.items():
+        if not good[i]:
+            continue
+        kept = [story]
+        for s in seeds:
+            if (i <= s < i + size[i] and names[s][0]
+                    and not any(k <= s < k + size[k] or s <= k < s + size[s] for k in kept)):
+                kept.append(s)
+        outside = good[i] - sum(good[k] for k in kept)
+        found[i]["beyond-content-prose"] = max(outside, 0) / good[i]
 
 
 def climb(page: PageBlocks, index: int) -> int:
