@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,60 +112,11 @@ def test_workers_say_once_that_they_wait_and_once_that_they_resumed(outage):
     assert "Traceback" not in both, both[both.index("Traceback") - 500:][:3000]
 
 
-def test_a_script_call_waits_out_a_restart_and_ends_the_outage_once(tmp_path, caplog):
-    # A call made while Redis is down waits; when it is back (its script cache empty: the call's
-    # EVALSHA gets NOSCRIPT and the client loads the script again), the call gets its answer, the
-    # outage ends with one "reachable again" line and the recovery hooks run.
+@pytest.fixture
+def lone_redis(tmp_path, caplog):
+    """A Redis of the test's own (append-only file on), a retrying client with a loaded script, the outage
+    log captured; the process's outage state is reset after the test."""
     import logging
-    import threading
-
-    from scrapy.settings import Settings
-
-    from archiver.distributed.connection import Outage, redis_from_settings
-    from redis_server import RedisServer
-
-    try:
-        server = RedisServer(tmp_path / "redis")
-    except FileNotFoundError:
-        pytest.skip("redis-server not found (apt install redis-server)")
-    caplog.set_level(logging.WARNING, logger="archiver.distributed.connection")
-    recovered: list[str] = []
-
-    def hook() -> None:
-        recovered.append("ran")
-
-    with server:
-        client = redis_from_settings(Settings({"REDIS_URL": server.url, "REDIS_RETRY_MAX_DELAY": 0.3}))
-        script = client.register_script("return 7")
-        assert script() == 7  # loaded: the server caches it, until it is killed
-        Outage.recovery_hooks.append(hook)
-        try:
-            server.kill()
-            answers: list[int] = []
-            call = threading.Thread(target=lambda: answers.append(script()))
-            call.start()
-            deadline = time.monotonic() + 20
-            while Outage.started is None and time.monotonic() < deadline:
-                time.sleep(0.05)
-            assert Outage.started is not None, "the call did not see the outage"
-            server.start()
-            call.join(30)
-            assert answers == [7] and recovered == ["ran"] and Outage.started is None
-        finally:
-            Outage.recovery_hooks.remove(hook)
-            Outage.started = None
-            client.close()
-    assert caplog.text.count("reachable again") == 1
-
-
-
-def test_a_script_call_that_waits_out_a_slow_reload_ends_the_outage(tmp_path, caplog):
-    # kill -9, then Redis reloads its append-only file slowly: connections open at once but every
-    # command answers LOADING (retried), then the script is unknown (NOSCRIPT: scripts are not in
-    # the file). The reply got through, so the outage ends with one line, though the call that
-    # saw it ends with an error reply and the call that loads the script again never fails.
-    import logging
-    import threading
 
     from scrapy.settings import Settings
 
@@ -179,23 +131,67 @@ def test_a_script_call_that_waits_out_a_slow_reload_ends_the_outage(tmp_path, ca
     with server:
         client = redis_from_settings(Settings({"REDIS_URL": server.url, "REDIS_RETRY_MAX_DELAY": 0.2}))
         script = client.register_script("return 7")
-        assert script() == 7
-        with client.pipeline(transaction=False) as fill:  # enough keys for a reload of about 2 s
-            for n in range(20_000):
-                fill.set(f"key:{n}", n)
-            fill.execute()
-        time.sleep(1.5)  # appendfsync everysec
+        assert script() == 7  # loaded: the server caches it, until it is killed
         try:
-            server.kill()
-            server.options += ["--key-load-delay", "100"]  # microseconds per key while loading
-            server.start()
-            answers: list[int] = []
-            call = threading.Thread(target=lambda: answers.append(script()))
-            call.start()
-            call.join(60)
-            assert answers == [7] and Outage.started is None
+            yield server, client, script
         finally:
             Outage.started = None
             client.close()
+
+
+def _call_in_thread(script) -> tuple[threading.Thread, list[int]]:
+    answers: list[int] = []
+    call = threading.Thread(target=lambda: answers.append(script()))
+    call.start()
+    return call, answers
+
+
+def test_a_script_call_waits_out_a_restart_and_ends_the_outage_once(lone_redis, caplog):
+    # A call made while Redis is down waits; when it is back (its script cache empty: the call's
+    # EVALSHA gets NOSCRIPT and the client loads the script again), the call gets its answer, the
+    # outage ends with one "reachable again" line and the recovery hooks run.
+    from archiver.distributed.connection import Outage
+
+    server, _, script = lone_redis
+    recovered: list[str] = []
+
+    def hook() -> None:
+        recovered.append("ran")
+
+    Outage.recovery_hooks.append(hook)
+    try:
+        server.kill()
+        call, answers = _call_in_thread(script)
+        deadline = time.monotonic() + 20
+        while Outage.started is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert Outage.started is not None, "the call did not see the outage"
+        server.start()
+        call.join(30)
+        assert answers == [7] and recovered == ["ran"] and Outage.started is None
+    finally:
+        Outage.recovery_hooks.remove(hook)
+    assert caplog.text.count("reachable again") == 1
+
+
+def test_a_script_call_that_waits_out_a_slow_reload_ends_the_outage(lone_redis, caplog):
+    # kill -9, then Redis reloads its append-only file slowly: connections open at once but every
+    # command answers LOADING (retried), then the script is unknown (NOSCRIPT: scripts are not in
+    # the file). The reply got through, so the outage ends with one line, though the call that
+    # saw it ends with an error reply and the call that loads the script again never fails.
+    from archiver.distributed.connection import Outage
+
+    server, client, script = lone_redis
+    with client.pipeline(transaction=False) as fill:  # enough keys for a reload of about 2 s
+        for n in range(20_000):
+            fill.set(f"key:{n}", n)
+        fill.execute()
+    time.sleep(1.5)  # appendfsync everysec
+    server.kill()
+    server.options += ["--key-load-delay", "100"]  # microseconds per key while loading
+    server.start()
+    call, answers = _call_in_thread(script)
+    call.join(60)
+    assert answers == [7] and Outage.started is None
     assert caplog.text.count("unreachable") == 1, caplog.text
     assert caplog.text.count("reachable again") == 1, caplog.text
