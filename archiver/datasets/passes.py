@@ -4,8 +4,9 @@ Pass one (``select``) parses every shard on the runner's workers and gathers, in
 process, the selection rows of the records that pass the filters (``VersionIndex``);
 SQLite then picks the latest version of each article. Pass two runs a task per shard
 that holds chosen lines (``chosen``): ``export`` normalises and writes them (``stats``
-needs no pass two: pass one keeps what it counts of each record). Shards are planned once (``plan``), small enough to give every worker work
-when the archive is a single records file, as pass one's tasks ask for them (``Shards``).
+needs no pass two: pass one keeps what it counts of each record). Shards are planned once
+(``plan``), small enough to give every worker work when the archive is a single records
+file, as pass one's tasks ask for them (``Shards``).
 """
 
 from __future__ import annotations
