@@ -6,6 +6,7 @@ import logging
 import queue
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 BATCH = 200  # records per index transaction at most
+# Seconds a batch waits for more records. The analysis pool hands records on one or two at a time,
+# and a transaction each costs SQLite's full-text index a new segment to merge: batching them halves
+# the thread's CPU, which the crawl's other work shares the cores with.
+LINGER = 0.5
 CLOSE_TIMEOUT = 120.0  # seconds the crawl waits at its end for the index to catch up
 WAL_PAGES = 200  # write-ahead log pages between checkpoints (SQLite's default: 1,000, 4 MiB)
 
@@ -84,12 +89,7 @@ class ReadingIndexPipeline:
         try:
             done = False
             while not done:
-                batch = [self._queue.get()]
-                while len(batch) < BATCH and not self._queue.empty():
-                    batch.append(self._queue.get_nowait())
-                if None in batch:
-                    done = True
-                    batch = [record for record in batch if record is not None]
+                batch, done = next_batch(self._queue, BATCH, LINGER)
                 if batch:
                     writer.add_many(batch)
                     stats = self.crawler.stats
@@ -104,3 +104,20 @@ class ReadingIndexPipeline:
         self.failed = True
         logger.warning("reading index %s: %s; not indexing the rest of this crawl (run `archiver index`)",
                        self.path, error)
+
+
+def next_batch(source: queue.Queue[dict[str, Any] | None], limit: int,
+               linger: float) -> tuple[list[dict[str, Any]], bool]:
+    """Up to ``limit`` records: the first waited for, then those that come within ``linger`` seconds;
+    and whether the end (None) was taken."""
+    batch = [source.get()]
+    deadline = time.monotonic() + linger
+    while batch[-1] is not None and len(batch) < limit:
+        remaining = deadline - time.monotonic()
+        try:
+            batch.append(source.get(timeout=remaining) if remaining > 0 else source.get_nowait())
+        except queue.Empty:
+            break
+    if batch[-1] is None:
+        return batch[:-1], True
+    return batch, False
