@@ -545,11 +545,12 @@ def test_share_links_are_a_share_bars_icons_not_the_sites_follow_links():
         '<li><a href="https://www.facebook.com/sharer/sharer.php?u=https%3A%2F%2Fharbourlight.example">f</a></li>'
         '<li><a href="https://www.linkedin.com/shareArticle?mini=true&amp;url=x">in</a></li>'
         '<li><a href="mailto:?subject=Ferry%20fares%20rise&amp;body=https%3A%2F%2Fharbourlight.example">Email</a></li>'
+        '<li><a href="https://wa.me/?text=Ferry%20fares%20rise">WhatsApp</a></li>'
         '</ul><footer><a href="https://twitter.com/harbourlight">Follow us</a>'
         '<a href="https://www.facebook.com/harbourlight">Facebook</a>'
         '<a href="https://x.com/harbourlight/status/1870000000000000000">Our post on X</a>'
         '<a href="mailto:news@harbourlight.example">Tips</a><a href="/subscribe">Sign up</a></footer></div>')
-    assert link_actions(tree) == (1, 4)  # the sign-up; the four icons of the bar
+    assert link_actions(tree) == (1, 5)  # the sign-up; the five icons of the bar
 
 
 def test_a_storys_share_bar_is_counted_on_the_whole_page():
