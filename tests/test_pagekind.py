@@ -438,6 +438,8 @@ def test_calls_to_action_are_counted_in_menus_and_footers_too():
     assert trace["page-kind"].calls_to_action == 8
     values = judge(trace["page-kind"]).values
     assert values["calls-to-action"] == 0.75
+    # 8 of its 14 links and buttons sell: a story's one newsletter button among a hundred links does not
+    assert trace["page-kind"].links == 14 and values["selling-links"] == 1.0
 
 
 def test_calls_to_action_are_labels_not_prose():
@@ -550,7 +552,7 @@ def test_share_links_are_a_share_bars_icons_not_the_sites_follow_links():
         '<a href="https://www.facebook.com/harbourlight">Facebook</a>'
         '<a href="https://x.com/harbourlight/status/1870000000000000000">Our post on X</a>'
         '<a href="mailto:news@harbourlight.example">Tips</a><a href="/subscribe">Sign up</a></footer></div>')
-    assert link_actions(tree) == (1, 5)  # the sign-up; the five icons of the bar
+    assert link_actions(tree) == (1, 5, 10)  # the sign-up; the five icons of the bar; ten links in all
 
 
 def test_a_storys_share_bar_is_counted_on_the_whole_page():

@@ -48,7 +48,7 @@ class Reading:
     dom_body: str = ""
     paywall: tuple[bool, str] = (False, "")
     organisations: list[str] = field(default_factory=list)
-    link_actions: tuple[int, int] = (0, 0)  # calls to action, share links: the whole page's, <button>s too
+    link_actions: tuple[int, int, int] = (0, 0, 0)  # calls to action, share links, all links: the whole page's, <button>s too
 
 
 def analyze_tree(tree: Element, url: str, trace: dict | None = None) -> tuple[str, Article, Judgement]:

@@ -75,6 +75,8 @@ FEATURES: tuple[Feature, ...] = (
     Feature("list-text", "share of the story text in list items: 0 up to 10 %, 1 from 60 %"),
     Feature("calls-to-action", "links and buttons asking for a sale or a booking (\"Get a quote\", \"Book now\", "
             "\"Add to cart\"): 0 up to 2, 1 from 10"),
+    Feature("selling-links", "share of the page's links and buttons that are calls to action: 0 up to 5 %, 1 from "
+            "30 % (a service page's few links ask for a quote; a story's newsletter box is one among many)"),
     Feature("share-links", "links that share the page (a post to X, Facebook, LinkedIn, Reddit, WhatsApp, e-mail): "
             "0 for none, 1 from three; stories ask to be passed on, help and shop pages rarely"),
 )
@@ -198,6 +200,7 @@ class Evidence:
     list_share: float = 0.0
     calls_to_action: int = 0
     share_links: int = 0
+    links: int = 0  # links and buttons on the whole page
     binary: bool = False
 
 
@@ -282,6 +285,7 @@ def feature_values(e: Evidence) -> dict[str, float]:
         "list-text": _ramp(e.list_share, 0.1, 0.6),
         "calls-to-action": _ramp(e.calls_to_action, 2, 10),
         "share-links": _ramp(e.share_links, 0, 3),
+        "selling-links": _ramp(e.calls_to_action / max(e.links, 1), 0.05, 0.3),
     }
 
 
@@ -311,11 +315,12 @@ def judge(e: Evidence, article_model: LinearModel | None = None, listing_model: 
 
 
 def measure(page: PageBlocks, index: int, article, shown: bool, jsonld: JsonLd, meta: MetaTags, url: str,
-            actions: tuple[int, int] = (0, 0)) -> Evidence:
+            actions: tuple[int, int, int] = (0, 0, 0)) -> Evidence:
     """The page-kind signals' inputs, from the scan already made (no second pass over the tree; ``actions``,
     the calls to action and share links, were counted before the scan, which drops every ``<button>``)."""
     evidence = Evidence(url, dated=bool(article.published), byline=bool(article.authors),
-                        calls_to_action=actions[0], share_links=actions[1], **declared(jsonld, meta, page.itemtypes))
+                        calls_to_action=actions[0], share_links=actions[1],
+                        links=actions[2], **declared(jsonld, meta, page.itemtypes))
     body = article.body
     evidence.story_chars = text_weight(body)
     evidence.paragraphs = body.count("\n\n") + 1 if body else 0
@@ -338,12 +343,13 @@ def calls_to_action(root: Element) -> int:
     return link_actions(root)[0]
 
 
-def link_actions(root: Element) -> tuple[int, int]:
+def link_actions(root: Element) -> tuple[int, int, int]:
     """(calls to action, share links) among the page's links and buttons, menus and footers too: a call
     asks the reader to buy, book or sign up ("Get a free quote"); a share link passes the page on (a
     share bar's icons, which have no label)."""
-    calls = shares = 0
+    calls = shares = links = 0
     for element in root.iter("a", "button"):
+        links += 1
         href = element.get("href")
         if href and is_share_link(href):
             shares += 1
@@ -351,7 +357,7 @@ def link_actions(root: Element) -> tuple[int, int]:
         label = (element.text or "").strip() or text_content(element).strip()
         if label and len(label) <= 40 and _CALL_TO_ACTION.match(label):
             calls += 1
-    return calls, shares
+    return calls, shares, links
 
 
 def is_share_link(href: str) -> bool:
