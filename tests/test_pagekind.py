@@ -438,6 +438,8 @@ def test_calls_to_action_are_counted_in_menus_and_footers_too():
     assert trace["page-kind"].calls_to_action == 8
     values = judge(trace["page-kind"]).values
     assert values["calls-to-action"] == 0.75
+    # 8 of its 14 links and buttons sell: a story's one newsletter button among a hundred links does not
+    assert trace["page-kind"].links == 14 and values["selling-links"] == 1.0
 
 
 def test_calls_to_action_are_labels_not_prose():
@@ -529,3 +531,37 @@ def test_an_faq_block_is_no_forum_but_a_thread_still_is():
 
     assert values(faq)["declared-faq"] == 1.0 and values(faq)["declared-forum"] == 0.0
     assert values(thread)["declared-forum"] == 1.0 and values(thread, faq)["declared-forum"] == 1.0
+
+
+def test_share_links_are_a_share_bars_icons_not_the_sites_follow_links():
+    # A story's share bar passes the page on (intent and sharer addresses, a mail with a subject); the
+    # site's own profiles in the footer ("Follow us") and a link to a post on X are no share links.
+    from lxml import html as lxml_html
+
+    from archiver.extract.pagekind import link_actions
+
+    tree = lxml_html.fromstring(
+        '<div><ul class="share-bar">'
+        '<li><a href="https://twitter.com/intent/tweet?url=https%3A%2F%2Fharbourlight.example%2Fferry-fares">'
+        '<svg></svg></a></li>'
+        '<li><a href="https://www.facebook.com/sharer/sharer.php?u=https%3A%2F%2Fharbourlight.example">f</a></li>'
+        '<li><a href="https://www.linkedin.com/shareArticle?mini=true&amp;url=x">in</a></li>'
+        '<li><a href="mailto:?subject=Ferry%20fares%20rise&amp;body=https%3A%2F%2Fharbourlight.example">Email</a></li>'
+        '<li><a href="https://wa.me/?text=Ferry%20fares%20rise">WhatsApp</a></li>'
+        '</ul><footer><a href="https://twitter.com/harbourlight">Follow us</a>'
+        '<a href="https://www.facebook.com/harbourlight">Facebook</a>'
+        '<a href="https://x.com/harbourlight/status/1870000000000000000">Our post on X</a>'
+        '<a href="mailto:news@harbourlight.example">Tips</a><a href="/subscribe">Sign up</a></footer></div>')
+    assert link_actions(tree) == (1, 5, 10)  # the sign-up; the five icons of the bar; ten links in all
+
+
+def test_a_storys_share_bar_is_counted_on_the_whole_page():
+    from pagekind_pages import article_pages
+
+    _name, url, _headline, html = article_pages()[0]
+    bar = ('<div class="share"><a href="https://twitter.com/intent/tweet?text=x">X</a>'
+           '<a href="https://www.facebook.com/sharer/sharer.php?u=x">Facebook</a></div>')
+    trace: dict = {}
+    analyze_page(html.replace("</body>", bar + "</body>"), url, trace=trace)
+    assert trace["page-kind"].share_links == 2
+    assert judge(trace["page-kind"]).values["share-links"] == pytest.approx(2 / 3)

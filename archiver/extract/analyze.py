@@ -19,7 +19,7 @@ from archiver.extract.jsonld import JsonLd
 from archiver.extract.language import detect_language
 from archiver.extract.links import translations
 from archiver.extract.meta import MetaTags
-from archiver.extract.pagekind import Judgement, calls_to_action, judge, measure, paywall
+from archiver.extract.pagekind import Judgement, judge, link_actions, measure, paywall
 from archiver.extract.storyline import (STORY_LEAD_CHARS, is_banner, is_deck_of, names_site, story_headline,
                                         story_starts)
 from archiver.extract.structured import complete_structured_body, structured_paragraphs
@@ -48,7 +48,7 @@ class Reading:
     dom_body: str = ""
     paywall: tuple[bool, str] = (False, "")
     organisations: list[str] = field(default_factory=list)
-    calls_to_action: int = 0  # counted on the whole page: <button>s, menus and footers too
+    link_actions: tuple[int, int, int] = (0, 0, 0)  # calls to action, share links, all links: the whole page's, <button>s too
 
 
 def analyze_tree(tree: Element, url: str, trace: dict | None = None) -> tuple[str, Article, Judgement]:
@@ -78,12 +78,12 @@ def _read(tree: Element, url: str, trace: dict | None) -> Reading:
     """One scan of the <body> and the page's structured data."""
     jsonld, meta = JsonLd.from_tree(tree), MetaTags(tree)
     title = tree.findtext(".//title") or ""  # read before the scan, which drops a <title> misplaced in <body>
-    calls = calls_to_action(tree)  # before the scan too, which drops every <button>
+    actions = link_actions(tree)  # before the scan too, which drops every <button>
     body_root = tree.find("body")
     page = scan(body_root if body_root is not None else tree)
     src = _fields.Sources(tree=tree, url=url, jsonld=jsonld, meta=meta, page=page, title=title)
     titles = [title, meta.first("og:title", "twitter:title") or "", jsonld.text("headline") or ""]
-    return Reading(page=page, src=src, titles=titles, trace=trace, calls_to_action=calls)
+    return Reading(page=page, src=src, titles=titles, trace=trace, link_actions=actions)
 
 
 def _page_fields(article: Article, reading: Reading) -> None:
@@ -224,7 +224,7 @@ def _judge(article: Article, reading: Reading) -> Judgement:
     shown = bool(reading.story_line) or bool(reading.h1) and not reading.h1_linked
     src = reading.src
     evidence = measure(reading.page, reading.scope_index, article, shown, src.jsonld, src.meta, src.url,
-                       reading.calls_to_action)
+                       reading.link_actions)
     if reading.trace is not None:
         reading.trace["page-kind"] = evidence
     return judge(evidence)

@@ -75,6 +75,10 @@ FEATURES: tuple[Feature, ...] = (
     Feature("list-text", "share of the story text in list items: 0 up to 10 %, 1 from 60 %"),
     Feature("calls-to-action", "links and buttons asking for a sale or a booking (\"Get a quote\", \"Book now\", "
             "\"Add to cart\"): 0 up to 2, 1 from 10"),
+    Feature("selling-links", "share of the page's links and buttons that are calls to action: 0 up to 5 %, 1 from "
+            "30 % (a service page's few links ask for a quote; a story's newsletter box is one among many)"),
+    Feature("share-links", "links that share the page (a post to X, Facebook, LinkedIn, Reddit, WhatsApp, e-mail): "
+            "0 for none, 1 from three; stories ask to be passed on, help and shop pages rarely"),
 )
 SIGNALS = FEATURES  # the name --explain and the docs have used
 # Below this much story text nothing makes an article (a photo page, a stub, an error page).
@@ -106,6 +110,12 @@ _CALL_TO_ACTION = re.compile(
     r"call (?:now|us|today)|contact us|request (?:a |an )?(?:quote|demo|consultation|appointment|information)|"
     r"schedule|enrol|apply now|sign up|buy now|add to (?:cart|basket|bag)|shop now|order now|"
     r"start (?:your )?free|try (?:it )?(?:for )?free)", re.IGNORECASE)
+# Links that share the page: a share bar's buttons (intent and sharer addresses, a mail with a subject).
+_SHARE_HREF = re.compile(
+    r"(?:twitter\.com|x\.com)/(?:intent/|share)|facebook\.com/(?:sharer|share\.php|dialog/share)|"
+    r"linkedin\.com/(?:shareArticle|sharing|cws/share)|reddit\.com/submit|pinterest\.[a-z.]+/pin/create|"
+    r"(?:api\.whatsapp\.com/send|wa\.me/\?|whatsapp://send)|t\.me/share|bsky\.app/intent|"
+    r"news\.ycombinator\.com/submitlink|threads\.net/intent|^mailto:\?(?:subject|body)=", re.IGNORECASE)
 _URL_DATE = re.compile(r"/(?:19|20)\d{2}/(?:0?[1-9]|1[0-2])(?:/|$)|/(?:19|20)\d{2}-\d{2}-\d{2}")
 # CJK scripts say in one character what alphabets say in about three.
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
@@ -189,6 +199,8 @@ class Evidence:
     story_headings: int = 0
     list_share: float = 0.0
     calls_to_action: int = 0
+    share_links: int = 0
+    links: int = 0  # links and buttons on the whole page
     binary: bool = False
 
 
@@ -272,6 +284,8 @@ def feature_values(e: Evidence) -> dict[str, float]:
         "story-headings": _ramp(e.story_headings * per_thousand, 0.5, 3.0),
         "list-text": _ramp(e.list_share, 0.1, 0.6),
         "calls-to-action": _ramp(e.calls_to_action, 2, 10),
+        "share-links": _ramp(e.share_links, 0, 3),
+        "selling-links": _ramp(e.calls_to_action / max(e.links, 1), 0.05, 0.3),
     }
 
 
@@ -301,11 +315,12 @@ def judge(e: Evidence, article_model: LinearModel | None = None, listing_model: 
 
 
 def measure(page: PageBlocks, index: int, article, shown: bool, jsonld: JsonLd, meta: MetaTags, url: str,
-            calls: int = 0) -> Evidence:
-    """The page-kind signals' inputs, from the scan already made (no second pass over the tree; ``calls``,
-    the calls to action, were counted before the scan, which drops every ``<button>``)."""
+            actions: tuple[int, int, int] = (0, 0, 0)) -> Evidence:
+    """The page-kind signals' inputs, from the scan already made (no second pass over the tree; ``actions``,
+    the calls to action and share links, were counted before the scan, which drops every ``<button>``)."""
     evidence = Evidence(url, dated=bool(article.published), byline=bool(article.authors),
-                        calls_to_action=calls, **declared(jsonld, meta, page.itemtypes))
+                        calls_to_action=actions[0], share_links=actions[1],
+                        links=actions[2], **declared(jsonld, meta, page.itemtypes))
     body = article.body
     evidence.story_chars = text_weight(body)
     evidence.paragraphs = body.count("\n\n") + 1 if body else 0
@@ -325,12 +340,30 @@ def measure(page: PageBlocks, index: int, article, shown: bool, jsonld: JsonLd, 
 def calls_to_action(root: Element) -> int:
     """Links and buttons anywhere on the page (menus and footers too) whose label asks the reader to
     buy, book or sign up ("Get a free quote")."""
-    count = 0
+    return link_actions(root)[0]
+
+
+def link_actions(root: Element) -> tuple[int, int, int]:
+    """(calls to action, share links) among the page's links and buttons, menus and footers too: a call
+    asks the reader to buy, book or sign up ("Get a free quote"); a share link passes the page on (a
+    share bar's icons, which have no label)."""
+    calls = shares = links = 0
     for element in root.iter("a", "button"):
+        links += 1
+        href = element.get("href")
+        if href and is_share_link(href):
+            shares += 1
+            continue
         label = (element.text or "").strip() or text_content(element).strip()
         if label and len(label) <= 40 and _CALL_TO_ACTION.match(label):
-            count += 1
-    return count
+            calls += 1
+    return calls, shares, links
+
+
+def is_share_link(href: str) -> bool:
+    """A share bar's address; the words every one holds are looked for first, as most links are none."""
+    return ("shar" in href or "intent" in href or "submit" in href or "send" in href or "pin/create" in href
+            or "wa.me/" in href or href.startswith("mailto:?")) and bool(_SHARE_HREF.search(href))
 
 
 def story_shape(page, index: int) -> tuple[float, float, int]:
