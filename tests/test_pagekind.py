@@ -445,13 +445,14 @@ def test_calls_to_action_are_counted_in_menus_and_footers_too():
 def test_calls_to_action_are_labels_not_prose():
     from lxml import html as lxml_html
 
-    from archiver.extract.pagekind import calls_to_action
+    from archiver.extract.pagekind import link_actions
 
     tree = lxml_html.fromstring(
         '<div><a href="/q">Get a free quote</a><button><span>Add to cart</span></button>'
         '<a href="/s">Sign up for our newsletter</a><a href="/story">Book now open: the mayor writes her memoir, '
         'and the council wants to know why</a><p>Call us today</p><a href="/news">Contact the newsroom</a></div>')
-    assert calls_to_action(tree) == 3  # the quote, the cart, the sign-up; not a headline link, a paragraph
+    calls, shares, links = link_actions(tree)
+    assert (calls, shares, links) == (3, 0, 5)  # the quote, the cart, the sign-up; not a headline link, a paragraph
 
 
 @pytest.mark.parametrize("url, want", [

@@ -337,14 +337,8 @@ def measure(page: PageBlocks, index: int, article, shown: bool, jsonld: JsonLd, 
     return evidence
 
 
-def calls_to_action(root: Element) -> int:
-    """Links and buttons anywhere on the page (menus and footers too) whose label asks the reader to
-    buy, book or sign up ("Get a free quote")."""
-    return link_actions(root)[0]
-
-
 def link_actions(root: Element) -> tuple[int, int, int]:
-    """(calls to action, share links) among the page's links and buttons, menus and footers too: a call
+    """(calls to action, share links, all of them) among the page's links and buttons, menus and footers too: a call
     asks the reader to buy, book or sign up ("Get a free quote"); a share link passes the page on (a
     share bar's icons, which have no label)."""
     calls = shares = links = 0
