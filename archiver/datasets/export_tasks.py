@@ -22,6 +22,7 @@ from typing import IO, Any
 
 from archiver.datasets import workers
 from archiver.datasets.columns import Column, csv_quoted, normalize
+from archiver.datasets.counted import Counted
 from archiver.datasets.parts import PartFile
 from archiver.datasets.select import Filters, record_key, record_version, sort_time
 from archiver.datasets.source import Line, RecordFiles
@@ -121,6 +122,7 @@ class IndexResult:
     unreadable: int
     done_bytes: int
     items: int = 0
+    counted: Counted | None = None  # what ``stats`` counts of the rows' records (``job.facts``)
 
 
 def index_shard(task: IndexTask) -> IndexResult:
@@ -128,6 +130,7 @@ def index_shard(task: IndexTask) -> IndexResult:
     job, shard = task.job, task.shard
     files = RecordFiles(job.paths)
     rows, read = [], 0
+    counted = Counted() if job.facts else None
     for line in shard_lines(job.paths, shard):
         record = files.parse(line)
         if record is None:
@@ -136,21 +139,33 @@ def index_shard(task: IndexTask) -> IndexResult:
         if job.filters.match(record):
             record_id = record.get("id")
             sha = record.get("content_sha1")
+            facts = None
+            if counted is not None:
+                facts = facts_and_warc(record)
+                counted.add(*facts, (line.file, line.number))
             rows.append((record_key(record), record_id if isinstance(record_id, str) else f"#{line.file}:{line.number}",
                          record_version(record), sort_time(record.get("fetched_at")),
                          sha if isinstance(sha, str) else None, line.file, line.number,
-                         facts_of(record) if job.facts else None))
+                         None if facts is None else facts_text(facts)))
     workers.report(shard.size, read)
-    return IndexResult(rows, read, files.unreadable, shard.size, read)
+    return IndexResult(rows, read, files.unreadable, shard.size, read, counted)
+
+
+def facts_and_warc(record: dict[str, Any]) -> tuple[list[Any], str | None]:
+    """What ``stats`` counts of a record: its ``Summary.facts`` and the WARC file it points at (None: no pointer)."""
+    pointer = record.get("warc")
+    name = pointer.get("filename") if isinstance(pointer, dict) else None
+    return Summary.facts(record), name if isinstance(name, str) else None
+
+
+def facts_text(facts: tuple[list[Any], str | None]) -> str:
+    """``facts_and_warc`` as JSON text, for the index's ``facts`` column (read back for the records the
+    latest-version choice passes over)."""
+    return json.dumps(facts, ensure_ascii=False, separators=(",", ":"))
 
 
 def facts_of(record: dict[str, Any]) -> str:
-    """What ``stats`` counts of a record: its ``Summary.facts`` and the WARC file it points at
-    (None: no pointer), as JSON text for the index's ``facts`` column."""
-    pointer = record.get("warc")
-    name = pointer.get("filename") if isinstance(pointer, dict) else None
-    return json.dumps([Summary.facts(record), name if isinstance(name, str) else None], ensure_ascii=False,
-                      separators=(",", ":"))
+    return facts_text(facts_and_warc(record))
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from archiver.datasets.counted import Counted
 from archiver.datasets.export_tasks import ExportTask, IndexTask, Job, Shard, index_shard, plan_shards
 from archiver.datasets.progress import Progress
 from archiver.datasets.select import VersionIndex
@@ -25,6 +26,7 @@ class SelectCounts:
     records_read: int = 0
     unreadable: int = 0
     matched: int = 0
+    counted: Counted | None = None  # what the tasks counted of the rows (``Job.facts``), shards merged in order
 
 
 class Shards:
@@ -64,6 +66,11 @@ def select(job: Job, shards: Shards, runner: Runner, index: VersionIndex, progre
         index.add_rows(result.rows)
         counts.records_read += result.records_read
         counts.unreadable += result.unreadable
+        if result.counted is not None:
+            if counts.counted is None:
+                counts.counted = result.counted
+            else:
+                counts.counted.merge(result.counted)
     progress.update(progress.total, counts.records_read, force=True)
     counts.matched = index.count
     return counts
