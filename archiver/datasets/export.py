@@ -15,7 +15,7 @@ import archiver
 from archiver.datasets.card import DEFAULT_LICENSE, CardInfo, render_card
 from archiver.datasets.columns import record_columns
 from archiver.datasets import passes
-from archiver.datasets.export_tasks import Job, export_shard
+from archiver.datasets.export_tasks import Job, Shard, export_shard
 from archiver.datasets.progress import Progress
 from archiver.datasets.select import Filters, VersionIndex
 from archiver.datasets.source import RecordFiles
@@ -184,7 +184,7 @@ class _Counts:
     summary: Summary | None = None
 
 
-def _export(job: Job, shards: passes.Shards, runner: Runner, index: VersionIndex, writer, progress: Progress,
+def _export(job: Job, shards: list[Shard], runner: Runner, index: VersionIndex, writer, progress: Progress,
             counts: _Counts, per: str) -> None:
     """Pass two: the chosen records, normalised in the shards' tasks, appended to the writer in shard order."""
     progress.stage("exporting")

@@ -162,7 +162,8 @@ def record_version(record: dict[str, Any]) -> int:
 
 
 class VersionIndex:
-    """Pass one's on-disk table: one row per matching record, a few dozen bytes each."""
+    """Pass one's on-disk table: one row per matching record, a few dozen bytes each. ``file, line`` place a record
+    in archive order (pass one's tasks give (shard, line in the shard): ``export_tasks.plan_cuts``)."""
 
     def __init__(self, directory: Path) -> None:
         self.db = scratch_db(directory / "index.sqlite", "CREATE TABLE recs (key TEXT, id TEXT, version INT,"
