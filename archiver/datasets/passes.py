@@ -17,7 +17,14 @@ from itertools import groupby
 from operator import itemgetter
 
 from archiver.datasets.counted import Counted
-from archiver.datasets.export_tasks import ExportTask, IndexTask, Job, Shard, index_shard, plan_cuts
+from archiver.datasets.export_tasks import (
+    ExportTask,
+    IndexTask,
+    Job,
+    Shard,
+    index_shard,
+    plan_cuts,
+)
 from archiver.datasets.progress import Progress
 from archiver.datasets.select import VersionIndex
 from archiver.datasets.workers import Runner, shared_tally, task_bytes
