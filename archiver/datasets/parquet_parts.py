@@ -226,12 +226,14 @@ class GroupedParquetWriter:
 
             pq.ParquetWriter(self.partial, arrow_schema(self.columns), compression="zstd").close()
         else:
-            data = bytearray(self._first.head)
-            write_struct([[NUM_ROWS, I64, self.rows], [ROW_GROUPS, LIST, (STRUCT, self._row_groups)]], data,
-                         last=NUM_ROWS - 1, stop=False)  # the head ends with the schema (2), a field every footer has
-            data += self._first.tail
-            self._out.write(data)
-            self._out.write(struct.pack("<I", len(data)) + MAGIC)
+            # The row groups' list header (their count: as many empty items), then each one as it is: the footer is
+            # written in pieces, never whole in memory. The head ends with the schema (2), a field every footer has.
+            header = write_struct([[NUM_ROWS, I64, self.rows], [ROW_GROUPS, LIST, (STRUCT, [b""] * len(self._row_groups))]],
+                                  bytearray(self._first.head), last=NUM_ROWS - 1, stop=False)
+            pieces = [header, *self._row_groups, self._first.tail]
+            for piece in pieces:
+                self._out.write(piece)
+            self._out.write(struct.pack("<I", sum(map(len, pieces))) + MAGIC)
             self._out.close()
         os.replace(self.partial, self.path)
         return [self.path]

@@ -12,7 +12,7 @@ records file; a record's place is (shard, line in the shard), in archive order.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import groupby
 from operator import itemgetter
 
@@ -59,7 +59,8 @@ def select(job: Job, shards: list[Shard], runner: Runner, index: VersionIndex, p
     counts = SelectCounts()
     tally = shared_tally(runner)
     warn, lines_before = Warnings(), [0] * len(job.paths)
-    tasks = (IndexTask(job, shard) for shard in shards)
+    reading = replace(job, columns=[])  # pass one makes no rows of the export's columns: none to send each task
+    tasks = (IndexTask(reading, shard) for shard in shards)
     results = runner.map(index_shard, tasks, tally, ticker(progress, tally, "records"))
     for result, shard in zip(results, shards):  # results first: the runner's map runs to its end
         for line, reason in result.malformed:
