@@ -243,8 +243,8 @@ class GroupedParquetWriter:
         else:
             # The row groups' list header (their count: as many empty items), then each one as it is: the footer is
             # written in pieces, never whole in memory. The head ends with the schema (2), a field every footer has.
-            header = write_struct([[NUM_ROWS, I64, self.rows], [ROW_GROUPS, LIST, (STRUCT, [b""] * len(self._row_groups))]],
-                                  bytearray(self._first.head), last=NUM_ROWS - 1, stop=False)
+            counts = [[NUM_ROWS, I64, self.rows], [ROW_GROUPS, LIST, (STRUCT, [b""] * len(self._row_groups))]]
+            header = write_struct(counts, bytearray(self._first.head), last=NUM_ROWS - 1, stop=False)
             pieces = [header, *self._row_groups, self._first.tail]
             for piece in pieces:
                 self._out.write(piece)
