@@ -209,3 +209,25 @@ def test_a_pool_stays_up_between_passes_and_a_worker_that_died_idle_is_replaced(
     finally:
         runner.close()
     assert not pool & {child.pid for child in multiprocessing.active_children()}  # close ended them
+
+
+def test_a_killed_worker_during_a_parquet_export_has_its_tasks_done_again(big_archive, tmp_path):
+    """Pass two's shard tasks and the row-group tasks between them are run again when a worker dies: the file is
+    the one worker's, byte for byte, and no part, group or partial file is left."""
+    _, records = big_archive
+    archive = tmp_path / "archive"
+    (archive / "articles").mkdir(parents=True)
+    (archive / "articles" / "20260101T000000Z-1.jsonl").write_bytes(records * 3)  # three versions of each
+    one = tmp_path / "one.parquet"
+    done = run_archiver("export", "--archive", str(archive), "--format", "parquet", "--out", str(one), "--workers", "1")
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = tmp_path / "out" / "two.parquet"
+    out.parent.mkdir()
+    process = subprocess.Popen([sys.executable, "-m", "archiver", "export", "--archive", str(archive), "--format",
+                                "parquet", "--out", str(out), "--workers", "2", "--task-size", "4KB"], cwd=REPO,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert kill_workers(process, 1) == 1
+    stdout, stderr = process.communicate(timeout=300)
+    assert process.returncode == 0, stderr[-3000:]
+    assert out.read_bytes() == one.read_bytes()
+    assert sorted(p.name for p in out.parent.iterdir()) == ["two.parquet"]

@@ -12,7 +12,7 @@ import pytest
 from archiver.datasets.progress import Progress
 from archiver.datasets.reextract import Reextractor
 from archiver.datasets.source import RecordFiles
-from archiver.datasets.export_tasks import plan_shards, shard_lines
+from archiver.datasets.export_tasks import all_lines, plan_cuts, plan_shards, shard_lines
 from archiver.datasets.workers import InlineRunner, PoolRunner, TaskSizes, task_bytes
 from archiver.warc.cdxj import compact_index, index_dir, update_index
 from archiver.warc.ranges import (Steps, _scanned_capture_starts, capture_cuts, even_bounds, index_cut_candidates,
@@ -242,6 +242,26 @@ def test_tapered_cuts_read_every_record_once_and_reextract_the_same_bytes(archiv
     lines = [line.text for shard in shards for line in shard_lines([records], shard)]
     assert lines == records.read_bytes().splitlines(keepends=True)
     assert [s.first_line for s in shards[1:]] == [s.stop_line for s in shards[:-1]]
+
+
+def test_byte_cuts_give_every_line_to_the_shard_it_starts_in(tmp_path):
+    """``export`` and ``stats`` cut records files at byte offsets without reading them: a cut inside a line,
+    right at a line start, or in a run of blank lines still gives each line (blank ones counted) to one shard."""
+    records = tmp_path / "records.jsonl"
+    text = b"".join(b'{"n": %d, "pad": "%s"}\n' % (n, b"x" * (n % 97)) + b"\n" * (n % 5 == 0) for n in range(500))
+    records.write_bytes(text + b'{"last": "no newline"}')
+    whole = (text + b'{"last": "no newline"}').splitlines(keepends=True)
+    starts = [0]
+    for line in whole[:-1]:
+        starts.append(starts[-1] + len(line))
+    for size in (1, 7, 100, starts[3], 4096, 10**6):  # starts[3]: cuts that fall on line starts
+        shards = plan_cuts([records], TaskSizes(size))
+        assert [s.start for s in shards] == list(range(0, records.stat().st_size, size))
+        got = [[line.text for line in all_lines([records], shard)] for shard in shards]
+        assert [text for lines in got for text in lines] == whole
+        assert all(line.number == n for shard in shards for n, line in enumerate(all_lines([records], shard)))
+        assert [t for shard in shards for t in (line.text for line in shard_lines([records], shard))] == \
+            [line for line in whole if line.strip()]
 
 
 def test_reextract_on_tapered_ranges_writes_the_same_bytes(archive, tmp_path, monkeypatch):

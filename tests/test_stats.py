@@ -200,3 +200,25 @@ def test_stats_of_versioned_records_are_counting_the_chosen_records_one_by_one(v
             assert got.summary.records == summary.records <= len(lines) - 50 * (not all_versions)
             gone = sum(1 for r in lines if (r["warc"] or {}).get("filename") == "warc/gone.warc.gz")
             assert 0 < got.dangling_pointers <= gone
+
+
+def test_unreadable_lines_are_named_by_their_line_in_the_file_whatever_the_cut(versioned_archive, tmp_path):
+    """Pass one's tasks find their lines in byte cuts and number them in their shard; the warnings give the line
+    in the file, once each, and the figures are the same for any task size."""
+    records = versioned_archive.crawl_records
+    path = tmp_path / "records.jsonl"
+    lines = [json.dumps(dict(r, id=f"<urn:uuid:{n}>", url=f"http://127.0.0.1/n/{n}/", canonical_url=None))
+             for n, r in enumerate(records * 4)]
+    lines[7] = lines[7][:40]  # cut short, as by a killed crawl
+    lines[-3] = "not json"
+    path.write_text("\n".join(lines[:20]) + "\n\n" + "\n".join(lines[20:]) + "\n", encoding="utf-8")
+    outputs = []
+    for options in (["--workers", "1"], ["--workers", "2", "--task-size", "1KB"], ["--task-size", "3KB"]):
+        done = run_archiver("stats", "--records", str(path), "--json", *options)
+        assert done.returncode == 0, done.stderr
+        warned = [line for line in done.stderr.splitlines() if str(path) in line]
+        assert warned == [f"{path} line 8: not valid JSON (Invalid control character at); skipped",
+                          f"{path} line {len(lines) - 1}: not valid JSON (Expecting value); skipped"]
+        outputs.append(done.stdout)
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert json.loads(outputs[0])["unreadable_lines"] == 2

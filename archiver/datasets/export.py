@@ -6,30 +6,37 @@ import re
 import shutil
 import tempfile
 import time
-from collections import Counter
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import archiver
+from archiver.datasets import passes
 from archiver.datasets.card import DEFAULT_LICENSE, CardInfo, render_card
 from archiver.datasets.columns import record_columns
-from archiver.datasets import passes
-from archiver.datasets.export_tasks import Job, export_shard
+from archiver.datasets.export_tasks import Job, Shard, export_shard
+from archiver.datasets.parquet_parts import (
+    GroupedParquetWriter,
+    GroupResult,
+    GroupTask,
+    encode_group,
+)
 from archiver.datasets.progress import Progress
 from archiver.datasets.select import Filters, VersionIndex
 from archiver.datasets.source import RecordFiles
 from archiver.datasets.summary import Summary
+from archiver.datasets.workers import InlineRunner, Runner, shared_tally
 from archiver.datasets.writers import (
     ROW_GROUP_ROWS,
     CsvWriter,
     ExportError,
     JsonlWriter,
-    ParquetWriter,
     ShardedParquetWriter,
     require_pyarrow,
 )
-from archiver.datasets.workers import InlineRunner, Runner, shared_tally
 from archiver.record.items import SCHEMA_VERSION
 
 FORMATS = ("jsonl", "csv", "parquet", "hf")
@@ -101,7 +108,7 @@ def _check_output(options: ExportOptions) -> None:
         raise ExportError(f"no such folder: {options.out.parent}")
 
 
-def _writer(options: ExportOptions, columns: list) -> object:
+def _writer(options: ExportOptions, columns: list, work: Path) -> object:
     out = options.out
     if options.fmt == "jsonl":
         return JsonlWriter(out, compress=options.compress)
@@ -109,7 +116,7 @@ def _writer(options: ExportOptions, columns: list) -> object:
         return CsvWriter(out, columns, compress=options.compress)
     assert out is not None
     if options.fmt == "parquet":
-        return ParquetWriter(out, columns, row_group_rows=options.row_group_rows)
+        return GroupedParquetWriter(out, columns, work, row_group_rows=options.row_group_rows)
     data = out / "data"
     if options.overwrite and data.is_dir():
         for stale in data.glob("*.parquet"):
@@ -146,7 +153,7 @@ def export(options: ExportOptions, runner: Runner | None = None) -> ExportReport
             selected = passes.select(job, shards, runner, index, progress)
             counts.records_read, counts.unreadable = selected.records_read, selected.unreadable
             counts.matched = selected.matched
-            writer = _writer(options, columns)
+            writer = _writer(options, columns, work)
             _export(job, shards, runner, index, writer, progress, counts, "id" if options.all_versions else "key")
             index.close()
         paths = writer.close()  # type: ignore[attr-defined]
@@ -184,22 +191,51 @@ class _Counts:
     summary: Summary | None = None
 
 
-def _export(job: Job, shards: passes.Shards, runner: Runner, index: VersionIndex, writer, progress: Progress,
+def _export(job: Job, shards: list[Shard], runner: Runner, index: VersionIndex, writer, progress: Progress,
             counts: _Counts, per: str) -> None:
     """Pass two: the chosen records, normalised in the shards' tasks, appended to the writer in shard order."""
     progress.stage("exporting")
     tally = shared_tally(runner)
+    tick = passes.ticker(progress, tally, "records")
     counts.summary = Summary() if job.summarize else None
     tasks = passes.chosen(job, shards, index, per)
-    for result in runner.map(export_shard, tasks, tally, passes.ticker(progress, tally, "records")):
-        append_part(writer, result.part, job.fmt, result.lengths)
-        result.part.unlink()
+    grouped = isinstance(writer, GroupedParquetWriter)
+    if grouped:  # the row groups its parts complete are encoded by tasks between pass two's
+        tasks = _with_groups(tasks, writer.ready)
+    for result in runner.map(_run, tasks, tally, tick):
+        if isinstance(result, GroupResult):
+            writer.add_group(result)
+            continue
+        if grouped:
+            writer.add_part(result.part, result.lengths)
+        else:
+            append_part(writer, result.part, job.fmt, result.lengths)
+            result.part.unlink()
         counts.rows += result.rows
         counts.bad_rows += result.bad_rows
         counts.dropped.update(result.dropped)
         if counts.summary is not None and result.summary is not None:
             counts.summary.merge(result.summary)
+    if grouped:  # the groups the last parts completed
+        writer.finish()
+        for result in runner.map(_run, _with_groups((), writer.ready), tally, tick):
+            writer.add_group(result)
     progress.update(progress.total, counts.rows, force=True)
+
+
+def _with_groups(tasks: Iterable[Any], ready: deque[GroupTask]) -> Iterator[Any]:
+    """Pass two's tasks with the group tasks that are ready each time the runner asks for one."""
+    for task in tasks:
+        while ready:
+            yield ready.popleft()
+        yield task
+    while ready:
+        yield ready.popleft()
+
+
+def _run(task: Any) -> Any:
+    """A task of pass two: a shard's (``export_shard``) or a row group's (``encode_group``)."""
+    return encode_group(task) if isinstance(task, GroupTask) else export_shard(task)
 
 
 def append_part(writer, part: Path, fmt: str, lengths: list[int] | None = None) -> None:

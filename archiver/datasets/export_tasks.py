@@ -1,10 +1,14 @@
 """The work of ``archiver export`` cut into record shards, for any runner (``workers.py``).
 
 A shard is a run of whole lines of one records file (a ``.jsonl.gz`` file is one
-shard: gzip cannot be entered mid-way). The parent plans the shards by counting
-newlines, so each knows the number of its first line. Pass one (``index_shard``)
-parses a shard and returns the selection rows of the records that pass the
-filters; pass two (``export_shard``) parses the chosen lines again, normalises
+shard: gzip cannot be entered mid-way). ``export`` and ``stats`` cut the files at
+byte offsets without reading them (``plan_cuts``): a shard holds the lines that
+start in it, which its tasks find, numbered from 0 within the shard; a record's
+place is then (shard, line), and the parent numbers lines in the file only for
+the warnings of pass one, from the shards' line counts. (Other commands plan
+shards by counting newlines, ``plan_shards``, so each knows its first line.)
+Pass one (``index_shard``) parses a shard and returns the selection rows of the
+records that pass the filters; pass two (``export_shard``) parses the chosen lines again, normalises
 them and writes them to a part file ready to be appended: JSON Lines or CSV text,
 or an Arrow IPC stream of typed rows for Parquet. The parent writes the parts in
 shard order, so the output does not depend on how many workers made them.
@@ -22,12 +26,14 @@ from typing import IO, Any
 
 from archiver.datasets import workers
 from archiver.datasets.columns import Column, csv_quoted, normalize
+from archiver.datasets.counted import Counted
 from archiver.datasets.parts import PartFile
 from archiver.datasets.select import Filters, record_key, record_version, sort_time
 from archiver.datasets.source import Line, RecordFiles
 from archiver.datasets.summary import Summary
 from archiver.datasets.workers import TaskSizes, sizes_of
 from archiver.datasets.writers import RowConverter, csv_line
+from archiver.record.reader import parse_line
 
 SHARD_BYTES = 16 * 1024**2
 SCAN_CHUNK = 1024 * 1024
@@ -39,12 +45,9 @@ class Shard:
     file: int  # index into the run's record files
     start: int  # byte offset of the first line (plain files)
     end: int | None  # byte offset after the last line; None: to the end of the file
-    first_line: int
+    first_line: int | None  # None: the lines that start in [start, end), numbered from 0 in the shard (``plan_cuts``)
     size: int  # bytes of the file (as stored) this shard covers, for progress
     stop_line: int | None = None  # the first line of the next shard of the file; None: to the end
-
-    def holds(self, file: int, line: int) -> bool:
-        return file == self.file and line >= self.first_line and (self.stop_line is None or line < self.stop_line)
 
 
 def plan_shards(paths: list[Path], shard_bytes: int | TaskSizes = SHARD_BYTES) -> Iterator[Shard]:
@@ -76,8 +79,30 @@ def plan_shards(paths: list[Path], shard_bytes: int | TaskSizes = SHARD_BYTES) -
         base += position
 
 
+def plan_cuts(paths: list[Path], shard_bytes: int | TaskSizes = SHARD_BYTES) -> list[Shard]:
+    """Shards of about ``shard_bytes`` each (or as ``TaskSizes`` says along the files), cut at byte offsets: no
+    file is read here (the tasks find their first line, ``shard_lines``)."""
+    sizes = sizes_of(shard_bytes)
+    shards: list[Shard] = []
+    base = 0  # bytes of the files before this one
+    for file, path in enumerate(paths):
+        size = path.stat().st_size
+        cuts = [] if path.name.endswith(".gz") else sizes.bounds(base, size)
+        for start, end in zip([0, *cuts], [*cuts, None]):
+            shards.append(Shard(len(shards), file, start, end, None, (size if end is None else end) - start))
+        base += size
+    return shards
+
+
 def shard_lines(paths: list[Path], shard: Shard) -> Iterator[Line]:
-    """The non-blank lines of a shard, numbered as in the whole file."""
+    """The non-blank lines of a shard, numbered as in the whole file (in the shard: ``plan_cuts``)."""
+    for line in all_lines(paths, shard):
+        if line.text.strip():
+            yield line
+
+
+def all_lines(paths: list[Path], shard: Shard) -> Iterator[Line]:
+    """Every line of a shard, blank ones too (their numbers count)."""
     path = paths[shard.file]
     with open(path, "rb") as raw:
         if path.name.endswith(".gz"):
@@ -85,14 +110,30 @@ def shard_lines(paths: list[Path], shard: Shard) -> Iterator[Line]:
         else:
             raw.seek(shard.start)
             stream = raw
+        if shard.first_line is None:
+            yield from _lines_starting_in(stream, shard)
+            return
         left = None if shard.end is None else shard.end - shard.start
         for number, text in enumerate(stream, start=shard.first_line):
             if left is not None:
                 if left <= 0:
                     break
                 left -= len(text)
-            if text.strip():
-                yield Line(shard.file, number, text)
+            yield Line(shard.file, number, text)
+
+
+def _lines_starting_in(stream: IO[bytes], shard: Shard) -> Iterator[Line]:
+    """The lines that start in the shard's bytes (``stream`` is at its start): a line cut by the start is the
+    shard before's, a line cut by the end is this one's, whole."""
+    position = shard.start
+    if position > 0:  # past the end of the line the start cuts (none when a line starts right there)
+        stream.seek(position - 1)
+        position += len(stream.readline()) - 1
+    for number, text in enumerate(stream):
+        if shard.end is not None and position >= shard.end:
+            break
+        position += len(text)
+        yield Line(shard.file, number, text)
 
 
 @dataclass(frozen=True)
@@ -121,36 +162,58 @@ class IndexResult:
     unreadable: int
     done_bytes: int
     items: int = 0
+    counted: Counted | None = None  # what ``stats`` counts of the rows' records (``job.facts``)
+    lines: int = 0  # lines of the shard, blank ones too
+    malformed: list[tuple[int, str]] = field(default_factory=list)  # (line in the shard, why) of unreadable lines
 
 
 def index_shard(task: IndexTask) -> IndexResult:
-    """Pass one: the selection row of every record of the shard that passes the filters."""
+    """Pass one: the selection row of every record of the shard that passes the filters, placed at (shard, line
+    in the shard) (``plan_cuts``); the lines that hold no record are returned for the parent to warn about."""
     job, shard = task.job, task.shard
-    files = RecordFiles(job.paths)
-    rows, read = [], 0
-    for line in shard_lines(job.paths, shard):
-        record = files.parse(line)
+    rows, read, lines = [], 0, 0
+    malformed: list[tuple[int, str]] = []
+    counted = Counted() if job.facts else None
+    for line in all_lines(job.paths, shard):
+        lines = line.number + 1
+        if not line.text.strip():
+            continue
+        record, reason = parse_line(line.text)
         if record is None:
+            malformed.append((line.number, reason or "malformed"))
             continue
         read += 1
         if job.filters.match(record):
+            place = (shard.number, line.number)
             record_id = record.get("id")
             sha = record.get("content_sha1")
-            rows.append((record_key(record), record_id if isinstance(record_id, str) else f"#{line.file}:{line.number}",
+            facts = None
+            if counted is not None:
+                facts = facts_and_warc(record)
+                counted.add(*facts, place)
+            rows.append((record_key(record), record_id if isinstance(record_id, str) else "#{}:{}".format(*place),
                          record_version(record), sort_time(record.get("fetched_at")),
-                         sha if isinstance(sha, str) else None, line.file, line.number,
-                         facts_of(record) if job.facts else None))
+                         sha if isinstance(sha, str) else None, *place,
+                         None if facts is None else facts_text(facts)))
     workers.report(shard.size, read)
-    return IndexResult(rows, read, files.unreadable, shard.size, read)
+    return IndexResult(rows, read, len(malformed), shard.size, read, counted, lines, malformed)
+
+
+def facts_and_warc(record: dict[str, Any]) -> tuple[list[Any], str | None]:
+    """What ``stats`` counts of a record: its ``Summary.facts`` and the WARC file it points at (None: no pointer)."""
+    pointer = record.get("warc")
+    name = pointer.get("filename") if isinstance(pointer, dict) else None
+    return Summary.facts(record), name if isinstance(name, str) else None
+
+
+def facts_text(facts: tuple[list[Any], str | None]) -> str:
+    """``facts_and_warc`` as JSON text, for the index's ``facts`` column (read back for the records the
+    latest-version choice passes over)."""
+    return json.dumps(facts, ensure_ascii=False, separators=(",", ":"))
 
 
 def facts_of(record: dict[str, Any]) -> str:
-    """What ``stats`` counts of a record: its ``Summary.facts`` and the WARC file it points at
-    (None: no pointer), as JSON text for the index's ``facts`` column."""
-    pointer = record.get("warc")
-    name = pointer.get("filename") if isinstance(pointer, dict) else None
-    return json.dumps([Summary.facts(record), name if isinstance(name, str) else None], ensure_ascii=False,
-                      separators=(",", ":"))
+    return facts_text(facts_and_warc(record))
 
 
 @dataclass(frozen=True)

@@ -4,20 +4,31 @@ Pass one (``select``) parses every shard on the runner's workers and gathers, in
 process, the selection rows of the records that pass the filters (``VersionIndex``);
 SQLite then picks the latest version of each article. Pass two runs a task per shard
 that holds chosen lines (``chosen``): ``export`` normalises and writes them (``stats``
-needs no pass two: pass one keeps what it counts of each record). Shards are planned once
-(``plan``), small enough to give every worker work when the archive is a single records
-file, as pass one's tasks ask for them (``Shards``).
+needs no pass two: pass one counts the records). Shards are planned once (``plan``), at
+byte offsets, small enough to give every worker work when the archive is a single
+records file; a record's place is (shard, line in the shard), in archive order.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from itertools import groupby
+from operator import itemgetter
 
-from archiver.datasets.export_tasks import ExportTask, IndexTask, Job, Shard, index_shard, plan_shards
+from archiver.datasets.counted import Counted
+from archiver.datasets.export_tasks import (
+    ExportTask,
+    IndexTask,
+    Job,
+    Shard,
+    index_shard,
+    plan_cuts,
+)
 from archiver.datasets.progress import Progress
 from archiver.datasets.select import VersionIndex
 from archiver.datasets.workers import Runner, shared_tally, task_bytes
+from archiver.record.reader import Malformed, Warnings
 
 
 @dataclass
@@ -25,27 +36,14 @@ class SelectCounts:
     records_read: int = 0
     unreadable: int = 0
     matched: int = 0
+    counted: Counted | None = None  # what the tasks counted of the rows (``Job.facts``), shards merged in order
 
 
-class Shards:
-    """The shards of a job, planned as pass one asks for them: its first tasks run while the rest of the files
-    are read for line starts. Iterated again (pass two), the same shards."""
-
-    def __init__(self, planned: Iterator[Shard]) -> None:
-        self._planned = planned
-        self._known: list[Shard] = []
-
-    def __iter__(self) -> Iterator[Shard]:
-        yield from self._known
-        for shard in self._planned:
-            self._known.append(shard)
-            yield shard
-
-
-def plan(job: Job, runner: Runner, wanted: int | None = None) -> Shards:
-    """The shards of the job's record files: ``wanted`` bytes each, else enough for every worker."""
+def plan(job: Job, runner: Runner, wanted: int | None = None) -> list[Shard]:
+    """The shards of the job's record files: ``wanted`` bytes each, else enough for every worker (cut at byte
+    offsets, no file read here: ``plan_cuts``)."""
     total = sum(path.stat().st_size for path in job.paths)
-    return Shards(plan_shards(job.paths, task_bytes(total, runner, wanted)))
+    return plan_cuts(job.paths, task_bytes(total, runner, wanted))
 
 
 def ticker(progress: Progress, tally, noun: str):
@@ -54,29 +52,34 @@ def ticker(progress: Progress, tally, noun: str):
     return tick
 
 
-def select(job: Job, shards: Shards, runner: Runner, index: VersionIndex, progress: Progress) -> SelectCounts:
-    """Pass one: every shard's selection rows into ``index``, in shard order."""
+def select(job: Job, shards: list[Shard], runner: Runner, index: VersionIndex, progress: Progress) -> SelectCounts:
+    """Pass one: every shard's selection rows into ``index``, in shard order; a warning for each unreadable line,
+    numbered in its file."""
     progress.stage("indexing")
     counts = SelectCounts()
     tally = shared_tally(runner)
-    tasks = (IndexTask(job, shard) for shard in shards)
-    for result in runner.map(index_shard, tasks, tally, ticker(progress, tally, "records")):
+    warn, lines_before = Warnings(), [0] * len(job.paths)
+    reading = replace(job, columns=[])  # pass one makes no rows of the export's columns: none to send each task
+    tasks = (IndexTask(reading, shard) for shard in shards)
+    results = runner.map(index_shard, tasks, tally, ticker(progress, tally, "records"))
+    for result, shard in zip(results, shards):  # results first: the runner's map runs to its end
+        for line, reason in result.malformed:
+            warn(Malformed(job.paths[shard.file], lines_before[shard.file] + line + 1, reason))
+        lines_before[shard.file] += result.lines
         index.add_rows(result.rows)
         counts.records_read += result.records_read
         counts.unreadable += result.unreadable
+        if result.counted is not None:
+            if counts.counted is None:
+                counts.counted = result.counted
+            else:
+                counts.counted.merge(result.counted)
     progress.update(progress.total, counts.records_read, force=True)
     counts.matched = index.count
     return counts
 
 
-def chosen(job: Job, shards: Shards, index: VersionIndex, per: str) -> Iterator[ExportTask]:
+def chosen(job: Job, shards: list[Shard], index: VersionIndex, per: str) -> Iterator[ExportTask]:
     """Pass two's tasks: each shard with the lines chosen in it (shards with none are left out)."""
-    lines_chosen = index.best(per)
-    want = next(lines_chosen, None)
-    for shard in shards:
-        lines = []
-        while want is not None and shard.holds(*want):
-            lines.append(want[1])
-            want = next(lines_chosen, None)
-        if lines:
-            yield ExportTask(job, shard, tuple(lines))
+    for number, places in groupby(index.best(per), key=itemgetter(0)):
+        yield ExportTask(job, shards[number], tuple(line for _, line in places))

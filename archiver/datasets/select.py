@@ -162,7 +162,8 @@ def record_version(record: dict[str, Any]) -> int:
 
 
 class VersionIndex:
-    """Pass one's on-disk table: one row per matching record, a few dozen bytes each."""
+    """Pass one's on-disk table: one row per matching record, a few dozen bytes each. ``file, line`` place a record
+    in archive order (pass one's tasks give (shard, line in the shard): ``export_tasks.plan_cuts``)."""
 
     def __init__(self, directory: Path) -> None:
         self.db = scratch_db(directory / "index.sqlite", "CREATE TABLE recs (key TEXT, id TEXT, version INT,"
@@ -198,17 +199,24 @@ class VersionIndex:
         self.choose(per)
         yield from self.db.execute("SELECT file, line FROM chosen ORDER BY file, line")
 
-    def chosen_facts(self, per: str) -> Iterator[str]:
-        """The ``facts`` of the best records (as ``best`` picks them), in archive order."""
-        self.choose(per)
-        for (facts,) in self.db.execute("SELECT facts FROM chosen ORDER BY file, line"):
-            yield facts
+    def chosen_facts(self) -> Iterator[tuple[tuple[int, int], str]]:
+        """Position and ``facts`` of each record ``choose`` picked, in archive order."""
+        for file, line, facts in self.db.execute("SELECT chosen.file, chosen.line, facts FROM chosen JOIN recs"
+                                                 " ON recs.rowid = chosen.rid ORDER BY chosen.file, chosen.line"):
+            yield (file, line), facts
+
+    def passed_over(self) -> Iterator[tuple[tuple[int, int], str]]:
+        """Position and ``facts`` of each record ``choose`` did not pick (older versions, copies), in archive order."""
+        for file, line, facts in self.db.execute("SELECT file, line, facts FROM recs WHERE rowid NOT IN"
+                                                 " (SELECT rid FROM chosen) ORDER BY file, line"):
+            yield (file, line), facts
 
     def choose(self, per: str) -> None:
+        """The best record per ``key`` (latest version) or per ``id``, into the table ``chosen``."""
         assert per in ("key", "id")
         self.flush()
-        self.db.execute(f"""CREATE TABLE chosen AS SELECT file, line, key, sha, facts FROM (
-            SELECT file, line, key, sha, facts, ROW_NUMBER() OVER (
+        self.db.execute(f"""CREATE TABLE chosen AS SELECT rid, file, line, key, sha FROM (
+            SELECT rowid AS rid, file, line, key, sha, ROW_NUMBER() OVER (
                 PARTITION BY {per} ORDER BY version DESC, time DESC, file DESC, line DESC) AS rank
             FROM recs) WHERE rank = 1""")
 

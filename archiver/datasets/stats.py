@@ -1,22 +1,23 @@
 """``archiver stats``: the numbers a curator checks before publishing a dataset from an archive.
 
 The records are read once, in record shards on any runner, as ``export``'s pass one reads
-them (``passes.py``): each shard's task keeps, beside a record's selection row, the few facts
-``stats`` counts of it (``export_tasks.facts_of``). Once SQLite has picked the latest versions,
-this process adds up the facts of the chosen records in archive order, so the figures do not
-depend on the workers, and no record is parsed twice.
+them (``passes.py``): each shard's task counts the records of its shard that pass the filters
+(``counted.py``) and keeps, beside each one's selection row, the few facts ``stats`` counts of it
+(``export_tasks.facts_of``). Once SQLite has picked the latest versions, this process adds up the
+shards' counts and takes back the facts of the records the choice passed over, so the figures are
+the chosen records', do not depend on the workers, and no record is parsed twice.
 """
 
 from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from archiver.datasets import passes
+from archiver.datasets.counted import Counted
 from archiver.datasets.export_tasks import Job
 from archiver.datasets.progress import Progress
 from archiver.datasets.select import Filters, VersionIndex
@@ -93,7 +94,8 @@ def collect(archive: Path | None, records: list[Path], filters: Filters, *, all_
         try:
             selected = passes.select(job, shards, runner, index, progress)
             progress.stage("counting")
-            counted = _count(index.chosen_facts("id" if all_versions else "key"), archive)
+            index.choose("id" if all_versions else "key")
+            counted = _count(selected.counted or Counted(), index, archive)
             progress.update(progress.total, counted.summary.records, force=True)
             progress.close()
             return ArchiveStats(
@@ -115,21 +117,16 @@ class _Counted:
     dangling: int = 0  # records whose WARC file is not in the archive (0 when there is no archive to look in)
 
 
-def _count(chosen: Iterator[str], archive: Path | None) -> _Counted:
-    """The chosen records counted from the facts pass one kept of them (``export_tasks.facts_of``), in archive
-    order: no second read of the records."""
-    counted = _Counted()
-    exists: dict[str, bool] = {}  # one entry per WARC file name
-    for text in chosen:
-        facts, name = json.loads(text)
-        counted.summary.add_facts(facts)
-        if name is None:
-            counted.no_pointer += 1
-        elif archive is not None:
-            if name not in exists:
-                exists[name] = (archive / name).is_file()
-            counted.dangling += not exists[name]
-    return counted
+def _count(counted: Counted, index: VersionIndex, archive: Path | None) -> _Counted:
+    """The chosen records' figures: what pass one's tasks counted of every record, less the records the
+    latest-version choice passed over (``counted.py``); no second read of the records."""
+    lost = counted.take_back((position, *json.loads(text)) for position, text in index.passed_over())
+    counted.settle(lost, ((position, json.loads(text)[0]) for position, text in index.chosen_facts()))
+    pointers = counted.pointers
+    dangling = 0
+    if archive is not None:
+        dangling = sum(count for name, count in pointers.items() if name is not None and not (archive / name).is_file())
+    return _Counted(counted.summary, pointers[None], dangling)
 
 
 def _block(title: str, items: dict[str, int]) -> list[str]:

@@ -15,6 +15,8 @@ from archiver.system.domains import registrable_domain
 
 NONE = "(none)"
 COMPLETE, INCOMPLETE, UNRECORDED = 0, 1, 2  # what a record says of its page requisites
+# The counters listed by count, equal counts in the order the records first name their keys.
+ORDERED = ("sites", "languages", "schema_versions", "extractor_versions")
 
 
 def _text(value: Any) -> str:
@@ -81,6 +83,11 @@ class Summary:
                 len(body), record.get("truncated") is True, record.get("paywalled") is True,
                 bool(_text(record.get("headline"))), bool(record.get("authors"))]
 
+    @staticmethod
+    def ordered_keys(facts: list[Any]) -> tuple[str, str, str, str]:
+        """The keys of the ``ORDERED`` counters that ``add_facts`` counts a record under."""
+        return facts[0], facts[3] or NONE, facts[4], facts[5]
+
     def add_facts(self, facts: list[Any]) -> None:
         """Count one record from its ``facts``."""
         (site, requisites, missing, language, schema, extractor, day, published, body, truncated, paywalled,
@@ -133,6 +140,20 @@ class Summary:
                 setattr(self, name, min(mine or value, value))
             elif name.endswith("_last") and value is not None:
                 setattr(self, name, max(mine or value, value))
+
+    def subtract(self, other: Summary) -> None:
+        """Take back the counts of ``other`` (rows added here before): as if they had never been added."""
+        for name, value in vars(other).items():
+            mine = getattr(self, name)
+            if isinstance(value, Counter):
+                mine.subtract(value)
+                setattr(self, name, +mine)  # keys counted only in ``other`` are gone, in the order they were
+            elif isinstance(value, int):
+                setattr(self, name, mine - value)
+        # Every first and last day is a key of its counter: what is left of the counter says them.
+        self.fetched_first, self.fetched_last = min(self.fetch_days, default=None), max(self.fetch_days, default=None)
+        self.published_first = min(self.published_days, default=None)
+        self.published_last = max(self.published_days, default=None)
 
     def published_months(self) -> dict[str, int]:
         months: Counter[str] = Counter()
