@@ -1,7 +1,7 @@
 """``export --format parquet`` with the row groups encoded and compressed on the workers.
 
 Pass two's tasks leave each shard's rows in an Arrow IPC part, with each row's body length;
-this process cuts the row groups from those lengths alone (``group_slices``, the cuts
+this process cuts the row groups from those lengths alone (``writers.Grouper``, the cuts
 ``writers.RowGroups`` makes), so they are the same for any number of workers and any task
 size. Each group is then a task (``encode_group``): its rows, taken from the parts they are
 in, written as a one-group Parquet file as ``writers.ParquetWriter`` writes a group. This
@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import struct
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from archiver.datasets import workers
 from archiver.datasets.columns import Column, arrow_schema
 from archiver.datasets.parts import COPY_CHUNK, PARTIAL, PartFile
 from archiver.datasets.thrift_compact import I64, LIST, STRUCT, Hole, fill, read_struct, write_struct
-from archiver.datasets.writers import ROW_GROUP_BYTES, ROW_GROUP_ROWS
+from archiver.datasets.writers import ROW_GROUP_ROWS, Grouper, Slice
 
 MAGIC = b"PAR1"
 # Offsets into the file, by struct: RowGroup.file_offset; ColumnChunk's file, offset index and column index
@@ -32,45 +32,6 @@ MAGIC = b"PAR1"
 ROW_GROUP_OFFSETS, CHUNK_OFFSETS, COLUMN_OFFSETS = {5}, {2, 4, 6}, {9, 10, 11, 14}
 ROW_GROUPS, NUM_ROWS, COLUMNS, META_DATA, ORDINAL = 4, 3, 1, 3, 7
 
-Slice = tuple[Path, int, int]  # (IPC part, first row, rows)
-
-
-class Grouper:
-    """Cuts rows into row groups as their parts come, from each row's body characters alone: ``row_group_rows``
-    rows, or fewer once they weigh ``ROW_GROUP_BYTES`` (1 KiB plus the body per row), as ``writers.RowGroups``."""
-
-    def __init__(self, row_group_rows: int = ROW_GROUP_ROWS) -> None:
-        self.row_group_rows = max(1, row_group_rows)
-        self._group: list[Slice] = []
-        self._rows = self._weight = 0
-
-    def add(self, part: Path, lengths: list[int]) -> list[list[Slice]]:
-        """The groups a part's rows complete."""
-        done, start = [], 0
-        for index, length in enumerate(lengths):
-            self._rows += 1
-            self._weight += 1024 + length
-            if self._rows >= self.row_group_rows or self._weight >= ROW_GROUP_BYTES:
-                self._group.append((part, start, index + 1 - start))
-                done.append(self._group)
-                self._group, self._rows, self._weight, start = [], 0, 0, index + 1
-        if start < len(lengths):
-            self._group.append((part, start, len(lengths) - start))
-        return done
-
-    def rest(self) -> list[list[Slice]]:
-        """The last group, when rows are left."""
-        last, self._group, self._rows, self._weight = self._group, [], 0, 0
-        return [last] if last else []
-
-
-def group_slices(parts: Iterable[tuple[Path, list[int]]], row_group_rows: int = ROW_GROUP_ROWS
-                 ) -> Iterator[list[Slice]]:
-    """The row groups of the parts' rows (``lengths``: each row's body characters), as slices of the parts."""
-    grouper = Grouper(row_group_rows)
-    for part, lengths in parts:
-        yield from grouper.add(part, lengths)
-    yield from grouper.rest()
 
 
 @dataclass(frozen=True)

@@ -187,16 +187,45 @@ def body_lengths(rows: list[dict[str, Any]]) -> list[int]:
     return [len(body) if isinstance(body := row.get("body"), str) else 0 for row in rows]
 
 
-class RowGroups:
-    """Cuts a stream of Arrow tables into row groups: ``row_group_rows`` rows, or fewer once they hold
-    ``ROW_GROUP_BYTES`` (counted as 1 KiB plus the body's characters per row). The cuts depend only on
-    the rows, never on how the stream was chunked, so any number of workers gives the same file."""
+Slice = tuple[Any, int, int]  # (a part of the rows: a table, a file; its first row; rows)
+
+
+class Grouper:
+    """Cuts rows into row groups as their parts come, from each row's body characters alone: ``row_group_rows``
+    rows, or fewer once they hold ``ROW_GROUP_BYTES`` (counted as 1 KiB plus the body's characters per row).
+    The cuts depend only on the rows, never on how they were cut into parts, so any number of workers gives
+    the same file."""
 
     def __init__(self, row_group_rows: int = ROW_GROUP_ROWS) -> None:
         self.row_group_rows = max(1, row_group_rows)
-        self._pending: list[Any] = []
-        self._rows = 0
-        self._bytes = 0
+        self._group: list[Slice] = []
+        self._rows = self._weight = 0
+
+    def add(self, part: Any, lengths: list[int]) -> list[list[Slice]]:
+        """The groups a part's rows complete."""
+        done, start = [], 0
+        for index, length in enumerate(lengths):
+            self._rows += 1
+            self._weight += 1024 + length
+            if self._rows >= self.row_group_rows or self._weight >= ROW_GROUP_BYTES:
+                self._group.append((part, start, index + 1 - start))
+                done.append(self._group)
+                self._group, self._rows, self._weight, start = [], 0, 0, index + 1
+        if start < len(lengths):
+            self._group.append((part, start, len(lengths) - start))
+        return done
+
+    def rest(self) -> list[list[Slice]]:
+        """The last group, when rows are left."""
+        last, self._group, self._rows, self._weight = self._group, [], 0, 0
+        return [last] if last else []
+
+
+class RowGroups:
+    """Cuts a stream of Arrow tables into row groups (``Grouper``'s cuts), each one table."""
+
+    def __init__(self, row_group_rows: int = ROW_GROUP_ROWS) -> None:
+        self.grouper = Grouper(row_group_rows)
 
     def add(self, table: Any, lengths: list[int] | None = None) -> Iterator[Any]:
         """``lengths``: the characters of each row's body, when known (else counted here, with pyarrow.compute)."""
@@ -204,27 +233,18 @@ class RowGroups:
             import pyarrow.compute as pc
 
             lengths = pc.fill_null(pc.utf8_length(table.column("body")), 0).to_pylist() if table.num_rows else []
-        start = 0
-        for index, length in enumerate(lengths):
-            self._rows += 1
-            self._bytes += 1024 + length
-            if self._rows >= self.row_group_rows or self._bytes >= ROW_GROUP_BYTES:
-                self._pending.append(table.slice(start, index + 1 - start))
-                start = index + 1
-                yield self._take()
-        if start < table.num_rows:
-            self._pending.append(table.slice(start))
+        for slices in self.grouper.add(table, lengths):
+            yield _joined(slices)
 
     def rest(self) -> Iterator[Any]:
-        if self._rows:
-            yield self._take()
+        for slices in self.grouper.rest():
+            yield _joined(slices)
 
-    def _take(self) -> Any:
-        import pyarrow as pa
 
-        group = pa.concat_tables(self._pending).combine_chunks()
-        self._pending, self._rows, self._bytes = [], 0, 0
-        return group
+def _joined(slices: list[Slice]) -> Any:
+    import pyarrow as pa
+
+    return pa.concat_tables([table.slice(start, rows) for table, start, rows in slices]).combine_chunks()
 
 
 class ParquetWriter:

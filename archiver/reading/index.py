@@ -42,7 +42,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 RANK = "bm25(10.0, 1.0, 2.0, 5.0, 0.0)"
 DAY_SHIFT = 24
 SEQUENCE_MASK = (1 << DAY_SHIFT) - 1
-SCHEMA = f"""
+SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
     n INTEGER PRIMARY KEY,
     key TEXT NOT NULL UNIQUE,          -- the record id without <urn:uuid: ... >: used in URLs
