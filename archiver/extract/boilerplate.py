@@ -105,5 +105,13 @@ def is_boilerplate(text: str, link_chars: int = 0) -> bool:
     # Mostly a link: "Read more: <headline>", "[Read in Spanish]", a related-story teaser.
     if "\n" in text and _is_widget(text):
         return True
-    # A long run of links (a list of other stories, lines of navigation) is never the story's text either.
+    # A long run of links (a list of other stories, lines of navigation) is never the story's text either
+    # (the body weighs such blocks with fitted weights instead, and passes no link characters).
+    return is_link_block(text, link_chars)
+
+
+def is_link_block(text: str, link_chars: int) -> bool:
+    """A block that is mostly a link: a line of navigation, a related story's headline, an item of a list
+    of links."""
+    length = len(text)
     return bool(link_chars) and (link_chars >= 0.6 * length and length < 200 or link_chars >= 0.8 * length)
