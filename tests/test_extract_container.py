@@ -92,3 +92,24 @@ def test_the_trace_holds_each_candidate_s_blocks_for_the_fit():
     analyze_page(GUIDE, URL, trace=trace)
     assert len(trace["body-blocks"]) == len(trace["body-texts"]) == len(trace["body-container"])
     assert trace["body-texts"] == [_text(blocks, trace["body-headline"]) for blocks in trace["body-blocks"]]
+
+
+def test_page_kind_reads_the_story_s_prose_without_the_link_lists_it_keeps():
+    # The record keeps a list of links the story gives; page kind measures the story's prose without it,
+    # so a directory's links do not make it look like a long story.
+    import lxml.html
+
+    from archiver.extract.blocks import scan
+    from archiver.extract.jsonld import JsonLd
+    from archiver.extract.meta import MetaTags
+    from archiver.extract.pagekind import measure, text_weight
+    from archiver.record.items import Article
+
+    tree = lxml.html.fromstring(GUIDE)
+    page = scan(tree.find("body"))
+    prose = "Intro paragraph 0, with a few commas, and a quote."
+    article = Article(url=URL, body="\n\n".join([prose, *TOOLS]))
+    plain = measure(page, -1, article, False, JsonLd([]), MetaTags(tree), URL)
+    page.story_links = TOOLS
+    measured = measure(page, -1, article, False, JsonLd([]), MetaTags(tree), URL)
+    assert measured.story_chars == text_weight(prose) < plain.story_chars

@@ -80,6 +80,7 @@ class PageBlocks:
     listed: list[int] = field(default_factory=list)  # indices of <li>, <pre> and <code>
     story_teasers: int = 0  # teasers (a headline link and its summary) among the story's blocks
     story_link_share: float = 0.0  # link text / text of the story's blocks
+    story_links: list[str] = field(default_factory=list)  # the blocks of links the body keeps (a list it gives)
     junk: list[Element] = field(default_factory=list)  # not walked (inline pop-ups, small furniture): dropped
     furniture: list[int] = field(default_factory=list)  # walked furniture, removed unless it holds the story
     removed: bytearray = field(default_factory=bytearray)  # 1 for each element removed from the body

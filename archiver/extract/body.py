@@ -103,6 +103,7 @@ def extract_dom_body(page: PageBlocks, headline: str | None = None, headline_ind
         trace["body-texts"] = [_text(blocks, headline) for blocks in trace["body-blocks"]]
         trace["body-headline"] = headline
     blocks = _blocks(scope)
+    page.story_links = [blocks[n][0] for n in sorted(story_links(blocks, LINKS))]
     page.story_teasers = count_teasers(blocks)
     # Link density of the story's prose: blocks that are all links (a list of links) are not prose.
     prose = [(len(text), links) for text, links in blocks if text and links <= 0.7 * len(text)]

@@ -307,6 +307,9 @@ def measure(page: PageBlocks, index: int, article, shown: bool, jsonld: JsonLd, 
     evidence = Evidence(url, dated=bool(article.published), byline=bool(article.authors),
                         calls_to_action=calls, **declared(jsonld, meta, page.itemtypes))
     body = article.body
+    if page.story_links and body:  # the story's prose: a list of links it gives says nothing of the kind
+        links = set(page.story_links)
+        body = "\n\n".join(paragraph for paragraph in body.split("\n\n") if paragraph not in links)
     evidence.story_chars = text_weight(body)
     evidence.paragraphs = body.count("\n\n") + 1 if body else 0
     evidence.headline_in_title = shown and word_count(article.headline or "") >= 4
