@@ -113,3 +113,15 @@ def test_page_kind_reads_the_story_s_prose_without_the_link_lists_it_keeps():
     page.story_links = TOOLS
     measured = measure(page, -1, article, False, JsonLd([]), MetaTags(tree), URL)
     assert measured.story_chars == text_weight(prose) < plain.story_chars
+
+
+def test_date_lines_and_follow_lines_in_other_languages_are_no_story_text():
+    from archiver.extract.boilerplate import is_boilerplate
+
+    for line in ("segunda-feira, 22 de janeiro de 2018 às 0:13", "lunedì 4 novembre 2019",
+                 "mardi 12 février 2019 à 14:05", "Follow Newsbeat on Instagram, Facebook, Twitter and YouTube.",
+                 "Follow The Island Post's opinion section on Facebook and Twitter."):
+        assert is_boilerplate(line), line
+    for line in ("A 2019 vote in março was won by the islanders.", "Mars rover lands 2019",
+                 "Fans follow the band on Twitter, where it posted the news before the show."):
+        assert not is_boilerplate(line), line
