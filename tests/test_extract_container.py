@@ -125,3 +125,18 @@ def test_date_lines_and_follow_lines_in_other_languages_are_no_story_text():
     for line in ("A 2019 vote in março was won by the islanders.", "Mars rover lands 2019",
                  "Fans follow the band on Twitter, where it posted the news before the show."):
         assert not is_boilerplate(line), line
+
+
+def test_a_comment_quoting_another_does_not_keep_the_comments_in_the_story():
+    comments = "".join(
+        f'<li class="comment depth-1" id="comment-{n}"><div class="comment-body"><div class="comment-author">'
+        f'<strong>Reader {n}</strong> on <a href="#comment-{n}">September 17, 2018 at 6:34 am</a> said:</div>'
+        + ('<blockquote>I skimmed your report, and did not see any analysis of the slower buses.</blockquote>'
+           if n == 2 else "")
+        + f'<p>Comment {n}: I read the whole post twice, and I would like to know more about the ferry schedule, '
+          f'the winter fares, and the new pier the council promised last spring.</p></div></li>'
+        for n in range(6))
+    html = page(f'<div class="entry-content">{paragraphs("Story", 3)}</div>'
+                f'<div id="comments" class="comments-area"><ol class="comment-list">{comments}</ol></div>')
+    body = extract_article(html, URL).body
+    assert "Story paragraph 2" in body and "Comment" not in body and "skimmed" not in body

@@ -332,8 +332,10 @@ def _holds_data(figure: Element) -> bool:
 
 
 def holds_quote(element: Element) -> bool:
-    """An embedded post or quotation (a tweet in a "widget" box) is the story's, whatever the box is called."""
-    return element.tag not in ("nav", "footer", "form") and element.find(".//blockquote") is not None
+    """An embedded post or quotation (a tweet in a "widget" box) is the story's, whatever the box is called;
+    a reader's comment quoting another is still a comment."""
+    return (element.tag not in ("nav", "footer", "form") and element.find(".//blockquote") is not None
+            and not is_comments(element))
 
 
 def remove_element(page: PageBlocks, element: Element) -> bool:
