@@ -103,13 +103,14 @@ def extract_dom_body(page: PageBlocks, headline: str | None = None, headline_ind
         trace["body-texts"] = [_text(blocks, headline) for blocks in trace["body-blocks"]]
         trace["body-headline"] = headline
     blocks = _blocks(scope)
-    page.story_links = [blocks[n][0] for n in sorted(story_links(blocks, LINKS))]
+    kept = story_links(blocks, LINKS)
+    page.story_links = [blocks[n][0] for n in sorted(kept)]
     page.story_teasers = count_teasers(blocks)
     # Link density of the story's prose: blocks that are all links (a list of links) are not prose.
     prose = [(len(text), links) for text, links in blocks if text and links <= 0.7 * len(text)]
     text_chars = sum(length for length, _ in prose)
     page.story_link_share = sum(links for _, links in prose) / text_chars if text_chars else 0.0
-    return _text(blocks, headline), scope
+    return _text(blocks, headline, kept=kept), scope
 
 
 def _blocks(element: Element) -> list[tuple[str, int]]:
@@ -118,10 +119,14 @@ def _blocks(element: Element) -> list[tuple[str, int]]:
     return blocks
 
 
-def _text(blocks: list[tuple[str, int]], headline: str | None, links: LinearModel | None = None) -> str:
+def _text(blocks: list[tuple[str, int]], headline: str | None, links: LinearModel | None = None,
+          kept: set[int] | None = None) -> str:
+    """The body's text: the blocks in order minus boilerplate, the headline and the link blocks the
+    weights (``links``, or the fitted ones) do not keep (``kept``: their positions, when known)."""
     headline_key = clean(headline).lower() if headline else None
     paragraphs: list[str] = []
-    kept = story_links(blocks, links or LINKS)
+    if kept is None:
+        kept = story_links(blocks, links or LINKS)
     for n, (text, link_chars) in enumerate(blocks):
         if headline_key and text.lower() == headline_key:
             continue
