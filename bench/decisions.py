@@ -109,7 +109,8 @@ class PageKind:
 
 class BodyContainer:
     """The element holding the story (``body-container``): among each page's candidates, those whose
-    text scores within 0.02 of the page's best F1 are right."""
+    text scores within 0.02 of the page's best F1 are right. Then the blocks of mostly links in it
+    (``body-links``): one is right to keep when its text is in the labelled body."""
 
     def __init__(self) -> None:
         self.scorer = None
@@ -134,19 +135,59 @@ class BodyContainer:
             if max(f1s) < 0.3:
                 continue  # no candidate holds the story: nothing to learn from the page
             groups.append((trace["body-container"], f1s))
-        return _ranking([([v for _, v in found], f1s) for found, f1s in groups], FEATURES)
+        ranking = _ranking([([v for _, v in found], f1s) for found, f1s in groups], FEATURES)
+        return ranking, self.fit_links(pages, extracted)
+
+    def fit_links(self, pages, extracted):
+        """Logistic regression over the link blocks of each page's best candidate, each weighted by its share
+        of the page's labelled body: a block is right to keep when its words are in that body."""
+        from sklearn.linear_model import LogisticRegression
+
+        from archiver.extract.body import LINK_FEATURES, link_features
+        from archiver.extract.model import LinearModel
+
+        names = [f.name for f in LINK_FEATURES]
+        rows, labels, weights = [], [], []
+        for page, (trace, _) in zip(pages, extracted):
+            if page.kind != "article" or not trace.get("body-blocks"):
+                continue
+            f1s = self.f1s(page, trace)
+            best = max(range(len(f1s)), key=f1s.__getitem__)
+            if f1s[best] < 0.5:
+                continue
+            truth = " ".join(words(page.truth.get("articleBody", "").casefold()))
+            blocks = trace["body-blocks"][best]
+            for n, values in link_features(blocks).items():
+                text = " ".join(words(blocks[n][0].casefold()))
+                if not text:
+                    continue
+                rows.append([values.get(k, 0.0) for k in names])
+                labels.append(text in truth)
+                weights.append(len(text))
+        if len(set(labels)) < 2:
+            return None
+        mean = sum(weights) / len(weights)
+        weights = [w / mean for w in weights]  # as many as the blocks, for the regularisation
+        fitted = LogisticRegression(C=1.0, max_iter=5000).fit(rows, labels, sample_weight=weights)
+        return LinearModel("fitted", LINK_FEATURES, {k: round(float(w), 4) for k, w in zip(names, fitted.coef_[0])},
+                           round(float(fitted.intercept_[0]), 4))
 
     def predict(self, model, page, extracted):
-        """The held-out body: the chosen candidate's text (the structured body where the record took it)."""
+        """The held-out body: the chosen candidate's text with the link blocks the held-out weights keep
+        (the structured body where the record took it)."""
         trace, analysis = extracted
+        from archiver.extract.body import _text
         from archiver.extract.container import pick
 
         if analysis.article.provenance.get("body") == "jsonld" or not trace.get("body-container"):
             return analysis.article.body
-        return trace["body-texts"][pick(trace["body-container"], model)]
+        chosen = pick(trace["body-container"], model[0])
+        if model[1] is None:
+            return trace["body-texts"][chosen]
+        return _text(trace["body-blocks"][chosen], trace.get("body-headline"), model[1])
 
     def export(self, model):
-        return _export("body-container", model)
+        return {**_export("body-container", model[0]), **(_export("body-links", model[1]) if model[1] else {})}
 
 
 class PublishedDate:

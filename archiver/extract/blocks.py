@@ -80,6 +80,7 @@ class PageBlocks:
     listed: list[int] = field(default_factory=list)  # indices of <li>, <pre> and <code>
     story_teasers: int = 0  # teasers (a headline link and its summary) among the story's blocks
     story_link_share: float = 0.0  # link text / text of the story's blocks
+    story_links: list[str] = field(default_factory=list)  # the blocks of links the body keeps (a list it gives)
     junk: list[Element] = field(default_factory=list)  # not walked (inline pop-ups, small furniture): dropped
     furniture: list[int] = field(default_factory=list)  # walked furniture, removed unless it holds the story
     removed: bytearray = field(default_factory=bytearray)  # 1 for each element removed from the body
@@ -331,8 +332,10 @@ def _holds_data(figure: Element) -> bool:
 
 
 def holds_quote(element: Element) -> bool:
-    """An embedded post or quotation (a tweet in a "widget" box) is the story's, whatever the box is called."""
-    return element.tag not in ("nav", "footer", "form") and element.find(".//blockquote") is not None
+    """An embedded post or quotation (a tweet in a "widget" box) is the story's, whatever the box is called;
+    a reader's comment quoting another is still a comment."""
+    return (element.tag not in ("nav", "footer", "form") and element.find(".//blockquote") is not None
+            and not is_comments(element))
 
 
 def remove_element(page: PageBlocks, element: Element) -> bool:

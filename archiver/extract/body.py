@@ -12,8 +12,9 @@ import re
 
 from archiver.extract import container
 from archiver.extract.blocks import INLINE_TAGS, PageBlocks, remove_element, remove_furniture
-from archiver.extract.boilerplate import is_boilerplate
-from archiver.extract.text import Element, clean, drop_tree, node_text, text_content
+from archiver.extract.boilerplate import is_boilerplate, is_link_block
+from archiver.extract.model import Feature, LinearModel, load_model
+from archiver.extract.text import Element, clean, drop_tree, node_text, text_content, word_count
 
 LEAF_BLOCKS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "dt", "dd", "tr"})
 
@@ -97,16 +98,19 @@ def extract_dom_body(page: PageBlocks, headline: str | None = None, headline_ind
             drop_tree(element)
     if scope is None:
         return "", None
-    if trace is not None:  # every candidate's text, for fitting the choice
-        trace["body-texts"] = [_text(_blocks(page.elements[i]), headline)
-                               for i, _ in trace["body-container"]]
+    if trace is not None:  # every candidate's blocks and text, for fitting the choice and the links kept
+        trace["body-blocks"] = [_blocks(page.elements[i]) for i, _ in trace["body-container"]]
+        trace["body-texts"] = [_text(blocks, headline) for blocks in trace["body-blocks"]]
+        trace["body-headline"] = headline
     blocks = _blocks(scope)
+    kept = story_links(blocks, LINKS)
+    page.story_links = [blocks[n][0] for n in sorted(kept)]
     page.story_teasers = count_teasers(blocks)
     # Link density of the story's prose: blocks that are all links (a list of links) are not prose.
     prose = [(len(text), links) for text, links in blocks if text and links <= 0.7 * len(text)]
     text_chars = sum(length for length, _ in prose)
     page.story_link_share = sum(links for _, links in prose) / text_chars if text_chars else 0.0
-    return _text(blocks, headline), scope
+    return _text(blocks, headline, kept=kept), scope
 
 
 def _blocks(element: Element) -> list[tuple[str, int]]:
@@ -115,18 +119,108 @@ def _blocks(element: Element) -> list[tuple[str, int]]:
     return blocks
 
 
-def _text(blocks: list[tuple[str, int]], headline: str | None) -> str:
+def _text(blocks: list[tuple[str, int]], headline: str | None, links: LinearModel | None = None,
+          kept: set[int] | None = None) -> str:
+    """The body's text: the blocks in order minus boilerplate, the headline and the link blocks the
+    weights (``links``, or the fitted ones) do not keep (``kept``: their positions, when known)."""
     headline_key = clean(headline).lower() if headline else None
     paragraphs: list[str] = []
-    for text, link_chars in blocks:
+    if kept is None:
+        kept = story_links(blocks, links or LINKS)
+    for n, (text, link_chars) in enumerate(blocks):
         if headline_key and text.lower() == headline_key:
             continue
-        if is_boilerplate(text, link_chars):
+        if is_boilerplate(text) or link_chars and n not in kept and is_link_block(text, link_chars):
             continue
         if paragraphs and paragraphs[-1] == text:
             continue
         paragraphs.append(text)
     return "\n\n".join(cut_at_comments(paragraphs))
+
+
+# Blocks that are mostly links (a list of things the story names, a box of other stories' headlines, a
+# line of navigation) are kept or dropped by fitted weights ("body-links") over these features.
+LINK_FEATURES: tuple[Feature, ...] = (
+    Feature("between-prose", "the story's prose both precedes and follows the block"),
+    Feature("after-prose", "the block follows the story's last paragraph"),
+    Feature("before-prose", "the block precedes the story's first paragraph"),
+    Feature("run", "link blocks in the block's run of them: 0 for one, 1 from eight"),
+    Feature("alone", "the only link block of its run (a line: Article continues, Next post, a button)"),
+    Feature("item-words", "words an item of the run: 0 up to two, 1 from twelve (a name, or a headline)"),
+    Feature("run-share", "the run's text over the story's prose, 1 at most"),
+    Feature("link-share", "link text over the block's text"),
+    Feature("long", "200 characters or more"),
+    Feature("introduced", "the block before the run ends with a colon (the story introduces its list)"),
+    Feature("labelled", "the block before the run is a short line (a box's label: Related, Also read)"),
+    Feature("heading-before", "the block before the run is a short line without a colon (a section's heading)"),
+    Feature("lead-word", "starts with read, see, more, also, related, watch, listen, click, view or follow"),
+    Feature("page-links", "text of all link blocks over all the candidate's text (a page of links)"),
+)
+LINKS: LinearModel = load_model("body-links", LINK_FEATURES)
+STORY_PROSE_CHARS = 80
+_LEAD_WORD = re.compile(r"^(?:read|see|more|also|related|watch|listen|click|view|follow)\b", re.IGNORECASE)
+_LABEL_LIKE = re.compile(r"^(?:related|more|also|read|see|recommended|popular|latest|trending|you may|further)",
+                         re.IGNORECASE)
+
+
+def _is_prose(text: str, link_chars: int) -> bool:
+    return len(text) >= STORY_PROSE_CHARS and link_chars < 0.3 * len(text)
+
+
+def link_features(blocks: list[tuple[str, int]]) -> dict[int, dict[str, float]]:
+    """Position in ``blocks`` -> feature values, for each block that is mostly links and no other boilerplate."""
+    found: dict[int, dict[str, float]] = {}
+    runs: list[list[int]] = []
+    previous = -2
+    for n, (text, link_chars) in enumerate(blocks):
+        if link_chars and is_link_block(text, link_chars) and not is_boilerplate(text):
+            if n == previous + 1 and runs:
+                runs[-1].append(n)
+            else:
+                runs.append([n])
+            previous = n
+    if not runs:
+        return found
+    prose = [n for n, (text, links) in enumerate(blocks) if _is_prose(text, links)]
+    prose_chars = sum(len(blocks[n][0]) for n in prose) or 1
+    first, last = (prose[0], prose[-1]) if prose else (len(blocks), -1)
+    all_chars = sum(len(text) for text, _ in blocks) or 1
+    page_links = sum(len(blocks[n][0]) for run in runs for n in run) / all_chars
+    for run in runs:
+        texts = [blocks[n][0] for n in run]
+        before = blocks[run[0] - 1][0] if run[0] else ""
+        shared = {
+            "run": _ramp(len(run), 1, 8),
+            "alone": float(len(run) == 1),
+            "item-words": _ramp(sum(word_count(t) for t in texts) / len(run), 2, 12),
+            "run-share": min(sum(len(t) for t in texts) / prose_chars, 1.0),
+            "introduced": float(before.rstrip().endswith((":", "\uff1a"))),
+            "labelled": float(0 < len(before) < 60 and not before.rstrip().endswith((":", "\uff1a"))
+                              and _LABEL_LIKE.match(before) is not None),
+            "heading-before": float(0 < len(before) < 60 and not before.rstrip().endswith((":", "\uff1a"))),
+            "page-links": page_links,
+        }
+        for n in run:
+            text, link_chars = blocks[n]
+            found[n] = {**shared,
+                        "between-prose": float(first < n < last),
+                        "after-prose": float(n > last),
+                        "before-prose": float(n < first),
+                        "link-share": min(link_chars / len(text), 1.0),
+                        "long": float(len(text) >= 200),
+                        "lead-word": float(_LEAD_WORD.match(text) is not None)}
+    return found
+
+
+def _ramp(value: float, low: float, high: float) -> float:
+    if value <= low:
+        return 0.0
+    return 1.0 if value >= high else (value - low) / (high - low)
+
+
+def story_links(blocks: list[tuple[str, int]], model: LinearModel) -> set[int]:
+    """Positions of the link blocks the weights keep as the story's text."""
+    return {n for n, values in link_features(blocks).items() if model.logit(values) > 0}
 
 
 # A reader comment signs off with its author and time: "Posted by Jane on January 10, 2008 5:15 PM".

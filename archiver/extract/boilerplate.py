@@ -19,10 +19,12 @@ _LABEL = re.compile(
     r".{0,40}$",
     re.IGNORECASE,
 )
-# A promo sentence: newsletter sign-ups, "follow us on", contact lines with an e-mail address.
+# A promo sentence: newsletter sign-ups, "follow us on" ("Follow <the section> on Twitter"), contact lines
+# with an e-mail address.
 _PROMO = re.compile(
     r"\b(?:sign(?:ing)? up|subscribe|newsletters?|inbox)\b.*\b(?:newsletters?|inbox|free|today|e-?mail)\b"
     r"|\bfollow (?:us|him|her|me|them)\b.*\b(?:twitter|facebook|instagram|linkedin|@\w+)"
+    r"|^follow\b[^.]{0,60}\bon (?:twitter|facebook|instagram|linkedin|youtube|tiktok)\b"
     r"|\b(?:have a (?:news )?tip|contact (?:the )?(?:author|writer|reporter))\b",
     re.IGNORECASE,
 )
@@ -38,6 +40,11 @@ _MONTH_WORDS = (
     r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
     r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|"
     r"octubre|noviembre|diciembre|januar|februar|märz|mai|juni|juli|oktober|dezember|"
+    r"janeiro|fevereiro|março|maio|junho|julho|setembro|outubro|novembro|dezembro|"
+    r"(?:segunda|terça|quarta|quinta|sexta)(?:-feira)?|sábado|domingo|às|"
+    r"gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|novembre|dicembre|mars|"
+    r"lunedì|martedì|mercoledì|giovedì|venerdì|sabato|"
+    r"janvier|février|avril|juin|juillet|août|octobre|décembre|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|"
     r"mon(?:day)?|tue(?:sday)?|wed(?:nesday)?|thu(?:rsday)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?|"
     r"published|updated|posted|last|modified|on|at|de|del|am|pm|a\.m|p\.m|gmt|utc|bst|cet|cest|[ecmp][sd]t|"
     r"ist|jst|hours?|mins?|minutes?|ago|uhr|stand|actualizado|publicado|veröffentlicht|aktualisiert|le|à|mis à jour"
@@ -105,5 +112,13 @@ def is_boilerplate(text: str, link_chars: int = 0) -> bool:
     # Mostly a link: "Read more: <headline>", "[Read in Spanish]", a related-story teaser.
     if "\n" in text and _is_widget(text):
         return True
-    # A long run of links (a list of other stories, lines of navigation) is never the story's text either.
+    # A long run of links (a list of other stories, lines of navigation) is never the story's text either
+    # (the body weighs such blocks with fitted weights instead, and passes no link characters).
+    return is_link_block(text, link_chars)
+
+
+def is_link_block(text: str, link_chars: int) -> bool:
+    """A block that is mostly a link: a line of navigation, a related story's headline, an item of a list
+    of links."""
+    length = len(text)
     return bool(link_chars) and (link_chars >= 0.6 * length and length < 200 or link_chars >= 0.8 * length)

@@ -322,6 +322,9 @@ def measure(page: PageBlocks, index: int, article, shown: bool, jsonld: JsonLd, 
                         calls_to_action=actions[0], share_links=actions[1],
                         links=actions[2], **declared(jsonld, meta, page.itemtypes))
     body = article.body
+    if page.story_links and body:  # the story's prose: a list of links it gives says nothing of the kind
+        links = set(page.story_links)
+        body = "\n\n".join(paragraph for paragraph in body.split("\n\n") if paragraph not in links)
     evidence.story_chars = text_weight(body)
     evidence.paragraphs = body.count("\n\n") + 1 if body else 0
     evidence.headline_in_title = shown and word_count(article.headline or "") >= 4
