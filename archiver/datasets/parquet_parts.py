@@ -215,5 +215,7 @@ class GroupedParquetWriter:
         return [self.path]
 
     def abort(self) -> None:
-        self._out.close()
-        self.partial.unlink(missing_ok=True)
+        try:
+            self._out.close()  # on a full disk its buffer's flush fails: the file goes all the same
+        finally:
+            self.partial.unlink(missing_ok=True)
