@@ -13,7 +13,7 @@ import re
 from archiver.extract import container
 from archiver.extract.blocks import INLINE_TAGS, PageBlocks, remove_element, remove_furniture
 from archiver.extract.boilerplate import is_boilerplate, is_link_block
-from archiver.extract.model import Feature, LinearModel, load_model
+from archiver.extract.model import Feature, LinearModel, load_model, ramp
 from archiver.extract.text import Element, clean, drop_tree, node_text, text_content, word_count
 
 LEAF_BLOCKS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "dt", "dd", "tr"})
@@ -190,9 +190,9 @@ def link_features(blocks: list[tuple[str, int]]) -> dict[int, dict[str, float]]:
         texts = [blocks[n][0] for n in run]
         before = blocks[run[0] - 1][0] if run[0] else ""
         shared = {
-            "run": _ramp(len(run), 1, 8),
+            "run": ramp(len(run), 1, 8),
             "alone": float(len(run) == 1),
-            "item-words": _ramp(sum(word_count(t) for t in texts) / len(run), 2, 12),
+            "item-words": ramp(sum(word_count(t) for t in texts) / len(run), 2, 12),
             "run-share": min(sum(len(t) for t in texts) / prose_chars, 1.0),
             "introduced": float(before.rstrip().endswith((":", "\uff1a"))),
             "labelled": float(0 < len(before) < 60 and not before.rstrip().endswith((":", "\uff1a"))
@@ -210,12 +210,6 @@ def link_features(blocks: list[tuple[str, int]]) -> dict[int, dict[str, float]]:
                         "long": float(len(text) >= 200),
                         "lead-word": float(_LEAD_WORD.match(text) is not None)}
     return found
-
-
-def _ramp(value: float, low: float, high: float) -> float:
-    if value <= low:
-        return 0.0
-    return 1.0 if value >= high else (value - low) / (high - low)
 
 
 def story_links(blocks: list[tuple[str, int]], model: LinearModel) -> set[int]:

@@ -16,7 +16,7 @@ from bisect import bisect_left, bisect_right
 
 from archiver.extract.blocks import HEADING_TAGS, PageBlocks
 from archiver.extract.furniture import class_string, is_content_container
-from archiver.extract.model import Feature, LinearModel, load_model
+from archiver.extract.model import Feature, LinearModel, load_model, ramp
 
 POSITIVE = re.compile(r"article|body|content|entry|main|post|story|text|prose|rich-text|paragraph", re.I)
 NEGATIVE = re.compile(r"comment|meta|footer|footnote|sidebar|widget|share|social|related|promo|teaser|"
@@ -232,12 +232,6 @@ def climb(page: PageBlocks, index: int) -> int:
     return current
 
 
-def _ramp(value: float, low: float, high: float) -> float:
-    if value <= low:
-        return 0.0
-    return 1.0 if value >= high else (value - low) / (high - low)
-
-
 def _features(page: PageBlocks, i: int, seed: int, climbed: int, rank: int, seed_score: float,
               headline_index: int, page_good: int, page_total: int, heading_positions: list[int],
               names: dict[int, tuple[bool, bool, bool]]) -> dict[str, float]:
@@ -262,7 +256,7 @@ def _features(page: PageBlocks, i: int, seed: int, climbed: int, rank: int, seed
         "negative-name": float(negative),
         "article-tag": float(page.tags[i] in ("article", "main")),
         "cards": float(page.articles[i] > 1 + (page.tags[i] == "article")),
-        "headings": _ramp(1000 * headings / (total or 1), 0.5, 4.0),
+        "headings": ramp(1000 * headings / (total or 1), 0.5, 4.0),
         "holds-headline": float(i < headline_index < end),
         "whole-page": float(total >= 0.9 * page_total),
         "added-links": (page.total_links[i] - page.total_links[seed]) / (total - page.total[seed])

@@ -17,6 +17,13 @@ from functools import cache
 from importlib import resources
 
 
+def ramp(value: float, low: float, high: float) -> float:
+    """A feature's value from a measure: 0 at ``low`` or below, 1 at ``high`` or above, linear between."""
+    if value <= low:
+        return 0.0
+    return 1.0 if value >= high else (value - low) / (high - low)
+
+
 @dataclass(frozen=True)
 class Feature:
     name: str

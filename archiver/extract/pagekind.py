@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from archiver.extract.blocks import PageBlocks, interleaved_teasers
 from archiver.extract.jsonld import JsonLd
 from archiver.extract.meta import MetaTags
-from archiver.extract.model import Feature, LinearModel, load_model
+from archiver.extract.model import Feature, LinearModel, load_model, ramp
 from archiver.extract.text import Element, text_content, word_count
 
 # The page node's own type: a "WebSite" node describes the site (Yoast puts one on every page), not the page.
@@ -241,13 +241,6 @@ def declares_forum(types: set[str], itemtypes: list[str]) -> bool:
     return bool(types & FORUM_TYPES) or any(_MICRODATA_FORUM.search(t) for t in itemtypes)
 
 
-def _ramp(value: float, low: float, high: float) -> float:
-    """0 at ``low`` or below, 1 at ``high`` or above, linear between."""
-    if value <= low:
-        return 0.0
-    return 1.0 if value >= high else (value - low) / (high - low)
-
-
 def feature_values(e: Evidence) -> dict[str, float]:
     per_thousand = 1000 / max(e.story_chars, 1)
     return {
@@ -258,10 +251,10 @@ def feature_values(e: Evidence) -> dict[str, float]:
         "declared-forum": float(e.declared_forum),
         "declared-faq": float(e.declared_faq),
         "declared-published": float(e.declared_published),
-        "story-text": _ramp(e.story_chars, 200, 1000),
-        "long-story": _ramp(e.story_chars, 1000, 5000),
+        "story-text": ramp(e.story_chars, 200, 1000),
+        "long-story": ramp(e.story_chars, 1000, 5000),
         "dominant-prose": min(max(e.prose_share, 0.0), 1.0),
-        "paragraphs": _ramp(e.paragraphs, 1, 4),
+        "paragraphs": ramp(e.paragraphs, 1, 4),
         "headline-in-title": float(e.headline_in_title),
         "dated": float(e.dated),
         "byline": float(e.byline),
@@ -271,21 +264,21 @@ def feature_values(e: Evidence) -> dict[str, float]:
         "story-section-url": float(is_story_section_url(e.url)),
         "dated-in-section": float(e.dated and is_story_section_url(e.url)),
         "docs-url": float(is_not_story_url(e.url)),
-        "teasers-in-story": min(_ramp(e.teasers_in_story * per_thousand, 1.5, 4.0),
-                                _ramp(e.teasers_in_story / max(e.paragraphs, 1), 0.15, 0.45))
+        "teasers-in-story": min(ramp(e.teasers_in_story * per_thousand, 1.5, 4.0),
+                                ramp(e.teasers_in_story / max(e.paragraphs, 1), 0.15, 0.45))
         if e.teasers_in_story >= 3 else 0.0,
-        "link-density": _ramp(e.story_link_share, 0.2, 0.5),
-        "page-links": _ramp(e.page_link_share, 0.2, 0.6),
-        "posts": _ramp(e.posts, 3, 30),
-        "bylines": _ramp(e.bylines, 2, 10),
-        "profile-links": _ramp(e.profile_links, 2, 10),
-        "times": _ramp(e.times, 2, 12),
-        "code": _ramp(e.code_share, 0.02, 0.2),
-        "story-headings": _ramp(e.story_headings * per_thousand, 0.5, 3.0),
-        "list-text": _ramp(e.list_share, 0.1, 0.6),
-        "calls-to-action": _ramp(e.calls_to_action, 2, 10),
-        "share-links": _ramp(e.share_links, 0, 3),
-        "selling-links": _ramp(e.calls_to_action / max(e.links, 1), 0.05, 0.3),
+        "link-density": ramp(e.story_link_share, 0.2, 0.5),
+        "page-links": ramp(e.page_link_share, 0.2, 0.6),
+        "posts": ramp(e.posts, 3, 30),
+        "bylines": ramp(e.bylines, 2, 10),
+        "profile-links": ramp(e.profile_links, 2, 10),
+        "times": ramp(e.times, 2, 12),
+        "code": ramp(e.code_share, 0.02, 0.2),
+        "story-headings": ramp(e.story_headings * per_thousand, 0.5, 3.0),
+        "list-text": ramp(e.list_share, 0.1, 0.6),
+        "calls-to-action": ramp(e.calls_to_action, 2, 10),
+        "share-links": ramp(e.share_links, 0, 3),
+        "selling-links": ramp(e.calls_to_action / max(e.links, 1), 0.05, 0.3),
     }
 
 
