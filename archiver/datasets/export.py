@@ -34,6 +34,7 @@ from archiver.datasets.writers import (
     CsvWriter,
     ExportError,
     JsonlWriter,
+    ParquetWriter,
     ShardedParquetWriter,
     require_pyarrow,
 )
@@ -108,7 +109,7 @@ def _check_output(options: ExportOptions) -> None:
         raise ExportError(f"no such folder: {options.out.parent}")
 
 
-def _writer(options: ExportOptions, columns: list, work: Path) -> object:
+def _writer(options: ExportOptions, columns: list, work: Path, runner: Runner) -> object:
     out = options.out
     if options.fmt == "jsonl":
         return JsonlWriter(out, compress=options.compress)
@@ -116,6 +117,8 @@ def _writer(options: ExportOptions, columns: list, work: Path) -> object:
         return CsvWriter(out, columns, compress=options.compress)
     assert out is not None
     if options.fmt == "parquet":
+        if isinstance(runner, InlineRunner):  # one worker writes the groups itself: no one-group files to copy
+            return ParquetWriter(out, columns, row_group_rows=options.row_group_rows)
         return GroupedParquetWriter(out, columns, work, row_group_rows=options.row_group_rows)
     data = out / "data"
     if options.overwrite and data.is_dir():
@@ -153,7 +156,7 @@ def export(options: ExportOptions, runner: Runner | None = None) -> ExportReport
             selected = passes.select(job, shards, runner, index, progress)
             counts.records_read, counts.unreadable = selected.records_read, selected.unreadable
             counts.matched = selected.matched
-            writer = _writer(options, columns, work)
+            writer = _writer(options, columns, work, runner)
             _export(job, shards, runner, index, writer, progress, counts, "id" if options.all_versions else "key")
             index.close()
         paths = writer.close()  # type: ignore[attr-defined]
