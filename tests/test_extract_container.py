@@ -102,7 +102,8 @@ def test_page_kind_reads_the_story_s_prose_without_the_link_lists_it_keeps():
     from archiver.extract.blocks import scan
     from archiver.extract.jsonld import JsonLd
     from archiver.extract.meta import MetaTags
-    from archiver.extract.pagekind import measure, text_weight
+    from archiver.extract.pagekind import measure
+    from archiver.extract.text import text_weight
     from archiver.record.items import Article
 
     tree = lxml.html.fromstring(GUIDE)

@@ -87,3 +87,17 @@ def test_a_sentence_is_not_a_tool_bar():
     assert is_widget_line("字号：大 中 小") and is_widget_line("Text size: A A A")
     assert not is_widget_line("Rescuers reach the last village cut off by the floods")
     assert not is_widget_line("受强降雨影响，湖北、安徽、江西等地河流水位持续上涨")
+
+
+def test_a_list_of_links_between_chinese_paragraphs_sits_between_the_story_prose():
+    # Chinese paragraphs of 40-odd characters are prose (each says what 130 Latin letters would): the list
+    # of links under the first is inside the story, as it would be between English paragraphs.
+    from archiver.extract.body import link_features
+
+    first = "市政府周二宣布，港口码头将关闭至明年春季，工程师在例行检查中发现桩基严重受损，维修需要数月时间。"
+    second = "港务局表示，渔船将暂时停靠北岸，渡轮航线不受影响，居民可以在市政府网站查询最新的维修进度安排。"
+    items = ["码头维修计划全文", "港务局公告", "渡轮时刻表"]
+    blocks = [(first, 0), *[(item, len(item)) for item in items], (second, 0)]
+    features = link_features(blocks)
+    assert sorted(features) == [1, 2, 3]
+    assert all(values["between-prose"] == 1.0 and values["before-prose"] == 0.0 for values in features.values())

@@ -14,7 +14,7 @@ from archiver.extract import container
 from archiver.extract.blocks import INLINE_TAGS, PageBlocks, remove_element, remove_furniture
 from archiver.extract.boilerplate import is_boilerplate, is_link_block
 from archiver.extract.model import Feature, LinearModel, load_model, ramp
-from archiver.extract.text import Element, clean, drop_tree, node_text, text_content, word_count
+from archiver.extract.text import Element, clean, drop_tree, node_text, text_content, text_weight, word_count
 
 LEAF_BLOCKS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "dt", "dd", "tr"})
 
@@ -149,7 +149,7 @@ LINK_FEATURES: tuple[Feature, ...] = (
     Feature("item-words", "words an item of the run: 0 up to two, 1 from twelve (a name, or a headline)"),
     Feature("run-share", "the run's text over the story's prose, 1 at most"),
     Feature("link-share", "link text over the block's text"),
-    Feature("long", "200 characters or more"),
+    Feature("long", "200 characters or more (a CJK character counts three)"),
     Feature("introduced", "the block before the run ends with a colon (the story introduces its list)"),
     Feature("labelled", "the block before the run is a short line (a box's label: Related, Also read)"),
     Feature("heading-before", "the block before the run is a short line without a colon (a section's heading)"),
@@ -164,7 +164,8 @@ _LABEL_LIKE = re.compile(r"^(?:related|more|also|read|see|recommended|popular|la
 
 
 def _is_prose(text: str, link_chars: int) -> bool:
-    return len(text) >= STORY_PROSE_CHARS and link_chars < 0.3 * len(text)
+    # Lengths in Latin-script characters, so a Chinese paragraph is prose at a third of the characters.
+    return text_weight(text) >= STORY_PROSE_CHARS and link_chars < 0.3 * len(text)
 
 
 def link_features(blocks: list[tuple[str, int]]) -> dict[int, dict[str, float]]:
@@ -207,7 +208,7 @@ def link_features(blocks: list[tuple[str, int]]) -> dict[int, dict[str, float]]:
                         "after-prose": float(n > last),
                         "before-prose": float(n < first),
                         "link-share": min(link_chars / len(text), 1.0),
-                        "long": float(len(text) >= 200),
+                        "long": float(text_weight(text) >= 200),
                         "lead-word": float(_LEAD_WORD.match(text) is not None)}
     return found
 

@@ -22,7 +22,7 @@ from archiver.extract.blocks import PageBlocks, interleaved_teasers
 from archiver.extract.jsonld import JsonLd
 from archiver.extract.meta import MetaTags
 from archiver.extract.model import Feature, LinearModel, load_model, ramp
-from archiver.extract.text import Element, text_content, word_count
+from archiver.extract.text import Element, text_content, text_weight, word_count
 
 # The page node's own type: a "WebSite" node describes the site (Yoast puts one on every page), not the page.
 LISTING_TYPES = {"collectionpage", "searchresultspage", "profilepage", "itemlist"}
@@ -118,7 +118,6 @@ _SHARE_HREF = re.compile(
     r"news\.ycombinator\.com/submitlink|threads\.net/intent|^mailto:\?(?:subject|body)=", re.IGNORECASE)
 _URL_DATE = re.compile(r"/(?:19|20)\d{2}/(?:0?[1-9]|1[0-2])(?:/|$)|/(?:19|20)\d{2}-\d{2}-\d{2}")
 # CJK scripts say in one character what alphabets say in about three.
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _LOCKED_TIERS = {"locked", "premium", "subscriber", "subscribers"}
 _SLUG = re.compile(r"[\w%]+(?:[-_][\w%]+){2,}|\d{4,}|\.s?html?$|\.php$|\.aspx?$|\.cfm$|\.jsp$|\.stm$")
 _PAGE_FILE = re.compile(r"\.(?:s?html?|php|aspx?|cfm|jsp)$", re.IGNORECASE)
@@ -161,13 +160,6 @@ def is_not_story_url(url: str) -> bool:
     except ValueError:
         return False
     return bool(_NOT_STORY_PATH.search(parts.path or "")) or bool(_NOT_STORY_HOST.match(parts.hostname or ""))
-
-
-def text_weight(text: str) -> int:
-    """Length in Latin-script characters: CJK characters count three."""
-    if not text:
-        return 0
-    return len(text) if text.isascii() else len(text) + 2 * len(_CJK.findall(text))
 
 
 @dataclass

@@ -65,6 +65,17 @@ _WORDS = re.compile(r"\w+")
 CJK_CHARS_PER_WORD, THAI_CHARS_PER_WORD = 2, 6
 
 
+# Chinese, Japanese and Korean characters each say about as much as three Latin letters.
+_DENSE_CHARS = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+
+def text_weight(text: str) -> int:
+    """Length in Latin-script characters: CJK characters count three."""
+    if not text:
+        return 0
+    return len(text) if text.isascii() else len(text) + 2 * len(_DENSE_CHARS.findall(text))
+
+
 def word_count(text: str) -> int:
     """Words in ``text`` in any script: runs between spaces, and for Chinese, Japanese and Thai a word
     per few characters ("字号：大 中 小" is 3 words, not 4; a Chinese headline is about a dozen, not 1)."""
