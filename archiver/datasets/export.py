@@ -23,6 +23,7 @@ from archiver.datasets.parquet_parts import (
     GroupResult,
     GroupTask,
     encode_group,
+    stitches_as_one_writer,
 )
 from archiver.datasets.progress import Progress
 from archiver.datasets.select import Filters, VersionIndex
@@ -117,7 +118,9 @@ def _writer(options: ExportOptions, columns: list, work: Path, runner: Runner) -
         return CsvWriter(out, columns, compress=options.compress)
     assert out is not None
     if options.fmt == "parquet":
-        if isinstance(runner, InlineRunner):  # one worker writes the groups itself: no one-group files to copy
+        # One worker writes the groups itself (no one-group files to copy); so does a pyarrow whose groups,
+        # encoded apart, would not be the bytes one writer makes.
+        if isinstance(runner, InlineRunner) or not stitches_as_one_writer():
             return ParquetWriter(out, columns, row_group_rows=options.row_group_rows)
         return GroupedParquetWriter(out, columns, work, row_group_rows=options.row_group_rows)
     data = out / "data"

@@ -27,11 +27,23 @@ from archiver.datasets.thrift_compact import I64, LIST, STRUCT, Hole, fill, read
 from archiver.datasets.writers import ROW_GROUP_ROWS, Grouper, Slice
 
 MAGIC = b"PAR1"
+# The pyarrow releases whose one-group files stitch into the bytes one writer makes: checked on 20 to 26.
+# 18 and 19 number each row group in one writer's footer; 17 encodes a file's later groups otherwise.
+STITCHING_SINCE = 20
 # Offsets into the file, by struct: RowGroup.file_offset; ColumnChunk's file, offset index and column index
 # offsets; ColumnMetaData's data, index, dictionary page and bloom filter offsets (parquet.thrift).
 ROW_GROUP_OFFSETS, CHUNK_OFFSETS, COLUMN_OFFSETS = {5}, {2, 4, 6}, {9, 10, 11, 14}
 ROW_GROUPS, NUM_ROWS, COLUMNS, META_DATA, ORDINAL = 4, 3, 1, 3, 7
 
+
+
+def stitches_as_one_writer(version: str | None = None) -> bool:
+    """Whether this pyarrow's (or ``version``'s) groups, encoded apart and stitched, are one writer's file."""
+    if version is None:
+        import pyarrow
+
+        version = pyarrow.__version__
+    return int(version.split(".")[0]) >= STITCHING_SINCE
 
 
 @dataclass(frozen=True)
