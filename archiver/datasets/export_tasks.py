@@ -212,10 +212,6 @@ def facts_text(facts: tuple[list[Any], str | None]) -> str:
     return json.dumps(facts, ensure_ascii=False, separators=(",", ":"))
 
 
-def facts_of(record: dict[str, Any]) -> str:
-    return facts_text(facts_and_warc(record))
-
-
 @dataclass(frozen=True)
 class ExportTask:
     job: Job

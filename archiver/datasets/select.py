@@ -183,7 +183,7 @@ class VersionIndex:
 
     def add_rows(self, rows: list[tuple[Any, ...]]) -> None:
         """Rows made elsewhere (a shard task) with ``add``'s layout, and a last item: what ``stats`` counts of
-        the record (``export_tasks.facts_of``) or None. Inserted at once: while the workers make the next
+        the record (``export_tasks.facts_text``) or None. Inserted at once: while the workers make the next
         shards' rows, not all after the last."""
         self._pending.extend(rows)
         self.count += len(rows)

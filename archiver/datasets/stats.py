@@ -3,7 +3,7 @@
 The records are read once, in record shards on any runner, as ``export``'s pass one reads
 them (``passes.py``): each shard's task counts the records of its shard that pass the filters
 (``counted.py``) and keeps, beside each one's selection row, the few facts ``stats`` counts of it
-(``export_tasks.facts_of``). Once SQLite has picked the latest versions, this process adds up the
+(``export_tasks.facts_and_warc``). Once SQLite has picked the latest versions, this process adds up the
 shards' counts and takes back the facts of the records the choice passed over, so the figures are
 the chosen records', do not depend on the workers, and no record is parsed twice.
 """
