@@ -47,6 +47,20 @@ def test_429_with_retry_after_pauses_the_site_then_the_page_is_retried(tmp_path)
     assert "HTTP 429 from" in done.stderr
 
 
+def test_one_request_at_a_time_means_one_even_without_a_delay(tmp_path):
+    # No download delay (FAST sets DOWNLOAD_DELAY=0 and turns AutoThrottle off): the slot's
+    # concurrency alone keeps the site from being asked more than once at a time.
+    with FixtureSite("sections", articles=6, delay=0.2) as site:
+        done = crawl(write_sites_file(tmp_path / "sites.toml", site), tmp_path / "archive",
+                     "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert site.max_in_flight == 1
+    with FixtureSite("sections", articles=6, delay=0.2) as site:
+        assert crawl(write_sites_file(tmp_path / "sites2.toml", site), tmp_path / "archive2",
+                     "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=3").returncode == 0
+        assert site.max_in_flight == 3
+
+
 @pytest.mark.parametrize(("value", "seconds"), [("120", 120.0), (" 5 ", 5.0), ("Wed, 21 Oct 2015 07:28:10 GMT", 10.0),
                                                  ("soon", None), (None, None)])
 def test_retry_after_values(value, seconds):

@@ -12,11 +12,13 @@ middleware sees them and the engine waits for them before it closes. Two things 
   without AutoThrottle, so the pages' slot of a host keeps its concurrency and delay. A host the
   sites file gives a ``politeness`` delay or concurrency (``DOWNLOAD_SLOTS``) keeps them for its
   requisites too.
+
+It also keeps a slot's concurrency when there is no download delay (see ``_wait_for_download``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from scrapy.core.downloader import Downloader, Slot
@@ -49,6 +51,15 @@ class CaptureDownloader(Downloader):
             return result
 
         return super().fetch(request).addBoth(left)
+
+    def _wait_for_download(self, slot: Slot, request: Request, queue_dfd: Deferred[Any]) -> Coroutine[Any, Any, None]:
+        # Scrapy 2.19 runs each download as an asyncio task, which adds the request to the slot's
+        # `transferring` only on the loop's next turn. With no download delay, `_process_queue` would
+        # meanwhile hand out the slot's whole queue: four requests at once to a site allowed one.
+        # Counting the request as transferring when it is handed out keeps the limit; `_download`
+        # adds it again (a set) and removes it when the response is in.
+        slot.transferring.add(request)
+        return super()._wait_for_download(slot, request, queue_dfd)
 
     def needs_backout(self) -> bool:
         """As Scrapy's, counting only the pages' downloads; and while requisites are far behind."""
