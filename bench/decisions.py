@@ -358,6 +358,8 @@ def report(pages, extracted, held_out: dict[str, list], misses: int = 0) -> None
                   f"without the {len(own)} labels that are the site's name")
             for i in [i for i in signed if i not in right][:misses]:
                 print(f"    authors: {pages[i].id} label {pages[i].authors} got {found[i]}")
+            for i in [i for i in unsigned if found[i]][:misses]:
+                print(f"    names without a byline: {pages[i].id} got {found[i]} {pages[i].url[:80]}")
         dated = [i for i in articles if pages[i].truth.get("published")]
         if dated:
             days = held_out.get("published-date") or [analysis.article.published for _, analysis in extracted]
