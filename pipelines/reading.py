@@ -6,7 +6,6 @@ import logging
 import queue
 import sqlite3
 import threading
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +13,7 @@ from scrapy.exceptions import NotConfigured
 
 from archiver.record.items import Article
 from archiver.record.json_line import record_dict
+from archiver.system.batches import next_batch
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -104,20 +104,3 @@ class ReadingIndexPipeline:
         self.failed = True
         logger.warning("reading index %s: %s; not indexing the rest of this crawl (run `archiver index`)",
                        self.path, error)
-
-
-def next_batch(source: queue.Queue[dict[str, Any] | None], limit: int,
-               linger: float) -> tuple[list[dict[str, Any]], bool]:
-    """Up to ``limit`` records: the first waited for, then those that come within ``linger`` seconds;
-    and whether the end (None) was taken."""
-    batch = [source.get()]
-    deadline = time.monotonic() + linger
-    while batch[-1] is not None and len(batch) < limit:
-        remaining = deadline - time.monotonic()
-        try:
-            batch.append(source.get(timeout=remaining) if remaining > 0 else source.get_nowait())
-        except queue.Empty:
-            break
-    if batch[-1] is None:
-        return batch[:-1], True
-    return batch, False

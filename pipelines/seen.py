@@ -12,10 +12,10 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import DropItem, NotConfigured
 
-from archiver.extensions.diskspace import out_of_space_text, stop_for_space
-from archiver.record.items import Article
 from archiver.crawl.reconcile import note_complete, reconcile
 from archiver.crawl.seen import SeenEntry, SeenStore, seen_store
+from archiver.extensions.diskspace import out_of_space_text, stop_for_space
+from archiver.record.items import Article
 from archiver.storage.space import is_out_of_space
 
 if TYPE_CHECKING:
@@ -54,6 +54,10 @@ class SeenStorePipeline:
             stats.set_value("seen/reconciled", marked)
 
     def close_spider(self) -> None:
+        try:
+            self.store.flush()  # the marks written in batches: all in, or one failed
+        except (sqlite3.Error, OSError) as error:
+            self._not_marked(error, "the last articles")
         own = self._own_records()
         # A mark that failed leaves a record the seen-store lacks: the next start must read this file again.
         if own is not None and not self.mark_failed:
@@ -119,18 +123,22 @@ class SeenStorePipeline:
         assert stats is not None
         try:
             self.store.mark(entry, aliases=aliases)
-        except (sqlite3.Error, OSError) as error:
-            # The record is written; the next crawl's start-up reconciliation marks it from the records file.
-            self.mark_failed = True
-            stats.inc_value("seen/mark_failed")
-            if is_out_of_space(error):
-                stop_for_space(self.crawler, out_of_space_text(f"marking {item.url} in the seen-store", error,
-                                                               self.state_dir))
-            elif stats.get_value("seen/mark_failed") == 1:
-                logger.error("Could not mark %s in the seen-store (%s); the next crawl marks it from its record",
-                             item.url, error)
+        except (sqlite3.Error, OSError) as error:  # this mark's write, or an earlier one's (written in batches)
+            self._not_marked(error, item.url)
             return
         stats.inc_value("seen/marked/article")
+
+    def _not_marked(self, error: BaseException, what: str) -> None:
+        # The records are written; the next crawl's start-up reconciliation marks them from the records file.
+        self.mark_failed = True
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.inc_value("seen/mark_failed")
+        if is_out_of_space(error):
+            stop_for_space(self.crawler, out_of_space_text(f"marking {what} in the seen-store", error, self.state_dir))
+        elif stats.get_value("seen/mark_failed") == 1:
+            logger.error("Could not mark %s in the seen-store (%s); the next crawl marks it from its record",
+                         what, error)
 
 
 def _header(value: bytes | None) -> str | None:

@@ -6,7 +6,7 @@ import queue
 import threading
 import time
 
-from pipelines.reading import next_batch
+from archiver.system.batches import next_batch
 
 
 def test_a_batch_takes_what_comes_within_the_linger():

@@ -56,3 +56,62 @@ def test_an_unchanged_feed_backs_off_up_to_the_ceiling_and_resets_on_change():
     assert waits == [120, 240, 240, 240] and state.changed_at == 0
     changed = next_feed_state(state, "f", "b", now=1000, interval=60, max_backoff=4)
     assert (changed.interval, changed.changed_at) == (60, 1000)
+
+
+def rows_on_disk(path) -> int:
+    """What another process would read: the committed rows."""
+    import sqlite3
+
+    db = sqlite3.connect(path)
+    try:
+        return db.execute("SELECT COUNT(*) FROM seen").fetchone()[0]
+    finally:
+        db.close()
+
+
+def test_marks_are_seen_at_once_and_committed_together(tmp_path):
+    path = tmp_path / "seen.sqlite3"
+    store = SqliteSeenStore(path)
+    for n in range(50):
+        store.mark(SeenEntry(url=f"https://a.example/story-{n}", record_id=f"<urn:uuid:{n}>", site="a"))
+        assert store.get(f"https://a.example/story-{n}").record_id == f"<urn:uuid:{n}>"  # before any commit
+    store.flush()
+    assert rows_on_disk(path) == 50
+    store.mark(SeenEntry(url="https://a.example/late", site="a"))
+    store.close()  # commits what waits
+    assert rows_on_disk(path) == 51
+
+
+def test_a_mark_again_before_its_commit_keeps_the_newer_entry(tmp_path):
+    store = SqliteSeenStore(tmp_path / "seen.sqlite3")
+    store.mark(SeenEntry(url="https://a.example/s", version=1))
+    store.mark(SeenEntry(url="https://a.example/s", version=2))
+    assert store.get("https://a.example/s").version == 2
+    store.flush()
+    assert store.get("https://a.example/s").version == 2
+    store.close()
+
+
+def test_a_write_that_failed_is_raised_to_the_crawl_and_what_was_committed_stays(tmp_path):
+    import sqlite3
+
+    from small_fs import small_fs
+
+    with small_fs(tmp_path / "fs", 256) as fs:
+        store = SqliteSeenStore(fs / "seen.sqlite3")
+        store.mark(SeenEntry(url="https://a.example/first", site="a"))
+        store.flush()
+        failed = None
+        for n in range(400):  # a 4 KiB entry each: the file system fills
+            try:
+                store.mark(SeenEntry(url=f"https://a.example/{n}", content_sha1="x" * 4096, site="a"))
+                if n % 20 == 19:
+                    store.flush()
+            except sqlite3.Error as error:
+                failed = error
+                break
+        assert failed is not None and "full" in str(failed)
+        store.close()
+        reopened = SqliteSeenStore(fs / "seen.sqlite3")
+        assert reopened.get("https://a.example/first") is not None
+        reopened.close()

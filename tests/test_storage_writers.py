@@ -193,37 +193,47 @@ def test_a_first_record_that_cannot_be_written_leaves_no_records_file(tmp_path):
 # -- the seen-store
 
 
-def test_a_seen_store_mark_that_fills_the_disk_marks_nothing_and_the_record_is_reconciled(tmp_path):
+def test_a_seen_store_batch_that_fills_the_disk_marks_nothing_and_its_records_are_reconciled(tmp_path):
     from archiver.crawl.reconcile import reconcile
     from archiver.crawl.seen import SeenEntry, SqliteSeenStore
+
+    def news(n: int) -> str:
+        return f"http://127.0.0.1/news/{n}/"
+
+    def amp(n: int) -> str:
+        return f"http://127.0.0.1/amp/{n}/" + "a" * 200
 
     with small_fs(tmp_path / "fs", 512) as fs:
         store = SqliteSeenStore(fs / "state" / "seen.sqlite3")
         fill(fs, leave=24 * 1024)
-        marked, failed = [], None
+        durable, failed, tried = 0, None, 0
         for n in range(2000):
-            entry = SeenEntry(url=f"http://127.0.0.1/news/{n}/", record_id=f"<urn:uuid:{n}>",
-                              content_sha1="x" * 40, published="2026-01-01T00:00:00Z")
+            tried = n + 1
             try:
-                store.mark(entry, aliases=[f"http://127.0.0.1/amp/{n}/" + "a" * 200])
-            except sqlite3.OperationalError as error:
-                failed = (n, error)
+                store.mark(SeenEntry(url=news(n), record_id=f"<urn:uuid:{n}>", content_sha1="x" * 40,
+                                     published="2026-01-01T00:00:00Z"), aliases=[amp(n)])
+                if n % 10 == 9:
+                    store.flush()
+                    durable = n + 1
+            except sqlite3.OperationalError as error:  # a batch's write, told at a later mark or flush
+                failed = error
                 break
-            marked.append(n)
-        assert failed is not None and "full" in str(failed[1])
+        assert failed is not None and "full" in str(failed)
         store.close()
         (fs / "ballast").unlink()
         store = SqliteSeenStore(fs / "state" / "seen.sqlite3")
-        assert all(store.get(f"http://127.0.0.1/news/{n}/") is not None for n in marked)
-        assert store.get(f"http://127.0.0.1/news/{failed[0]}/") is None  # not half marked: not at all
-        assert store.get(f"http://127.0.0.1/amp/{failed[0]}/" + "a" * 200) is None
+        assert all(store.get(news(n)) is not None for n in range(durable))  # what a flush returned on is in
+        lost = [n for n in range(tried) if store.get(news(n)) is None]
+        assert lost  # the batch that met the full disk
+        # A batch is one transaction: each entry is marked with its aliases, or not at all.
+        assert all((store.get(news(n)) is None) == (store.get(amp(n)) is None) for n in range(tried))
 
-        # Its record was written: the next start marks it from the records file.
+        # Their records were written: the next start marks them from the records file.
         (fs / "articles").mkdir()
-        record = {**json.loads(json.dumps(vars(article(failed[0])))), "url": f"http://127.0.0.1/news/{failed[0]}/"}
-        (fs / "articles" / "crawl.jsonl").write_text(json.dumps(record) + "\n")
-        assert reconcile(store, fs / "articles", fs / "state") == 1
-        assert store.get(f"http://127.0.0.1/news/{failed[0]}/") is not None
+        lines = [json.dumps({**json.loads(json.dumps(vars(article(n)))), "url": news(n)}) for n in lost]
+        (fs / "articles" / "crawl.jsonl").write_text("\n".join(lines) + "\n")
+        assert reconcile(store, fs / "articles", fs / "state") == len(lost)
+        assert all(store.get(news(n)) is not None for n in lost)
         store.close()
 
 
