@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sqlite3
 from pathlib import Path
 
 from archiver.record.reader import Warnings, iter_records, record_files
@@ -65,6 +66,11 @@ def reconcile(store: SeenStore, articles_dir: Path, state_dir: Path, skip: Path 
     if marked:
         logger.warning("%d records were in the records files but not in the seen-store (a crawl was killed "
                        "between writing and marking them): marked now, so they are not fetched again", marked)
+    try:
+        store.flush()  # the marks durable before the note that these files need no second reading
+    except (sqlite3.Error, OSError) as error:
+        logger.warning("seen-store not updated (%s): the records files are read again at the next start", error)
+        return marked
     _save(state, {name: size for name, size in known.items() if (articles_dir / name).exists()})
     return marked
 

@@ -59,6 +59,7 @@ def reconcile_dead_writers(server: Redis, prefix: str, store: SeenStore, host: s
         if unconfirmed and path.exists():
             d, a = _settle_file(path, unconfirmed, store)
             dropped, adopted = dropped + d, adopted + a
+            store.flush()  # its marks durable before the list that would redo them is gone
         server.delete(f"{prefix}:unconfirmed:{writer}")
         server.hdel(f"{prefix}:writers", writer)
     return dropped, adopted
