@@ -15,7 +15,6 @@ back when it ends.
 from __future__ import annotations
 
 import gc
-import logging
 from typing import TYPE_CHECKING
 
 from scrapy import signals
@@ -24,8 +23,6 @@ from scrapy.exceptions import NotConfigured
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from typing_extensions import Self
-
-logger = logging.getLogger(__name__)
 
 
 class CollectorTuning:
