@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import queue
 import sqlite3
 import threading
 from pathlib import Path
@@ -13,7 +12,7 @@ from scrapy.exceptions import NotConfigured
 
 from archiver.record.items import Article
 from archiver.record.json_line import record_dict
-from archiver.system.batches import next_batch
+from archiver.system.batches import Handover
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -22,7 +21,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 BATCH = 200  # records per index transaction at most
-# Seconds a batch waits for more records. The analysis pool hands records on one or two at a time,
+# Seconds between the index's transactions. The analysis pool hands records on one or two at a time,
 # and a transaction each costs SQLite's full-text index a new segment to merge: batching them halves
 # the thread's CPU, which the crawl's other work shares the cores with.
 LINGER = 0.5
@@ -42,7 +41,7 @@ class ReadingIndexPipeline:
     def __init__(self, crawler: Crawler, path: Path) -> None:
         self.crawler = crawler
         self.path = path
-        self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self._records: Handover[dict[str, Any]] = Handover(LINGER)
         self._thread: threading.Thread | None = None
         self.failed = False
 
@@ -61,7 +60,7 @@ class ReadingIndexPipeline:
 
     def close_spider(self) -> None:
         if self._thread is not None:
-            self._queue.put(None)
+            self._records.close()
             self._thread.join(CLOSE_TIMEOUT)
             if self._thread.is_alive():
                 logger.warning("reading index %s is still being written; run `archiver index` to complete it",
@@ -70,7 +69,7 @@ class ReadingIndexPipeline:
 
     def process_item(self, item: object) -> object:
         if isinstance(item, Article) and not self.failed:
-            self._queue.put(record_dict(item))  # not copied: nothing changes a record once written
+            self._records.put(record_dict(item))  # not copied: nothing changes a record once written
         return item
 
     def _write(self) -> None:
@@ -89,7 +88,7 @@ class ReadingIndexPipeline:
         try:
             done = False
             while not done:
-                batch, done = next_batch(self._queue, BATCH, LINGER)
+                batch, _, done = self._records.take(BATCH)
                 if batch:
                     writer.add_many(batch)
                     stats = self.crawler.stats

@@ -2,28 +2,10 @@
 
 from __future__ import annotations
 
-import queue
 import threading
-import time
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
-
-
-def next_batch(source: queue.Queue[T | None], limit: int, linger: float) -> tuple[list[T], bool]:
-    """Up to ``limit`` items: the first waited for, then those that come within ``linger`` seconds;
-    and whether the end (None) was taken."""
-    batch: list[T | None] = [source.get()]
-    deadline = time.monotonic() + linger
-    while batch[-1] is not None and len(batch) < limit:
-        remaining = deadline - time.monotonic()
-        try:
-            batch.append(source.get(timeout=remaining) if remaining > 0 else source.get_nowait())
-        except queue.Empty:
-            break
-    if batch[-1] is None:
-        return batch[:-1], True  # type: ignore[return-value]
-    return batch, False  # type: ignore[return-value]
 
 
 class Handover(Generic[T]):
@@ -46,12 +28,22 @@ class Handover(Generic[T]):
         with self._lock:
             self._items.append(item)
 
-    def take(self) -> tuple[list[T], list[threading.Event], bool]:
-        """For the writer: after at most ``linger`` seconds, the items handed over, the flushes waiting
-        for them (set them once the items are written), and whether the handing side has closed."""
+    def __len__(self) -> int:
+        """Items handed over and not taken yet."""
+        with self._lock:
+            return len(self._items)
+
+    def take(self, limit: int | None = None) -> tuple[list[T], list[threading.Event], bool]:
+        """For the writer: after at most ``linger`` seconds, the items handed over (the first ``limit``;
+        the next call takes the rest at once), the flushes waiting for them (set them once the items are
+        written), and whether the handing side has closed (and nothing is left)."""
         self._wake.wait(self.linger)
         self._wake.clear()
         with self._lock:
+            if limit is not None and len(self._items) > limit:
+                items, self._items = self._items[:limit], self._items[limit:]
+                self._wake.set()  # the rest, with the flushes and the end, at the next call
+                return items, [], False
             items, self._items = self._items, []
             waiters, self._waiters = self._waiters, []
             return items, waiters, self._closed
