@@ -201,6 +201,9 @@ DOWNLOADER_MIDDLEWARES = {
     "archiver.middlewares.backpressure.AnalysisBackpressureMiddleware": 80,
     # Pauses a site on 429/503 (when they arrive) and on network errors (before RetryMiddleware, 550).
     "archiver.middlewares.backoff.BackoffMiddleware": 560,
+    # Scrapy's meta refresh, at its place, followed only where a browser follows one (pages, frames).
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "archiver.middlewares.refresh.DocumentMetaRefreshMiddleware": 580,
     # Next to the download handler: sees wire bytes (still compressed), redirects
     # and retried responses before RedirectMiddleware/RetryMiddleware act on them.
     "archiver.middlewares.warc.WarcCaptureMiddleware": 950,

@@ -222,3 +222,26 @@ def test_stats_show_completeness_per_site(bad_crawl):
     assert site.startswith("127.0.0.1") and counts == {"complete": 2, "incomplete": 1, "not_recorded": 0}
     text = run_archiver("stats", "--archive", str(archive)).stdout
     assert "page requisites per site" in text
+
+
+def test_a_meta_refresh_is_followed_in_a_frame_and_never_in_an_image(tmp_path):
+    """A browser follows a refresh in a document it shows (a frame), never in an image's or a stylesheet's
+    answer: the archive fetches what a reader's browser fetched, no more."""
+    main, cdn = Origin().start(), Origin().start()
+    refresh = '<html><head><meta http-equiv="refresh" content="0; url={}"></head><body>Moved</body></html>'
+    try:
+        main.add("/", "text/html; charset=utf-8", PAGE.format(title="Harbour council approves the river bridge",
+                 cdn=cdn.url, paragraphs=f"<p>{'The council met on Tuesday. ' * 40}</p>"
+                 '<img src="/img/moved.png" alt="moved"><iframe src="/frame/old.html"></iframe>'))
+        main.add("/img/moved.png", "text/html; charset=utf-8", refresh.format("/img/elsewhere.png"))
+        main.add("/img/elsewhere.png", "image/png", b"\x89PNG never asked for")
+        main.add("/frame/old.html", "text/html; charset=utf-8", refresh.format("/frame/new.html"))
+        main.add("/frame/new.html", "text/html; charset=utf-8", "<html><body><p>The frame's page</p></body></html>")
+        result = crawl(tmp_path / "archive", main, cdn, "--depth", "0")
+    finally:
+        main.stop()
+        cdn.stop()
+    assert result.hits["/img/moved.png"] == 1 and result.hits["/img/elsewhere.png"] == 0
+    assert result.warc_types[("response", "img/moved.png")] == 1  # what the server answered is archived
+    assert result.hits["/frame/old.html"] == 1 and result.hits["/frame/new.html"] == 1
+    assert result.warc_types[("response", "frame/new.html")] == 1
