@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     from archiver.datasets.progress import Progress
     from archiver.datasets.reextract import Reextractor, parse_version
     from archiver.datasets.source import RecordFiles, SourceError
-    from archiver.datasets.warc_responses import find_warc_files
+    from archiver.warc.files import find_warc_files
 
     if not args.warcs and args.archive is None:
         return fail("give --archive DIR or WARC files")

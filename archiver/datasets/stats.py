@@ -23,8 +23,8 @@ from archiver.datasets.progress import Progress
 from archiver.datasets.select import Filters, VersionIndex
 from archiver.datasets.source import RecordFiles
 from archiver.datasets.summary import Summary
-from archiver.datasets.warc_responses import find_warc_files
 from archiver.datasets.workers import InlineRunner, Runner
+from archiver.warc.files import find_warc_files
 
 
 @dataclass

@@ -28,7 +28,6 @@ from archiver.warc.reading import OnDamage, iter_warc, log_damage
 
 # What a broken or cut file raises while it is read; the rest of the archive is still read.
 READ_ERRORS = (ArchiveLoadFailed, zlib.error, EOFError, OSError, ValueError)
-WARC_SUFFIXES = (".warc.gz", ".warc")
 
 
 @dataclass
@@ -184,11 +183,3 @@ def resolve_revisit(path: Path, filename: str, head: RecordHead, find_original) 
     return to_response(revisit, pointer, body, payload_record=original)
 
 
-def find_warc_files(archive: Path, warc_subdir: str = "warc") -> tuple[list[Path], list[Path]]:
-    """Closed WARC files of an archive, and the ``*.open`` ones still being written (left out)."""
-    folder = archive / warc_subdir
-    if not folder.is_dir():
-        return [], []
-    closed = sorted(p for p in folder.iterdir() if p.is_file() and p.name.endswith(WARC_SUFFIXES))
-    still_open = sorted(folder.glob("*.open"))
-    return closed, still_open

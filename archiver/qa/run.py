@@ -27,11 +27,11 @@ from typing import Any
 from w3lib.encoding import http_content_type_encoding
 
 from archiver.datasets import workers
-from archiver.datasets.warc_responses import find_warc_files
 from archiver.qa.compare import MIN_SCORE, judge, text_similarity, visible_words, visual_similarity
 from archiver.qa.index import ArchiveIndex, Page, build_index
 from archiver.qa.replay import REPLAY_LAUNCH_ARGS, Observation, ReplaySettings, replay
 from archiver.qa.results import save_verdicts
+from archiver.warc.files import find_warc_files
 
 logger = logging.getLogger(__name__)
 
