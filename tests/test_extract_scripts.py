@@ -101,3 +101,67 @@ def test_a_list_of_links_between_chinese_paragraphs_sits_between_the_story_prose
     features = link_features(blocks)
     assert sorted(features) == [1, 2, 3]
     assert all(values["between-prose"] == 1.0 and values["before-prose"] == 0.0 for values in features.values())
+
+
+@pytest.mark.parametrize(("text", "day"), [
+    ("14 มีนาคม 2568", "2025-03-14"),  # Thai: a month name, a year of the Buddhist era
+    ("14 มี.ค. 2568 10:30 น.", "2025-03-14"),
+    ("١٤ مارس ٢٠٢٥", "2025-03-14"),  # Arabic-Indic digits
+    ("١٤ كانون الثاني ٢٠٢٥", "2025-01-14"),  # the Levantine month names
+    ("2025년 3월 14일 10:30", "2025-03-14"),  # Korean
+    ("２０２５年３月１４日", "2025-03-14"),  # full-width digits
+    ("14 марта 2025 года", "2025-03-14"),
+    ("Σάββατο 14 Μαρτίου 2025", "2025-03-14"),
+])
+def test_dates_are_read_in_every_script_and_calendar(text, day):
+    assert date_from_text(text) == day
+
+
+@pytest.mark.parametrize(("line", "names"), [
+    ("2025年03月14日 10:30 来源：江城日报 记者 王小明", ["王小明"]),  # a credit line: the day, the source, the reporter
+    ("来源：新华网 作者：张三 责任编辑：李四", ["张三"]),  # the editor is no author
+    ("本报记者 王芳 李华", ["王芳", "李华"]),
+    ("山田 太郎 記者", ["山田 太郎"]),  # a Japanese name keeps its space
+    ("记者14日从市政府获悉", []),  # a sentence that starts with the word for reporter
+])
+def test_a_chinese_credit_line_gives_its_reporters(line, names):
+    assert split_authors(line) == names
+
+
+def _story(lang: str, headline: str, under_headline: str, paragraphs: list[str]) -> str:
+    body = "".join(f"<p>{text}</p>" for text in paragraphs)
+    return (f'<html lang="{lang}"><head><meta charset="utf-8"><title>{headline}</title></head><body>'
+            f'<nav><a href="/">1</a> <a href="/news">2</a></nav><div class="article"><h1>{headline}</h1>'
+            f'{under_headline}{body}</div></body></html>')
+
+
+def test_a_chinese_credit_line_and_tool_bar_are_the_record_s_facts_not_its_body():
+    html = _story("zh-CN", ZH_HEADLINE, '<div class="info">2024年06月20日 10:30 来源：江城日报 记者 王小明</div>'
+                  '<div class="tools">字号：大 中 小</div>', [])
+    html = html.replace("</h1>", "</h1>").replace("</div></body>", ZH_STORY + "</div></body>")
+    article = analyze_page(html, "https://news.jiangcheng-ribao.cn/a1234.html").article
+    assert article.authors == ["王小明"]
+    assert article.published == "2024-06-20"
+    assert article.body.startswith("6月以来") and "来源" not in article.body and "字号" not in article.body
+
+
+@pytest.mark.parametrize(("lang", "headline", "byline", "dateline", "names"), [
+    ("th", "สะพานใหม่ข้ามแม่น้ำเจ้าพระยาเปิดปีหน้า", "โดย สมชาย ใจดี", "14 มีนาคม 2568", ["สมชาย ใจดี"]),
+    ("ar", "افتتاح جسر جديد في دبي العام المقبل", "بقلم أحمد علي", "١٤ مارس ٢٠٢٥", ["أحمد علي"]),
+])
+def test_a_dateline_in_thai_or_arabic_dates_the_story_and_leaves_its_body(lang, headline, byline, dateline, names):
+    paragraphs = {
+        "th": ["กรุงเทพมหานครแถลงเมื่อวันศุกร์ว่าสะพานใหม่ที่กำลังก่อสร้างข้ามแม่น้ำเจ้าพระยาจะเปิดใช้งานได้ในฤดูใบไม้ผลิปีหน้า "
+               "โดยมีงบประมาณรวมประมาณหนึ่งหมื่นล้านบาท",
+               "เจ้าหน้าที่กล่าวว่างานก่อสร้างเร็วกว่ากำหนดสามเดือน เหลือเพียงงานปูผิวถนนและติดตั้งไฟส่องสว่าง "
+               "ชาวบ้านในพื้นที่ต่างแสดงความยินดี แต่บางส่วนกังวลเรื่องผลกระทบต่อสิ่งแวดล้อม"],
+        "ar": ["أعلنت هيئة الطرق والمواصلات في دبي يوم الجمعة أن الجسر الجديد الذي يجري بناؤه فوق الخور سيفتتح في ربيع "
+               "العام المقبل، بتكلفة إجمالية تبلغ نحو ملياري درهم.",
+               "وقال مسؤولون إن الأعمال تسير بوتيرة أسرع من المخطط لها بثلاثة أشهر، وإن ما تبقى هو أعمال الرصف والإنارة "
+               "فقط، فيما رحب السكان بالمشروع وأبدى آخرون قلقهم من آثاره البيئية."],
+    }[lang]
+    html = _story(lang, headline, f'<p class="byline">{byline}</p><p class="date">{dateline}</p>', paragraphs)
+    article = analyze_page(html, f"https://www.example-{lang}.com/news/bridge").article
+    assert article.published == "2025-03-14"
+    assert article.authors == names
+    assert article.body.startswith(paragraphs[0][:20]) and dateline not in article.body

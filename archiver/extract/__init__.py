@@ -23,7 +23,7 @@ __all__ = ["EXTRACTOR_VERSION", "PageAnalysis", "analyze_page", "article_body", 
 logger = logging.getLogger(__name__)
 
 # Bump when a change to extraction can change a record (reextract --since-version uses it).
-EXTRACTOR_VERSION = "0.4.4"
+EXTRACTOR_VERSION = "0.4.5"
 # 0.3.0: page kind from weighted signals, shown headlines; 0.3.1: decks; 0.3.2: under a <title> that names only
 # the site, the headline is the line the story starts under; 0.3.3: the same under an empty <title> or none, and
 # over a search engine's <title> the page does not show; a head <script> that swallowed the body is dropped;
@@ -33,7 +33,9 @@ EXTRACTOR_VERSION = "0.4.4"
 # and news-section URLs in page kind; a rules' headline the page does not show loses to the shown heading.
 # 0.4.3: the body candidate's prose outside the element named the article body it climbed past
 # (beyond-content-prose), all weights refitted. 0.4.4: the body's link blocks kept or dropped by fitted weights
-# (body-links); page kind's share links and selling links; all weights refitted.
+# (body-links); page kind's share links and selling links; all weights refitted. 0.4.5: dates in any script's
+# digits and in Thai (Buddhist era), Arabic, Korean, Russian, Ukrainian and Greek; a Chinese credit line
+# ("来源：… 记者 …") gives the reporters and, with a font-size bar, leaves the body.
 
 
 @dataclass

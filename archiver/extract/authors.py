@@ -12,6 +12,13 @@ _BY_PREFIX = re.compile(r"^\s*(?:(?:[A-Za-z]+\s+)?by|por|von|par|(?-i:di)|door|[
                         # Chinese "记者"/"作者"/"文／" (reporter, author, text by), Thai "โดย", Arabic "بقلم"/"كتب"/"بواسطة"
                         r"|^\s*(?:(?:本报|本台)?记者|作者|撰文|文\s*[／/|]|โดย|بقلم|كتب|بواسطة)[:：\s]*",
                         re.IGNORECASE)
+# A Chinese story's credit line writes the day, the source and the reporter on one line ("2025年03月14日
+# 来源：新华网 记者 王小明 编辑：李华"): the names after the reporter's word, up to the next label (an editor
+# or a source is no author).
+CJK_CREDIT = re.compile(r"(?:^|[\s：:|｜])(?:本报|本台)?(?:记者|記者|作者|撰文)[:：\s]+(?P<names>.+?)"
+                        r"(?=\s*(?:(?:责任)?编辑|責任編輯|编审|来源|來源|校对|审核|发布|[|｜]|$))")
+# Chinese names side by side, a space between them ("王芳 李华").
+_HAN_NAMES = re.compile(r"[\u4e00-\u9fff]{2,4}(?:\s+[\u4e00-\u9fff]{2,4})+")
 # Name separators; the one-letter conjunctions ("y", "e") only in lower case, so "Bruce Y. Lee" stays whole.
 _SPLIT = re.compile(r"\s*(?:,|;|、|\band\b|(?-i:\by\b|\be\b)|\bund\b|\bet\b|&|\||/)\s*", re.IGNORECASE)
 _EMAIL = re.compile(r"\S+@\S+")
@@ -123,15 +130,23 @@ def split_authors(text: str) -> list[str]:
                 return names
         return []
     line = clean(text)
+    # After the (simplified) Chinese word for reporter, names side by side are people ("记者 王芳 李华");
+    # a Japanese byline writes one name with a space ("山田 太郎").
+    reporters = "记者" in line
+    if not line.isascii() and not _BY_PREFIX.match(line):
+        credit = CJK_CREDIT.search(line)
+        if credit:
+            line = credit.group("names")
     text = _BY_PREFIX.sub("", line)
     if text != line and _SENTENCE.match(text):
         return []  # "By signing up, you agree ...": a sentence (is_by_sentence)
     text = re.split(r"\s[|·•]\s|\s[\u2013\u2014]\s", text)[0]
     names = []
     for part in _SPLIT.split(text):
-        name = clean_author(part)
-        if name and name not in names:
-            names.append(name)
+        for piece in reporters and _HAN_NAMES.fullmatch(part) and part.split() or [part]:
+            name = clean_author(piece)
+            if name and name not in names:
+                names.append(name)
     return names
 
 

@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from archiver.extract.authors import BY_PREFIXES, BYLINE_LABELS, LOWER_BY, LOWER_BY_CHARS, is_by_sentence
+from archiver.extract.authors import (
+    BY_PREFIXES,
+    BYLINE_LABELS,
+    CJK_CREDIT,
+    LOWER_BY,
+    LOWER_BY_CHARS,
+    is_by_sentence,
+)
 from archiver.extract.furniture import (BYLINE, CAPTION, DATED, FURNITURE, FURNITURE_TAGS, JUNK_TAGS, MARKS,
                                         PAYWALL, POSTS, SKIPPABLE, element_flags, is_comments)
 from archiver.extract.text import Element, text_content
@@ -100,6 +107,7 @@ class PageBlocks:
 # Block furniture holding less than this share of the page's text is dropped without a walk.
 SKIP_SHARE = 0.15
 _BY_LINE_TAGS = frozenset({"p", "div", "span", "address", "li"})
+CJK_CREDIT_CHARS = 100  # a credit line (day, source, reporter); a longer text is a paragraph that names one
 _READ_ATTRIBUTES = frozenset({"hidden", "aria-hidden", "role", "style", "itemprop", "itemtype", "rel", "hreflang"})
 # Tags element_flags must see even without attributes.
 _FLAGGED_TAGS = FURNITURE_TAGS | {"figcaption"}
@@ -237,6 +245,7 @@ def scan(root: Element) -> PageBlocks:
                 if tag in _BY_LINE_TAGS and (text.startswith(BY_PREFIXES) and not label
                                              or text + " " in BY_PREFIXES and " " not in text
                                              or n <= LOWER_BY_CHARS and text.startswith(LOWER_BY)
+                                             or n <= CJK_CREDIT_CHARS and not text.isascii() and CJK_CREDIT.search(text)
                                              ) and not is_by_sentence(text):
                     page.by_lines.append(element)
                     page.by_line_at.append(index)

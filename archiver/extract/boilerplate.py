@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from archiver.extract.authors import CJK_CREDIT
+from archiver.extract.dates import MONTH_NAMES, writes_year
 from archiver.extract.text import word_count
 
 # A short block that is only a label: "Advertisement", "Share this", "Image 1 of 5".
@@ -49,8 +51,10 @@ _MONTH_WORDS = (
     r"published|updated|posted|last|modified|on|at|de|del|am|pm|a\.m|p\.m|gmt|utc|bst|cet|cest|[ecmp][sd]t|"
     r"ist|jst|hours?|mins?|minutes?|ago|uhr|stand|actualizado|publicado|veröffentlicht|aktualisiert|le|à|mis à jour"
 )
-_DATE_LINE = re.compile(rf"^(?:(?:{_MONTH_WORDS})\b\.?|\d+(?:st|nd|rd|th)\b|[\d\s,./:|\-–—()+]|[年月日時分])+$",
-                        re.IGNORECASE)
+# ... and the month names of other scripts ("มี.ค.", "آذار", "марта"); digits of any script are digits here.
+_SCRIPT_MONTH_WORDS = "|".join(re.escape(name) for name in MONTH_NAMES if not name.isascii())
+_DATE_LINE = re.compile(rf"^(?:(?:{_MONTH_WORDS}|{_SCRIPT_MONTH_WORDS})(?!\w)\.?|\d+(?:st|nd|rd|th)\b"
+                        r"|[\d\s,./:|\-–—()+،]|[年月日時分년월일시분])+$", re.IGNORECASE)
 # A caption or credit line that sat in the text: ends in "© Agency", or is only names and an agency.
 _AGENCIES = (r"getty images|afp|reuters|ap photo|associated press|bloomberg|epa|shutterstock|"
              r"alamy|afp via getty images|efe|dpa|picture alliance")
@@ -63,7 +67,6 @@ _AFTER_SEPARATOR = re.compile(rf"[|/]\s*(?:{_AGENCIES})\s*$", re.IGNORECASE)
 MAX_CREDIT_LINE_CHARS = 300
 # A CMS shortcode printed as text: "[button link=...]Send us YOUR review[/button]".
 _SHORTCODE = re.compile(r"^\[\w+[^\]]*\].*\[/\w+\]$")
-_YEAR = re.compile(r"(?:19|20)\d\d")
 _MARKUP = re.compile(r"</?(?:div|span|img|iframe|p|a|h\d|script|em|strong|br)\b[^>]*>", re.IGNORECASE)
 
 
@@ -79,6 +82,11 @@ def _is_widget(text: str) -> bool:
     return lines[0].endswith(":") or any(_SEPARATOR_LINE.match(line) for line in lines)
 
 
+MAX_CJK_INFO_CHARS = 100
+_CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")  # CJK punctuation, kana, ideographs, full-width forms
+_CJK_INFO_LABEL = re.compile(r"(?:来源|來源|作者|(?:责任)?编辑|責任編輯|发布时间|發布時間|发布日期|浏览次数|阅读次数|点击数|出处)"
+                             r"\s*[:：]")
+_STARTS_WITH_DAY = re.compile(r"\s*(?:19|20)\d{2}\s*[-/.年]")
 _TOOL_LABEL = re.compile(r"^[^\W\d_][\w ]{0,20}[:\uff1a]")
 
 
@@ -87,6 +95,15 @@ def is_widget_line(text: str) -> bool:
     "Text size: A A A", "Schrift: + -")."""
     tokens = re.findall(r"\S+", _TOOL_LABEL.sub("", text, 1))
     return len(tokens) >= 2 and sum(len(t) <= 2 for t in tokens) >= 0.75 * len(tokens) and len(text) <= 60
+
+
+def _is_cjk_info_line(text: str) -> bool:
+    """A Chinese or Japanese story's line of facts or tools: a source, author or editor label with its colon,
+    a credit line that starts with the day, a font-size bar. ("记者14日获悉" starts a story's sentence.)"""
+    if _CJK_INFO_LABEL.search(text) or _STARTS_WITH_DAY.match(text) and CJK_CREDIT.search(text):
+        return True
+    tokens = _TOOL_LABEL.sub("", text, 1).split()
+    return text != "".join(tokens) and len(tokens) >= 2 and all(len(t) == 1 and not t.isdigit() for t in tokens)
 
 
 def _is_credit_line(text: str) -> bool:
@@ -99,8 +116,10 @@ def is_boilerplate(text: str, link_chars: int = 0) -> bool:
     length = len(text)
     if length < 60 and _LABEL.match(text):
         return True
-    if length < 60 and _YEAR.search(text) and _DATE_LINE.match(text):
+    if length < 60 and writes_year(text) and _DATE_LINE.match(text):
         return True  # "20 Nov, 2019 05:47", "Updated 3:41 PM ET"
+    if length < MAX_CJK_INFO_CHARS and not text.isascii() and _CJK.search(text) and _is_cjk_info_line(text):
+        return True  # "2025年03月14日 来源：新华网 记者 王小明", "字号：大 中 小"
     if length < MAX_PROMO_CHARS and (_PROMO.search(text) or "@" in text and _PROMO_ADDRESS.search(text)):
         return True
     if "<" in text and len(_MARKUP.findall(text)) >= 2:

@@ -41,17 +41,55 @@ _MONTHS = {
     )
     for name in names
 }
+# Month names of scripts the Latin pattern below cannot read, written between the day and the year
+# ("14 มีนาคม 2568", "١٤ مارس ٢٠٢٥", "14 марта 2025"); a Thai year is of the Buddhist era.
+_SCRIPT_MONTHS = {
+    name.lower(): number
+    for number, names in enumerate(
+        [
+            ("มกราคม", "ม.ค.", "يناير", "كانون الثاني", "января", "январь", "січня", "Ιανουαρίου"),
+            ("กุมภาพันธ์", "ก.พ.", "فبراير", "شباط", "февраля", "февраль", "лютого", "Φεβρουαρίου"),
+            ("มีนาคม", "มี.ค.", "مارس", "آذار", "марта", "март", "березня", "Μαρτίου"),
+            ("เมษายน", "เม.ย.", "أبريل", "ابريل", "إبريل", "نيسان", "апреля", "апрель", "квітня", "Απριλίου"),
+            ("พฤษภาคม", "พ.ค.", "مايو", "أيار", "мая", "май", "травня", "Μαΐου"),
+            ("มิถุนายน", "มิ.ย.", "يونيو", "يونيه", "حزيران", "июня", "июнь", "червня", "Ιουνίου"),
+            ("กรกฎาคม", "ก.ค.", "يوليو", "يوليه", "تموز", "июля", "июль", "липня", "Ιουλίου"),
+            ("สิงหาคม", "ส.ค.", "أغسطس", "اغسطس", "آب", "августа", "август", "серпня", "Αυγούστου"),
+            ("กันยายน", "ก.ย.", "سبتمبر", "أيلول", "сентября", "сентябрь", "вересня", "Σεπτεμβρίου"),
+            ("ตุลาคม", "ต.ค.", "أكتوبر", "اكتوبر", "تشرين الأول", "октября", "октябрь", "жовтня", "Οκτωβρίου"),
+            ("พฤศจิกายน", "พ.ย.", "نوفمبر", "تشرين الثاني", "ноября", "ноябрь", "листопада", "Νοεμβρίου"),
+            ("ธันวาคม", "ธ.ค.", "ديسمبر", "كانون الأول", "декабря", "декабрь", "грудня", "Δεκεμβρίου"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+# Every month name a date is read with (for lines that are only a date: archiver.extract.boilerplate).
+MONTH_NAMES = tuple(sorted({*_MONTHS, *_SCRIPT_MONTHS}, key=len, reverse=True))
+_SCRIPT_DATE = re.compile(
+    r"(?<!\d)(?P<day>0?[1-9]|[12]\d|3[01])\s*(?P<month>"
+    + "|".join(re.escape(name) for name in MONTH_NAMES if name in _SCRIPT_MONTHS) + r")"
+    r"\s*,?\s*(?P<year>(?:19|20|25)\d{2})(?!\d)",
+    re.IGNORECASE,
+)
+BUDDHIST_ERA = 543  # years the Thai calendar counts ahead: 2568 is 2025
+# Digits of other scripts, read as ASCII ones: Arabic-Indic, Persian, Devanagari, Thai, full-width.
+_DIGITS = {zero + n: str(n) for zero in (0x0660, 0x06F0, 0x0966, 0x0E50, 0xFF10) for n in range(10)}
+# A year as dates write it, in any script's digits (\d is any digit); 25xx: a Thai year.
+_YEAR = re.compile(r"(?:19|20|25)\d\d|[١۱१๑１][٩۹९๙９]\d\d|[٢۲२๒２][٠۰०๐０]\d\d")
+
 _TEXT_DATE = re.compile(
     r"\b(?:(?P<m1>[A-Za-zéûä]{3,10})\.?\s+(?P<d1>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y1>(?:19|20)\d{2})"
     r"|(?P<d2>\d{1,2})\.?\s+(?:de\s+)?(?P<m2>[A-Za-zéûä]{3,10})\.?,?\s+(?:de\s+)?(?P<y2>(?:19|20)\d{2}))\b"
 )
 _ISO_DATE = re.compile(r"\b((?:19|20)\d{2})([-/.])(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])\b")
 _RFC2822 = re.compile(r"^(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d\d:\d\d")
-# "10.01.2024" (German, day first); "2024年9月1日" (Japanese, Chinese).
+# "10.01.2024" (German, day first).
 _DOTTED_DATE = re.compile(r"\b(0?[1-9]|[12]\d|3[01])\.\s?(0?[1-9]|1[0-2])\.\s?((?:19|20)\d{2})\b")
 # "10/31/2024": month first as US sites write it, day first elsewhere (or when the first number cannot be a month).
 _SLASHED_DATE = re.compile(r"\b(0?[1-9]|[12]\d|3[01])/(0?[1-9]|[12]\d|3[01])/((?:19|20)\d{2})\b")
-_CJK_DATE = re.compile(r"((?:19|20)\d{2})\s*年\s*(1[0-2]|0?[1-9])\s*月\s*(3[01]|[12]\d|0?[1-9])\s*日")
+# "2024年9月1日" (Japanese, Chinese), "2024년 9월 1일" (Korean).
+_CJK_DATE = re.compile(r"((?:19|20)\d{2})\s*[年년]\s*(1[0-2]|0?[1-9])\s*[月월]\s*(3[01]|[12]\d|0?[1-9])\s*[日일]")
 
 
 _ISO_8601 = re.compile(r"^\d{4}-\d\d-\d\d(?:T\d\d:\d\d(?::\d\d(?:\.\d{1,9})?)?(?:Z|[+-]\d\d:?\d\d)?)?$")
@@ -59,6 +97,20 @@ _ISO_8601 = re.compile(r"^\d{4}-\d\d-\d\d(?:T\d\d:\d\d(?::\d\d(?:\.\d{1,9})?)?(?
 
 # Before this year a date is a CMS placeholder ("0001-01-01T00:00:00"), not a publication date.
 MIN_YEAR = 1900
+
+
+def ascii_digits(text: str) -> str:
+    """The text with digits of other scripts as ASCII ones ("٢٠٢٥" is "2025", "２０２５" too)."""
+    return text if text.isascii() else text.translate(_DIGITS)
+
+
+def writes_year(text: str) -> bool:
+    """Whether a text writes a year as dates do (every date form read here writes one)."""
+    return _YEAR.search(text) is not None
+
+
+def common_era(year: int) -> int:
+    return year - BUDDHIST_ERA if year >= MIN_YEAR + BUDDHIST_ERA else year
 
 
 def normalize_date(value: str | None) -> str | None:
@@ -93,7 +145,9 @@ def _rfc2822(value: str) -> str | None:
 
 def date_from_text(text: str, day_first: bool = False) -> str | None:
     """A calendar date written in words ("March 3, 2024", "6 de septiembre de 2021") or numbers
-    ("2024-03-03", "3.3.2024"; "03/04/2024" is March 4 unless ``day_first``, as outside the US)."""
+    ("2024-03-03", "3.3.2024"; "03/04/2024" is March 4 unless ``day_first``, as outside the US), in any
+    script's digits; a Thai year of the Buddhist era is read as the common era's ("14 มีนาคม 2568")."""
+    text = ascii_digits(text)
     iso = _ISO_DATE.search(text)
     if iso:
         return f"{iso.group(1)}-{iso.group(3)}-{iso.group(4)}"
@@ -116,6 +170,13 @@ def date_from_text(text: str, day_first: bool = False) -> str | None:
         year = int(match.group("y1") or match.group("y2"))
         if month and 1 <= day <= 31:
             return f"{year:04d}-{month:02d}-{day:02d}"
+    if not text.isascii():
+        written = _SCRIPT_DATE.search(text)
+        if written:
+            month = _SCRIPT_MONTHS.get(written.group("month").lower())
+            year = common_era(int(written.group("year")))
+            if month and year >= MIN_YEAR:
+                return f"{year:04d}-{month:02d}-{int(written.group('day')):02d}"
     return None
 
 

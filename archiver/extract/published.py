@@ -55,7 +55,6 @@ _PUBLISHED_NAME = re.compile(r"publish|pubdate|created|release")
 _MODIFIED_NAME = re.compile(r"modif|updated")
 MAX_TIMES = 12
 MAX_PIECE_DAYS = 2  # a story writes its day (and an update's) by its headline; a list writes one per teaser
-_YEAR = re.compile(r"(?:19|20)\d\d")
 _URL_MONTH = re.compile(r"/((?:19|20)\d{2})/(0?[1-9]|1[0-2])(?:/|$)")
 
 
@@ -118,7 +117,7 @@ def candidates(src, headline_index: int = -1) -> list[tuple[str, dict[str, float
                 pieces += [(i, text) for text in _pieces(elements[i], tags[i] in INLINE_TAGS)]
             if not 6 <= chars[i] <= MAX_LINE_CHARS or tags[i] in HEADING_TAGS:
                 continue
-            if not near and not _YEAR.search(elements[i].text or ""):
+            if not near and not _dates.writes_year(elements[i].text or ""):
                 continue  # farther from the headline, only a line that writes a year itself
             day = _line_dates(found, node_text(page.elements[i]), "near-headline" if near else "page-line", day_first)
             if day and first_shown is None and i > headline_index >= 0:
@@ -155,7 +154,7 @@ def _pieces(element, inline: bool) -> list[str]:
     ``<div>``; "</legend>20 December 2025")."""
     out = []
     for text in (element.text if inline else None, element.tail):
-        if text and _YEAR.search(text):
+        if text and _dates.writes_year(text):
             text = text.strip()
             if 6 <= len(text) <= MAX_LINE_CHARS:
                 out.append(text)
@@ -164,7 +163,7 @@ def _pieces(element, inline: bool) -> list[str]:
 
 def _line_dates(found: dict[str, dict], text: str, feature: str, day_first: bool = False) -> str | None:
     """Add the dates a line writes; the first one's day."""
-    if not text or len(text) > MAX_LINE_CHARS or not _YEAR.search(text):
+    if not text or len(text) > MAX_LINE_CHARS or not _dates.writes_year(text):
         return None  # every date form read writes its year
     updated = _UPDATED.search(text)
     before = text[: updated.start()] if updated else text
