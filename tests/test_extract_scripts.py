@@ -165,3 +165,12 @@ def test_a_dateline_in_thai_or_arabic_dates_the_story_and_leaves_its_body(lang, 
     assert article.published == "2025-03-14"
     assert article.authors == names
     assert article.body.startswith(paragraphs[0][:20]) and dateline not in article.body
+
+
+@pytest.mark.parametrize(("text", "day"), [
+    ("14 de março de 2025", "2025-03-14"), ("14 maart 2025", "2025-03-14"), ("14 Maret 2025", "2025-03-14"),
+    ("14 października 2025", "2025-10-14"), ("14 Ağustos 2025", "2025-08-14"), ("14. března 2025", "2025-03-14"),
+    ("14 मार्च 2025", "2025-03-14"),
+])
+def test_month_names_of_latin_and_other_scripts(text, day):
+    assert date_from_text(text) == day

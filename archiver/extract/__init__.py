@@ -34,7 +34,7 @@ EXTRACTOR_VERSION = "0.4.5"
 # 0.4.3: the body candidate's prose outside the element named the article body it climbed past
 # (beyond-content-prose), all weights refitted. 0.4.4: the body's link blocks kept or dropped by fitted weights
 # (body-links); page kind's share links and selling links; all weights refitted. 0.4.5: dates in any script's
-# digits and in Thai (Buddhist era), Arabic, Korean, Russian, Ukrainian and Greek; a Chinese credit line
+# digits and in twenty languages' month names (a Thai year of the Buddhist era too); a Chinese credit line
 # ("来源：… 记者 …") gives the reporters and, with a font-size bar, leaves the body.
 
 

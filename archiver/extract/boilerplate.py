@@ -51,8 +51,8 @@ _MONTH_WORDS = (
     r"published|updated|posted|last|modified|on|at|de|del|am|pm|a\.m|p\.m|gmt|utc|bst|cet|cest|[ecmp][sd]t|"
     r"ist|jst|hours?|mins?|minutes?|ago|uhr|stand|actualizado|publicado|veröffentlicht|aktualisiert|le|à|mis à jour"
 )
-# ... and the month names of other scripts ("มี.ค.", "آذار", "марта"); digits of any script are digits here.
-_SCRIPT_MONTH_WORDS = "|".join(re.escape(name) for name in MONTH_NAMES if not name.isascii())
+# ... and every month name dates are read with ("maart", "มี.ค.", "آذار", "марта"); any script's digits are digits.
+_SCRIPT_MONTH_WORDS = "|".join(re.escape(name) for name in MONTH_NAMES)
 _DATE_LINE = re.compile(rf"^(?:(?:{_MONTH_WORDS}|{_SCRIPT_MONTH_WORDS})(?!\w)\.?|\d+(?:st|nd|rd|th)\b"
                         r"|[\d\s,./:|\-–—()+،]|[年月日時分년월일시분])+$", re.IGNORECASE)
 # A caption or credit line that sat in the text: ends in "© Agency", or is only names and an agency.

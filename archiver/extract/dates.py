@@ -24,24 +24,31 @@ _MONTHS = {
     name: number
     for number, names in enumerate(
         [
-            ("jan", "january", "enero", "janvier", "januar"),
-            ("feb", "february", "febrero", "février", "februar"),
-            ("mar", "march", "marzo", "mars", "märz"),
-            ("apr", "april", "abril", "avril"),
-            ("may", "mayo", "mai"),
-            ("jun", "june", "junio", "juin", "juni"),
-            ("jul", "july", "julio", "juillet", "juli"),
-            ("aug", "august", "agosto", "août"),
-            ("sep", "sept", "september", "septiembre", "septembre"),
-            ("oct", "october", "octubre", "octobre", "oktober"),
-            ("nov", "november", "noviembre", "novembre"),
-            ("dec", "december", "diciembre", "décembre", "dezember"),
+            # English, Spanish, French, German, Portuguese, Italian, Dutch, Indonesian, Polish, Turkish, Czech,
+            # Swedish, Danish and Norwegian, Romanian (Polish and Czech write the month as "of March").
+            ("jan", "january", "enero", "janvier", "januar", "janeiro", "gennaio", "januari", "stycznia", "ocak",
+             "ledna", "ianuarie"),
+            ("feb", "february", "febrero", "février", "februar", "fevereiro", "febbraio", "februari", "lutego",
+             "şubat", "února", "februarie"),
+            ("mar", "march", "marzo", "mars", "märz", "março", "maart", "maret", "marca", "mart", "března", "martie"),
+            ("apr", "april", "abril", "avril", "aprile", "kwietnia", "nisan", "dubna", "aprilie"),
+            ("may", "mayo", "mai", "maio", "maggio", "mei", "maja", "mayıs", "května", "maj"),
+            ("jun", "june", "junio", "juin", "juni", "junho", "giugno", "czerwca", "haziran", "června", "iunie"),
+            ("jul", "july", "julio", "juillet", "juli", "julho", "luglio", "lipca", "temmuz", "července", "iulie"),
+            ("aug", "august", "agosto", "août", "augustus", "agustus", "sierpnia", "ağustos", "srpna", "augusti"),
+            ("sep", "sept", "september", "septiembre", "septembre", "setembro", "settembre", "września", "eylül",
+             "září", "septembrie"),
+            ("oct", "october", "octubre", "octobre", "oktober", "outubro", "ottobre", "października", "ekim", "října",
+             "octombrie"),
+            ("nov", "november", "noviembre", "novembre", "novembro", "listopada", "kasım", "listopadu", "noiembrie"),
+            ("dec", "december", "diciembre", "décembre", "dezember", "dezembro", "dicembre", "desember", "grudnia",
+             "aralık", "prosince", "decembrie"),
         ],
         start=1,
     )
     for name in names
 }
-# Month names of scripts the Latin pattern below cannot read, written between the day and the year
+# Month names of scripts the Latin pattern below does not read, written between the day and the year
 # ("14 มีนาคม 2568", "١٤ مارس ٢٠٢٥", "14 марта 2025"); a Thai year is of the Buddhist era.
 _SCRIPT_MONTHS = {
     name.lower(): number
@@ -63,6 +70,16 @@ _SCRIPT_MONTHS = {
         start=1,
     )
     for name in names
+} | {
+    name: number
+    for number, names in enumerate(
+        [  # Hindi
+            ("जनवरी",), ("फ़रवरी", "फरवरी"), ("मार्च",), ("अप्रैल",), ("मई",), ("जून",), ("जुलाई",), ("अगस्त",),
+            ("सितंबर", "सितम्बर"), ("अक्टूबर",), ("नवंबर", "नवम्बर"), ("दिसंबर", "दिसम्बर"),
+        ],
+        start=1,
+    )
+    for name in names
 }
 # Every month name a date is read with (for lines that are only a date: archiver.extract.boilerplate).
 MONTH_NAMES = tuple(sorted({*_MONTHS, *_SCRIPT_MONTHS}, key=len, reverse=True))
@@ -79,8 +96,8 @@ _DIGITS = {zero + n: str(n) for zero in (0x0660, 0x06F0, 0x0966, 0x0E50, 0xFF10)
 _YEAR = re.compile(r"(?:19|20|25)\d\d|[١۱१๑１][٩۹९๙９]\d\d|[٢۲२๒２][٠۰०๐０]\d\d")
 
 _TEXT_DATE = re.compile(
-    r"\b(?:(?P<m1>[A-Za-zéûä]{3,10})\.?\s+(?P<d1>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y1>(?:19|20)\d{2})"
-    r"|(?P<d2>\d{1,2})\.?\s+(?:de\s+)?(?P<m2>[A-Za-zéûä]{3,10})\.?,?\s+(?:de\s+)?(?P<y2>(?:19|20)\d{2}))\b"
+    r"\b(?:(?P<m1>[^\W\d_]{3,12})\.?\s+(?P<d1>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y1>(?:19|20)\d{2})"
+    r"|(?P<d2>\d{1,2})\.?\s+(?:de\s+)?(?P<m2>[^\W\d_]{3,12})\.?,?\s+(?:de\s+)?(?P<y2>(?:19|20)\d{2}))\b"
 )
 _ISO_DATE = re.compile(r"\b((?:19|20)\d{2})([-/.])(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])\b")
 _RFC2822 = re.compile(r"^(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d\d:\d\d")
