@@ -123,6 +123,9 @@ def test_dates_are_read_in_every_script_and_calendar(text, day):
     ("本报记者 王芳 李华", ["王芳", "李华"]),
     ("山田 太郎 記者", ["山田 太郎"]),  # a Japanese name keeps its space
     ("记者14日从市政府获悉", []),  # a sentence that starts with the word for reporter
+    ("記者王小明／台北報導　2025年3月14日", ["王小明"]),  # Taiwan: the reporter, then where from
+    ("홍길동 기자 hong@example.co.kr", ["홍길동"]),  # Korean: the word for reporter after the name
+    ("रमेश कुमार द्वारा", ["रमेश कुमार"]),  # Hindi: "by" after the name
 ])
 def test_a_chinese_credit_line_gives_its_reporters(line, names):
     assert split_authors(line) == names
@@ -148,8 +151,9 @@ def test_a_chinese_credit_line_and_tool_bar_are_the_record_s_facts_not_its_body(
 @pytest.mark.parametrize(("lang", "headline", "byline", "dateline", "names"), [
     ("th", "สะพานใหม่ข้ามแม่น้ำเจ้าพระยาเปิดปีหน้า", "โดย สมชาย ใจดี", "14 มีนาคม 2568", ["สมชาย ใจดี"]),
     ("ar", "افتتاح جسر جديد في دبي العام المقبل", "بقلم أحمد علي", "١٤ مارس ٢٠٢٥", ["أحمد علي"]),
+    ("ko", "한강 새 다리 내년 개통", "홍길동 기자", "입력 2025.03.14 10:30 수정 2025.03.14 11:00", ["홍길동"]),
 ])
-def test_a_dateline_in_thai_or_arabic_dates_the_story_and_leaves_its_body(lang, headline, byline, dateline, names):
+def test_a_dateline_in_any_script_dates_the_story_and_leaves_its_body(lang, headline, byline, dateline, names):
     paragraphs = {
         "th": ["กรุงเทพมหานครแถลงเมื่อวันศุกร์ว่าสะพานใหม่ที่กำลังก่อสร้างข้ามแม่น้ำเจ้าพระยาจะเปิดใช้งานได้ในฤดูใบไม้ผลิปีหน้า "
                "โดยมีงบประมาณรวมประมาณหนึ่งหมื่นล้านบาท",
@@ -159,6 +163,10 @@ def test_a_dateline_in_thai_or_arabic_dates_the_story_and_leaves_its_body(lang, 
                "العام المقبل، بتكلفة إجمالية تبلغ نحو ملياري درهم.",
                "وقال مسؤولون إن الأعمال تسير بوتيرة أسرع من المخطط لها بثلاثة أشهر، وإن ما تبقى هو أعمال الرصف والإنارة "
                "فقط، فيما رحب السكان بالمشروع وأبدى آخرون قلقهم من آثاره البيئية."],
+        "ko": ["서울시는 14일 한강에 건설 중인 새 다리가 내년 봄 개통될 예정이라고 밝혔다. 총사업비는 약 2천억 원으로, "
+               "완공되면 강남과 강북을 잇는 교통 체증이 크게 완화될 것으로 기대된다.",
+               "시 관계자에 따르면 공사는 예정보다 3개월 빨리 진행되고 있으며, 남은 작업은 포장과 조명 설치뿐이다. "
+               "주민들은 환영의 뜻을 밝혔지만 환경 영향을 우려하는 목소리도 있다."],
     }[lang]
     html = _story(lang, headline, f'<p class="byline">{byline}</p><p class="date">{dateline}</p>', paragraphs)
     article = analyze_page(html, f"https://www.example-{lang}.com/news/bridge").article

@@ -16,7 +16,10 @@ _BY_PREFIX = re.compile(r"^\s*(?:(?:[A-Za-z]+\s+)?by|por|von|par|(?-i:di)|door|[
 # 来源：新华网 记者 王小明 编辑：李华"): the names after the reporter's word, up to the next label (an editor
 # or a source is no author).
 CJK_CREDIT = re.compile(r"(?:^|[\s：:|｜])(?:本报|本台)?(?:记者|記者|作者|撰文)[:：\s]+(?P<names>.+?)"
-                        r"(?=\s*(?:(?:责任)?编辑|責任編輯|编审|来源|來源|校对|审核|发布|[|｜]|$))")
+                        r"(?=\s*(?:(?:责任)?编辑|責任編輯|编审|来源|來源|校对|审核|发布|[|｜]|$))"
+                        # Taiwan's "記者王小明／台北報導": the reporters, a slash, where they report from.
+                        r"|(?:^|\s)(?:记者|記者)\s*(?P<reporters>[\u4e00-\u9fff]{2,4}(?:[、,，\s][\u4e00-\u9fff]{2,4})*)"
+                        r"\s*[／/]\s*\S{0,8}(?:報導|报道)")
 # Chinese names side by side, a space between them ("王芳 李华").
 _HAN_NAMES = re.compile(r"[\u4e00-\u9fff]{2,4}(?:\s+[\u4e00-\u9fff]{2,4})+")
 # Name separators; the one-letter conjunctions ("y", "e") only in lower case, so "Bruce Y. Lee" stays whole.
@@ -48,7 +51,8 @@ _NOT_NAME_WORDS = {
     "daily", "online", "digital", "media", "press",
 }
 _DOMAIN = re.compile(r"\w\.(?:com|org|net|co|io|news|info|[a-z]{2})$", re.IGNORECASE)
-_ROLE_SUFFIX = re.compile(r"\s*(?:記者|特派員|撮影|編集委員|論説委員)$")
+# A role or "by" written after the name: Japanese, Korean ("홍길동 기자"), Hindi ("रमेश कुमार द्वारा").
+_ROLE_SUFFIX = re.compile(r"\s*(?:記者|特派員|撮影|編集委員|論説委員|(?:선임|객원|수습)?기자|특파원|द्वारा)$")
 _PLACEHOLDERS = {"staff", "admin", "administrator", "editor", "editorial", "redacción", "redaccion",
                  "news desk", "web desk", "newsroom", "guest", "anonymous", "unknown", "webmaster", "site admin",
                  "undefined", "null", "none"}  # the last three: a template's empty value
@@ -136,7 +140,7 @@ def split_authors(text: str) -> list[str]:
     if not line.isascii() and not _BY_PREFIX.match(line):
         credit = CJK_CREDIT.search(line)
         if credit:
-            line = credit.group("names")
+            line = credit.group("names") or credit.group("reporters")
     text = _BY_PREFIX.sub("", line)
     if text != line and _SENTENCE.match(text):
         return []  # "By signing up, you agree ...": a sentence (is_by_sentence)

@@ -49,12 +49,14 @@ _MONTH_WORDS = (
     r"janvier|février|avril|juin|juillet|août|octobre|décembre|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|"
     r"mon(?:day)?|tue(?:sday)?|wed(?:nesday)?|thu(?:rsday)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?|"
     r"published|updated|posted|last|modified|on|at|de|del|am|pm|a\.m|p\.m|gmt|utc|bst|cet|cest|[ecmp][sd]t|"
-    r"ist|jst|hours?|mins?|minutes?|ago|uhr|stand|actualizado|publicado|veröffentlicht|aktualisiert|le|à|mis à jour"
+    r"ist|jst|hours?|mins?|minutes?|ago|uhr|stand|actualizado|publicado|veröffentlicht|aktualisiert|le|à|mis à jour|"
+    # the labels of a day and time in Korean, Japanese and Chinese ("입력 2025.03.14 10:30 수정 ...", "配信")
+    r"기사입력|최종수정|입력|수정|등록|업데이트|配信|更新|公開|掲載|投稿|发布时间|发布|發布|发表|發表|更新时间|更新時間"
 )
 # ... and every month name dates are read with ("maart", "มี.ค.", "آذار", "марта"); any script's digits are digits.
 _SCRIPT_MONTH_WORDS = "|".join(re.escape(name) for name in MONTH_NAMES)
 _DATE_LINE = re.compile(rf"^(?:(?:{_MONTH_WORDS}|{_SCRIPT_MONTH_WORDS})(?!\w)\.?|\d+(?:st|nd|rd|th)\b"
-                        r"|[\d\s,./:|\-–—()+،]|[年月日時分년월일시분])+$", re.IGNORECASE)
+                        r"|[\d\s,./:：|\-–—()+،]|[年月日時分년월일시분])+$", re.IGNORECASE)
 # A caption or credit line that sat in the text: ends in "© Agency", or is only names and an agency.
 _AGENCIES = (r"getty images|afp|reuters|ap photo|associated press|bloomberg|epa|shutterstock|"
              r"alamy|afp via getty images|efe|dpa|picture alliance")
@@ -100,7 +102,10 @@ def is_widget_line(text: str) -> bool:
 def _is_cjk_info_line(text: str) -> bool:
     """A Chinese or Japanese story's line of facts or tools: a source, author or editor label with its colon,
     a credit line that starts with the day, a font-size bar. ("记者14日获悉" starts a story's sentence.)"""
-    if _CJK_INFO_LABEL.search(text) or _STARTS_WITH_DAY.match(text) and CJK_CREDIT.search(text):
+    if _CJK_INFO_LABEL.search(text):
+        return True
+    credit = CJK_CREDIT.search(text)
+    if credit and (credit.group("reporters") or _STARTS_WITH_DAY.match(text)):
         return True
     tokens = _TOOL_LABEL.sub("", text, 1).split()
     return text != "".join(tokens) and len(tokens) >= 2 and all(len(t) == 1 and not t.isdigit() for t in tokens)
