@@ -67,6 +67,7 @@ def test_a_one_line_deck_in_chinese_is_still_a_deck():
     ("โดย สมชาย ใจดี", ["สมชาย ใจดี"]),
     ("بقلم أحمد الخطيب", ["أحمد الخطيب"]),
     ("By Jane Doe and John Roe", ["Jane Doe", "John Roe"]),
+    ("Oleh Ahmad Fauzi", ["Ahmad Fauzi"]),  # Indonesian, Malay
 ])
 def test_bylines_lose_their_word_for_by_in_every_language(line, names):
     assert split_authors(line) == names

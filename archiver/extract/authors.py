@@ -7,8 +7,8 @@ import re
 from archiver.extract.text import Element, clean, node_text
 
 
-# "By", "Analysis by", "Words by", "Por", "Von"..., and a one-word label such as "Text:" / "Texto:".
-_BY_PREFIX = re.compile(r"^\s*(?:(?:[A-Za-z]+\s+)?by|por|von|par|(?-i:di)|door|[^\W\d_]{2,12}:)(?:\b|(?<=:))[:\s]*"
+# "By", "Analysis by", "Words by", "Por", "Von", "Oleh" (Indonesian, Malay)..., and a one-word label such as "Text:" / "Texto:".
+_BY_PREFIX = re.compile(r"^\s*(?:(?:[A-Za-z]+\s+)?by|por|von|par|(?-i:di)|door|oleh|[^\W\d_]{2,12}:)(?:\b|(?<=:))[:\s]*"
                         # Chinese "记者"/"作者"/"文／" (reporter, author, text by), Thai "โดย", Arabic "بقلم"/"كتب"/"بواسطة"
                         r"|^\s*(?:(?:本报|本台)?记者|作者|撰文|文\s*[／/|]|โดย|بقلم|كتب|بواسطة)[:：\s]*",
                         re.IGNORECASE)
@@ -67,7 +67,7 @@ _TITLE_WORDS = re.compile(r"\b(?:senior|staff|chief|guest|special|contributing|f
 # Byline elements, most explicit first: microdata and rel, then byline class names (several
 # languages), then an element whose text starts "By"/"Por"/"Von"/"Par" (the scan collects those).
 BY_PREFIXES = ("By ", "BY ", "By:", "BY:", "Written by ", "Posted by ", "Words by ", "Story by ",
-               "Article by ", "Reporting by ", "Por ", "POR ", "Von ", "Par ", "Door ", "记者", "作者", "โดย ", "بقلم ",
+               "Article by ", "Reporting by ", "Por ", "POR ", "Von ", "Par ", "Door ", "Oleh ", "OLEH ", "记者", "作者", "โดย ", "بقلم ",
                "كتب ")
 # "by News Desk": in lower case only a short line, or it is a sentence's part ("by 2032, reflecting ...").
 LOWER_BY, LOWER_BY_CHARS = "by ", 40
