@@ -5,8 +5,10 @@
     python bench/extract_instructions.py --baseline HEAD~1 --requisites    # a crawl's work per page
 
 Timings on a shared 2-core machine wander by 20% from run to run; callgrind counts the
-instructions a run executes, which repeat to a few parts in a thousand whatever else the machine
-does. Each tree (this one, and the baseline's ``archiver/`` taken with ``git archive`` into a
+instructions a run executes, which repeat whatever else the machine does, once string hashing and
+addresses are fixed (``PYTHONHASHSEED=0``, ``setarch -R``): with Python's random seed and the kernel's
+random addresses, sets and dicts of strings and of lxml elements iterate in another order each run,
+and the ratio of the same two trees moved between 1.06x and 1.10x; fixed, two runs gave 1.080x twice. Each tree (this one, and the baseline's ``archiver/`` taken with ``git archive`` into a
 temporary folder) runs the same script twice under callgrind: once extracting no page, once
 extracting the first N pages with ``extract_article``; both first load the language model and
 warm up on one page (and load htmldate, which the first undated article would load, and ``_strptime``), so the difference
@@ -29,6 +31,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("ARCHIVER_SHARED", REPO.parent / "shared"))
+# The same addresses every run: objects hashed by address (lxml elements in sets) then iterate in one order.
+NO_ASLR = ["setarch", "-R"] if shutil.which("setarch") else []
 
 SCRIPT = """
 import gzip, inspect, json, sys
@@ -66,8 +70,9 @@ def instructions(tree: Path, data: Path, pages: int, script: Path, requisites: b
     """Instructions callgrind counts for one run of the script on ``pages`` pages."""
     with tempfile.TemporaryDirectory() as folder:
         done = subprocess.run(
-            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={folder}/out", sys.executable, str(script),
-             str(tree), str(data), str(pages), "1" if requisites else "0"], capture_output=True, text=True)
+            [*NO_ASLR, "valgrind", "--tool=callgrind", f"--callgrind-out-file={folder}/out", sys.executable, str(script),
+             str(tree), str(data), str(pages), "1" if requisites else "0"], capture_output=True, text=True,
+            env={**os.environ, "PYTHONHASHSEED": "0"})  # the same string hashes (set and dict orders) every run
     found = re.search(r"Collected : (\d+)", done.stderr)
     if done.returncode != 0 or not found:
         sys.exit(f"extract_instructions: the run under callgrind failed: {done.stderr.strip().splitlines()[-1:]}")
