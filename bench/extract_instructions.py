@@ -4,16 +4,17 @@
     python bench/extract_instructions.py --baseline HEAD~3 --pages 60
     python bench/extract_instructions.py --baseline HEAD~1 --requisites    # a crawl's work per page
 
-Timings on a shared 2-core machine wander by 20% from run to run; callgrind counts the
-instructions a run executes, which repeat whatever else the machine does, once string hashing and
-addresses are fixed (``PYTHONHASHSEED=0``, ``setarch -R``): with Python's random seed and the kernel's
-random addresses, sets and dicts of strings and of lxml elements iterate in another order each run,
-and the ratio of the same two trees moved between 1.06x and 1.10x; fixed, two runs gave 1.080x twice.
-Each tree (this one, and the baseline's ``archiver/`` taken with ``git archive`` into a temporary folder) runs the same script twice under callgrind: once extracting no page, once
-extracting the first N pages with ``extract_article``; both first load the language model and
-warm up on one page (and load htmldate, which the first undated article would load, and ``_strptime``), so the difference
-is the pages' own cost. The figures are instructions per
-page and the ratio to the baseline (the issue's "not more than 10% slower" is checked with it).
+Timings on a shared 2-core machine wander by 20% from run to run; callgrind counts the instructions a
+run executes, which repeat whatever else the machine does, once string hashing and addresses are fixed
+(``PYTHONHASHSEED=0``, ``setarch -R``): with Python's random seed and the kernel's random addresses,
+sets and dicts of strings and of lxml elements iterate in another order each run, and the ratio of the
+same two trees moved between 1.06x and 1.10x; fixed, two runs gave 1.080x twice. Each tree (this one,
+and the baseline's ``archiver/`` taken with ``git archive`` into a temporary folder) runs the same
+script twice under callgrind: once extracting no page, once extracting the first N pages with
+``extract_article``; both first load the language model and warm up on one page (and load htmldate,
+which the first undated article would load, and ``_strptime``), so the difference is the pages' own
+cost. The figures are instructions per page and the ratio to the baseline (the issue's "not more than
+10% slower" is checked with it).
 """
 
 from __future__ import annotations
