@@ -183,3 +183,22 @@ def test_a_dateline_in_any_script_dates_the_story_and_leaves_its_body(lang, head
 ])
 def test_month_names_of_latin_and_other_scripts(text, day):
     assert date_from_text(text) == day
+
+
+@pytest.mark.parametrize(("text", "day_first", "day"), [
+    ("令和7年3月14日 15時30分 配信", False, "2025-03-14"),  # Japan's era: 2018 + 7
+    ("令和元年5月1日", False, "2019-05-01"),  # an era's first year
+    ("民國114年3月14日", False, "2025-03-14"),  # Taiwan's Republic: 1911 + 114
+    ("114年3月14日 10:30", False, "2025-03-14"),
+    ("14/03/2568", True, "2025-03-14"),  # a Thai date in numbers, of the Buddhist era
+    ("他活了114年", False, None),  # "he lived 114 years": no day
+])
+def test_years_counted_from_other_starts(text, day_first, day):
+    assert date_from_text(text, day_first) == day
+
+
+@pytest.mark.parametrize("line", ["令和7年3月14日 15時30分 配信", "民國114年3月14日"])
+def test_an_era_dateline_is_not_the_body(line):
+    from archiver.extract.boilerplate import is_boilerplate
+
+    assert is_boilerplate(line)

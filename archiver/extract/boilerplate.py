@@ -56,7 +56,8 @@ _MONTH_WORDS = (
 # ... and every month name dates are read with ("maart", "มี.ค.", "آذار", "марта"); any script's digits are digits.
 _SCRIPT_MONTH_WORDS = "|".join(re.escape(name) for name in MONTH_NAMES)
 _DATE_LINE = re.compile(rf"^(?:(?:{_MONTH_WORDS}|{_SCRIPT_MONTH_WORDS})(?!\w)\.?|\d+(?:st|nd|rd|th)\b"
-                        r"|[\d\s,./:：|\-–—()+،]|[年月日時分년월일시분])+$", re.IGNORECASE)
+                        # and the eras that count the years, written against the digits ("令和7年", "民國114年")
+                        r"|[\d\s,./:：|\-–—()+،]|[年月日時分년월일시분]|令和|平成|民國|民国|元(?=年))+$", re.IGNORECASE)
 # A caption or credit line that sat in the text: ends in "© Agency", or is only names and an agency.
 _AGENCIES = (r"getty images|afp|reuters|ap photo|associated press|bloomberg|epa|shutterstock|"
              r"alamy|afp via getty images|efe|dpa|picture alliance")

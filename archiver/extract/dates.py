@@ -94,6 +94,7 @@ BUDDHIST_ERA = 543  # years the Thai calendar counts ahead: 2568 is 2025
 _DIGITS = {zero + n: str(n) for zero in (0x0660, 0x06F0, 0x0966, 0x0E50, 0xFF10) for n in range(10)}
 # A year as dates write it, in any script's digits (\d is any digit); 25xx: a Thai year.
 _YEAR = re.compile(r"(?:19|20|25)\d\d|[١۱१๑１][٩۹९๙９]\d\d|[٢۲२๒２][٠۰०๐０]\d\d")
+_ERA_YEAR = re.compile(r"令和|平成|民國|民国|(?<!\d)1[01]\d\s*年")  # looked for only where a text writes 年
 
 _TEXT_DATE = re.compile(
     r"\b(?:(?P<m1>[^\W\d_]{3,12})\.?\s+(?P<d1>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y1>(?:19|20)\d{2})"
@@ -104,7 +105,13 @@ _RFC2822 = re.compile(r"^(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d\
 # "10.01.2024" (German, day first).
 _DOTTED_DATE = re.compile(r"\b(0?[1-9]|[12]\d|3[01])\.\s?(0?[1-9]|1[0-2])\.\s?((?:19|20)\d{2})\b")
 # "10/31/2024": month first as US sites write it, day first elsewhere (or when the first number cannot be a month).
-_SLASHED_DATE = re.compile(r"\b(0?[1-9]|[12]\d|3[01])/(0?[1-9]|[12]\d|3[01])/((?:19|20)\d{2})\b")
+_SLASHED_DATE = re.compile(r"\b(0?[1-9]|[12]\d|3[01])/(0?[1-9]|[12]\d|3[01])/((?:19|20|25)\d{2})\b")  # 25xx: Thai
+# Years counted from another start: Japan's eras ("令和7年" is 2025, "元年" their first year) and
+# Taiwan's Republic ("民國114年", "114年": 1911 + 114).
+_ERA_DATE = re.compile(r"(?:(?P<era>令和|平成)\s*(?P<era_year>元|\d{1,2})|(?<!\d)(?:民國|民国)?\s*(?P<roc>1[01]\d))"
+                       r"\s*年\s*(?P<month>1[0-2]|0?[1-9])\s*月\s*(?P<day>3[01]|[12]\d|0?[1-9])\s*日")
+ERA_STARTS = {"令和": 2018, "平成": 1988}
+ROC_START = 1911
 # "2024年9月1日" (Japanese, Chinese), "2024년 9월 1일" (Korean).
 _CJK_DATE = re.compile(r"((?:19|20)\d{2})\s*[年년]\s*(1[0-2]|0?[1-9])\s*[月월]\s*(3[01]|[12]\d|0?[1-9])\s*[日일]")
 
@@ -123,7 +130,7 @@ def ascii_digits(text: str) -> str:
 
 def writes_year(text: str) -> bool:
     """Whether a text writes a year as dates do (every date form read here writes one)."""
-    return _YEAR.search(text) is not None
+    return _YEAR.search(text) is not None or "年" in text and _ERA_YEAR.search(text) is not None
 
 
 def common_era(year: int) -> int:
@@ -163,7 +170,8 @@ def _rfc2822(value: str) -> str | None:
 def date_from_text(text: str, day_first: bool = False) -> str | None:
     """A calendar date written in words ("March 3, 2024", "6 de septiembre de 2021") or numbers
     ("2024-03-03", "3.3.2024"; "03/04/2024" is March 4 unless ``day_first``, as outside the US), in any
-    script's digits; a Thai year of the Buddhist era is read as the common era's ("14 มีนาคม 2568")."""
+    script's digits; a Thai year of the Buddhist era is read as the common era's ("14 มีนาคม 2568"), and so
+    are Japan's era years ("令和7年3月14日") and Taiwan's ("民國114年3月14日")."""
     text = ascii_digits(text)
     iso = _ISO_DATE.search(text)
     if iso:
@@ -171,12 +179,22 @@ def date_from_text(text: str, day_first: bool = False) -> str | None:
     cjk = _CJK_DATE.search(text)
     if cjk:
         return "{}-{:02d}-{:02d}".format(cjk.group(1), int(cjk.group(2)), int(cjk.group(3)))
+    if "年" in text:
+        era = _ERA_DATE.search(text)
+        if era:
+            if era.group("era"):
+                counted = 1 if era.group("era_year") == "元" else int(era.group("era_year"))
+                year = ERA_STARTS[era.group("era")] + counted
+            else:
+                year = ROC_START + int(era.group("roc"))
+            return f"{year:04d}-{int(era.group('month')):02d}-{int(era.group('day')):02d}"
     slashed = _SLASHED_DATE.search(text)
     if slashed:
-        first, second, year = int(slashed.group(1)), int(slashed.group(2)), slashed.group(3)
+        first, second = int(slashed.group(1)), int(slashed.group(2))
+        year = common_era(int(slashed.group(3)))
         month, day = (second, first) if first > 12 or day_first and second <= 12 else (first, second)
         if month <= 12:
-            return f"{year}-{month:02d}-{day:02d}"
+            return f"{year:04d}-{month:02d}-{day:02d}"
     dotted = _DOTTED_DATE.search(text)
     if dotted:
         return "{}-{:02d}-{:02d}".format(dotted.group(3), int(dotted.group(2)), int(dotted.group(1)))
