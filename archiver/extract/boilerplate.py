@@ -54,8 +54,8 @@ _MONTH_WORDS = (
     r"기사입력|최종수정|입력|수정|등록|업데이트|配信|更新|公開|掲載|投稿|发布时间|发布|發布|发表|發表|更新时间|更新時間"
 )
 # ... and every month name dates are read with ("maart", "มี.ค.", "آذار", "марта"); any script's digits are digits.
-_SCRIPT_MONTH_WORDS = "|".join(re.escape(name) for name in MONTH_NAMES)
-_DATE_LINE = re.compile(rf"^(?:(?:{_MONTH_WORDS}|{_SCRIPT_MONTH_WORDS})(?!\w)\.?|\d+(?:st|nd|rd|th)\b"
+_EVERY_MONTH = "|".join(re.escape(name) for name in MONTH_NAMES)
+_DATE_LINE = re.compile(rf"^(?:(?:{_MONTH_WORDS}|{_EVERY_MONTH})(?!\w)\.?|\d+(?:st|nd|rd|th)\b"
                         # and the eras that count the years, written against the digits ("令和7年", "民國114年")
                         r"|[\d\s,./:：|\-–—()+،]|[年月日時分년월일시분]|令和|平成|民國|民国|元(?=年))+$", re.IGNORECASE)
 # A caption or credit line that sat in the text: ends in "© Agency", or is only names and an agency.
@@ -108,8 +108,7 @@ def _is_cjk_info_line(text: str) -> bool:
     credit = CJK_CREDIT.search(text)
     if credit and (credit.group("reporters") or _STARTS_WITH_DAY.match(text)):
         return True
-    tokens = _TOOL_LABEL.sub("", text, 1).split()
-    return text != "".join(tokens) and len(tokens) >= 2 and all(len(t) == 1 and not t.isdigit() for t in tokens)
+    return _TOOL_LABEL.match(text) is not None and is_widget_line(text)
 
 
 def _is_credit_line(text: str) -> bool:
